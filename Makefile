@@ -1,0 +1,32 @@
+# insight: make demo, make test (see README.md)
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test install fixtures bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+fixtures: $(STAMP)
+	$(PY) fixtures/make_pets.py
+	$(PY) fixtures/make_runs.py
+
+demo: fixtures
+	$(VENV)/bin/insight report fixtures/pets --run fixtures/runs/pets_classify/results.csv --out reports/demo
+	@echo "Wrote reports/demo/report.html, report.pdf and insight.json"
+
+test: fixtures
+	$(PY) -m pytest
+
+bench: $(STAMP)
+	$(PY) bench/run.py --scale $(or $(SCALE),1.0)
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info fixtures/pets fixtures/runs

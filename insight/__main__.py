@@ -1,0 +1,5 @@
+import sys
+
+from insight.cli import main
+
+sys.exit(main())

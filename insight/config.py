@@ -1,0 +1,23 @@
+"""Command-line options that change what is read or a number in the report, in one typed object."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+DEFAULT_CUTOFF_FACTOR = 0.75  # DeepQ: cutoff = ceil(0.75 * N / K)
+DEFAULT_SERIOUS_FACTOR = 0.5  # our rule: below half the cutoff is serious
+
+
+@dataclass(frozen=True)
+class Config:
+    # class representation (DESIGN.md §3.1)
+    cutoff_factor: float = DEFAULT_CUTOFF_FACTOR
+    serious_factor: float = DEFAULT_SERIOUS_FACTOR
+    # dataset reading
+    format: str | None = None  # force a dataset format by name instead of detecting it
+    classes_file: str | None = None  # --classes: a label map for masks or YOLO without data.yaml
+    ignore_index: int = 255  # mask value that is void, not a class
+    negative_tag: tuple[str, ...] = ("No Finding",)  # multi-label tag meaning "no class"
+    # log reading
+    run_id: str | None = None  # MLflow run, or a run folder name, to read instead of the newest
+    workers: int | None = None  # process pool size for image and mask scans (None: all cores)

@@ -1,0 +1,84 @@
+"""Dataset formats: an explicit list of loaders, each able to say how sure it is that a folder is its own.
+
+Every loader module exposes:
+    NAME: str                      e.g. "class-folders"
+    TASK: str                      one of insight.model.TASKS
+    detect(root: Path) -> Detection
+    load(root: Path, config: Config, progress: Progress) -> Dataset
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+
+from insight.config import Config
+from insight.errors import DatasetError
+from insight.model import Dataset
+from insight.progress import Progress, no_progress
+
+SURE = 0.9  # a layout that can only be this format
+LIKELY = 0.6  # the layout fits, but another format could read it too
+UNSURE = 0.3  # a weak sign; used only when nothing better fits
+
+
+@dataclass(frozen=True)
+class Detection:
+    confidence: float  # 0 when the folder is not this format
+    reason: str  # why it fits, or why not
+
+    @classmethod
+    def no(cls, reason: str) -> "Detection":
+        return cls(0.0, reason)
+
+
+def readers() -> list[ModuleType]:
+    """Every dataset loader, in the order they are tried. Import is deferred to keep start-up fast."""
+    from insight.formats import class_folders
+
+    found = [class_folders]
+    for name in ("coco", "yolo", "pascal_voc", "masks", "multilabel_csv"):
+        try:
+            found.append(__import__(f"insight.formats.{name}", fromlist=[name]))
+        except ModuleNotFoundError as exc:  # a format not written yet
+            if exc.name != f"insight.formats.{name}":
+                raise
+    return found
+
+
+def detect(root: Path, config: Config = Config()) -> ModuleType:
+    root = Path(root)
+    if not root.exists():
+        raise DatasetError("no such dataset folder", root)
+    if not root.is_dir():
+        raise DatasetError("expected a dataset folder, got a file", root)
+    candidates = readers()
+    if config.format:
+        chosen = [m for m in candidates if m.NAME == config.format]
+        if not chosen:
+            names = ", ".join(m.NAME for m in candidates)
+            raise DatasetError(f"unknown format {config.format!r}; known formats: {names}")
+        return chosen[0]
+    results = [(module, _safe_detect(module, root)) for module in candidates]
+    best_module, best = max(results, key=lambda r: r[1].confidence)
+    if best.confidence < UNSURE:
+        tried = "; ".join(f"{m.NAME}: {d.reason}" for m, d in results)
+        raise DatasetError(f"unknown dataset layout (tried {tried})", root)
+    rivals = [m for m, d in results if m is not best_module and d.confidence >= best.confidence]
+    if rivals:
+        tried = "; ".join(f"{m.NAME}: {d.reason}" for m, d in results if d.confidence >= best.confidence)
+        raise DatasetError(f"ambiguous dataset layout ({tried}); choose one with --format", root)
+    return best_module
+
+
+def load_dataset(root: Path, config: Config = Config(), progress: Progress = no_progress) -> Dataset:
+    module = detect(Path(root), config)
+    return module.load(Path(root), config, progress)
+
+
+def _safe_detect(module: ModuleType, root: Path) -> Detection:
+    try:
+        return module.detect(root)
+    except OSError as exc:
+        return Detection.no(f"could not look inside ({exc.strerror or exc})")

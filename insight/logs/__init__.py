@@ -1,0 +1,91 @@
+"""Training-log readers: an explicit list, each saying how sure it is that a file or folder is its own.
+
+Every reader module exposes:
+    NAME: str                                  e.g. "ultralytics-csv"
+    candidates(folder: Path) -> list[Path]     files (or run folders) under `folder` it could read
+    detect(path: Path) -> Detection            confidence that `path` (a file or run folder) is its format
+    read(path: Path, config: Config) -> Run
+`--run` may name a file or a folder; a folder is searched and the newest readable run is used.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import ModuleType
+
+from insight.config import Config
+from insight.errors import LogError
+from insight.formats import UNSURE, Detection
+from insight.model import Run
+
+READER_MODULES = ("ultralytics_csv", "lightning_csv", "generic_csv", "tensorboard", "mlflow",
+                  "detectron2", "mmengine", "jsonl")
+
+
+def readers() -> list[ModuleType]:
+    found = []
+    for name in READER_MODULES:
+        try:
+            found.append(__import__(f"insight.logs.{name}", fromlist=[name]))
+        except ModuleNotFoundError as exc:  # a reader not written yet
+            if exc.name != f"insight.logs.{name}":
+                raise
+    return found
+
+
+def detect(path: Path) -> tuple[ModuleType, Detection]:
+    results = [(m, _safe_detect(m, path)) for m in readers()]
+    module, best = max(results, key=lambda r: r[1].confidence)
+    if best.confidence < UNSURE:
+        tried = "; ".join(f"{m.NAME}: {d.reason}" for m, d in results)
+        raise LogError(f"not a training log this tool reads (tried {tried})", path)
+    return module, best
+
+
+def find_runs(folder: Path) -> list[tuple[Path, ModuleType]]:
+    """Every run under `folder` some reader claims, newest first (by modification time)."""
+    seen: dict[Path, ModuleType] = {}
+    for module in readers():
+        for candidate in module.candidates(folder):
+            if candidate not in seen and _safe_detect(module, candidate).confidence >= UNSURE:
+                seen[candidate] = module
+    return sorted(seen.items(), key=lambda item: (_mtime(item[0]), str(item[0])), reverse=True)
+
+
+def load_run(path: Path, config: Config = Config()) -> Run:
+    path = Path(path)
+    if not path.exists():
+        raise LogError("no such training log file or folder", path)
+    if path.is_file():
+        module, _ = detect(path)
+        return module.read(path, config)
+    try:
+        module, _ = detect(path)  # a run folder some reader reads as a whole (MLflow, TensorBoard)
+        return module.read(path, config)
+    except LogError:
+        pass
+    runs = find_runs(path)
+    if not runs:
+        raise LogError("no training log found in this folder (looked for results.csv, metrics.csv, "
+                       "*.csv, events.out.tfevents.*, mlruns/, metrics.json, *.log.json, *.jsonl)", path)
+    newest, module = runs[0]
+    run = module.read(newest, config)
+    others = [str(p.relative_to(path)) for p, _ in runs[1:]]
+    if others:
+        note = f"{len(others)} other run(s) found under {path}; the newest was used: " + ", ".join(others[:10])
+        run = Run(run.format, run.source, run.metrics, run.notes + (note,))
+    return run
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0
+
+
+def _safe_detect(module: ModuleType, path: Path) -> Detection:
+    try:
+        return module.detect(path)
+    except OSError as exc:
+        return Detection.no(f"could not read ({exc.strerror or exc})")

@@ -1,0 +1,110 @@
+"""`Dataset`: declared classes, one row per image, one row per label, whatever the input format.
+
+Built once by a loader and validated here; statistics only read it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from insight.model.findings import Finding
+
+TASKS = ("classification", "multilabel", "detection", "segmentation")
+LABEL_KINDS = ("tag", "box", "mask")
+IMAGE_COLUMNS = ("image_id", "split", "path", "width", "height")
+LABEL_COLUMNS = ("image_id", "split", "class", "kind", "x", "y", "w", "h", "area", "area_pct")
+_TEXT_IMAGE_COLUMNS = ("image_id", "split", "path")
+_TEXT_LABEL_COLUMNS = ("image_id", "split", "class", "kind")
+_NUMERIC_IMAGE_COLUMNS = ("width", "height")
+_NUMERIC_LABEL_COLUMNS = ("x", "y", "w", "h", "area", "area_pct")
+
+
+def empty_images() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype="float64" if c in _NUMERIC_IMAGE_COLUMNS else "object")
+                         for c in IMAGE_COLUMNS})
+
+
+def empty_labels() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype="float64" if c in _NUMERIC_LABEL_COLUMNS else "object")
+                         for c in LABEL_COLUMNS})
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """What a loader returns. `health` holds what the loader found wrong while reading."""
+
+    root: str
+    task: str
+    format: str
+    classes: tuple[str, ...]
+    images: pd.DataFrame
+    labels: pd.DataFrame
+    health: tuple[Finding, ...] = ()
+    notes: tuple[str, ...] = ()
+    has_image_files: bool = True
+    extras: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "classes", tuple(str(c) for c in self.classes))
+        object.__setattr__(self, "health", tuple(self.health))
+        object.__setattr__(self, "notes", tuple(self.notes))
+        _validate(self)
+
+    @property
+    def splits(self) -> list[str]:
+        """Splits in reading order: train, val, test, then any other name alphabetically."""
+        return order_splits(self.images["split"].unique())
+
+    def images_of(self, split: str) -> pd.DataFrame:
+        return self.images[self.images["split"] == split]
+
+    def labels_of(self, split: str) -> pd.DataFrame:
+        return self.labels[self.labels["split"] == split]
+
+
+SPLIT_ORDER = ("train", "val", "test")
+
+
+def order_splits(names) -> list[str]:
+    names = {str(n) for n in names}
+    known = [s for s in SPLIT_ORDER if s in names]
+    return known + sorted(names - set(SPLIT_ORDER))
+
+
+def _validate(ds: Dataset) -> None:
+    if ds.task not in TASKS:
+        raise ValueError(f"task must be one of {TASKS}, got {ds.task!r}")
+    if len(set(ds.classes)) != len(ds.classes):
+        dupes = sorted({c for c in ds.classes if ds.classes.count(c) > 1})
+        raise ValueError(f"classes declared twice: {dupes}")
+    _require_columns("images", ds.images, IMAGE_COLUMNS, _NUMERIC_IMAGE_COLUMNS)
+    _require_columns("labels", ds.labels, LABEL_COLUMNS, _NUMERIC_LABEL_COLUMNS)
+    images, labels = ds.images, ds.labels
+    if images["image_id"].duplicated().any():
+        dup = images.loc[images["image_id"].duplicated(), "image_id"].iloc[0]
+        raise ValueError(f"image_id is not unique: {dup!r}")
+    if images["split"].isna().any() or (images["split"].astype(str) == "").any():
+        raise ValueError("every image needs a split")
+    if len(labels):
+        undeclared = set(labels["class"].unique()) - set(ds.classes)
+        if undeclared:
+            raise ValueError(f"labels use classes that are not declared: {sorted(map(str, undeclared))[:5]}")
+        bad_kind = set(labels["kind"].unique()) - set(LABEL_KINDS)
+        if bad_kind:
+            raise ValueError(f"label kind must be one of {LABEL_KINDS}, got {sorted(bad_kind)}")
+        unknown = ~labels["image_id"].isin(images["image_id"])
+        if unknown.any():
+            raise ValueError(f"labels refer to images not in the images table: "
+                             f"{labels.loc[unknown, 'image_id'].iloc[0]!r}")
+
+
+def _require_columns(table: str, df: pd.DataFrame, columns, numeric) -> None:
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise ValueError(f"{table} table lacks columns {missing}")
+    for c in numeric:
+        if not np.issubdtype(df[c].dtype, np.number):
+            raise ValueError(f"{table}.{c} must be numeric, got {df[c].dtype}")
