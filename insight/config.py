@@ -15,6 +15,7 @@ class Config:
     serious_factor: float = DEFAULT_SERIOUS_FACTOR
     # dataset reading
     format: str | None = None  # force a dataset format by name instead of detecting it
+    task: str | None = None  # force a task (e.g. "segmentation" to read COCO polygons as masks)
     classes_file: str | None = None  # --classes: a label map for masks or YOLO without data.yaml
     ignore_index: int = 255  # mask value that is void, not a class
     negative_tag: tuple[str, ...] = ("No Finding",)  # multi-label tag meaning "no class"

@@ -86,10 +86,14 @@ class CurveDiagnosis:
     format: str
     source: str
     scenario: str | None  # A | B | C | D | None when there is not enough to judge
-    rule: str  # the rule that fired, in words, with its numbers
-    advice: str
-    findings: tuple[Finding, ...]
+    findings: tuple[Finding, ...]  # further findings, most important first
     metrics: tuple[MetricSummary, ...]
+    # The rule that decided the scenario, as data (code + numbers). Its wording comes from
+    # templates/findings/<code>.txt and the advice from templates/findings/advice_<scenario>.txt;
+    # report/build.py fills `rule` and `advice` from them.
+    rule_finding: Finding | None = chart_only()
+    rule: str = ""
+    advice: str = ""
     x_axis: str = "epoch"  # "epoch", or "step" when the log has no epochs
     smoothing: str = ""
     notes: tuple[str, ...] = ()
