@@ -18,7 +18,7 @@ from insight.report.templates import template_loader
 @lru_cache(maxsize=1)
 def _text_env() -> jinja2.Environment:
     env = jinja2.Environment(loader=template_loader(), autoescape=False,
-                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                             undefined=jinja2.StrictUndefined,
                              keep_trailing_newline=False)
     from insight.report.filters import FILTERS
 

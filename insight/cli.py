@@ -1,0 +1,130 @@
+"""The `insight` command: report, scan, curves. `main(argv) -> int` returns a typed exit code.
+
+Errors are one line on stderr; tracebacks only with --traceback. Heavy libraries (matplotlib,
+WeasyPrint) are imported only by the commands that draw, so `insight --help` starts at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from pathlib import Path
+
+from insight import __version__
+from insight.config import DEFAULT_CUTOFF_FACTOR, DEFAULT_SERIOUS_FACTOR, Config
+from insight.errors import ExitCode, InsightError, UsageError
+
+EPILOG = "Exit codes: 0 done, 1 a finding at a --fail-on level, 2 bad input or usage."
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line instead of usage + message
+        raise UsageError(f"{message} (see '{self.prog} --help')")
+
+
+def _fraction(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number between 0 and 1, got {text!r}") from None
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(f"expected a number in (0, 1], got {text}")
+    return value
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    p.add_argument("--traceback", action="store_true", help="show the traceback of an error")
+
+
+def _dataset_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("dataset")
+    g.add_argument("--format", help="dataset format, instead of detecting it (e.g. coco, yolo, class-folders)")
+    g.add_argument("--task", choices=("classification", "multilabel", "detection", "segmentation"),
+                   help="read the dataset as this task (e.g. segmentation for COCO polygons)")
+    g.add_argument("--classes", dest="classes_file", help="label map file naming the classes")
+    g.add_argument("--ignore-index", type=int, default=255, help="mask value that is void (default 255)")
+    g.add_argument("--negative-tag", action="append", default=None,
+                   help="multi-label tag meaning 'no class' (default: 'No Finding'); repeatable")
+    g.add_argument("--workers", type=int, default=None, help="processes for image and mask scans (default: all cores)")
+    g.add_argument("--cutoff-factor", type=_fraction, default=DEFAULT_CUTOFF_FACTOR,
+                   help=f"cutoff = ceil(F * labels / classes) (default {DEFAULT_CUTOFF_FACTOR})")
+    g.add_argument("--serious-factor", type=_fraction, default=DEFAULT_SERIOUS_FACTOR,
+                   help=f"below F * cutoff a class is seriously under-represented (default {DEFAULT_SERIOUS_FACTOR})")
+
+
+def _run_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--run-id", help="which run to read when the log folder holds several (MLflow run id or folder name)")
+
+
+def parser() -> argparse.ArgumentParser:
+    top = _Parser(prog="insight", description="What is wrong with a computer-vision training set and "
+                  "training run, and what to do next.", epilog=EPILOG)
+    top.add_argument("--version", action="version", version=f"insight {__version__}")
+    sub = top.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    report = sub.add_parser("report", help="write report.html, report.pdf and insight.json", epilog=EPILOG)
+    report.add_argument("dataset", type=Path, help="dataset folder")
+    report.add_argument("--run", type=Path, help="training log file or folder")
+    report.add_argument("--out", type=Path, default=Path("reports"), help="output folder (default: reports)")
+    _dataset_options(report)
+    _run_options(report)
+    _common(report)
+
+    scan = sub.add_parser("scan", help="print the dataset part", epilog=EPILOG)
+    scan.add_argument("dataset", type=Path, help="dataset folder")
+    scan.add_argument("--json", action="store_true", help="print insight.json's dataset part")
+    _dataset_options(scan)
+    _common(scan)
+
+    curves = sub.add_parser("curves", help="print the training-curves part", epilog=EPILOG)
+    curves.add_argument("run", type=Path, help="training log file or folder")
+    curves.add_argument("--json", action="store_true", help="print insight.json's curves part")
+    _run_options(curves)
+    _common(curves)
+    return top
+
+
+def config_from(args: argparse.Namespace) -> Config:
+    negative = tuple(args.negative_tag) if getattr(args, "negative_tag", None) else Config.negative_tag
+    return Config(
+        cutoff_factor=getattr(args, "cutoff_factor", DEFAULT_CUTOFF_FACTOR),
+        serious_factor=getattr(args, "serious_factor", DEFAULT_SERIOUS_FACTOR),
+        format=getattr(args, "format", None), task=getattr(args, "task", None),
+        classes_file=getattr(args, "classes_file", None), ignore_index=getattr(args, "ignore_index", 255),
+        negative_tag=negative, run_id=getattr(args, "run_id", None), workers=getattr(args, "workers", None),
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    show_traceback = "--traceback" in argv
+    try:
+        args = parser().parse_args(argv)
+        return int(_dispatch(args))
+    except InsightError as exc:
+        print(f"insight: error: {exc}", file=sys.stderr)
+        if show_traceback:
+            traceback.print_exc()
+        return int(exc.exit_code)
+    except KeyboardInterrupt:
+        print("insight: interrupted; no report was written over the last one", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug: still one line, details behind --traceback
+        print(f"insight: internal error: {type(exc).__name__}: {exc} "
+              "(please report it; --traceback shows where)", file=sys.stderr)
+        if show_traceback:
+            traceback.print_exc()
+        return int(ExitCode.BAD_INPUT)
+
+
+def _dispatch(args: argparse.Namespace) -> ExitCode:
+    from insight import commands
+
+    return {"report": commands.report, "scan": commands.scan, "curves": commands.curves}[args.command](
+        args, config_from(args))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

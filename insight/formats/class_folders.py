@@ -1,0 +1,186 @@
+"""Classification datasets laid out as one folder per class.
+
+    ROOT/                         ROOT/
+      train/                        dog/
+        dog/  a.jpg b.png ...         a.jpg  more/b.jpg   (nested folders belong to the class)
+        cat/  ...                   cat/
+      val/  (or valid/)             ...
+        dog/ ...                  (no split folders: one split, `train`)
+      test/ ...
+
+Image extensions (any case): jpg jpeg png bmp gif tif tiff webp. Hidden files and other files are
+ignored and counted; an empty class folder is a declared class with zero images; a class present in
+only one split is still declared. Image headers are read to find unreadable files and sizes.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from insight.config import Config
+from insight.errors import DatasetError
+from insight.formats import LIKELY, UNSURE, Detection
+from insight.formats.splits import is_split_word, split_name
+from insight.model import Dataset, Finding, Severity
+from insight.progress import Progress, no_progress
+
+NAME = "class-folders"
+TASK = "classification"
+IMAGE_EXTENSIONS = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp"})
+# Folder names that mean another format's layout (YOLO, VOC, masks), never a class.
+NOT_CLASS_NAMES = frozenset({"images", "labels", "annotations", "masks", "jpegimages", "imagesets",
+                             "segmentationclass", "segmentationobject", "labeltxt", "gtfine"})
+ANNOTATION_SUFFIXES = frozenset({".txt", ".xml", ".json", ".csv"})
+
+
+def is_image_name(name: str) -> bool:
+    return os.path.splitext(name)[1].lower() in IMAGE_EXTENSIONS
+
+
+def _is_hidden(name: str) -> bool:
+    return name.startswith(".")
+
+
+def _subdirs(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.iterdir() if p.is_dir() and not _is_hidden(p.name))
+
+
+def _split_roots(root: Path) -> list[tuple[str, Path]]:
+    """[(split, folder)] — the split folders, or the root itself as `train` when there are none."""
+    splits = [(split_name(d.name), d) for d in _subdirs(root) if is_split_word(d.name)]
+    return splits or [("train", root)]
+
+
+def detect(root: Path) -> Detection:
+    class_dirs = [c for _, folder in _split_roots(root) for c in _subdirs(folder)]
+    if not class_dirs:
+        return Detection.no("no class folders (expected ROOT/<class>/ or ROOT/<split>/<class>/)")
+    names = {c.name.lower() for c in class_dirs}
+    if names & NOT_CLASS_NAMES:
+        return Detection.no(f"folders named {sorted(names & NOT_CLASS_NAMES)} belong to another layout")
+    with_images = [c for c in class_dirs if _has_image(c)]
+    if not with_images:
+        return Detection.no("no image files inside the class folders")
+    annotations = [c for c in class_dirs if _has_annotation_files(c)]
+    if annotations:
+        return Detection(UNSURE, f"class folders, but {annotations[0].name}/ holds annotation files")
+    return Detection(LIKELY, f"{len(class_dirs)} class folders holding images")
+
+
+def _has_image(folder: Path, limit: int = 2000) -> bool:
+    for i, (_, _, files) in enumerate(os.walk(folder)):
+        if any(is_image_name(f) for f in files):
+            return True
+        if i > limit:
+            break
+    return False
+
+
+def _has_annotation_files(folder: Path) -> bool:
+    try:
+        return any(os.path.splitext(e.name)[1].lower() in ANNOTATION_SUFFIXES
+                   for e in os.scandir(folder) if e.is_file())
+    except OSError:
+        return False
+
+
+@dataclass
+class _Walk:
+    """What a walk of the class folders found."""
+
+    rows: list[tuple[str, str, str]] = field(default_factory=list)  # (relative path, split, class)
+    classes: list[str] = field(default_factory=list)
+    ignored: Counter = field(default_factory=Counter)  # reason -> count
+    ignored_examples: dict[str, list[str]] = field(default_factory=dict)
+
+    def ignore(self, reason: str, path: str) -> None:
+        self.ignored[reason] += 1
+        self.ignored_examples.setdefault(reason, []).append(path)
+
+
+def _walk(root: Path) -> _Walk:
+    found = _Walk()
+    for split, folder in _split_roots(root):
+        for entry in sorted(folder.iterdir()):
+            rel = entry.relative_to(root).as_posix()
+            if entry.is_dir() and not _is_hidden(entry.name):
+                if not (folder == root and is_split_word(entry.name)):
+                    _walk_class(root, entry, split, found)
+            elif folder != root or not is_split_word(entry.name):
+                found.ignore("outside_class_folder" if is_image_name(entry.name) else "not_an_image", rel)
+    return found
+
+
+def _walk_class(root: Path, class_dir: Path, split: str, found: _Walk) -> None:
+    name = class_dir.name
+    if name not in found.classes:
+        found.classes.append(name)
+    for dirpath, dirnames, filenames in os.walk(class_dir, followlinks=False):
+        dirnames[:] = sorted(d for d in dirnames if not _is_hidden(d))
+        base = Path(dirpath)
+        for f in sorted(filenames):
+            rel = (base / f).relative_to(root).as_posix()
+            if _is_hidden(f):
+                found.ignore("hidden_file", rel)
+            elif is_image_name(f):
+                found.rows.append((rel, split, name))
+            else:
+                found.ignore("not_an_image", rel)
+
+
+def _image_size(path: Path) -> tuple[float, float] | None:
+    """(width, height) from the header, or None when the file does not decode as an image."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as im:
+            return float(im.width), float(im.height)
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+        return None
+
+
+def _read_sizes(root: Path, paths: list[str], progress: Progress, workers: int | None):
+    with ThreadPoolExecutor(max_workers=workers or min(8, (os.cpu_count() or 1) * 2)) as pool:
+        sizes = pool.map(_image_size, (root / p for p in paths), chunksize=64)
+        return list(progress(sizes, total=len(paths), desc="image headers"))
+
+
+def load(root: Path, config: Config = Config(), progress: Progress = no_progress) -> Dataset:
+    root = Path(root)
+    found = _walk(root)
+    if not found.rows:
+        raise DatasetError("no images found in the class folders (looked for "
+                           + " ".join(sorted(IMAGE_EXTENSIONS)) + ")", root)
+    paths = [r[0] for r in found.rows]
+    sizes = _read_sizes(root, paths, progress, config.workers)
+    unreadable = [p for p, s in zip(paths, sizes) if s is None]
+    images = pd.DataFrame({
+        "image_id": paths,
+        "split": [r[1] for r in found.rows],
+        "path": paths,
+        "width": [s[0] if s else float("nan") for s in sizes],
+        "height": [s[1] if s else float("nan") for s in sizes],
+    })
+    labels = pd.DataFrame({
+        "image_id": paths, "split": images["split"], "class": [r[2] for r in found.rows], "kind": "tag",
+        **{c: float("nan") for c in ("x", "y", "w", "h", "area", "area_pct")},
+    })
+    return Dataset(root=str(root), task=TASK, format=NAME, classes=tuple(sorted(found.classes)),
+                   images=images, labels=labels, health=tuple(_findings(found, unreadable)))
+
+
+def _findings(found: _Walk, unreadable: list[str]) -> list[Finding]:
+    findings = []
+    if unreadable:
+        findings.append(Finding("unreadable_image", Severity.ERROR, len(unreadable), examples=unreadable))
+    severity = {"outside_class_folder": Severity.WARNING}
+    for reason, count in sorted(found.ignored.items()):
+        findings.append(Finding(f"ignored_{reason}", severity.get(reason, Severity.INFO), count,
+                                examples=found.ignored_examples[reason]))
+    return findings

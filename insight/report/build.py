@@ -1,0 +1,86 @@
+"""Dataset + Run + Config -> Insight: every statistic and diagnosis computed once, findings worded.
+
+This is the one place that decides which statistics a task gets; the JSON, HTML and PDF then only
+format what the Insight holds.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import replace
+
+from insight import __version__
+from insight.config import Config
+from insight.model import Dataset, Finding, Run
+from insight.model.insight import CurveDiagnosis, DatasetSummary, Insight, SplitSize
+from insight.report.messages import message_for, worded
+
+
+def build_insight(dataset: Dataset | None, run: Run | None, config: Config = Config(),
+                  curves_error: str | None = None, today: _dt.date | None = None) -> Insight:
+    parts: dict = {}
+    if dataset is not None:
+        parts.update(dataset_parts(dataset, config))
+    if run is not None:
+        parts["curves"] = word_curves(diagnose(run, parts))
+    return Insight(version=__version__, curves_error=curves_error,
+                   generated=(today or _dt.date.today()).isoformat(), **parts)
+
+
+def dataset_parts(ds: Dataset, config: Config) -> dict:
+    from insight.stats.classes import representation
+
+    rep = representation(ds, config)
+    rep = replace(rep, verdict=worded(rep.verdict), split_findings=tuple(map(worded, rep.split_findings)))
+    parts = {"dataset": summarize(ds), "representation": rep, "health": health(ds)}
+    if ds.task == "detection":
+        from insight.stats.boxes import box_stats
+
+        parts["boxes"] = box_stats(ds)
+    elif ds.task == "segmentation":
+        from insight.stats.masks import mask_stats
+
+        parts["masks"] = mask_stats(ds)
+    elif ds.task == "multilabel":
+        from insight.stats.multilabel import multilabel_stats
+
+        parts["multilabel"] = multilabel_stats(ds)
+    return parts
+
+
+def summarize(ds: Dataset) -> DatasetSummary:
+    images = ds.images["split"].value_counts()
+    labels = ds.labels["split"].value_counts()
+    splits = {s: SplitSize(images=int(images.get(s, 0)), labels=int(labels.get(s, 0))) for s in ds.splits}
+    return DatasetSummary(path=ds.root, task=ds.task, format=ds.format, classes=ds.classes,
+                          splits=splits, notes=ds.notes)
+
+
+def health(ds: Dataset) -> tuple[Finding, ...]:
+    """What the loader found while reading, then the checks on the tables; errors first."""
+    try:
+        from insight.diagnose.health import check_dataset
+    except ModuleNotFoundError:  # pragma: no cover - the table checks ship with detection support
+        checks: list[Finding] = []
+    else:
+        checks = check_dataset(ds)
+    findings = list(ds.health) + list(checks)
+    findings.sort(key=lambda f: f.severity.rank)
+    return tuple(worded(f) for f in findings)
+
+
+def diagnose(run: Run, parts: dict) -> CurveDiagnosis:
+    from insight.diagnose.curves import CurveContext, diagnose_run
+
+    rep = parts.get("representation")
+    under = tuple(c.name for c in rep.classes if c.tier != "well") if rep else ()
+    leakage = any(f.code.startswith(("duplicate", "leakage")) for f in parts.get("health", ()))
+    return diagnose_run(run, CurveContext(has_leakage=leakage, underrepresented=under))
+
+
+def word_curves(curves: CurveDiagnosis) -> CurveDiagnosis:
+    rule = message_for(curves.rule_finding) if curves.rule_finding else ""
+    advice = (message_for(Finding(f"advice_{curves.scenario}", "info", values=dict(curves.rule_finding.values)
+                                  if curves.rule_finding else {}))
+              if curves.scenario else "")
+    return replace(curves, rule=rule, advice=advice, findings=tuple(map(worded, curves.findings)))

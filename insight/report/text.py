@@ -1,0 +1,49 @@
+"""Plain-text summaries for the terminal (`insight scan`, `insight curves` without --json)."""
+
+from __future__ import annotations
+
+from insight.model.insight import Insight
+from insight.report.filters import fmt_epoch, fmt_int, fmt_num, fmt_pct
+
+TIER_WORDS = {"well": "well represented", "mild": "mildly under-represented",
+              "serious": "seriously under-represented"}
+
+
+def dataset_text(insight: Insight) -> str:
+    ds, rep = insight.dataset, insight.representation
+    lines = [f"{ds.path}: {ds.task}, format {ds.format}, {len(ds.classes)} classes"]
+    lines += [f"  {name}: {fmt_int(s.images)} images, {fmt_int(s.labels)} labels" for name, s in ds.splits.items()]
+    lines += [f"  note: {n}" for n in ds.notes]
+    lines.append("")
+    lines.append(f"Cutoff threshold: {fmt_int(rep.cutoff)} {rep.count_of} per class "
+                 f"(total {fmt_int(rep.total)}, factor {rep.cutoff_factor:g})")
+    width = max([len(c.name) for c in rep.classes] + [5])
+    lines.append(f"  {'class':<{width}}  {'count':>8}  {'share':>8}  {'add':>6}  tier")
+    for c in rep.classes:
+        lines.append(f"  {c.name:<{width}}  {fmt_int(c.count):>8}  {fmt_pct(c.share):>8}  "
+                     f"{fmt_int(c.to_add):>6}  {TIER_WORDS[c.tier]}")
+    lines += ["", rep.verdict.message]
+    lines += [f.message for f in rep.split_findings]
+    if insight.health:
+        lines += ["", "Data health:"]
+        lines += [f"  [{f.severity.value}] {f.message}" for f in insight.health]
+    return "\n".join(lines) + "\n"
+
+
+def curves_text(insight: Insight) -> str:
+    c = insight.curves
+    lines = [f"{c.source}: {c.format}, x axis {c.x_axis}"]
+    lines += [f"  note: {n}" for n in c.notes]
+    scenario = f"Curves {c.scenario}" if c.scenario else "No scenario"
+    lines += ["", f"{scenario}: {c.rule}"]
+    if c.advice:
+        lines.append(f"Advice: {c.advice}")
+    if c.findings:
+        lines += ["", "Findings:"]
+        lines += [f"  [{f.severity.value}] {f.message}" for f in c.findings]
+    if c.metrics:
+        lines += ["", "Metrics (best at epoch, last):"]
+        for m in c.metrics:
+            lines.append(f"  {m.split}/{m.name}: best {fmt_num(m.best)} at {fmt_epoch(m.best_epoch)}, "
+                         f"last {fmt_num(m.last)}")
+    return "\n".join(lines) + "\n"
