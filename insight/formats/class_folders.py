@@ -109,10 +109,12 @@ def _walk(root: Path) -> _Walk:
     for split, folder in _split_roots(root):
         for entry in sorted(folder.iterdir()):
             rel = entry.relative_to(root).as_posix()
-            if entry.is_dir() and not _is_hidden(entry.name):
-                if not (folder == root and is_split_word(entry.name)):
+            if entry.is_dir():
+                if not _is_hidden(entry.name) and not (folder == root and is_split_word(entry.name)):
                     _walk_class(root, entry, split, found)
-            elif folder != root or not is_split_word(entry.name):
+            elif _is_hidden(entry.name):
+                found.ignore("hidden_file", rel)
+            else:
                 found.ignore("outside_class_folder" if is_image_name(entry.name) else "not_an_image", rel)
     return found
 

@@ -1,0 +1,108 @@
+"""Class-folder loader: layouts, edge cases and the real samples. Counts come from the files we write."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from insight.errors import DatasetError
+from insight.formats import class_folders, detect, load_dataset
+from tests.realdata import realdata
+
+
+def _img(path: Path, size=(8, 6)) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.new("RGB", size, (10, 20, 30)).save(path)
+
+
+def test_pets_fixture(pets_dir):
+    ds = load_dataset(pets_dir)
+    assert ds.format == "class-folders" and ds.task == "classification"
+    assert ds.classes == ("bird", "cat", "dog", "fish")
+    assert ds.splits == ["train", "val"]
+    # make_pets writes 123 + 110 + 53 + 11 = 297 images, round(0.8 * n) of each class in train
+    assert len(ds.images) == 297
+    counts = ds.labels.groupby("class").size().to_dict()
+    assert counts == {"dog": 123, "cat": 110, "bird": 53, "fish": 11}
+    assert ds.labels_of("train").groupby("class").size().to_dict() == {"dog": 98, "cat": 88, "bird": 42, "fish": 9}
+    assert ds.health == ()
+    # sizes come from the JPEG headers: the first image of each class is 48 x 40
+    first = ds.images.set_index("image_id").loc["train/dog/dog_train_000.jpg"]
+    assert (first.width, first.height) == (48, 40)
+
+
+def test_flat_layout_nested_folders_and_odd_files(tmp_path):
+    _img(tmp_path / "a" / "1.JPG")
+    _img(tmp_path / "a" / "deeper" / "2.png")  # nested: still class a
+    _img(tmp_path / "b" / "3.Jpeg")
+    (tmp_path / "b" / ".DS_Store").write_bytes(b"x")
+    (tmp_path / "b" / "notes.md").write_text("hello")
+    (tmp_path / "empty").mkdir()  # declared, no images
+    (tmp_path / ".git").mkdir()  # hidden folder: not a class
+    ds = class_folders.load(tmp_path)
+    assert ds.classes == ("a", "b", "empty")
+    assert ds.splits == ["train"]
+    assert sorted(ds.labels["image_id"]) == ["a/1.JPG", "a/deeper/2.png", "b/3.Jpeg"]
+    assert ds.labels.set_index("image_id").loc["a/deeper/2.png", "class"] == "a"
+    found = {f.code: f for f in ds.health}
+    assert found["ignored_hidden_file"].count == 1
+    assert found["ignored_not_an_image"].examples == ("b/notes.md",)
+
+
+def test_split_layout_with_valid_and_class_only_in_val(tmp_path):
+    _img(tmp_path / "train" / "cat" / "1.jpg")
+    _img(tmp_path / "valid" / "cat" / "2.jpg")
+    _img(tmp_path / "valid" / "owl" / "3.jpg")  # owl only in validation: still declared
+    _img(tmp_path / "test" / "cat" / "4.webp")
+    ds = load_dataset(tmp_path)
+    assert ds.splits == ["train", "val", "test"]
+    assert ds.classes == ("cat", "owl")
+    assert ds.labels.set_index("image_id").loc["valid/owl/3.jpg", "split"] == "val"
+
+
+def test_unreadable_image_is_a_health_finding(tmp_path):
+    _img(tmp_path / "a" / "ok.jpg")
+    (tmp_path / "a" / "broken.jpg").write_bytes(b"\xff\xd8 not really")
+    ds = class_folders.load(tmp_path)
+    assert len(ds.images) == 2  # counted, not dropped
+    bad = [f for f in ds.health if f.code == "unreadable_image"][0]
+    assert (bad.severity.value, bad.count, bad.examples) == ("error", 1, ("a/broken.jpg",))
+
+
+def test_no_images_is_a_one_line_error(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "x.txt").write_text("1")
+    with pytest.raises(DatasetError) as err:
+        detect(tmp_path)
+    assert str(tmp_path) in str(err.value) and "\n" not in str(err.value)
+
+
+def test_yolo_style_folders_are_not_classes(tmp_path):
+    _img(tmp_path / "train" / "images" / "1.jpg")
+    (tmp_path / "train" / "labels").mkdir()
+    assert class_folders.detect(tmp_path).confidence == 0
+
+
+@pytest.mark.parametrize("sub, classes, images", [
+    # counted with `find ... -name '*.jpg'` on the samples (PROVENANCE.md lists the layouts)
+    ("weather_mwd_5pcd3_subset/weather_dataset", ("cloudy", "rain", "shine", "sunrise"), 38),
+    # label_0/label_0_1.jpg, label_1/label_1_1.jpg and the nested label_1/label_1_1/label_1_1.jpg
+    ("datumaro/imagenet_dataset", ("label_0", "label_1"), 3),
+    ("datumaro/imagenet_subsets_dataset", ("label_0", "label_1"), 9),
+    ("mmpretrain_dataset", ("a", "b"), 3),
+])
+def test_real_samples(sub, classes, images):
+    root = realdata("classification_folder") / sub
+    ds = class_folders.load(root)
+    assert ds.classes == classes
+    assert len(ds.images) == images
+
+
+def test_real_mmpretrain_undecodable_bytes_are_findings():
+    ds = class_folders.load(realdata("classification_folder/mmpretrain_dataset"))
+    found = {f.code: f for f in ds.health}
+    # a/1.JPG, b/2.jpeg, b/subb/3.jpg hold 0-18 placeholder bytes; 3.jpeg sits at the root
+    assert found["unreadable_image"].count == 3
+    assert found["ignored_outside_class_folder"].examples == ("3.jpeg",)
