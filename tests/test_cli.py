@@ -1,0 +1,108 @@
+"""The command line: exit codes, one-line errors, --json parts, and a whole report end to end."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from insight.cli import main
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_scan_json_gives_the_pets_representation(pets_dir, capsys):
+    """Acceptance of issue 2. By hand (DESIGN.md §3.1): N = 123 + 110 + 53 + 11 = 297, K = 4,
+    cutoff = ceil(0.75 * 297 / 4) = ceil(55.69) = 56; 0.5 * 56 = 28.
+    dog 123 >= 56 well; cat 110 well; bird 28 <= 53 < 56 mild; fish 11 < 28 serious.
+    bird: x = 4 is the first with 53 + x >= ceil(0.75 * (297 + x) / 4) (57 >= 57; x = 3 gives 56 < 57).
+    fish: x = 55 is the first (66 >= ceil(0.75 * 352 / 4) = 66; x = 54 gives 65 < ceil(65.81) = 66)."""
+    code, out, err = run(capsys, "scan", str(pets_dir), "--json")
+    assert code == 0, err
+    doc = json.loads(out)
+    rep = doc["representation"]
+    assert rep["cutoff"] == 56
+    tiers = {c["name"]: (c["tier"], c["to_add"]) for c in rep["classes"]}
+    assert tiers == {"dog": ("well", 0), "cat": ("well", 0), "bird": ("mild", 4), "fish": ("serious", 55)}
+    assert "curves" not in doc
+
+
+def test_scan_text(pets_dir, capsys):
+    code, out, _ = run(capsys, "scan", str(pets_dir))
+    assert code == 0
+    assert "Cutoff threshold: 56 images per class" in out
+    assert "fish (add 55)" in out
+
+
+@pytest.mark.parametrize("argv, expected", [
+    (["scan", "/no/such/folder"], "/no/such/folder: no such dataset folder"),
+    (["curves", "/no/such/log.csv"], "/no/such/log.csv: no such training log"),
+    (["scan"], "the following arguments are required: dataset"),
+    (["scan", ".", "--cutoff-factor", "2"], "expected a number in (0, 1]"),
+])
+def test_errors_are_one_line_with_exit_code_2(argv, expected, capsys):
+    code, out, err = run(capsys, *argv)
+    assert code == 2
+    assert err.count("\n") == 1 and expected in err and "Traceback" not in err
+
+
+def test_unknown_layout_lists_what_was_looked_for(tmp_path, capsys):
+    (tmp_path / "notes.txt").write_text("nothing here")
+    code, _, err = run(capsys, "scan", str(tmp_path))
+    assert code == 2 and "unknown dataset layout" in err and "class-folders:" in err
+
+
+def test_unreadable_log_is_one_line(tmp_path, capsys):
+    log = tmp_path / "results.csv"
+    log.write_bytes(b"\x00\x01\x02 not a csv \xff")
+    code, _, err = run(capsys, "curves", str(log))
+    assert code == 2 and str(log) in err and err.count("\n") == 1
+
+
+def test_curves_json(pets_run, capsys):
+    code, out, err = run(capsys, "curves", str(pets_run), "--json")
+    assert code == 0, err
+    doc = json.loads(out)
+    assert set(doc) == {"schema", "version", "curves", "curves_error"}
+    # make_runs.py builds a validation loss that bottoms near epoch 18 and then climbs while training
+    # loss keeps falling: DeepQ's Curves C.
+    assert doc["curves"]["scenario"] == "C"
+
+
+def test_report_writes_three_files(pets_dir, pets_run, tmp_path, capsys):
+    out_dir = tmp_path / "out"
+    code, _, err = run(capsys, "report", str(pets_dir), "--run", str(pets_run), "--out", str(out_dir), "--quiet")
+    assert code == 0, err
+    assert sorted(p.name for p in out_dir.iterdir() if not p.name.startswith(".")) == [
+        "insight.json", "report.html", "report.pdf"]
+    assert (out_dir / "report.pdf").read_bytes()[:5] == b"%PDF-"
+    html = (out_dir / "report.html").read_text()
+    assert "Cutoff threshold: 56 labels" in html
+
+
+def test_log_without_loss_still_renders_the_dataset_part(pets_dir, tmp_path, capsys):
+    log = tmp_path / "metrics.csv"
+    log.write_text("epoch,val_accuracy\n0,0.5\n1,0.6\n2,0.7\n")
+    code, _, err = run(capsys, "report", str(pets_dir), "--run", str(log), "--out", str(tmp_path / "o"), "-q")
+    assert code == 0, err
+    doc = json.loads((tmp_path / "o" / "insight.json").read_text())
+    assert doc["representation"]["cutoff"] == 56
+    assert doc["curves"]["scenario"] is None and doc["curves"]["findings"]
+
+
+def test_failed_run_keeps_the_previous_report(pets_dir, pets_run, tmp_path, capsys):
+    out_dir = tmp_path / "out"
+    assert run(capsys, "report", str(pets_dir), "--run", str(pets_run), "--out", str(out_dir), "-q")[0] == 0
+    before = {p.name: p.read_bytes() for p in out_dir.iterdir()}
+    broken = tmp_path / "broken"
+    shutil.copytree(pets_dir, broken)
+    shutil.rmtree(broken / "train")
+    shutil.rmtree(broken / "val")
+    code, _, _ = run(capsys, "report", str(broken), "--run", str(pets_run), "--out", str(out_dir), "-q")
+    assert code == 2
+    assert {p.name: p.read_bytes() for p in out_dir.iterdir()} == before
