@@ -34,6 +34,9 @@ def _fraction(text: str) -> float:
 
 
 def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--fail-on", metavar="LEVELS",
+                   help="exit 1 (after writing everything) when a level fires: serious, mild, error, warning, "
+                        "leakage, scenario:B,C,D (comma-separated)")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     p.add_argument("--traceback", action="store_true", help="show the traceback of an error")
 
@@ -68,6 +71,8 @@ def parser() -> argparse.ArgumentParser:
     report.add_argument("dataset", type=Path, help="dataset folder")
     report.add_argument("--run", type=Path, help="training log file or folder")
     report.add_argument("--out", type=Path, default=Path("reports"), help="output folder (default: reports)")
+    report.add_argument("--baseline", type=Path, metavar="PREVIOUS/insight.json",
+                        help="compare with a previous report and add a 'since last report' section")
     _dataset_options(report)
     _run_options(report)
     _common(report)

@@ -5,8 +5,14 @@ from __future__ import annotations
 import argparse
 import sys
 
+import json
+from dataclasses import replace
+from pathlib import Path
+
 from insight.config import Config
-from insight.errors import ExitCode
+from insight.errors import ExitCode, UsageError
+from insight.gate import fired, parse_fail_on
+from insight.model.insight import SCHEMA
 from insight.progress import progress_for
 
 
@@ -27,9 +33,10 @@ def scan(args: argparse.Namespace, config: Config) -> ExitCode:
     from insight.report.serialize import DATASET_KEYS, to_json
     from insight.report.text import dataset_text
 
+    gate = parse_fail_on(args.fail_on)
     insight = build_insight(_load_dataset(args, config), None, config)
     sys.stdout.write(to_json(insight, DATASET_KEYS) if args.json else dataset_text(insight))
-    return ExitCode.DONE
+    return _gate_exit(insight, gate)
 
 
 def curves(args: argparse.Namespace, config: Config) -> ExitCode:
@@ -37,24 +44,59 @@ def curves(args: argparse.Namespace, config: Config) -> ExitCode:
     from insight.report.serialize import CURVES_KEYS, to_json
     from insight.report.text import curves_text
 
+    gate = parse_fail_on(args.fail_on)
     insight = build_insight(None, _load_run(args.run, config), config)
     sys.stdout.write(to_json(insight, CURVES_KEYS) if args.json else curves_text(insight))
-    return ExitCode.DONE
+    return _gate_exit(insight, gate)
 
 
 def report(args: argparse.Namespace, config: Config) -> ExitCode:
     from insight.report.build import build_insight
     from insight.report.write import prepare_out
 
+    gate = parse_fail_on(args.fail_on)
+    baseline = read_baseline(args.baseline) if args.baseline else None
     out = prepare_out(args.out)
     dataset = _load_dataset(args, config)
     run = _load_run(args.run, config) if args.run else None
     curves_error = None if args.run else "No training log was given (--run), so there is no curve diagnosis."
     insight = build_insight(dataset, run, config, curves_error=curves_error)
+    if baseline is not None:
+        insight = with_changes(insight, baseline, args.baseline)
     written = render_and_write(insight, out)
     if not args.quiet:
         print("wrote " + ", ".join(str(p) for p in written), file=sys.stderr)
+    return _gate_exit(insight, gate)
+
+
+def _gate_exit(insight, gate) -> ExitCode:
+    reasons = fired(insight, gate)
+    if reasons:
+        print("insight: --fail-on: " + "; ".join(reasons), file=sys.stderr)
+        return ExitCode.FINDINGS
     return ExitCode.DONE
+
+
+def read_baseline(path: Path) -> dict:
+    """A previous insight.json; one of another schema is refused with the reason."""
+    try:
+        doc = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UsageError("no such baseline file (expected a previous insight.json)", path) from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise UsageError(f"baseline is not a readable insight.json ({exc})", path) from None
+    schema = doc.get("schema") if isinstance(doc, dict) else None
+    if schema != SCHEMA:
+        raise UsageError(f"baseline has schema {schema!r}, this version reads {SCHEMA!r}; "
+                         "write a new baseline with this version", path)
+    return doc
+
+
+def with_changes(insight, baseline: dict, path: Path):
+    from insight.diagnose.changes import compare
+    from insight.report.serialize import insight_dict
+
+    return replace(insight, changes=compare(baseline, insight_dict(insight), str(path)))
 
 
 def render_and_write(insight, out):

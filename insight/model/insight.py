@@ -112,6 +112,7 @@ class Insight:
     health: tuple[Finding, ...] = ()
     curves: CurveDiagnosis | None = None
     curves_error: str | None = None  # why the curves part could not be produced
+    changes: Any = None  # diagnose.changes.Changes against --baseline, or None
     schema: str = SCHEMA
     generated: str = chart_only("")  # date on the cover; left out of the JSON so reruns are identical
     extras: dict[str, Any] = chart_only(factory=dict)

@@ -1,0 +1,102 @@
+"""What changed since the last report: a pure comparison of two insight.json documents.
+
+Both sides are the JSON form (the baseline is read from a previous insight.json), so the comparison
+only relies on keys DESIGN.md §5 promises never to rename.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# A class's share "moved" when it changes by at least this many percentage points (our choice).
+SHARE_MOVE_POINTS = 1.0
+
+
+@dataclass(frozen=True)
+class ClassChange:
+    name: str
+    count_before: int
+    count_after: int
+    share_before: float
+    share_after: float
+    tier_before: str
+    tier_after: str
+
+
+@dataclass(frozen=True)
+class HealthChange:
+    code: str
+    severity: str
+    count_before: int
+    count_after: int
+
+
+@dataclass(frozen=True)
+class Changes:
+    baseline: str  # the file compared against
+    classes_added: tuple[str, ...]
+    classes_removed: tuple[str, ...]
+    classes_moved: tuple[ClassChange, ...]  # count changed, share moved, or tier changed
+    tier_changes: tuple[ClassChange, ...]
+    health_new: tuple[HealthChange, ...]
+    health_resolved: tuple[HealthChange, ...]
+    health_changed: tuple[HealthChange, ...]
+    scenario_before: str | None
+    scenario_after: str | None
+    total_before: int | None
+    total_after: int | None
+
+    @property
+    def nothing_changed(self) -> bool:
+        return not (self.classes_added or self.classes_removed or self.classes_moved or self.health_new
+                    or self.health_resolved or self.health_changed
+                    or self.scenario_before != self.scenario_after)
+
+
+def _classes(doc: dict) -> dict[str, dict]:
+    rep = doc.get("representation") or {}
+    return {c["name"]: c for c in rep.get("classes", [])}
+
+
+def _health(doc: dict) -> dict[str, dict]:
+    return {h["code"]: h for h in doc.get("health", [])}
+
+
+def _scenario(doc: dict) -> str | None:
+    return (doc.get("curves") or {}).get("scenario")
+
+
+def compare(before: dict, after: dict, baseline: str) -> Changes:
+    old, new = _classes(before), _classes(after)
+    both = [n for n in new if n in old]
+    changed = [_class_change(old[n], new[n]) for n in both]
+    moved = tuple(c for c in changed if c.count_before != c.count_after or c.tier_before != c.tier_after
+                  or abs(c.share_after - c.share_before) * 100 >= SHARE_MOVE_POINTS)
+    h_old, h_new = _health(before), _health(after)
+    return Changes(
+        baseline=baseline,
+        classes_added=tuple(n for n in new if n not in old),
+        classes_removed=tuple(n for n in old if n not in new),
+        classes_moved=moved,
+        tier_changes=tuple(c for c in changed if c.tier_before != c.tier_after),
+        health_new=tuple(_health_change(None, h_new[c]) for c in h_new if c not in h_old),
+        health_resolved=tuple(_health_change(h_old[c], None) for c in h_old if c not in h_new),
+        health_changed=tuple(_health_change(h_old[c], h_new[c]) for c in h_new
+                             if c in h_old and h_old[c].get("count") != h_new[c].get("count")),
+        scenario_before=_scenario(before), scenario_after=_scenario(after),
+        total_before=(before.get("representation") or {}).get("total"),
+        total_after=(after.get("representation") or {}).get("total"),
+    )
+
+
+def _class_change(a: dict, b: dict) -> ClassChange:
+    return ClassChange(name=b["name"], count_before=int(a["count"]), count_after=int(b["count"]),
+                       share_before=float(a["share"]), share_after=float(b["share"]),
+                       tier_before=a["tier"], tier_after=b["tier"])
+
+
+def _health_change(a: dict | None, b: dict | None) -> HealthChange:
+    ref = b or a
+    return HealthChange(code=ref["code"], severity=ref.get("severity", "info"),
+                        count_before=int(a.get("count", 0)) if a else 0,
+                        count_after=int(b.get("count", 0)) if b else 0)

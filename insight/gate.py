@@ -1,0 +1,71 @@
+"""--fail-on: which findings make the command exit 1 (after every output is written).
+
+Levels, comma-separated: `serious` / `mild` (a class in that tier or worse), `error` / `warning`
+(a health finding at that severity or worse), `leakage` (duplicates across splits),
+`scenario:B,C,D` (the curve diagnosis is one of these; the letters after `scenario:` run on
+until the next word).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from insight.errors import UsageError
+from insight.model.insight import Insight
+
+WORDS = ("serious", "mild", "error", "warning", "leakage")
+SCENARIOS = ("A", "B", "C", "D")
+LEAKAGE_CODES = ("leakage_exact", "leakage_near")
+
+
+@dataclass(frozen=True)
+class Gate:
+    words: frozenset[str] = frozenset()
+    scenarios: frozenset[str] = frozenset()
+
+    def __bool__(self) -> bool:
+        return bool(self.words or self.scenarios)
+
+
+def parse_fail_on(text: str | None) -> Gate:
+    if not text:
+        return Gate()
+    words, scenarios, in_scenario = set(), set(), False
+    for token in (t.strip() for t in text.split(",") if t.strip()):
+        if token.lower().startswith("scenario:"):
+            token, in_scenario = token.split(":", 1)[1].strip(), True
+        if in_scenario and token.upper() in SCENARIOS:
+            scenarios.add(token.upper())
+            continue
+        in_scenario = False
+        if token.lower() not in WORDS:
+            raise UsageError(f"--fail-on: unknown level {token!r}; expected {', '.join(WORDS)} or scenario:B,C,D")
+        words.add(token.lower())
+    return Gate(frozenset(words), frozenset(scenarios))
+
+
+def fired(insight: Insight, gate: Gate) -> list[str]:
+    """One short reason per level that fired, in the order the levels are listed above."""
+    reasons = []
+    rep = insight.representation
+    tiers = {"serious": (("serious",), "seriously under-represented"),
+             "mild": (("serious", "mild"), "under-represented")}
+    for word, (hit_tiers, words) in tiers.items():
+        if word in gate.words and rep:
+            hit = [c.name for c in rep.classes if c.tier in hit_tiers]
+            if hit:
+                reasons.append(f"{word}: {len(hit)} class(es) {words} ({', '.join(hit[:5])})")
+    severities = {"error": ("error",), "warning": ("error", "warning")}
+    for word in ("error", "warning"):
+        if word in gate.words:
+            hit = [f.code for f in insight.health if f.severity.value in severities[word]]
+            if hit:
+                reasons.append(f"{word}: {len(hit)} data-health finding(s) ({', '.join(hit[:5])})")
+    if "leakage" in gate.words:
+        hit = [f for f in insight.health if f.code in LEAKAGE_CODES]
+        if hit:
+            reasons.append(f"leakage: {sum(f.count for f in hit)} image(s) shared between train and validation")
+    curves = insight.curves
+    if gate.scenarios and curves and curves.scenario in gate.scenarios:
+        reasons.append(f"scenario: the training curves are Curves {curves.scenario}")
+    return reasons

@@ -1,0 +1,48 @@
+"""--fail-on parsing and which levels fire, on hand-built Insights."""
+
+from __future__ import annotations
+
+import pytest
+
+from insight.errors import UsageError
+from insight.gate import Gate, fired, parse_fail_on
+from insight.model import Finding
+from insight.model.insight import ClassCount, CurveDiagnosis, Insight, Representation
+
+
+def _insight(tiers=("well", "serious"), health=(), scenario=None) -> Insight:
+    classes = tuple(ClassCount(f"c{i}", 10, 0.5, t, 0, {}) for i, t in enumerate(tiers))
+    rep = Representation(cutoff=5, total=20, cutoff_factor=0.75, serious_factor=0.5, count_of="images",
+                         classes=classes, verdict=Finding("balanced", "info"))
+    curves = CurveDiagnosis(format="csv", source="x", scenario=scenario, findings=(), metrics=())
+    return Insight(version="0", representation=rep, health=tuple(health), curves=curves)
+
+
+def test_parse_levels_and_scenario_letters():
+    assert parse_fail_on("serious,scenario:B,C,D,error") == Gate(frozenset({"serious", "error"}),
+                                                                 frozenset({"B", "C", "D"}))
+    assert parse_fail_on("scenario:c") == Gate(frozenset(), frozenset({"C"}))
+    assert not parse_fail_on(None)
+    with pytest.raises(UsageError, match="unknown level 'B'"):
+        parse_fail_on("serious,B")  # a letter without scenario: is not a level
+
+
+def test_serious_and_mild():
+    assert fired(_insight(("well", "mild")), parse_fail_on("serious")) == []
+    assert fired(_insight(("well", "mild")), parse_fail_on("mild")) == ["mild: 1 class(es) under-represented (c1)"]
+    assert fired(_insight(("serious", "mild")), parse_fail_on("serious")) == [
+        "serious: 1 class(es) seriously under-represented (c0)"]
+
+
+def test_health_levels_and_leakage():
+    health = (Finding("leakage_exact", "error", 3), Finding("images_without_labels", "warning", 2))
+    insight = _insight(("well",), health)
+    assert fired(insight, parse_fail_on("error")) == ["error: 1 data-health finding(s) (leakage_exact)"]
+    assert len(fired(insight, parse_fail_on("warning"))[0].split(",")) == 2
+    assert fired(insight, parse_fail_on("leakage")) == ["leakage: 3 image(s) shared between train and validation"]
+
+
+def test_scenarios():
+    assert fired(_insight(("well",), scenario="A"), parse_fail_on("scenario:B,C,D")) == []
+    assert fired(_insight(("well",), scenario="C"), parse_fail_on("scenario:B,C,D")) == [
+        "scenario: the training curves are Curves C"]
