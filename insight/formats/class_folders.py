@@ -48,7 +48,15 @@ def _is_hidden(name: str) -> bool:
 
 
 def _subdirs(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.iterdir() if p.is_dir() and not _is_hidden(p.name))
+    return sorted(p for p in folder.iterdir() if p.is_dir() and not _is_hidden(p.name) and not _is_loop(p))
+
+
+def _is_loop(path: Path) -> bool:
+    """A symlink to a folder that contains it would make the walk go round forever."""
+    if not path.is_symlink():
+        return False
+    target, here = path.resolve(), path.parent.resolve()
+    return target == here or target in here.parents
 
 
 def _split_roots(root: Path) -> list[tuple[str, Path]]:
@@ -110,7 +118,9 @@ def _walk(root: Path) -> _Walk:
         for entry in sorted(folder.iterdir()):
             rel = entry.relative_to(root).as_posix()
             if entry.is_dir():
-                if not _is_hidden(entry.name) and not (folder == root and is_split_word(entry.name)):
+                if _is_loop(entry):
+                    found.ignore("symlink_loop", rel)
+                elif not _is_hidden(entry.name) and not (folder == root and is_split_word(entry.name)):
                     _walk_class(root, entry, split, found)
             elif _is_hidden(entry.name):
                 found.ignore("hidden_file", rel)
@@ -125,6 +135,9 @@ def _walk_class(root: Path, class_dir: Path, split: str, found: _Walk) -> None:
         found.classes.append(name)
     for dirpath, dirnames, filenames in os.walk(class_dir, followlinks=False):
         dirnames[:] = sorted(d for d in dirnames if not _is_hidden(d))
+        for d in dirnames:
+            if (Path(dirpath) / d).is_symlink():
+                found.ignore("symlink_folder", (Path(dirpath) / d).relative_to(root).as_posix())
         base = Path(dirpath)
         for f in sorted(filenames):
             rel = (base / f).relative_to(root).as_posix()
@@ -136,14 +149,24 @@ def _walk_class(root: Path, class_dir: Path, split: str, found: _Walk) -> None:
                 found.ignore("not_an_image", rel)
 
 
-def _image_size(path: Path) -> tuple[float, float] | None:
-    """(width, height) from the header, or None when the file does not decode as an image."""
+TOO_LARGE = "too large"
+
+
+def _image_size(path: Path) -> tuple[float, float] | str | None:
+    """(width, height) from the header; TOO_LARGE past Pillow's decompression-bomb limit (which stays
+    on); None when the file does not decode as an image."""
+    import warnings
+
     from PIL import Image, UnidentifiedImageError
 
     try:
-        with Image.open(path) as im:
-            return float(im.width), float(im.height)
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as im:
+                return float(im.width), float(im.height)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        return TOO_LARGE
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
         return None
 
 
@@ -162,26 +185,30 @@ def load(root: Path, config: Config = Config(), progress: Progress = no_progress
     paths = [r[0] for r in found.rows]
     sizes = _read_sizes(root, paths, progress, config.workers)
     unreadable = [p for p, s in zip(paths, sizes) if s is None]
+    too_large = [p for p, s in zip(paths, sizes) if s == TOO_LARGE]
+    sizes = [s if isinstance(s, tuple) else (float("nan"), float("nan")) for s in sizes]
     images = pd.DataFrame({
         "image_id": paths,
         "split": [r[1] for r in found.rows],
         "path": paths,
-        "width": [s[0] if s else float("nan") for s in sizes],
-        "height": [s[1] if s else float("nan") for s in sizes],
+        "width": [s[0] for s in sizes],
+        "height": [s[1] for s in sizes],
     })
     labels = pd.DataFrame({
         "image_id": paths, "split": images["split"], "class": [r[2] for r in found.rows], "kind": "tag",
         **{c: float("nan") for c in ("x", "y", "w", "h", "area", "area_pct")},
     })
     return Dataset(root=str(root), task=TASK, format=NAME, classes=tuple(sorted(found.classes)),
-                   images=images, labels=labels, health=tuple(_findings(found, unreadable)))
+                   images=images, labels=labels, health=tuple(_findings(found, unreadable, too_large)))
 
 
-def _findings(found: _Walk, unreadable: list[str]) -> list[Finding]:
+def _findings(found: _Walk, unreadable: list[str], too_large: list[str]) -> list[Finding]:
     findings = []
     if unreadable:
         findings.append(Finding("unreadable_image", Severity.ERROR, len(unreadable), examples=unreadable))
-    severity = {"outside_class_folder": Severity.WARNING}
+    if too_large:
+        findings.append(Finding("image_too_large", Severity.ERROR, len(too_large), examples=too_large))
+    severity = {"outside_class_folder": Severity.WARNING, "symlink_loop": Severity.WARNING}
     for reason, count in sorted(found.ignored.items()):
         findings.append(Finding(f"ignored_{reason}", severity.get(reason, Severity.INFO), count,
                                 examples=found.ignored_examples[reason]))

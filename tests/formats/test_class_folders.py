@@ -106,3 +106,24 @@ def test_real_mmpretrain_undecodable_bytes_are_findings():
     # a/1.JPG, b/2.jpeg, b/subb/3.jpg hold 0-18 placeholder bytes; 3.jpeg sits at the root
     assert found["unreadable_image"].count == 3
     assert found["ignored_outside_class_folder"].examples == ("3.jpeg",)
+
+
+def test_symlink_loop_does_not_hang(tmp_path):
+    _img(tmp_path / "a" / "1.png")
+    (tmp_path / "loop").symlink_to(tmp_path, target_is_directory=True)
+    (tmp_path / "a" / "back").symlink_to(tmp_path / "a", target_is_directory=True)
+    ds = class_folders.load(tmp_path)
+    assert ds.classes == ("a",) and list(ds.images["image_id"]) == ["a/1.png"]
+    codes = {f.code: f.count for f in ds.health}
+    assert codes["ignored_symlink_loop"] == 1 and codes["ignored_symlink_folder"] == 1
+
+
+def test_decompression_bomb_is_refused_not_decoded(tmp_path):
+    # A 1-bit PNG of 12000 x 12000 = 144 M pixels: past Pillow's default limit of 89.5 M pixels, but
+    # only a few kB on disk. The limit stays on; the loader reports the file instead of decoding it.
+    _img(tmp_path / "a" / "ok.png")
+    Image.new("1", (12000, 12000)).save(tmp_path / "a" / "bomb.png")
+    ds = class_folders.load(tmp_path)
+    bomb = [f for f in ds.health if f.code == "image_too_large"][0]
+    assert bomb.examples == ("a/bomb.png",)
+    assert Image.MAX_IMAGE_PIXELS is not None
