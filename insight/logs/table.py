@@ -1,0 +1,222 @@
+"""What every log reader shares: collecting values into the one long metrics table, and a cheap file walk.
+
+`Rows` takes (step, epoch, raw name, value) as a reader parses, names them through `names.normalise`,
+and `Rows.run()` returns the validated `Run` after four tidy-ups, each reported in a note:
+  - values of the test split are left out (the curves compare train and val);
+  - a name logged both per step and per epoch (Lightning `loss_step` / `loss_epoch`) keeps the epoch
+    series, which holds the exact epoch means the diagnosis would otherwise estimate from samples;
+  - a 0..1 metric (accuracy, mAP, dice, ...) whose values exceed 1 was logged in percent: divided by 100;
+  - a value repeated for the same step, split and name keeps the last one read.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import os
+import re
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from insight.errors import LogError
+from insight.logs.names import is_fraction, normalise
+from insight.model import Run
+from insight.model.run import metrics_frame
+
+SKIP_DIRS = {".venv", "venv", "node_modules", "__pycache__", "site-packages", ".git"}
+PERCENT_MAX = 100.0  # a 0..1 metric whose largest value lies in (1, 100] was logged in percent
+
+
+def walk(folder: Path, match: Callable[[Path], bool], dirs: bool = False) -> list[Path]:
+    """Files (or folders, with dirs=True) under `folder` for which `match` holds; hidden folders,
+    virtual environments and caches are not entered."""
+    found = []
+    for root, subdirs, files in os.walk(folder):
+        subdirs[:] = sorted(d for d in subdirs if not d.startswith(".") and d not in SKIP_DIRS)
+        here = Path(root)
+        if dirs:
+            found.extend(here / d for d in subdirs if match(here / d))
+        else:
+            found.extend(here / f for f in sorted(files) if not f.startswith(".") and match(here / f))
+    return found
+
+
+def to_float(value: object) -> float | None:
+    """A number from a CSV cell or JSON value ('inf', 'nan' and numbers kept); None when not numeric."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        return float(value)
+    if isinstance(value, str):
+        text = value.strip()
+        if not text:
+            return None
+        try:
+            return float(text)
+        except ValueError:
+            return None
+    return None
+
+
+class Rows:
+    """Metric values as a reader finds them; `run()` turns them into a `Run`."""
+
+    def __init__(self) -> None:
+        self.rows: list[dict] = []
+        self.non_numeric: Counter[str] = Counter()
+
+    def add(self, step: int, epoch: float | None, raw: str, value: object,
+            default_split: str | None = None) -> bool:
+        """Add one value; False when `raw` is the step/epoch axis or a timing column (not a metric)."""
+        name = normalise(raw, default_split)
+        if name is None:
+            return False
+        number = to_float(value)
+        if number is None:
+            if value is not None and not (isinstance(value, str) and not value.strip()):
+                self.non_numeric[str(raw)] += 1
+            return True
+        epoch = None if epoch is None or (isinstance(epoch, float) and math.isnan(epoch)) else float(epoch)
+        self.rows.append({"step": int(step), "epoch": epoch, "split": name.split, "name": name.name,
+                          "value": number, "source": str(raw), "granularity": name.granularity})
+        return True
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def run(self, fmt: str, source: Path, notes: list[str] | tuple[str, ...] = ()) -> Run:
+        notes = list(notes)
+        if self.non_numeric:
+            keys = ", ".join(sorted(self.non_numeric)[:8])
+            notes.append(f"{sum(self.non_numeric.values())} non-numeric value(s) not read (in {keys})")
+        if not self.rows:
+            raise LogError("holds no metric values (expected numbers under names such as loss, val_loss, "
+                           "mAP50)", source)
+        frame = pd.DataFrame(self.rows)
+        frame = _drop_test(frame, notes)
+        frame = _prefer_epoch_series(frame, notes)
+        frame = _percent_to_fraction(frame, notes)
+        frame = _last_per_step(frame, notes)
+        frame = frame.sort_values(["step", "split", "name"], kind="stable").reset_index(drop=True)
+        return Run(fmt, str(source), metrics_frame(frame.drop(columns="granularity")), tuple(notes))
+
+
+def _drop_test(frame: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
+    test = frame["split"] == "test"
+    if test.any():
+        sources = sorted(frame.loc[test, "source"].unique())
+        notes.append(f"{int(test.sum())} test-set value(s) left out of the train/val curves "
+                     f"({', '.join(sources[:6])})")
+    return frame[~test]
+
+
+def _prefer_epoch_series(frame: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
+    drop = pd.Series(False, index=frame.index)
+    for (split, name), group in frame.groupby(["split", "name"], sort=True):
+        kinds = set(group["granularity"].dropna())
+        if {"step", "epoch"} <= kinds:
+            steps = group["granularity"] == "step"
+            drop[group.index[steps]] = True
+            raw = sorted(group.loc[steps, "source"].unique())
+            notes.append(f"{split} {name}: the per-step series ({', '.join(raw)}, {int(steps.sum())} values) "
+                         f"was left out; the per-epoch series holds the same {name} averaged per epoch")
+    return frame[~drop]
+
+
+def _percent_to_fraction(frame: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
+    frame = frame.copy()
+    for (split, name), group in frame.groupby(["split", "name"], sort=True):
+        if not is_fraction(name):
+            continue
+        finite = group["value"][np.isfinite(group["value"])]
+        if len(finite) and 1.0 < finite.max() <= PERCENT_MAX:
+            frame.loc[group.index, "value"] = group["value"] / 100.0
+            notes.append(f"{split} {name} was logged in percent (largest value {finite.max():.4g}): "
+                         "divided by 100 so it reads 0..1")
+    return frame
+
+
+def _last_per_step(frame: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
+    repeated = frame.duplicated(["step", "split", "name"], keep="last")
+    if repeated.any():
+        notes.append(f"{int(repeated.sum())} value(s) logged twice for the same step, split and name: "
+                     "the last one read was kept")
+    return frame[~repeated]
+
+
+def first_line(path: Path, limit: int = 65536) -> str:
+    """The first line of a text file (at most `limit` bytes), '' when unreadable or binary."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(limit)
+    except OSError:
+        return ""
+    if b"\0" in head:
+        return ""
+    return head.split(b"\n", 1)[0].decode("utf-8", errors="replace").lstrip("\ufeff").strip()
+
+
+def read_text(path: Path) -> str:
+    """A whole text file, or a one-line LogError naming it."""
+    try:
+        return Path(path).read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise LogError(f"not a text file (undecodable byte at offset {exc.start})", path) from None
+    except OSError as exc:
+        raise LogError(f"cannot read file ({exc.strerror or exc})", path) from None
+
+
+def read_csv(path: Path) -> pd.DataFrame:
+    """A CSV log as text cells (header names stripped, padding removed), or a one-line LogError."""
+    import csv
+
+    text = read_text(path)
+    if not text.strip():
+        raise LogError("empty file (expected a CSV header line and rows)", path)
+    try:
+        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True,
+                            quoting=csv.QUOTE_MINIMAL)
+    except pd.errors.ParserError as exc:
+        found = re.search(r"line (\d+)", str(exc))
+        raise LogError(f"not a well-formed CSV ({_first_sentence(exc)})", path,
+                       int(found.group(1)) if found else None) from None
+    except (ValueError, pd.errors.EmptyDataError) as exc:
+        raise LogError(f"not a CSV log ({_first_sentence(exc)})", path) from None
+    frame.columns = [str(c).strip() for c in frame.columns]
+    return frame.apply(lambda col: col.str.strip())
+
+
+def _first_sentence(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def csv_header(path: Path) -> list[str]:
+    """The column names of a CSV file's first line ([] when it is not CSV-like)."""
+    import csv
+
+    line = first_line(path)
+    if "," not in line:
+        return []
+    try:
+        return [c.strip() for c in next(csv.reader([line]))]
+    except (csv.Error, StopIteration):
+        return []
+
+
+def ranges(values: list[int] | list[float], limit: int = 12) -> str:
+    """1, 2, 3, 5, 7, 8 -> '1-3, 5, 7-8' (for notes that name epochs); long lists keep both ends."""
+    numbers = sorted({int(v) for v in values})
+    spans: list[list[int]] = []
+    for n in numbers:
+        if spans and n == spans[-1][1] + 1:
+            spans[-1][1] = n
+        else:
+            spans.append([n, n])
+    words = [f"{a}" if a == b else f"{a}-{b}" for a, b in spans]
+    if len(words) > limit:
+        words = words[: limit - 2] + ["...", *words[-2:]]
+    return ", ".join(words)
