@@ -42,6 +42,8 @@ def detect(path: Path) -> Detection:
     if not path.is_file():
         return Detection.no("not a file")
     header = [c.lower() for c in csv_header(path)]
+    if "step" in header:
+        return Detection.no("a step column (Ultralytics logs one row per epoch, without a step column)")
     if "epoch" in header and any(c.startswith(PREFIXES) for c in header):
         return Detection(SURE, "CSV header with epoch and train/, val/ or metrics/ columns (Ultralytics)")
     return Detection.no("no epoch column with train/, val/ or metrics/ columns in the first line")
