@@ -50,6 +50,14 @@ def join_and(items) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
+def fmt_cell(value, kind: str = "text") -> str:
+    """A table cell in its column's format: int, pct, num, epoch or text. None is a dash."""
+    if value is None:
+        return "–"
+    formats = {"int": fmt_int, "pct": fmt_pct, "num": fmt_num, "epoch": fmt_epoch}
+    return formats[kind](value) if kind in formats else str(value)
+
+
 FILTERS = {
     "int": fmt_int,
     "pct": fmt_pct,
@@ -57,4 +65,5 @@ FILTERS = {
     "epoch": fmt_epoch,
     "plural": plural,
     "join_and": join_and,
+    "cell": fmt_cell,
 }

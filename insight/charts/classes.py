@@ -1,0 +1,182 @@
+"""Class charts: label count per class coloured by tier with the cutoff line, and the label
+distribution of each split side by side.
+
+Inputs are plain tables; outputs are SVG strings (see charts/style.py). Bars are sorted by count,
+largest first. Up to `VERTICAL_MAX` classes get vertical bars; more classes get horizontal bars,
+`ROWS_PER_CHART` classes per chart, every chart on the same scale, so 80 or 800 classes stay legible
+(one chart per printed page at most).
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+
+from insight.charts.style import COLORS, new_figure, styled, to_svg
+
+TIERS = ("well", "mild", "serious")
+TIER_LABELS = {
+    "well": "well represented",
+    "mild": "mildly under-represented",
+    "serious": "seriously under-represented",
+}
+VERTICAL_MAX = 12  # more classes than this: horizontal bars (names stay horizontal and readable)
+ROWS_PER_CHART = 40  # horizontal bars per chart: 40 rows x 0.15 in fit half an A4 page and more
+GROUPS_PER_CHART = 40  # classes per chart in the split comparison (one bar per split each)
+ROW_IN = 0.15  # height of one horizontal bar row, inches (about 11 pt: 7 pt text + a gap)
+HEADROOM = 1.22  # axis end as a multiple of the largest bar: room for the count labels
+LABEL_BOX = {"boxstyle": "square,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.85}
+
+
+def cutoff_label(cutoff: int) -> str:
+    return f"Cutoff threshold: {cutoff:,} labels"
+
+
+def sort_by_count(rows: pd.DataFrame) -> pd.DataFrame:
+    """Largest count first; ties keep their declared order."""
+    return rows.sort_values("count", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def class_charts(rows: pd.DataFrame, cutoff: int, key: str = "classes") -> list[str]:
+    """Bar charts of `rows` (columns name, count, share 0..1, tier) with the cutoff line.
+
+    Returns one SVG for up to ROWS_PER_CHART classes, else one per ROWS_PER_CHART classes.
+    """
+    ordered = sort_by_count(rows)
+    if len(ordered) <= VERTICAL_MAX:
+        return [_vertical(ordered, cutoff, key)]
+    top = HEADROOM * max(int(ordered["count"].max()), cutoff, 1)
+    chunks = _chunks(ordered, ROWS_PER_CHART)
+    return [_horizontal(chunk, cutoff, top, f"{key}-{i + 1}") for i, chunk in enumerate(chunks)]
+
+
+def _chunks(frame: pd.DataFrame, size: int) -> list[pd.DataFrame]:
+    count = max(1, math.ceil(len(frame) / size))
+    per = math.ceil(len(frame) / count)  # even chunks: 80 classes -> 40 + 40, 50 -> 25 + 25
+    return [frame.iloc[i:i + per] for i in range(0, len(frame), per)]
+
+
+def _bar_text(count: int, share: float) -> str:
+    return f"{count:,} ({100 * share:.1f} %)"
+
+
+def _legend(fig: Figure, tiers: list[str], cutoff: int) -> None:
+    """Tier colours and the cutoff line, below the chart (never over a bar)."""
+    handles = [Patch(color=COLORS[t], label=TIER_LABELS[t]) for t in TIERS if t in tiers]
+    handles.append(Line2D([], [], color=COLORS["ink"], linestyle="--", label=cutoff_label(cutoff)))
+    fig.legend(handles=handles, loc="outside lower center", ncols=min(4, len(handles)), fontsize=7)
+
+
+def _vertical(rows: pd.DataFrame, cutoff: int, key: str) -> str:
+    with styled():
+        fig = new_figure(3.4)
+        ax = fig.add_subplot()
+        xs = range(len(rows))
+        ax.bar(xs, rows["count"], color=[COLORS[t] for t in rows["tier"]], width=0.7)
+        ax.set_ylim(0, HEADROOM * max(int(rows["count"].max()), cutoff, 1))
+        for x, count, share in zip(xs, rows["count"], rows["share"]):
+            ax.annotate(_bar_text(count, share), (x, count), xytext=(0, 2), textcoords="offset points",
+                        ha="center", va="bottom", fontsize=7, bbox=LABEL_BOX)
+        ax.axhline(cutoff, color=COLORS["ink"], linestyle="--", linewidth=1)
+        # The line's label sits outside the plot, right of the line's end: it can hide no bar label.
+        ax.annotate(cutoff_label(cutoff).replace(": ", ":\n"), (1, cutoff),
+                    xycoords=("axes fraction", "data"), xytext=(4, 0), textcoords="offset points",
+                    ha="left", va="center", fontsize=7, fontweight="bold", annotation_clip=False)
+        rotation = _rotation(rows["name"])
+        ax.set_xticks(list(xs), list(rows["name"]), rotation=rotation, ha="right" if rotation else "center",
+                      rotation_mode="anchor")
+        ax.set_ylabel("labels")
+        ax.grid(axis="x", visible=False)
+        _legend(fig, list(rows["tier"]), cutoff)
+        return to_svg(fig, key)
+
+
+def _rotation(names: pd.Series) -> int:
+    """Tilt tick labels when long names would collide."""
+    longest = max((len(str(n)) for n in names), default=0)
+    return 30 if longest * len(names) > 70 else 0
+
+
+def _horizontal(rows: pd.DataFrame, cutoff: int, top: float, key: str) -> str:
+    with styled():
+        fig = new_figure(1.2 + ROW_IN * len(rows))
+        ax = fig.add_subplot()
+        ys = range(len(rows))
+        ax.barh(ys, rows["count"], color=[COLORS[t] for t in rows["tier"]], height=0.72)
+        for y, count, share in zip(ys, rows["count"], rows["share"]):
+            ax.annotate(_bar_text(count, share), (count, y), xytext=(2, 0), textcoords="offset points",
+                        ha="left", va="center", fontsize=6.5, bbox=LABEL_BOX)
+        ax.set_yticks(list(ys), [_short(n) for n in rows["name"]], fontsize=7)
+        ax.set_ylim(len(rows) - 0.4, -0.6)  # largest on top
+        ax.set_xlim(0, top)
+        ax.axvline(cutoff, color=COLORS["ink"], linestyle="--", linewidth=1, zorder=1.5)
+        ax.annotate(cutoff_label(cutoff), (cutoff, 0), xycoords=("data", "axes fraction"), xytext=(0, -3),
+                    textcoords="offset points", ha="center", va="top", fontsize=7, fontweight="bold",
+                    annotation_clip=False)
+        ax.set_xlabel("labels")
+        ax.grid(axis="y", visible=False)
+        ax.tick_params(axis="y", length=0)
+        ax.xaxis.set_ticks_position("top")
+        ax.xaxis.set_label_position("top")
+        _legend(fig, list(rows["tier"]), cutoff)
+        return to_svg(fig, key)
+
+
+def _short(name: str, limit: int = 28) -> str:
+    """Very long class names are shortened in the chart (the table has them in full)."""
+    name = str(name)
+    return name if len(name) <= limit else name[: limit - 1] + "…"
+
+
+def split_charts(table: pd.DataFrame, splits: list[str], key: str = "splits") -> list[str]:
+    """Share of each split's labels per class, splits side by side.
+
+    `table`: columns class, split, share (0..1 of that split's labels), in the order classes should
+    appear. `splits`: split names in order (train, val, test, ...).
+    """
+    classes = list(dict.fromkeys(table["class"]))
+    wide = table.pivot(index="class", columns="split", values="share").reindex(classes).fillna(0.0)
+    wide = wide.reindex(columns=splits, fill_value=0.0)
+    if len(classes) <= VERTICAL_MAX:
+        return [_grouped(wide, key, vertical=True)]
+    top = HEADROOM * 100 * float(wide.to_numpy().max() or 1.0)
+    chunks = _chunks(wide, GROUPS_PER_CHART)
+    return [_grouped(c, f"{key}-{i + 1}", vertical=False, top=top) for i, c in enumerate(chunks)]
+
+
+def _grouped(wide: pd.DataFrame, key: str, vertical: bool, top: float | None = None) -> str:
+    splits = list(wide.columns)
+    width = 0.8 / max(1, len(splits))
+    with styled():
+        rows = len(wide)
+        fig = new_figure(3.2 if vertical else 1.1 + ROW_IN * rows * max(1.0, 0.6 * len(splits)))
+        ax = fig.add_subplot()
+        for i, split in enumerate(splits):
+            offsets = [p - 0.4 + width * (i + 0.5) for p in range(rows)]
+            pct = 100 * wide[split]
+            color = COLORS.get(split, COLORS["other"])
+            if vertical:
+                ax.bar(offsets, pct, width=width, color=color, label=split)
+            else:
+                ax.barh(offsets, pct, height=width, color=color, label=split)
+        names = [_short(n) for n in wide.index]
+        if vertical:
+            ax.set_xticks(range(rows), names, rotation=_rotation(wide.index),
+                          ha="right" if _rotation(wide.index) else "center")
+            ax.set_ylabel("share of the split's labels (%)")
+            ax.grid(axis="x", visible=False)
+        else:
+            ax.set_yticks(range(rows), names, fontsize=7)
+            ax.set_ylim(rows - 0.5, -0.5)
+            ax.set_xlim(0, top)
+            ax.set_xlabel("share of the split's labels (%)")
+            ax.grid(axis="y", visible=False)
+            ax.tick_params(axis="y", length=0)
+            ax.xaxis.set_ticks_position("top")
+            ax.xaxis.set_label_position("top")
+        fig.legend(loc="outside lower center", ncols=len(splits))
+        return to_svg(fig, key)

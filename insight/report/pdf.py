@@ -1,0 +1,59 @@
+"""report.html -> report.pdf with WeasyPrint.
+
+The URL fetcher serves only the report's own resources: files inside the output folder and data:
+URLs. Anything else (http, https, ftp, file:// outside the folder, a path that escapes it through
+`..` or a symlink) is refused without being fetched; the refusal is logged at debug level and
+WeasyPrint leaves the resource out.
+"""
+
+from __future__ import annotations
+
+import logging
+import mimetypes
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+LOG = logging.getLogger(__name__)
+
+
+class RefusedURL(ValueError):
+    """A URL the report may not load."""
+
+
+class LocalOnlyFetcher(URLFetcher):
+    """Serves files under `base_dir` and data: URLs; refuses every other URL without opening it."""
+
+    def __init__(self, base_dir: Path):
+        super().__init__(allowed_protocols=("file", "data"), allow_redirects=False)
+        self.base_dir = Path(base_dir).resolve()
+
+    def fetch(self, url, headers=None):
+        scheme = urlsplit(url).scheme.lower()
+        if scheme == "data":
+            return super().fetch(url, headers)
+        if scheme == "file":
+            path = self._inside(url)
+            if path is not None:
+                kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+                return URLFetcherResponse(path.as_uri(), path.read_bytes(), {"Content-Type": kind})
+        LOG.debug("refused to fetch %s: only files inside %s are served", url, self.base_dir)
+        raise RefusedURL(f"refused to fetch {url}: the report only loads its own files")
+
+    def _inside(self, url: str) -> Path | None:
+        parts = urlsplit(url)
+        if parts.netloc not in ("", "localhost"):
+            return None
+        path = Path(unquote(parts.path)).resolve()
+        if path.is_file() and path.is_relative_to(self.base_dir):
+            return path
+        return None
+
+
+def render_pdf(html: str, base_dir: Path) -> bytes:
+    """The PDF of `html`; relative URLs resolve against `base_dir`, the only folder it may read."""
+    base = Path(base_dir).resolve()
+    document = HTML(string=html, base_url=base.as_uri() + "/", url_fetcher=LocalOnlyFetcher(base))
+    return document.write_pdf()

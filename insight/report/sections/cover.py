@@ -1,0 +1,66 @@
+"""Cover page: what was read (dataset, task, format, splits), which run, when, by which version."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import PurePath
+
+from insight.model.dataset import order_splits
+from insight.model.insight import Insight
+
+
+@dataclass(frozen=True)
+class SplitRow:
+    name: str
+    images: int
+    labels: int
+
+
+@dataclass(frozen=True)
+class CoverContext:
+    """Template: sections/cover.html.
+
+    title: the report's title (also the page header). dataset_name: last part of the dataset path.
+    dataset_path, task, format, class_count: None when no dataset was read. splits: images and labels
+    per split. run_source/run_format: the training log (None without one); run_error: why it could
+    not be read. generated: the date the report was made; version: insight's version.
+    """
+
+    title: str
+    dataset_name: str
+    dataset_path: str | None
+    task: str | None
+    format: str | None
+    class_count: int | None
+    splits: tuple[SplitRow, ...]
+    run_source: str | None
+    run_format: str | None
+    run_error: str | None
+    generated: str
+    version: str
+    notes: tuple[str, ...]
+
+
+def build_cover(insight: Insight) -> CoverContext:
+    ds = insight.dataset
+    name = PurePath(ds.path).name or ds.path if ds else "no dataset"
+    splits = ()
+    if ds is not None:
+        splits = tuple(SplitRow(s, ds.splits[s].images, ds.splits[s].labels)
+                       for s in order_splits(ds.splits))
+    curves = insight.curves
+    return CoverContext(
+        title=f"Training data and run report: {name}",
+        dataset_name=name,
+        dataset_path=ds.path if ds else None,
+        task=ds.task if ds else None,
+        format=ds.format if ds else None,
+        class_count=len(ds.classes) if ds else None,
+        splits=splits,
+        run_source=curves.source if curves else None,
+        run_format=curves.format if curves else None,
+        run_error=insight.curves_error,
+        generated=insight.generated,
+        version=insight.version,
+        notes=tuple(ds.notes) if ds else (),
+    )

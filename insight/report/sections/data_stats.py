@@ -1,0 +1,98 @@
+"""Data statistics: train vs val label distribution, then one block per task-specific statistic
+(boxes, masks, multi-label) registered in DATA_PARTS.
+
+To add a block (see the package docstring): write templates/sections/data_<name>.html, a context
+dataclass and a `build(insight) -> context | None` function in insight/report/sections/data_<name>.py,
+and append `DataPartSpec("<name>", build)` to DATA_PARTS below. The block is shown only when `build`
+returns a context (e.g. when `insight.boxes` is not None); its template sees it as `part.context`.
+Give the spec a `tables` function too, returning common.Table objects with every value its charts
+draw: the tables section lists them after the label distribution.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from insight.charts.classes import sort_by_count, split_charts
+from insight.model.insight import Insight, Representation
+from insight.report.sections.common import Chart, chart
+from insight.report.sections.summary import representation_frame, representation_splits
+
+
+@dataclass(frozen=True)
+class DataPartSpec:
+    """A task-specific block: `name` picks templates/sections/data_<name>.html."""
+
+    name: str
+    build: Callable[[Insight], Any]
+    tables: Callable[[Insight], tuple] = lambda insight: ()  # its charts' values (common.Table)
+
+
+@dataclass(frozen=True)
+class DataPart:
+    """A built block: `template` to include and the `context` it reads."""
+
+    name: str
+    template: str
+    context: Any
+
+
+DATA_PARTS: tuple[DataPartSpec, ...] = ()  # e.g. DataPartSpec("boxes", data_boxes.build)
+
+
+@dataclass(frozen=True)
+class DataStatsContext:
+    """Template: sections/data_stats.html.
+
+    splits: split names in order. one_split: True when the dataset has a single split (validation
+    statistics are missing). count_of: what a label counts. distribution: charts of each split's
+    label shares per class. parts: task-specific blocks, each with its template and context.
+    """
+
+    splits: tuple[str, ...]
+    one_split: bool
+    count_of: str
+    distribution: tuple[Chart, ...]
+    parts: tuple[DataPart, ...]
+
+
+def distribution_frame(rep: Representation) -> pd.DataFrame:
+    """Long table class, split, count, share (of that split's labels), classes largest first."""
+    order = list(sort_by_count(representation_frame(rep))["name"])
+    by_name = {c.name: c for c in rep.classes}
+    rows = []
+    for split in representation_splits(rep):
+        total = sum(int(c.by_split.get(split, 0)) for c in rep.classes)
+        for name in order:
+            count = int(by_name[name].by_split.get(split, 0))
+            rows.append({"class": name, "split": split, "count": count,
+                         "share": count / total if total else 0.0})
+    return pd.DataFrame(rows, columns=["class", "split", "count", "share"])
+
+
+def build_parts(insight: Insight, specs: tuple[DataPartSpec, ...] = None) -> tuple[DataPart, ...]:
+    parts = []
+    for spec in DATA_PARTS if specs is None else specs:
+        context = spec.build(insight)
+        if context is not None:
+            parts.append(DataPart(spec.name, f"sections/data_{spec.name}.html", context))
+    return tuple(parts)
+
+
+def build_data_stats(insight: Insight) -> DataStatsContext | None:
+    rep = insight.representation
+    if rep is None:
+        return None
+    splits = representation_splits(rep)
+    frame = distribution_frame(rep)
+    svgs = split_charts(frame, list(splits), key="splits") if not frame.empty else []
+    n = len(svgs)
+    charts = tuple(chart(f"splits-{i + 1}", svg,
+                         f"Share of each split's labels ({rep.count_of}) per class."
+                         + (f" Part {i + 1} of {n}." if n > 1 else "")) for i, svg in enumerate(svgs))
+    return DataStatsContext(splits=splits, one_split=len(splits) < 2, count_of=rep.count_of,
+                            distribution=charts, parts=build_parts(insight))
