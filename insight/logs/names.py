@@ -239,7 +239,7 @@ def is_lr(name: str) -> bool:
 def is_fraction(name: str) -> bool:
     """A metric bounded to 0..1 (accuracy, precision, recall, f1, dice, iou, every mAP)."""
     base = _strip_domain(name)
-    return base in HIGHER_IS_BETTER
+    return base in HIGHER_IS_BETTER or bool(re.match(r"(?:bbox|segm|keypoints)/AP", name))
 
 
 def higher_is_better(name: str) -> bool | None:

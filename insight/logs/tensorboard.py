@@ -1,0 +1,182 @@
+"""TensorBoard event files (scalars only), read with the `tensorboard` package (extra `insight[tensorboard]`).
+
+    <run>/                                   a run folder: the event files in it and its sub-folders
+        events.out.tfevents.<time>.<host>...     tags such as train/loss, val/loss, loss/train, Loss/val
+        train/events.out.tfevents.*               Keras: split-named sub-folders, tags epoch_loss, ...
+        validation/events.out.tfevents.*
+        Learning Rate/lr0/events.out.tfevents.*   torch add_scalars: sub-folder <main tag>/<key> or
+        Loss_train/events.out.tfevents.*          <main tag>_<key>, tag <main tag>
+
+Several files in one run (restarts, Lightning fit/validate/test) are merged oldest first; a value read
+twice for the same step keeps the newest file's. Sub-folders that are neither split-named nor
+add_scalars groups of the run are other runs: they are not mixed in, and a note lists them.
+`epoch` comes from an `epoch` scalar (Lightning) at the same step, or is the step for Keras `epoch_*` tags.
+A folder that also holds a text log (results.csv, metrics.csv, metrics.json) is left to that log's reader.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from insight.config import Config
+from insight.errors import LogError, MissingExtraError
+from insight.formats import SURE, Detection
+from insight.logs.names import SPLIT_WORDS, normalise
+from insight.logs.table import Rows, walk
+from insight.model import Run
+
+NAME = "tensorboard"
+EVENT_PATTERN = "tfevents"
+TEXT_LOGS = ("results.csv", "metrics.csv", "metrics.json")  # read by their own readers instead
+
+
+def candidates(folder: Path) -> list[Path]:
+    runs = sorted({_run_folder(d) for d in walk(Path(folder), _holds_events, dirs=True)}
+                  | ({Path(folder)} if _holds_events(Path(folder)) else set()))
+    kept = [r for r in runs if not any(o != r and o in r.parents for o in runs)]
+    return [r for r in kept if detect(r).confidence > 0]
+
+
+def detect(path: Path) -> Detection:
+    path = Path(path)
+    if path.is_file():
+        if _is_event_file(path):
+            return Detection(SURE, "a TensorBoard event file")
+        return Detection.no("file name has no 'tfevents'")
+    if not path.is_dir():
+        return Detection.no("no such file or folder")
+    text_logs = [n for n in TEXT_LOGS if (path / n).is_file()]
+    if text_logs:
+        return Detection.no(f"folder holds {text_logs[0]}, read by its own reader")
+    if _holds_events(path) or any(_run_folder(d) == path for d in path.iterdir() if d.is_dir() and _holds_events(d)):
+        return Detection(SURE, "folder with TensorBoard event files")
+    return Detection.no("no events.out.tfevents.* file in the folder or its split sub-folders")
+
+
+def read(path: Path, config: Config = Config()) -> Run:
+    path = Path(path)
+    accumulator = _accumulator_class()
+    files = [path] if path.is_file() else _event_files(path)
+    if not files:
+        raise LogError("no TensorBoard event files (events.out.tfevents.*) here", path)
+    root = path.parent if path.is_file() else path
+    rows, notes, empty, others = Rows(), [], [], set()
+    for file in files:
+        scalars = _scalars(accumulator, file)
+        if not scalars:
+            empty.append(f"{file.relative_to(root)} ({file.stat().st_size} bytes)")
+            continue
+        placed = _place(file.parent.relative_to(root), scalars)
+        if placed is None:
+            others.add(str(file.parent.relative_to(root)))
+            continue
+        _add(rows, placed)
+    if empty:
+        notes.append(f"{len(empty)} event file(s) hold no scalars: {', '.join(empty[:5])}")
+    if others:
+        notes.append(f"sub-folders holding other runs were not mixed in: {', '.join(sorted(others)[:8])}")
+    if not len(rows):
+        size = f" ({path.stat().st_size} bytes: no summary was ever written)" if path.is_file() else ""
+        raise LogError(f"holds no scalar values{size}; expected scalars such as loss or val/loss", path)
+    if len(files) > 1:
+        notes.append(f"{len(files) - len(empty)} event files merged, oldest first")
+    return rows.run(NAME, path, notes)
+
+
+def _accumulator_class():
+    try:
+        from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+    except ImportError:
+        raise MissingExtraError("TensorBoard event files", "tensorboard") from None
+    return EventAccumulator
+
+
+def _scalars(accumulator, file: Path) -> dict[str, list[tuple[int, float]]]:
+    """tag -> [(step, value)] of the file's scalars, from simple values and from scalar tensors."""
+    try:
+        acc = accumulator(str(file), size_guidance={"scalars": 0, "tensors": 0, "images": 1,
+                                                     "audio": 1, "histograms": 1})
+        acc.Reload()
+    except Exception as exc:  # the reader raises its own DataLossError and protobuf errors
+        raise LogError(f"not a readable TensorBoard event file ({type(exc).__name__}: {exc})", file) from None
+    tags = acc.Tags()
+    found = {tag: [(e.step, e.value) for e in acc.Scalars(tag)] for tag in tags.get("scalars", [])}
+    for tag in tags.get("tensors", []):
+        if acc.SummaryMetadata(tag).plugin_data.plugin_name != "scalars":
+            continue
+        from tensorboard.util import tensor_util
+
+        found[tag] = [(e.step, float(tensor_util.make_ndarray(e.tensor_proto).item())) for e in acc.Tensors(tag)]
+    return found
+
+
+def _place(sub: Path, scalars: dict) -> list[tuple[str, str | None, list]] | None:
+    """(raw name, split, points) for each tag of a file in sub-folder `sub` of the run; None for another run."""
+    parts = [p for p in sub.parts if p not in ("", ".")]
+    split = next((SPLIT_WORDS[p.lower()] for p in parts if p.lower() in SPLIT_WORDS), None)
+    group = [p for p in parts if p.lower() not in SPLIT_WORDS]
+    if not group:
+        return [(tag, split, points) for tag, points in scalars.items()]
+    placed = []
+    group_key = _key("_".join(group))
+    for tag, points in scalars.items():
+        tag_key = _key(tag)
+        if not group_key.startswith(tag_key + "_"):
+            return None
+        placed.append((f"{tag}/{group_key[len(tag_key) + 1:]}", split, points))
+    return placed
+
+
+def _add(rows: Rows, placed: list) -> None:
+    epochs: dict[int, float] = {}
+    for raw, _split, points in placed:
+        if raw.lower() == "epoch":
+            epochs.update({int(step): float(value) for step, value in points})
+    for raw, split, points in placed:
+        name = normalise(raw, split)
+        keras_epoch = name is not None and name.granularity == "epoch"
+        for step, value in points:
+            epoch = epochs.get(int(step), float(step) if keras_epoch else None)
+            rows.add(int(step), epoch, raw, value, split)
+
+
+def _event_files(folder: Path) -> list[Path]:
+    files = walk(folder, _is_event_file)
+    return sorted(files, key=lambda f: (_file_time(f), str(f)))
+
+
+def _file_time(file: Path) -> int:
+    found = re.search(r"tfevents\.(\d+)", file.name)
+    return int(found.group(1)) if found else 0
+
+
+def _is_event_file(path: Path) -> bool:
+    return EVENT_PATTERN in path.name and path.is_file()
+
+
+def _holds_events(folder: Path) -> bool:
+    try:
+        return any(EVENT_PATTERN in p.name and p.is_file() for p in folder.iterdir())
+    except OSError:
+        return False
+
+
+def _split_dir(folder: Path) -> bool:
+    return folder.name.lower() in SPLIT_WORDS
+
+
+def _run_folder(folder: Path) -> Path:
+    """Keras writes <run>/train and <run>/validation: a split-named folder is part of its parent's run
+    when the parent or a sibling split folder holds events too (else it is a run named train, as
+    Ultralytics names its runs)."""
+    if not _split_dir(folder):
+        return folder
+    siblings = [d for d in folder.parent.iterdir() if d != folder and d.is_dir() and _split_dir(d)]
+    if _holds_events(folder.parent) or any(_holds_events(d) for d in siblings):
+        return folder.parent
+    return folder
+
+
+def _key(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
