@@ -1,0 +1,349 @@
+"""COCO instance annotations (detection): one or several JSON files with images, annotations, categories.
+
+Layouts read, in this order of preference (the first that is present is used):
+
+    root/annotations/instances_<split>*.json   (COCO, mmdetection; images in root/<split>/,
+    root/instances_<split>*.json                 root/images/<split>/ or root/images/)
+    root/<split>/_annotations.coco.json        (Roboflow; images next to the JSON)
+    root/<split>.json, root/annotations/<split>.json
+    root/annotations.json                      (relaxed: images next to it; one split, train)
+    root/*.json, root/annotations/*.json       (any file with images + annotations keys)
+
+Image sizes come from `images[]` (header of the image file only where they are 0 or missing); no
+image file is needed. Category ids need not be contiguous. `iscrowd` boxes are kept with
+`iscrowd = 1`. Decoding is typed (msgspec) with only the fields the statistics need, so polygon
+coordinates are skipped unless the task is segmentation.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import msgspec
+import numpy as np
+import pandas as pd
+
+from insight.config import Config
+from insight.errors import DatasetError
+from insight.formats import LIKELY, SURE, UNSURE, Detection
+from insight.formats.detection import (PLACEHOLDER_NAMES, box_labels, fill_sizes, finding,
+                                       images_table)
+from insight.formats.splits import is_split_word, split_name
+from insight.model.dataset import Dataset
+from insight.model.findings import Severity
+from insight.progress import Progress, no_progress
+
+NAME = "coco"
+TASK = "detection"
+
+_PEEK = 1 << 16  # bytes looked at to tell a COCO file from another JSON
+_SAMPLE = 50  # file names tried when looking for the image folder
+
+
+class Category(msgspec.Struct):
+    id: int
+    name: str
+    supercategory: str | None = None
+
+
+class Image(msgspec.Struct):
+    id: int | str
+    file_name: str = ""
+    width: float | None = None
+    height: float | None = None
+
+
+class Annotation(msgspec.Struct):
+    image_id: int | str
+    id: int | str | None = None
+    category_id: int | None = None
+    bbox: list[float] | None = None
+    iscrowd: int | bool = 0
+
+
+class SegmentedAnnotation(Annotation):
+    """Read when the task is segmentation: the polygon or RLE stays raw bytes until decoded."""
+
+    segmentation: msgspec.Raw = msgspec.field(default_factory=msgspec.Raw)
+
+
+class CocoFile(msgspec.Struct):
+    images: list[Image] = []
+    annotations: list[Annotation] = []
+    categories: list[Category] = []
+
+
+class SegmentedCocoFile(CocoFile):
+    annotations: list[SegmentedAnnotation] = []
+
+
+@dataclass(frozen=True)
+class Source:
+    path: Path
+    raw_split: str  # the split as the layout spells it (folder or file name part)
+    split: str
+
+
+# ---------------------------------------------------------------- detection
+
+def detect(root: Path) -> Detection:
+    sources, layout = find_sources(root)
+    if not sources:
+        return Detection.no(layout)
+    confidence = SURE if layout in ("instances", "roboflow") else LIKELY
+    if layout == "any json":
+        confidence = UNSURE + 0.1
+    names = ", ".join(str(s.path.relative_to(root)) for s in sources[:3])
+    return Detection(confidence, f"{layout} layout: {names}")
+
+
+def find_sources(root: Path) -> tuple[list[Source], str]:
+    """The annotation files to read and the layout's name, or ([], why none was found)."""
+    root = Path(root)
+    ann_dir = root / "annotations"
+    top = _jsons(root)
+    inner = _jsons(ann_dir) if ann_dir.is_dir() else []
+    instances = [p for p in inner + top if p.name.lower().startswith("instances_")]
+    if instances:
+        return [_source(p, p.stem[len("instances_"):]) for p in instances], "instances"
+    roboflow = sorted(root.glob("*/_annotations.coco.json"))
+    if (root / "_annotations.coco.json").is_file():
+        own = root.name if is_split_word(root.name) else "train"
+        roboflow = [root / "_annotations.coco.json"] + roboflow
+        return [_source(p, own if p.parent == root else p.parent.name) for p in roboflow], "roboflow"
+    if roboflow:
+        return [_source(p, p.parent.name) for p in roboflow], "roboflow"
+    named = [p for p in inner + top if is_split_word(p.stem) and _looks_like_coco(p)]
+    if named:
+        return [_source(p, p.stem) for p in named], "<split>.json"
+    if (root / "annotations.json").is_file() and _looks_like_coco(root / "annotations.json"):
+        return [Source(root / "annotations.json", "", "train")], "annotations.json"
+    anyjson = [p for p in inner + top if _looks_like_coco(p)]
+    if len(anyjson) == 1:
+        return [Source(anyjson[0], "", "train")], "any json"
+    if anyjson:
+        return [_source(p, p.stem) for p in anyjson], "any json"
+    if not top and not inner:
+        return [], "no *.json in the folder or in annotations/"
+    return [], "no *.json with images and annotations keys"
+
+
+def _jsons(folder: Path) -> list[Path]:
+    try:
+        return sorted(Path(e.path) for e in os.scandir(folder)
+                      if e.is_file() and e.name.lower().endswith(".json"))
+    except OSError:
+        return []
+
+
+def _source(path: Path, raw: str) -> Source:
+    return Source(path, raw, split_name(raw) if raw else "train")
+
+
+def _looks_like_coco(path: Path) -> bool:
+    """The head holds an "images" key and the head or tail an "annotations" or "categories" key."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(_PEEK)
+            size = f.seek(0, os.SEEK_END)
+            f.seek(max(0, size - _PEEK))
+            tail = f.read()
+    except OSError:
+        return False
+    both = head + tail
+    return b'"images"' in head and (b'"annotations"' in both or b'"categories"' in both)
+
+
+# ---------------------------------------------------------------- loading
+
+def load(root: Path, config: Config = Config(), progress: Progress = no_progress) -> Dataset:
+    root = Path(root)
+    sources, layout = find_sources(root)
+    if not sources:
+        raise DatasetError(f"no COCO annotation file found ({layout})", root)
+    segmentation = config.task == "segmentation"
+    parts, findings, notes = [], [], []
+    for source in progress(sources, total=len(sources), desc="COCO files"):
+        parts.append(_read_part(root, source, read(source.path, segmentation), findings))
+    classes, notes = _classes(parts, notes)
+    images = pd.concat([p.images for p in parts], ignore_index=True)
+    labels = pd.concat([p.labels for p in parts], ignore_index=True)
+    has_files = any(p.has_files for p in parts)
+    if has_files:
+        images, unreadable = fill_sizes(images, root, config.workers, progress)
+        findings += unreadable
+        labels = _refresh_area_pct(labels, images)
+    missing = [p for p in parts if not p.has_files]
+    if has_files and missing:
+        notes.append("no image files found for " + ", ".join(p.source.path.name for p in missing))
+    notes.insert(0, f"COCO {layout} layout: " + ", ".join(
+        f"{p.source.path.relative_to(root)} ({p.source.split})" for p in parts))
+    labels = labels[labels["class"].isin(classes)]  # undeclared categories are counted in a finding
+    return Dataset(root=str(root), task=TASK, format=NAME, classes=tuple(classes), images=images,
+                   labels=labels.reset_index(drop=True), health=tuple(findings), notes=tuple(notes),
+                   has_image_files=has_files)
+
+
+def read(path: Path, segmentation: bool = False) -> CocoFile:
+    """Decode one annotation file; a malformed file is a DatasetError naming the line."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise DatasetError(f"cannot read ({exc.strerror or exc})", path) from None
+    kind = SegmentedCocoFile if segmentation else CocoFile
+    try:
+        return msgspec.json.decode(data, type=kind)
+    except msgspec.ValidationError as exc:
+        raise DatasetError(f"not a COCO instances file: {exc}", path) from None
+    except msgspec.DecodeError as exc:
+        found = re.search(r"byte (\d+)", str(exc))
+        line = data.count(b"\n", 0, int(found.group(1))) + 1 if found else None
+        reason = re.sub(r"\s*\(byte \d+\)", "", str(exc))
+        raise DatasetError(reason, path, line) from None
+
+
+@dataclass
+class _Part:
+    source: Source
+    categories: list[Category]
+    images: pd.DataFrame
+    labels: pd.DataFrame
+    has_files: bool
+
+
+def _read_part(root: Path, source: Source, coco: CocoFile, findings: list) -> _Part:
+    name = source.path.relative_to(root)
+    if not coco.annotations and not coco.categories:
+        raise DatasetError("no categories and no annotations (an image-info file, not instances)",
+                           source.path)
+    if coco.annotations and all(a.bbox is None for a in coco.annotations):
+        raise DatasetError("annotations have no bbox (a captions, labels or panoptic file, "
+                           "not instances)", source.path)
+    image_dir, has_files = _image_dir(root, source, coco.images)
+    images = _images(root, source, coco.images, image_dir)
+    categories = _categories(coco)
+    labels = _labels(source, coco, images, categories, findings, str(name))
+    return _Part(source, categories, images, labels, has_files)
+
+
+def _image_dir(root: Path, source: Source, images: list[Image]) -> tuple[Path, bool]:
+    """The folder `file_name` is relative to: the one where most of a sample of names exist."""
+    raw = source.raw_split
+    here = source.path.parent
+    candidates = [here, root / "images" / raw, root / "images" / source.split, root / raw,
+                  root / source.split, root / "images", root, here.parent]
+    candidates = list(dict.fromkeys(c for c in candidates if c.is_dir()))
+    sample = [i.file_name for i in images[:_SAMPLE] if i.file_name]
+    best, hits = here, 0
+    for folder in candidates:
+        found = sum((folder / n).is_file() for n in sample)
+        if found > hits:
+            best, hits = folder, found
+    return best, hits > 0
+
+
+def _images(root: Path, source: Source, images: list[Image], image_dir: Path) -> pd.DataFrame:
+    rel = os.path.relpath(image_dir, root)
+    prefix = "" if rel == "." else rel.replace(os.sep, "/") + "/"
+    ids = [f"{source.split}/{i.id}" for i in images]
+    if len(set(ids)) != len(ids):
+        dup = pd.Series(ids)[pd.Series(ids).duplicated()].iloc[0]
+        raise DatasetError(f"image id {dup.split('/', 1)[1]} appears twice in images[]", source.path)
+    return images_table(ids, [source.split] * len(images), [prefix + i.file_name for i in images],
+                        [i.width if i.width and i.width > 0 else np.nan for i in images],
+                        [i.height if i.height and i.height > 0 else np.nan for i in images])
+
+
+def _categories(coco: CocoFile) -> list[Category]:
+    seen: dict[int, Category] = {}
+    for c in coco.categories:
+        seen.setdefault(c.id, c)
+    return list(seen.values())
+
+
+def _labels(source: Source, coco: CocoFile, images: pd.DataFrame, categories: list[Category],
+            findings: list, name: str) -> pd.DataFrame:
+    anns = coco.annotations
+    n = len(anns)
+    image_ref = [a.image_id for a in anns]
+    cat_ref = np.array([-1 if a.category_id is None else a.category_id for a in anns], dtype=np.int64)
+    crowd = np.array([int(a.iscrowd) for a in anns], dtype=np.int64)
+    boxes, good_box = _bbox_array([a.bbox for a in anns])
+    row = pd.Index([i.id for i in coco.images]).get_indexer(image_ref) if n else np.empty(0, int)
+    cat_index = pd.Index([c.id for c in categories])
+    cat_row = cat_index.get_indexer(cat_ref) if n else np.empty(0, int)
+    _report(findings, anns, name, ~good_box, "bad_bbox", Severity.WARNING)
+    _report(findings, anns, name, good_box & (row < 0), "annotation_without_image", Severity.WARNING)
+    undeclared = good_box & (row >= 0) & (cat_row < 0)
+    if undeclared.any():
+        ids = sorted({int(i) for i in cat_ref[undeclared]})
+        findings.append(finding("undeclared_class", Severity.WARNING,
+                                (f"{name}: annotation {anns[i].id}" for i in np.flatnonzero(undeclared)),
+                                ids=ids[:10], file=name))
+    keep = good_box & (row >= 0)
+    names = np.array([c.name for c in categories] + ["\0undeclared"], dtype=object)
+    img = images.iloc[row[keep]]
+    b = boxes[keep]
+    return box_labels(img["image_id"].to_numpy(), img["split"].to_numpy(), names[cat_row[keep]],
+                      b[:, 0], b[:, 1], b[:, 2], b[:, 3], img["width"].to_numpy(),
+                      img["height"].to_numpy(), iscrowd=crowd[keep])
+
+
+def _bbox_array(bboxes: list) -> tuple[np.ndarray, np.ndarray]:
+    """(n, 4) float array and a mask of annotations whose bbox is four numbers."""
+    n = len(bboxes)
+    lengths = np.fromiter((-1 if b is None else len(b) for b in bboxes), dtype=np.int64, count=n)
+    good = lengths == 4
+    if good.all():
+        return np.array(bboxes, dtype=float).reshape(n, 4), good
+    nan4 = [np.nan] * 4
+    return np.array([b if ok else nan4 for b, ok in zip(bboxes, good)], dtype=float).reshape(n, 4), good
+
+
+def _report(findings: list, anns, name: str, mask: np.ndarray, code: str, severity) -> None:
+    if mask.any():
+        findings.append(finding(code, severity, (f"{name}: annotation {anns[i].id}"
+                                                 for i in np.flatnonzero(mask)[:5]),
+                                count=int(mask.sum()), file=name))
+
+
+def _classes(parts: list[_Part], notes: list[str]) -> tuple[list[str], list[str]]:
+    """Declared class names in file order; placeholders that no box uses are left out, with a note."""
+    classes: list[str] = []
+    for part in parts:
+        for c in part.categories:
+            if c.name not in classes:
+                classes.append(c.name)
+    used = set(pd.concat([p.labels["class"] for p in parts]).unique()) if parts else set()
+    all_cats = [c for p in parts for c in p.categories]
+    dropped = [c.name for c in all_cats if _is_roboflow_placeholder(c, all_cats) and c.name not in used]
+    if dropped:
+        notes.append(f"Roboflow's placeholder category {dropped[0]!r} (supercategory of every other "
+                     f"category, no annotations) is not a class")
+    unused_bg = [c for c in classes if c.lower() in PLACEHOLDER_NAMES and c not in used]
+    if unused_bg:
+        notes.append(f"category {unused_bg[0]!r} has no annotations and names a background; "
+                     f"it is not counted as a class")
+    drop = set(dropped) | set(unused_bg)
+    return [c for c in classes if c not in drop], notes
+
+
+def _is_roboflow_placeholder(cat: Category, cats: list[Category]) -> bool:
+    others = [c for c in cats if c.name != cat.name]
+    return (cat.supercategory == "none" and bool(others)
+            and all(c.supercategory == cat.name for c in others))
+
+
+def _refresh_area_pct(labels: pd.DataFrame, images: pd.DataFrame) -> pd.DataFrame:
+    """area_pct after header sizes filled what images[] left at 0 or missing."""
+    if labels.empty or labels["area_pct"].notna().all():
+        return labels
+    size = images.set_index("image_id")
+    area = size["width"] * size["height"]
+    labels = labels.copy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        labels["area_pct"] = labels["area"].to_numpy() / area.reindex(labels["image_id"]).to_numpy() * 100
+    return labels

@@ -1,0 +1,113 @@
+"""Image sizes from file headers: Pillow's lazy open reads the header, never the pixels.
+
+Used by loaders only where pixel values are needed (YOLO boxes in pixels, a COCO or VOC size that is
+0 or missing). EXIF orientation is applied as Ultralytics does (`exif_size`): a JPEG whose EXIF
+orientation is 6 or 8 (rotated 90 or 270 degrees) has its width and height swapped, since that is
+the size the image has once loaded for training. Each file is read once; many files are read by a
+thread pool (header parsing is short and mostly I/O).
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+from insight.progress import Progress, no_progress
+
+IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".dng", ".mpo",
+                            ".pfm", ".gif", ".heic"})
+_EXIF_ORIENTATION = 274  # the EXIF tag holding the orientation
+_ROTATED = (6, 8)  # orientations that turn the image by 90 or 270 degrees
+_SEQUENTIAL_BELOW = 64  # fewer files than this are read without a pool
+
+
+@dataclass
+class HeaderSizes:
+    """Widths and heights (NaN where a file could not be read) and the files that failed, with why."""
+
+    width: np.ndarray
+    height: np.ndarray
+    failed: list[tuple[str, str]] = field(default_factory=list)
+
+
+def is_image(name: str | os.PathLike) -> bool:
+    return os.path.splitext(str(name))[1].lower() in IMAGE_SUFFIXES
+
+
+def exif_size(img: Image.Image) -> tuple[int, int]:
+    """(width, height) as Ultralytics' `exif_size` gives it: swapped for a JPEG rotated by EXIF."""
+    size = img.size
+    if img.format == "JPEG":
+        try:
+            exif = img.getexif()
+            if exif and exif.get(_EXIF_ORIENTATION) in _ROTATED:
+                size = (size[1], size[0])
+        except Exception:  # a broken EXIF block leaves the stored size, as Ultralytics does
+            pass
+    return size
+
+
+def header_size(path: str | os.PathLike) -> tuple[float, float, str]:
+    """(width, height, '') or (NaN, NaN, reason) for a file whose header cannot be read."""
+    try:
+        with Image.open(path) as img:
+            w, h = exif_size(img)
+        return float(w), float(h), ""
+    except FileNotFoundError:
+        return np.nan, np.nan, "file not found"
+    except UnidentifiedImageError:
+        return np.nan, np.nan, "not an image Pillow can identify"
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
+        return np.nan, np.nan, str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+
+def read_sizes(paths: list[str], workers: int | None = None,
+               progress: Progress = no_progress) -> HeaderSizes:
+    """Header sizes of `paths` (absolute or relative to the working directory), in order."""
+    n = len(paths)
+    width = np.full(n, np.nan)
+    height = np.full(n, np.nan)
+    failed: list[tuple[str, str]] = []
+    if n == 0:
+        return HeaderSizes(width, height, failed)
+    pool = None
+    if n < _SEQUENTIAL_BELOW or workers == 1:
+        results = map(header_size, paths)
+    else:
+        pool = ThreadPoolExecutor(max_workers=workers or min(32, (os.cpu_count() or 1) * 4))
+        results = pool.map(header_size, paths)
+    try:
+        for i, (w, h, why) in enumerate(progress(results, total=n, desc="image sizes")):
+            width[i], height[i] = w, h
+            if why:
+                failed.append((paths[i], why))
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True)
+    return HeaderSizes(width, height, failed)
+
+
+def list_images(folder: Path, recursive: bool = True) -> list[Path]:
+    """Image files under `folder`, sorted; symlinked folders are followed, hidden entries skipped."""
+    found: list[Path] = []
+    stack = [folder]
+    while stack:
+        current = stack.pop()
+        try:
+            entries = list(os.scandir(current))
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            if entry.is_dir():
+                if recursive:
+                    stack.append(Path(entry.path))
+            elif is_image(entry.name):
+                found.append(Path(entry.path))
+    return sorted(found)

@@ -1,0 +1,330 @@
+"""Pascal VOC detection: one XML file per image with <size> and <object><name><bndbox> entries.
+
+Layouts read:
+
+    root/Annotations/*.xml              VOC (also root/VOC2007/..., root/VOC2012/... read together)
+    root/ImageSets/Main/<split>.txt     train, val, test (trainval when there is no train or val)
+    root/JPEGImages/*.jpg
+    root/labelmap.txt | class_names.txt | classes.txt   optional label map
+    root/annotations/*.xml + root/images/                Kaggle-style, one split (train)
+    root/<split>/*.xml beside *.jpg                      Roboflow export
+    root/*.xml beside *.jpg                              one split (train)
+
+Image size from the XML; where it is 0 or missing, from the image header. Boxes: x = xmin,
+w = xmax - xmin (pixel corners as written, no +1). `difficult` and `truncated` are kept as columns.
+XML is parsed with defusedxml: DOCTYPE and entity declarations are refused, never expanded.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import ParseError, parse
+
+from insight.config import Config
+from insight.errors import DatasetError
+from insight.formats import LIKELY, SURE, Detection
+from insight.formats.detection import (PLACEHOLDER_NAMES, box_labels, fill_sizes, finding,
+                                       images_table, relative)
+from insight.formats.image_headers import is_image
+from insight.formats.splits import is_split_word, split_name
+from insight.model.dataset import Dataset
+from insight.model.findings import Severity
+from insight.progress import Progress, no_progress
+
+NAME = "pascal-voc"
+TASK = "detection"
+
+_LABEL_MAPS = ("labelmap.txt", "class_names.txt", "classes.txt", "labels.txt")
+_SPLIT_FILES = ("train", "val", "test", "trainval")
+
+
+@dataclass
+class Tree:
+    """One VOC tree: where its XMLs and images are and which split each annotation is in."""
+
+    root: Path
+    prefix: str  # image id prefix, '' for a single tree
+    items: list[tuple[str, str, Path | None]] = field(default_factory=list)  # (split, stem, xml)
+    image_dirs: list[Path] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------- detection
+
+def detect(root: Path) -> Detection:
+    root = Path(root)
+    trees = _tree_roots(root)
+    if trees:
+        where = ", ".join(relative(t / _ann_dir(t), root) for t in trees[:3])
+        return Detection(SURE, f"VOC XML annotations in {where}")
+    folders = _xml_folders(root)
+    if folders:
+        return Detection(LIKELY, f"VOC XML files beside images in {relative(folders[0], root)}")
+    nested = [sub.name for sub in _subdirs(root) if _ann_dir(sub)]
+    if nested:
+        return Detection.no(f"sub-folders {', '.join(nested[:4])} are separate VOC datasets: point at one")
+    return Detection.no("no Annotations/ folder of VOC *.xml, and no *.xml with <annotation> beside images")
+
+
+def _ann_dir(folder: Path) -> str:
+    for name in ("Annotations", "annotations"):
+        if (folder / name).is_dir() and _voc_xml(folder / name):
+            return name
+    return ""
+
+
+def _tree_roots(root: Path) -> list[Path]:
+    """The root, or the VOC<year> folders of a VOCdevkit (read together)."""
+    if _ann_dir(root):
+        return [root]
+    return [sub for sub in _subdirs(root) if re.fullmatch(r"voc\d{4}", sub.name.lower()) and _ann_dir(sub)]
+
+
+def _xml_folders(root: Path) -> list[Path]:
+    """The root or its split folders when they hold VOC XML files next to images."""
+    found = []
+    for folder in [root] + [d for d in _subdirs(root) if is_split_word(d.name)]:
+        if _voc_xml(folder):
+            found.append(folder)
+    return found
+
+
+def _voc_xml(folder: Path) -> bool:
+    for entry in sorted(os.scandir(folder), key=lambda e: e.name):
+        if entry.is_file() and entry.name.lower().endswith(".xml"):
+            with open(entry.path, "rb") as f:
+                return b"<annotation" in f.read(2048)
+    return False
+
+
+def _subdirs(folder: Path) -> list[Path]:
+    try:
+        return sorted(Path(e.path) for e in os.scandir(folder) if e.is_dir() and not e.name.startswith("."))
+    except OSError:
+        return []
+
+
+def _xmls(folder: Path) -> list[Path]:
+    return sorted(Path(e.path) for e in os.scandir(folder)
+                  if e.is_file() and e.name.lower().endswith(".xml"))
+
+
+# ---------------------------------------------------------------- layout
+
+def _trees(root: Path) -> list[Tree]:
+    tree_roots = _tree_roots(root)
+    if tree_roots:
+        single = tree_roots == [root]
+        return [_voc_tree(t, "" if single else t.name + "/") for t in tree_roots]
+    trees = []
+    for folder in _xml_folders(root):
+        split = "train" if folder == root else split_name(folder.name)
+        tree = Tree(folder, "" if folder == root else folder.name + "/", image_dirs=[folder])
+        tree.items = [(split, x.stem, x) for x in _xmls(folder)]
+        trees.append(tree)
+    return trees
+
+
+def _voc_tree(folder: Path, prefix: str) -> Tree:
+    ann = folder / _ann_dir(folder)
+    xmls = {x.stem: x for x in _xmls(ann)}
+    image_dirs = [folder / d for d in ("JPEGImages", "images", "Images") if (folder / d).is_dir()]
+    tree = Tree(folder, prefix, image_dirs=image_dirs)
+    lists = _split_lists(folder / "ImageSets" / "Main")
+    if lists and not (folder / "ImageSets" / "Main" / "train.txt").is_file() and "train" in lists:
+        tree.notes.append(f"{prefix}ImageSets/Main/trainval.txt read as the train split")
+    if not lists:
+        tree.items = [("train", stem, xml) for stem, xml in xmls.items()]
+        if (folder / "ImageSets").is_dir():
+            tree.notes.append(f"{prefix}ImageSets/Main has no train/val/test list: all read as train")
+        return tree
+    listed = set()
+    for split, stems in lists.items():
+        for stem in stems:
+            tree.items.append((split, stem, xmls.get(stem)))
+            listed.add(stem)
+    unlisted = sorted(set(xmls) - listed)
+    if unlisted:
+        tree.notes.append(f"{len(unlisted)} annotation file(s) in no ImageSets/Main list were left out "
+                          f"(e.g. {prefix}{unlisted[0]}.xml)")
+    return tree
+
+
+def _split_lists(main: Path) -> dict[str, list[str]]:
+    files = {n: main / f"{n}.txt" for n in _SPLIT_FILES if (main / f"{n}.txt").is_file()}
+    if "train" in files or "val" in files:
+        files.pop("trainval", None)
+    lists = {}
+    for name, path in files.items():
+        stems = [ln.split()[0] for ln in path.read_text(encoding="utf-8", errors="replace").splitlines()
+                 if ln.strip() and not ln.lstrip().startswith("#")]
+        lists[split_name("train" if name == "trainval" else name)] = stems
+    return lists
+
+
+# ---------------------------------------------------------------- loading
+
+@dataclass
+class _Rows:
+    image_id: list = field(default_factory=list)
+    split: list = field(default_factory=list)
+    path: list = field(default_factory=list)
+    width: list = field(default_factory=list)
+    height: list = field(default_factory=list)
+    boxes: list = field(default_factory=list)  # (image row, name, xmin, ymin, xmax, ymax, difficult, truncated)
+    unreadable: list = field(default_factory=list)  # "file:line (why)"
+    bad_objects: list = field(default_factory=list)
+    missing: list = field(default_factory=list)  # listed stems with neither XML nor image
+
+
+def load(root: Path, config: Config = Config(), progress: Progress = no_progress) -> Dataset:
+    root = Path(root)
+    trees = _trees(root)
+    if not trees:
+        raise DatasetError(detect(root).reason, root)
+    rows = _Rows()
+    notes = [n for t in trees for n in t.notes]
+    if _tree_roots(root) and trees[0].root != root:
+        notes.insert(0, "VOC trees read together: " + ", ".join(relative(t.root, root) for t in trees))
+    for tree in trees:
+        images = _image_index(tree.image_dirs)
+        for split, stem, xml in progress(tree.items, total=len(tree.items), desc="VOC annotations"):
+            _read_item(root, tree, split, stem, xml, images, rows)
+    if not rows.image_id:
+        raise DatasetError("no image is listed or annotated", root)
+    table = images_table(rows.image_id, rows.split, rows.path, rows.width, rows.height)
+    has_files = any((root / p).is_file() for p in rows.path)
+    findings = []
+    if has_files:
+        table, findings = fill_sizes(table, root, config.workers, progress)
+    classes, class_notes = _classes(root, trees, {b[1] for b in rows.boxes})
+    notes += class_notes
+    labels, undeclared = _labels(rows, table, classes)
+    findings += _findings(rows, undeclared)
+    return Dataset(root=str(root), task=TASK, format=NAME, classes=tuple(classes), images=table,
+                   labels=labels, health=tuple(findings), notes=tuple(notes), has_image_files=has_files)
+
+
+def _image_index(folders: list[Path]) -> dict[str, Path]:
+    index: dict[str, Path] = {}
+    for folder in folders:
+        for entry in os.scandir(folder):
+            if entry.is_file() and is_image(entry.name):
+                index.setdefault(os.path.splitext(entry.name)[0], Path(entry.path))
+    return index
+
+
+def _read_item(root, tree, split, stem, xml, images, rows: _Rows) -> None:
+    size, objects = (None, None), []
+    filename = None
+    if xml is not None:
+        try:
+            doc = parse(str(xml)).getroot()
+        except ParseError as exc:
+            line = exc.position[0] if getattr(exc, "position", None) else "?"
+            rows.unreadable.append(f"{relative(xml, root)}:{line} ({str(exc).split(':')[0]})")
+            return
+        except DefusedXmlException:
+            rows.unreadable.append(f"{relative(xml, root)}:1 (DOCTYPE or entity declaration refused)")
+            return
+        size = (_number(doc.findtext("size/width")), _number(doc.findtext("size/height")))
+        filename = (doc.findtext("filename") or "").strip() or None
+        objects = doc.findall("object")
+    image = _find_image(tree, stem, filename, images)
+    if xml is None and image is None:
+        rows.missing.append(f"{tree.prefix}{stem}")
+        return
+    row = len(rows.image_id)
+    rows.image_id.append(f"{split}/{tree.prefix}{stem}")
+    rows.split.append(split)
+    fallback = relative(tree.image_dirs[0] if tree.image_dirs else tree.root, root) + "/" + (filename or stem)
+    rows.path.append(relative(image, root) if image is not None else fallback.lstrip("./"))
+    rows.width.append(size[0] if size[0] and size[0] > 0 else np.nan)
+    rows.height.append(size[1] if size[1] and size[1] > 0 else np.nan)
+    for obj in objects:
+        name = (obj.findtext("name") or "").strip()
+        box = [_number(obj.findtext(f"bndbox/{k}")) for k in ("xmin", "ymin", "xmax", "ymax")]
+        if not name or any(v is None for v in box):
+            rows.bad_objects.append(f"{relative(xml, root)} (object {name or 'without a name'}: "
+                                    f"{'no name' if not name else 'bndbox incomplete or not numbers'})")
+            continue
+        rows.boxes.append((row, name, *box, _flag(obj, "difficult"), _flag(obj, "truncated")))
+
+
+def _find_image(tree: Tree, stem: str, filename: str | None, images: dict[str, Path]) -> Path | None:
+    if filename:
+        for folder in tree.image_dirs:
+            if (folder / filename).is_file():
+                return folder / filename
+        found = images.get(os.path.splitext(filename)[0])
+        if found is not None:
+            return found
+    return images.get(stem)
+
+
+def _number(text: str | None) -> float | None:
+    try:
+        return float(text) if text is not None else None
+    except ValueError:
+        return None
+
+
+def _flag(obj, tag: str) -> int:
+    value = _number(obj.findtext(tag))
+    return int(value) if value is not None else 0
+
+
+def _classes(root: Path, trees: list[Tree], used: set[str]) -> tuple[list[str], list[str]]:
+    """The label map when there is one; else the names the annotations use, sorted."""
+    for folder in [root] + [t.root for t in trees]:
+        for name in _LABEL_MAPS:
+            path = folder / name
+            if path.is_file():
+                lines = [ln.strip() for ln in path.read_text(encoding="utf-8", errors="replace").splitlines()]
+                classes = list(dict.fromkeys(ln.split(":")[0].strip() for ln in lines
+                                             if ln and not ln.startswith("#")))
+                dropped = [c for c in classes if c.lower() in PLACEHOLDER_NAMES and c not in used]
+                notes = [f"classes from {relative(path, root)}"]
+                if dropped:
+                    notes.append(f"{', '.join(dropped)} in {path.name} names a background or ignore entry "
+                                 f"that no box uses: not counted as a class")
+                return [c for c in classes if c not in dropped], notes
+    return sorted(used), ["no label map (labelmap.txt, class_names.txt): classes are the names the "
+                          "annotations use, so a class with no box cannot show up"]
+
+
+def _labels(rows: _Rows, images, classes: list[str]):
+    boxes = rows.boxes
+    row = np.array([b[0] for b in boxes], dtype=np.int64)
+    names = np.array([b[1] for b in boxes], dtype=object)
+    coords = np.array([b[2:6] for b in boxes], dtype=float).reshape(len(boxes), 4)
+    flags = np.array([b[6:8] for b in boxes], dtype=np.int64).reshape(len(boxes), 2)
+    declared = np.isin(names, np.array(classes, dtype=object)) if len(names) else np.zeros(0, bool)
+    undeclared = [(images["path"].iat[r], n) for r, n in zip(row[~declared], names[~declared])]
+    row, names, coords, flags = row[declared], names[declared], coords[declared], flags[declared]
+    width, height = images["width"].to_numpy()[row], images["height"].to_numpy()[row]
+    labels = box_labels(images["image_id"].to_numpy()[row], images["split"].to_numpy()[row], names,
+                        coords[:, 0], coords[:, 1], coords[:, 2] - coords[:, 0], coords[:, 3] - coords[:, 1],
+                        width, height, iscrowd=np.zeros(len(row), dtype=np.int64),
+                        difficult=flags[:, 0], truncated=flags[:, 1])
+    return labels, undeclared
+
+
+def _findings(rows: _Rows, undeclared: list) -> list:
+    found = []
+    if rows.unreadable:
+        found.append(finding("annotation_unreadable", Severity.ERROR, rows.unreadable))
+    if rows.bad_objects:
+        found.append(finding("bad_annotation", Severity.WARNING, rows.bad_objects))
+    if undeclared:
+        found.append(finding("undeclared_class", Severity.WARNING, (f"{p}: {n}" for p, n in undeclared),
+                             count=len(undeclared), names=sorted({n for _, n in undeclared})[:10]))
+    if rows.missing:
+        found.append(finding("listed_image_missing", Severity.WARNING, rows.missing))
+    return found
