@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 DEFAULT_CUTOFF_FACTOR = 0.75  # DeepQ: cutoff = ceil(0.75 * N / K)
 DEFAULT_SERIOUS_FACTOR = 0.5  # our rule: below half the cutoff is serious
+DEFAULT_NEAR_DUPLICATE_HAMMING = 10  # pHash bits; the reason is at NEAR_DUPLICATE_HAMMING (diagnose/duplicates.py)
 
 
 @dataclass(frozen=True)
@@ -22,3 +23,5 @@ class Config:
     # log reading
     run_id: str | None = None  # MLflow run, or a run folder name, to read instead of the newest
     workers: int | None = None  # process pool size for image and mask scans (None: all cores)
+    # duplicate check (DESIGN.md §3.4): max perceptual-hash distance of a near duplicate
+    near_duplicate_hamming: int = DEFAULT_NEAR_DUPLICATE_HAMMING

@@ -1,0 +1,124 @@
+"""Content and perceptual hashes of every image, each file read once, in a process pool.
+
+    ROOT/<images.path>      every row of Dataset.images, wherever the loader found it
+
+For each image: `sha256` of the file's bytes (hashlib; equal bytes mean an exact duplicate) and
+`phash`, the 64-bit DCT perceptual hash of the `imagehash` package (Zauner's pHash: 32x32 grey,
+2-D DCT, low 8x8 frequencies against their median), as 16 hex digits. A file that cannot be read
+gets neither hash; one that reads but does not decode keeps its sha256 and gets no phash; either
+way its `error` column says why, and nothing is raised. Pillow's decompression-bomb limit stays on
+(a bomb is recorded as undecodable).
+
+JPEG files are decoded in Pillow's draft mode (DCT scaling straight to at least DRAFT_PX pixels a
+side, grey): the pHash works on a 32x32 thumbnail, so decoding the full picture would only cost
+time. The same rule applies to every file, so equal pictures still get equal hashes.
+
+Thumbnails (THUMB_PX, JPEG, base64 data: URIs) are made in a second, small pass for the few files a
+report shows as example pairs; the PDF renderer only accepts data: URIs.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import multiprocessing
+import os
+import re
+import warnings
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import pandas as pd
+from PIL import Image, UnidentifiedImageError
+
+from insight.config import Config
+from insight.model import Dataset
+from insight.progress import Progress, no_progress
+
+HASH_COLUMNS = ("image_id", "split", "path", "sha256", "phash", "error")
+DRAFT_PX = 128  # JPEG draft decoding stops at >= this many pixels a side (pHash needs 32)
+THUMB_PX = 96  # longest side of a report thumbnail
+THUMB_QUALITY = 70  # JPEG quality of a thumbnail: ~2-4 kB each
+POOL_MIN_FILES = 16  # fewer files than this are hashed in-process: starting workers costs more
+CHUNK_MAX = 64  # files handed to a worker at a time (bounded, so results stream back steadily)
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
+
+
+def hash_file(path: str) -> tuple[str | None, str | None, str | None]:
+    """(sha256 hex, phash hex, error) of one file; runs in a worker process."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        return None, None, f"cannot read: {exc.strerror or type(exc).__name__}"
+    sha = hashlib.sha256(data).hexdigest()
+    try:
+        return sha, _phash(data), None
+    except UnidentifiedImageError:
+        return sha, None, "cannot decode: not an image format Pillow knows"
+    except Exception as exc:  # noqa: BLE001 - any decoder failure on arbitrary bytes is "undecodable"
+        detail = _ADDRESS.sub("", f"{type(exc).__name__}: {exc}")  # no memory addresses: stable output
+        return sha, None, f"cannot decode: {detail}"[:200]
+
+
+def _phash(data: bytes) -> str:
+    import imagehash
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # DecompressionBombWarning etc.: workers never print
+        with Image.open(io.BytesIO(data)) as img:
+            img.draft("L", (DRAFT_PX, DRAFT_PX))
+            return str(imagehash.phash(img))
+
+
+def hash_images(ds: Dataset, config: Config = Config(), progress: Progress = no_progress) -> pd.DataFrame:
+    """One row per image of `ds`: image_id, split, path, sha256, phash, error (HASH_COLUMNS)."""
+    images = ds.images.loc[:, ["image_id", "split", "path"]].reset_index(drop=True)
+    files = [os.path.join(ds.root, str(p)) for p in images["path"]]
+    sha, phash, error = [], [], []
+    for s, p, e in progress(_hash_all(files, config.workers), total=len(files), desc="hashing images"):
+        sha.append(s)
+        phash.append(p)
+        error.append(e)
+    return images.assign(sha256=pd.Series(sha, dtype="object"), phash=pd.Series(phash, dtype="object"),
+                         error=pd.Series(error, dtype="object"))
+
+
+def _hash_all(files: list[str], workers: int | None) -> Iterator[tuple]:
+    """hash_file over `files`, in order, streamed: in a process pool unless there is little to do."""
+    workers = workers or os.cpu_count() or 1
+    if workers <= 1 or len(files) < POOL_MIN_FILES:
+        yield from map(hash_file, files)
+        return
+    chunk = max(1, min(CHUNK_MAX, len(files) // (workers * 8)))
+    with ProcessPoolExecutor(max_workers=workers, mp_context=_context()) as pool:
+        yield from pool.map(hash_file, files, chunksize=chunk)
+
+
+def _context():
+    """forkserver where it exists: safe when the parent has threads (progress bars), yet cheap."""
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+
+
+def thumbnail_uri(path: str) -> str | None:
+    """A small JPEG of the image as a data: URI, or None when it cannot be decoded."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with Image.open(path) as img:
+                img.draft("RGB", (THUMB_PX * 2, THUMB_PX * 2))
+                small = img.convert("RGB")
+                small.thumbnail((THUMB_PX, THUMB_PX))
+        out = io.BytesIO()
+        small.save(out, format="JPEG", quality=THUMB_QUALITY)
+    except Exception:  # noqa: BLE001 - a thumbnail is decoration; the pair is still listed without it
+        return None
+    return "data:image/jpeg;base64," + base64.b64encode(out.getvalue()).decode("ascii")
+
+
+def thumbnails(root: str, paths: Iterable[str]) -> dict[str, str]:
+    """{relative path: data URI} for the given files (the report's example pairs only)."""
+    uris = {p: thumbnail_uri(os.path.join(root, p)) for p in sorted(set(paths))}
+    return {p: u for p, u in uris.items() if u}

@@ -1,0 +1,45 @@
+"""The whole duplicate and leakage check for one dataset: hash every image, diagnose, add thumbnails.
+
+Findings with example pairs get `values["thumbnails"]`: {relative path: "data:image/jpeg;base64,..."}
+for the files of their pairs (a second, small read of at most 2 x MAX_PAIRS files per finding), so
+the report shows them without opening files. The thumbnails sit under one key of their own so
+insight.json can leave them out (`without_thumbnails`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from insight.config import Config
+from insight.diagnose.duplicates import duplicate_findings_of, skipped_finding
+from insight.images.hashes import hash_images, thumbnails
+from insight.model import Dataset, Finding
+from insight.progress import Progress, no_progress
+
+THUMBNAILS_KEY = "thumbnails"
+NO_IMAGE_FILES = "the dataset has annotations but no image files, so there is nothing to compare"
+
+
+def duplicate_findings(ds: Dataset, config: Config = Config(), progress: Progress = no_progress) -> list[Finding]:
+    """Exact duplicates within each split, exact and near leakage between train and the other splits."""
+    if not ds.has_image_files:
+        return [skipped_finding(NO_IMAGE_FILES)]
+    if ds.images.empty:
+        return []
+    findings = duplicate_findings_of(hash_images(ds, config, progress), config.near_duplicate_hamming)
+    return [_with_thumbnails(f, ds.root) for f in findings]
+
+
+def _with_thumbnails(finding: Finding, root: str) -> Finding:
+    pairs = finding.values.get("pairs")
+    if not pairs:
+        return finding
+    uris = thumbnails(root, [p[k] for p in pairs for k in ("a", "b")])
+    return replace(finding, values={**finding.values, THUMBNAILS_KEY: uris})
+
+
+def without_thumbnails(finding: Finding) -> Finding:
+    """The finding as insight.json should hold it: no image data."""
+    if THUMBNAILS_KEY not in finding.values:
+        return finding
+    return replace(finding, values={k: v for k, v in finding.values.items() if k != THUMBNAILS_KEY})
