@@ -25,7 +25,11 @@ demo: fixtures
 test: fixtures
 	$(PY) -m pytest
 
-bench: $(STAMP)
+$(VENV)/.bench-installed: $(STAMP)
+	$(PY) -m pip install --quiet -e '.[dev,bench]'
+	touch $@
+
+bench: $(VENV)/.bench-installed
 	$(PY) bench/run.py --scale $(or $(SCALE),1.0)
 
 clean:
