@@ -220,3 +220,36 @@ def ranges(values: list[int] | list[float], limit: int = 12) -> str:
     if len(words) > limit:
         words = words[: limit - 2] + ["...", *words[-2:]]
     return ", ".join(words)
+
+
+def json_lines(path: Path) -> list[tuple[int, dict]]:
+    """(line number, object) for each non-blank line of a JSON-lines file; a line that is not a JSON
+    object is a one-line LogError naming file:line. NaN and Infinity tokens are read as numbers."""
+    import json
+
+    records = []
+    for number, line in enumerate(read_text(path).splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise LogError(f"not a JSON object ({exc.msg} at column {exc.colno})", path, number) from None
+        if not isinstance(record, dict):
+            raise LogError(f"expected a JSON object per line, got {type(record).__name__}", path, number)
+        records.append((number, record))
+    return records
+
+
+def first_record(path: Path) -> dict | None:
+    """The first line of a file parsed as a JSON object, None when it is not one."""
+    import json
+
+    line = first_line(path)
+    if not line.startswith("{"):
+        return None
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError:
+        return None
+    return record if isinstance(record, dict) else None
