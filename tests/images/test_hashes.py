@@ -190,3 +190,31 @@ def test_hashes_feed_the_diagnosis_unchanged(dataset):
     codes = [f.code for f in duplicate_findings_of(table)]
     assert codes == ["duplicate_within_split", "leakage_exact", "leakage_near",
                      "duplicates_unreadable", "duplicates_checked"]
+
+
+def test_real_roboflow_export_leaks_video_frames_into_val_and_test():
+    """Real Roboflow YOLOv8 export (fire-8 subset): frames of the same video sit in train, valid and
+    test. Expected set computed independently: imagehash.phash on the fully decoded files (no draft
+    mode), nearest train image per held-out image, kept when <= 10 bits."""
+    import imagehash
+
+    from tests.realdata import realdata
+
+    root = realdata("yolo/roboflow_fire8_subset/fire-8")
+    rows = [(f"{folder}/images/{p.name}", split) for folder, split in (("train", "train"), ("valid", "val"),
+                                                                      ("test", "test"))
+            for p in sorted((root / folder / "images").iterdir())]
+    images = pd.DataFrame({"image_id": [r[0] for r in rows], "split": [r[1] for r in rows],
+                           "path": [r[0] for r in rows], "width": 608.0, "height": 608.0})
+    ds = Dataset(root=str(root), task="detection", format="test", classes=("fire",), images=images,
+                 labels=empty_labels())
+    full = {p: imagehash.phash(Image.open(root / p)) for p, _ in rows}
+    train = [p for p, s in rows if s == "train"]
+    expected = {p for p, s in rows if s != "train" and min(full[p] - full[t] for t in train) <= 10}
+    assert len(expected) == 4  # fire2 frames 33, 38 (valid) and 29, 37 (test)
+
+    found = {f.code: f for f in duplicate_findings(ds, Config(workers=2))}
+    near = found["leakage_near"]
+    assert {p["b"] for p in near.values["pairs"]} == expected and near.count == 4
+    assert near.values["by_split"] == {"val": 2, "test": 2}
+    assert "leakage_exact" not in found and "duplicate_within_split" not in found
