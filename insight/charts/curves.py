@@ -91,7 +91,8 @@ def _line(ax: Axes, part: pd.DataFrame, column: str, color: str, label: str, alp
     if not keep.any():
         return
     ax.plot(part["x"].to_numpy(dtype=float)[keep], values[keep], color=color, alpha=alpha,
-            linewidth=linewidth, label=label, marker=marker, markersize=2.5)
+            linewidth=linewidth, label=label, marker=marker, markersize=2.5,
+            gid=f"{part['split'].iloc[0]}-{column}")
 
 
 def _nonfinite(ax: Axes, part: pd.DataFrame, color: str, split: str) -> None:
@@ -102,7 +103,7 @@ def _nonfinite(ax: Axes, part: pd.DataFrame, color: str, split: str) -> None:
     xs = part["x"].to_numpy(dtype=float)[bad]
     ax.plot(xs, [NONFINITE_Y] * len(xs), transform=blended_transform_factory(ax.transData, ax.transAxes),
             linestyle="none", marker="x", markersize=5, markeredgewidth=1.4, color=color, clip_on=False,
-            label=f"{split}: NaN/inf ({len(xs)})")
+            label=f"{split}: NaN/inf ({len(xs)})", gid=f"{split}-nonfinite")
 
 
 def _finish(ax: Axes, rows: pd.DataFrame, title: str, x_label: str, marks: list[Mark]) -> None:

@@ -115,4 +115,4 @@ def _thin(wide: pd.DataFrame) -> tuple[pd.DataFrame, str]:
         return wide, ""
     step = int(np.ceil(len(wide) / MAX_ROWS))
     keep = sorted(set(range(0, len(wide), step)) | {len(wide) - 1})
-    return wide.iloc[keep], (f"{len(wide):,} rows logged: every {step}th row and the last are shown.")
+    return wide.iloc[keep], (f"{len(wide):,} rows logged: one row in every {step}, and the last, are shown.")

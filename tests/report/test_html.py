@@ -1,0 +1,168 @@
+"""report.html from hand-built Insights: structure, escaping, strictness, determinism.
+
+Expected numbers come from tests/report/builders.py's docstring (worked out by hand from
+DESIGN.md §3.1), never from the renderer's own output.
+"""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+from pathlib import Path
+
+import jinja2
+import pytest
+
+from insight.report.html import environment, render_html
+from insight.report.sections import SECTIONS, build_report_context
+from tests.report import builders
+
+GOLDEN = Path(__file__).parent / "golden"
+SECTION_ORDER = ["cover", "summary", "curves", "data", "health", "tables", "how-to-read"]
+
+
+class Outline(HTMLParser):
+    """Section ids, headings and figure ids in document order (what the golden file fixes)."""
+
+    def __init__(self):
+        super().__init__()
+        self.sections: list[str] = []
+        self.lines: list[str] = []
+        self._heading: str | None = None
+        self._text = ""
+        self.tags: set[str] = set()
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.add(tag)
+        attrs = dict(attrs)
+        if tag == "section":
+            self.sections.append(attrs["id"])
+            self.lines.append(f"section#{attrs['id']}")
+        elif tag == "figure":
+            self.lines.append(f"  figure#{attrs['id']}")
+        elif tag in ("h1", "h2", "h3"):
+            self._heading, self._text = tag, ""
+
+    def handle_data(self, data):
+        if self._heading:
+            self._text += data
+
+    def handle_endtag(self, tag):
+        if tag == self._heading:
+            self.lines.append(f"  {tag}: {' '.join(self._text.split())}")
+            self._heading = None
+
+
+def outline(html: str) -> Outline:
+    parser = Outline()
+    parser.feed(html)
+    return parser
+
+
+@pytest.fixture(scope="module")
+def pets_html() -> str:
+    return render_html(builders.pets_insight())
+
+
+def test_sections_in_order(pets_html):
+    assert outline(pets_html).sections == SECTION_ORDER
+    assert [s.id for s in SECTIONS] == SECTION_ORDER[1:]
+
+
+def test_structure_matches_golden(pets_html):
+    # The golden file fixes headings, sections and figures only: no numbers, no chart content.
+    expected = (GOLDEN / "pets_outline.txt").read_text(encoding="utf-8").splitlines()
+    assert outline(pets_html).lines == expected
+
+
+def test_cutoff_label_and_labels_to_add(pets_html):
+    # cutoff 56, bird needs 4 and fish 55 (see builders.py for the working).
+    assert "Cutoff threshold: 56 labels" in pets_html
+    ctx = build_report_context(builders.pets_insight())
+    assert [(r.name, r.tier, r.to_add) for r in ctx.summary.to_add] == [("fish", "serious", 55),
+                                                                        ("bird", "mild", 4)]
+
+
+def test_no_script_and_no_external_resources(pets_html):
+    tags = outline(pets_html).tags
+    assert "script" not in tags and "link" not in tags and "img" not in tags
+    assert 'src="' not in pets_html
+    assert 'href="http' not in pets_html
+
+
+def test_autoescape_class_names_and_messages():
+    html = render_html(builders.hostile_insight())
+    assert builders.XSS_NAME not in html  # never raw: not in the tables, the chart text or a message
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<script" not in html
+    # "{{7*7}}" is data: it appears as written and is never evaluated to 49.
+    assert "Add {{7*7}}" in html  # the verdict sentence of builders.hostile_insight
+    assert "Add 49" not in html
+
+
+def test_strict_undefined_catches_a_missing_field():
+    ctx = build_report_context(builders.pets_insight())
+    with pytest.raises(jinja2.UndefinedError):
+        environment().from_string("{{ summary.no_such_field }}").render(summary=ctx.summary)
+    variables = ctx.as_template_vars()
+    del variables["health"]
+    with pytest.raises(jinja2.UndefinedError):
+        environment().get_template("report.html").render(**variables)
+
+
+def test_autoescape_is_on_for_every_template():
+    assert environment().from_string("{{ x }}").render(x="<b>") == "&lt;b&gt;"
+
+
+def test_curves_error_still_renders_every_section():
+    html = render_html(builders.curves_error_insight())
+    assert outline(html).sections == SECTION_ORDER
+    assert "results.csv: no train or val loss column found" in html
+    assert 'id="fig-loss-loss"' not in html
+    assert 'id="fig-classes-1"' in html
+
+
+def test_curve_charts_one_per_loss_and_metric():
+    html = render_html(builders.detection_curves_insight())
+    figures = [line.strip() for line in outline(html).lines if "figure#fig-" in line]
+    losses = [f for f in figures if f.startswith("figure#fig-loss-")]
+    metrics = [f for f in figures if f.startswith("figure#fig-metric-")]
+    assert losses == ["figure#fig-loss-loss", "figure#fig-loss-box_loss", "figure#fig-loss-cls_loss",
+                      "figure#fig-loss-dfl_loss"]
+    assert metrics == ["figure#fig-metric-mAP50", "figure#fig-metric-mAP50_95", "figure#fig-metric-precision",
+                       "figure#fig-metric-recall"]
+    assert "(log scale)" in html  # cls_loss grows by 10^10 in the builder
+
+
+def test_eighty_classes_split_into_two_charts_and_listed_in_full():
+    insight = builders.many_classes_insight()
+    html = render_html(insight)
+    figures = [line.strip() for line in outline(html).lines if "figure#fig-classes" in line]
+    assert figures == ["figure#fig-classes-1", "figure#fig-classes-2"]  # 40 + 40 bars
+    for name in insight.dataset.classes:
+        assert f'<td class="text">{name}</td>' in html  # the tables section lists every class
+
+
+def test_rendering_is_deterministic():
+    first = render_html(builders.detection_curves_insight())
+    second = render_html(builders.detection_curves_insight())
+    assert first == second
+
+
+def test_svg_ids_are_unique_in_the_page():
+    html = render_html(builders.detection_curves_insight())
+    ids = [a for a in _ids(html)]
+    assert len(ids) == len(set(ids))
+
+
+def _ids(html: str) -> list[str]:
+    class Ids(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.ids = []
+
+        def handle_starttag(self, tag, attrs):
+            self.ids += [v for k, v in attrs if k == "id"]
+
+    parser = Ids()
+    parser.feed(html)
+    return parser.ids

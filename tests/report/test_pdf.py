@@ -1,0 +1,82 @@
+"""report.pdf: WeasyPrint with a fetcher that serves only the report's own files.
+
+Nothing on the network is mocked: the fetcher itself refuses http(s) and file:// outside the
+output folder, raising RefusedURL before anything is opened.
+"""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from insight.report import pdf
+from insight.report.html import render_html
+from insight.report.pdf import LocalOnlyFetcher, RefusedURL, render_pdf
+from tests.report import builders
+
+# A 1x1 PNG written by hand (8-byte signature, IHDR, IDAT, IEND), so the test needs no image library.
+PNG_1X1 = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8/5+hHgAHggJ/PchI7wAAAABJRU5ErkJggg==")
+
+
+@pytest.fixture
+def calls(monkeypatch):
+    """Record every URL WeasyPrint asks the fetcher for, and whether it was served or refused."""
+    seen: list[tuple[str, str]] = []
+    original = LocalOnlyFetcher.fetch
+
+    def recording(self, url, headers=None):
+        try:
+            response = original(self, url, headers)
+        except RefusedURL:
+            seen.append((url, "refused"))
+            raise
+        seen.append((url, "served"))
+        return response
+
+    monkeypatch.setattr(pdf.LocalOnlyFetcher, "fetch", recording)
+    return seen
+
+
+def test_fetcher_is_called_and_refuses_outside_urls(tmp_path, calls):
+    (tmp_path / "own.png").write_bytes(PNG_1X1)
+    html = ("<html><body><p>x</p>"
+            '<img src="file:///etc/hostname">'
+            '<img src="http://example.com/x.png">'
+            '<img src="own.png">'
+            "</body></html>")
+    data = render_pdf(html, tmp_path)
+    assert data.startswith(b"%PDF")
+    assert ("file:///etc/hostname", "refused") in calls
+    assert ("http://example.com/x.png", "refused") in calls
+    assert ((tmp_path / "own.png").resolve().as_uri(), "served") in calls
+
+
+def test_refuses_https_and_paths_escaping_the_folder(tmp_path):
+    base = tmp_path / "out"
+    base.mkdir()
+    (tmp_path / "secret.txt").write_text("no")
+    (base / "link.txt").symlink_to(tmp_path / "secret.txt")
+    fetcher = LocalOnlyFetcher(base)
+    for url in ("https://example.com/a.css", "ftp://example.com/a", f"{base.as_uri()}/../secret.txt",
+                (base / "link.txt").as_uri(), (tmp_path / "secret.txt").as_uri(),
+                "file://otherhost/etc/hostname", f"{base.as_uri()}/missing.png"):
+        with pytest.raises(RefusedURL):
+            fetcher.fetch(url)
+
+
+def test_serves_own_files_and_data_urls(tmp_path):
+    (tmp_path / "chart.png").write_bytes(PNG_1X1)
+    fetcher = LocalOnlyFetcher(tmp_path)
+    response = fetcher.fetch((tmp_path / "chart.png").as_uri())
+    assert response.read() == PNG_1X1
+    assert response.content_type == "image/png"
+    response = fetcher.fetch("data:text/plain;base64," + base64.b64encode(b"hello").decode())
+    assert response.read() == b"hello"
+
+
+def test_whole_report_renders_to_pdf(tmp_path, calls):
+    data = render_pdf(render_html(builders.pets_insight()), tmp_path)
+    assert data.startswith(b"%PDF") and data.rstrip().endswith(b"%%EOF")
+    assert calls == []  # the report is self-contained: nothing to fetch

@@ -1,0 +1,108 @@
+"""Section contexts: what the templates are given, worked out by hand on tiny inputs."""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import math
+from dataclasses import dataclass
+
+import jinja2
+import numpy as np
+import pandas as pd
+import pytest
+
+import insight.report.sections as sections
+from insight.report.html import environment
+from insight.report.sections import data_stats, tables
+from insight.report.sections.curves import _best_val_mark, _last_marks, build_curves, metric_names
+from insight.report.sections.data_stats import DataPartSpec, build_parts, distribution_frame
+from insight.report.templates import template_loader
+from tests.report import builders
+
+
+def test_distribution_shares_per_split():
+    frame = distribution_frame(builders.pets_insight().representation).set_index(["class", "split"])
+    # train: 98 + 88 + 42 + 9 = 237 labels, val: 25 + 22 + 11 + 2 = 60 labels (builders.PETS)
+    assert frame.at[("dog", "train"), "share"] == pytest.approx(98 / 237)
+    assert frame.at[("fish", "val"), "share"] == pytest.approx(2 / 60)
+    assert list(dict.fromkeys(frame.index.get_level_values("class"))) == ["dog", "cat", "bird", "fish"]
+
+
+def test_curve_table_keeps_nan_and_marks_missing_values():
+    rows = pd.DataFrame({"x": [1.0, 2.0, 1.0], "split": ["train", "train", "val"],
+                         "name": ["loss"] * 3, "value": [1.0, math.nan, 2.0], "smoothed": [1.0, 1.0, 2.0]})
+    wide = tables._wide(rows, ["value", "smoothed"])
+    assert wide.at[1.0, ("val", "value")] == 2.0
+    assert wide.at[2.0, ("val", "value")] is None  # val was not logged at x = 2
+    assert math.isnan(wide.at[2.0, ("train", "value")])  # train logged NaN at x = 2
+
+
+def test_long_tables_are_thinned_and_say_so():
+    wide = pd.DataFrame({"v": range(1001)}, index=range(1001))
+    picked, note = tables._thin(wide)
+    # step = ceil(1001 / 400) = 3: x = 0, 3, ..., 999 (334 rows) plus the last, 1000
+    assert len(picked) == 335 and picked.index[-1] == 1000 and picked.index[1] == 3
+    assert note == "1,001 rows logged: one row in every 3, and the last, are shown."
+    picked, note = tables._thin(wide.iloc[:400])
+    assert len(picked) == 400 and note == ""
+
+
+def test_marks_from_a_tiny_table():
+    rows = pd.DataFrame({"x": [1.0, 2.0, 3.0] * 2, "split": ["train"] * 3 + ["val"] * 3,
+                         "name": ["loss"] * 6, "value": [3.0, 2.0, np.nan, 2.5, 1.5, 1.8],
+                         "smoothed": [np.nan] * 6})
+    last = {m.split: (m.x, m.value) for m in _last_marks(rows)}
+    assert last == {"train": (2.0, 2.0), "val": (3.0, 1.8)}  # train's last finite value is at x = 2
+    curves = builders.curves(rows, losses=("loss",))
+    curves = dataclasses.replace(curves, metrics=(), x_axis="step")
+    (best,) = _best_val_mark(curves, "loss", rows)
+    assert (best.x, best.value) == (2.0, 1.5)  # smallest val value
+
+
+def test_metric_names_put_lr_last_and_skip_losses():
+    table = builders.curve_table(epochs=3, names=("loss",), metrics=("lr", "accuracy", "recall"))
+    curves = builders.curves(table, losses=("loss",))
+    assert metric_names(curves, table) == ["accuracy", "recall", "lr"]
+
+
+def test_curves_without_a_run():
+    ctx = build_curves(None, "log.csv: no loss column")
+    assert ctx.error == "log.csv: no loss column" and ctx.loss_charts == () and ctx.metrics == ()
+
+
+@dataclass(frozen=True)
+class FakeContext:
+    """A stand-in task block."""
+
+    text: str
+
+
+def test_data_part_extension_point():
+    specs = (DataPartSpec("fake", lambda insight: FakeContext("<boxes here>")),
+             DataPartSpec("absent", lambda insight: None))
+    parts = build_parts(builders.pets_insight(), specs)
+    assert [(p.name, p.template) for p in parts] == [("fake", "sections/data_fake.html")]
+    loader = jinja2.ChoiceLoader([jinja2.DictLoader({"sections/data_fake.html": "<p>{{ part.context.text }}</p>"}),
+                                  template_loader()])
+    env = environment().overlay(loader=loader)
+    ctx = sections.build_report_context(builders.pets_insight())
+    data = dataclasses.replace(ctx.data, parts=parts)
+    html = env.get_template("sections/data_stats.html").render(data=data)
+    assert '<div class="data-part" id="data-fake">' in html
+    assert "<p>&lt;boxes here&gt;</p>" in html
+
+
+def test_no_task_blocks_registered_yet_for_classification():
+    assert data_stats.build_parts(builders.pets_insight()) == ()
+
+
+def test_every_section_context_is_documented():
+    modules = [sections.cover, sections.summary, sections.curves, sections.data_stats, sections.health,
+               sections.tables, sections.how_to_read]
+    for module in modules:
+        contexts = [c for name, c in inspect.getmembers(module, inspect.isclass)
+                    if name.endswith("Context") and c.__module__ == module.__name__]
+        assert contexts, module.__name__
+        for context in contexts:
+            assert "Template: sections/" in (context.__doc__ or ""), context.__name__
