@@ -345,5 +345,5 @@ def _refresh_area_pct(labels: pd.DataFrame, images: pd.DataFrame) -> pd.DataFram
     area = size["width"] * size["height"]
     labels = labels.copy()
     with np.errstate(divide="ignore", invalid="ignore"):
-        labels["area_pct"] = labels["area"].to_numpy() / area.reindex(labels["image_id"]).to_numpy() * 100
+        labels["area_pct"] = labels["area"].to_numpy() * 100 / area.reindex(labels["image_id"]).to_numpy()
     return labels

@@ -43,7 +43,8 @@ def box_labels(image_id, split, cls, x, y, w, h, img_w, img_h, area_pct=None,
     area = w * h
     if area_pct is None:
         with np.errstate(divide="ignore", invalid="ignore"):
-            area_pct = area / (np.asarray(img_w, dtype=float) * np.asarray(img_h, dtype=float)) * 100
+            # area * 100 / (W * H): exact for whole pixels, so a box on a bin edge lands on it
+            area_pct = area * 100 / (np.asarray(img_w, dtype=float) * np.asarray(img_h, dtype=float))
     n = len(x)
     table = pd.DataFrame({
         "image_id": pd.Series(image_id, dtype=object), "split": pd.Series(split, dtype=object),

@@ -513,7 +513,8 @@ def _labels(root, files, parsed, label_row, images, names, findings, notes):
         where = [f"{relative(files.label[row[i]], root)}:{parsed.line[i]}" for i in np.flatnonzero(bad)[:5]]
         ids = sorted({float(c) for c in cls[bad]})[:10]
         findings.append(finding("class_id_out_of_range", Severity.ERROR, where, count=int(bad.sum()),
-                                ids=[int(c) if c == int(c) else c for c in ids], classes=len(names)))
+                                ids=[int(c) if c == int(c) else c for c in ids], classes=len(names),
+                                last_id=max(names, default=-1)))
     keep = ~bad
     v, row = parsed.values[keep], row[keep]
     width, height = images["width"].to_numpy()[row], images["height"].to_numpy()[row]

@@ -1,0 +1,188 @@
+"""Box statistics (DESIGN.md §3.2), per split: the same pure function runs on each split's tables.
+
+- area_pct = box area / image area * 100, DeepQ bins [0,0.16) [0.16,1.44) [1.44,2.56) [2.56,10.24)
+  [10.24,40.96) [40.96,100] (closed on the left; above 100 goes to the last bin, and the box is a
+  health finding); boxes whose image size is unknown are counted apart (`area_pct_unknown`).
+- COCO size from the box's pixel area w*h: small < 32^2, medium < 96^2, large >= 96^2, unknown when
+  pixels are unknown. (COCO's own evaluation uses the segment `area`; for boxes w*h is what we have.)
+- aspect ratio w / h, bins <0.25 ... >=4; a box with w <= 0 or h <= 0 or unknown pixels has none
+  (counted in `aspect_unknown`).
+- boxes per image, bins 0 1 2 3 4 5-9 >=10; images without a box count in 0.
+- per class: boxes, images containing the class, quantiles of area_pct and aspect ratio.
+Crowd boxes (COCO iscrowd = 1) are counted in `crowd` and left out of every other number.
+Never opens a file; imports neither matplotlib nor jinja2.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from insight.model import Dataset
+from insight.model.insight import Histogram, chart_only
+
+AREA_EDGES = (0.16, 1.44, 2.56, 10.24, 40.96)
+AREA_BINS = ("[0, 0.16)", "[0.16, 1.44)", "[1.44, 2.56)", "[2.56, 10.24)", "[10.24, 40.96)", "[40.96, 100]")
+ASPECT_EDGES = (0.25, 0.5, 0.67, 0.8, 1.25, 1.5, 2.0, 4.0)
+ASPECT_BINS = ("<0.25", "[0.25, 0.5)", "[0.5, 0.67)", "[0.67, 0.8)", "[0.8, 1.25)", "[1.25, 1.5)",
+               "[1.5, 2)", "[2, 4)", ">=4")
+PER_IMAGE_EDGES = (1, 2, 3, 4, 5, 10)
+PER_IMAGE_BINS = ("0", "1", "2", "3", "4", "5-9", ">=10")
+COCO_SMALL, COCO_MEDIUM = 32 ** 2, 96 ** 2
+COCO_BINS = ("small", "medium", "large", "unknown")
+QUANTILES = (0.0, 0.05, 0.5, 0.95, 1.0)
+_DECIMALS = 9
+
+
+@dataclass(frozen=True)
+class Quantiles:
+    """min, p5, median, p95, max (None when there are no values)."""
+
+    min: float | None
+    p5: float | None
+    median: float | None
+    p95: float | None
+    max: float | None
+
+
+@dataclass(frozen=True)
+class ClassBoxStats:
+    name: str
+    boxes: int  # non-crowd boxes of the class
+    images: int  # images containing at least one such box
+    crowd: int
+    area_pct: Quantiles
+    aspect_ratio: Quantiles
+    per_image: Quantiles  # boxes of the class per image that contains it
+
+
+@dataclass(frozen=True)
+class BoxStats:
+    """One split. JSON shape (DESIGN.md §5): count, area_pct, aspect_ratio, per_image, plus extras."""
+
+    count: int  # boxes, crowd boxes left out
+    area_pct: Histogram
+    aspect_ratio: Histogram
+    per_image: Histogram
+    images: int
+    crowd: int
+    area_pct_unknown: int  # boxes whose image size is unknown
+    aspect_unknown: int  # boxes with no pixel size or w <= 0 or h <= 0
+    coco_size: Histogram
+    quantiles: dict[str, Quantiles]  # area_pct, aspect_ratio, per_image
+    per_class: tuple[ClassBoxStats, ...]
+    table: pd.DataFrame | None = chart_only()  # the split's boxes: class, area_pct, aspect_ratio
+
+
+def box_stats(ds: Dataset) -> dict[str, BoxStats]:
+    """Split -> BoxStats, splits in report order; every declared class appears in per_class."""
+    boxes = ds.labels[ds.labels["kind"] == "box"]
+    return {split: split_box_stats(boxes[boxes["split"] == split],
+                                   ds.images.loc[ds.images["split"] == split, "image_id"], ds.classes)
+            for split in ds.splits}
+
+
+def split_box_stats(boxes: pd.DataFrame, image_ids: pd.Series, classes) -> BoxStats:
+    """Statistics of one split's box rows; `image_ids` lists every image of the split."""
+    crowd_mask = _crowd(boxes)
+    kept = boxes[~crowd_mask]
+    area = kept["area_pct"].to_numpy(dtype=float)
+    aspect = aspect_ratio(kept["w"].to_numpy(dtype=float), kept["h"].to_numpy(dtype=float))
+    per_image = boxes_per_image(kept["image_id"], image_ids)
+    known_area = area[~np.isnan(area)]
+    known_aspect = aspect[~np.isnan(aspect)]
+    table = pd.DataFrame({"class": kept["class"].to_numpy(), "image_id": kept["image_id"].to_numpy(),
+                          "area_pct": area, "aspect_ratio": aspect})
+    return BoxStats(
+        count=len(kept),
+        area_pct=Histogram(AREA_BINS, area_counts(known_area)),
+        aspect_ratio=Histogram(ASPECT_BINS, aspect_counts(known_aspect)),
+        per_image=Histogram(PER_IMAGE_BINS, per_image_counts(per_image)),
+        images=len(image_ids),
+        crowd=int(crowd_mask.sum()),
+        area_pct_unknown=int(np.isnan(area).sum()),
+        aspect_unknown=int(np.isnan(aspect).sum()),
+        coco_size=Histogram(COCO_BINS, coco_size_counts(kept["w"].to_numpy(dtype=float) *
+                                                        kept["h"].to_numpy(dtype=float))),
+        quantiles={"area_pct": quantiles(known_area), "aspect_ratio": quantiles(known_aspect),
+                   "per_image": quantiles(per_image)},
+        per_class=per_class(table, boxes.loc[crowd_mask, "class"], classes),
+        table=table,
+    )
+
+
+def _crowd(boxes: pd.DataFrame) -> np.ndarray:
+    if "iscrowd" not in boxes.columns:
+        return np.zeros(len(boxes), dtype=bool)
+    return boxes["iscrowd"].fillna(0).to_numpy().astype(bool)
+
+
+def aspect_ratio(w: np.ndarray, h: np.ndarray) -> np.ndarray:
+    """w / h; NaN where either is unknown or not positive."""
+    valid = (w > 0) & (h > 0)
+    out = np.full(len(w), np.nan)
+    out[valid] = w[valid] / h[valid]
+    return out
+
+
+def area_counts(area_pct: np.ndarray) -> tuple[int, ...]:
+    """Counts in the six area_pct bins; below 0 joins the first bin, above 100 the last."""
+    return _binned(area_pct, AREA_EDGES)
+
+
+def aspect_counts(ratio: np.ndarray) -> tuple[int, ...]:
+    return _binned(ratio, ASPECT_EDGES)
+
+
+def per_image_counts(per_image: np.ndarray) -> tuple[int, ...]:
+    return _binned(per_image, PER_IMAGE_EDGES)
+
+
+def coco_size_counts(pixel_area: np.ndarray) -> tuple[int, ...]:
+    known = pixel_area[~np.isnan(pixel_area)]
+    small = int((known < COCO_SMALL).sum())
+    medium = int(((known >= COCO_SMALL) & (known < COCO_MEDIUM)).sum())
+    return small, medium, int((known >= COCO_MEDIUM).sum()), int(np.isnan(pixel_area).sum())
+
+
+def _binned(values: np.ndarray, edges) -> tuple[int, ...]:
+    """Bins closed on the left: edges (e1, e2, ...) give (-inf, e1) [e1, e2) ... [ek, inf).
+
+    Values are rounded to 9 decimals first, so 0.04 * 0.04 * 100 (0.15999999999999998 in floating
+    point) counts as the 0.16 it stands for.
+    """
+    rounded = np.round(np.asarray(values, dtype=float), _DECIMALS)
+    index = np.searchsorted(np.asarray(edges, dtype=float), rounded, side="right")
+    return tuple(int(c) for c in np.bincount(index, minlength=len(edges) + 1))
+
+
+def boxes_per_image(box_image_ids: pd.Series, image_ids: pd.Series) -> np.ndarray:
+    """Boxes per image for every image of the split (0 for an image without boxes)."""
+    counts = box_image_ids.value_counts()
+    return counts.reindex(pd.Index(image_ids), fill_value=0).to_numpy(dtype=float)
+
+
+def quantiles(values: np.ndarray) -> Quantiles:
+    if len(values) == 0:
+        return Quantiles(None, None, None, None, None)
+    q = np.quantile(np.asarray(values, dtype=float), QUANTILES)
+    return Quantiles(*(float(v) for v in q))
+
+
+def per_class(table: pd.DataFrame, crowd_classes: pd.Series, classes) -> tuple[ClassBoxStats, ...]:
+    crowd = crowd_classes.value_counts()
+    groups = dict(tuple(table.groupby("class", sort=False))) if len(table) else {}
+    empty = table.iloc[0:0]
+    out = []
+    for name in classes:
+        rows = groups.get(name, empty)
+        area = rows["area_pct"].to_numpy(dtype=float)
+        aspect = rows["aspect_ratio"].to_numpy(dtype=float)
+        per_image = rows["image_id"].value_counts().to_numpy(dtype=float)
+        out.append(ClassBoxStats(name=str(name), boxes=len(rows), images=int(rows["image_id"].nunique()),
+                                 crowd=int(crowd.get(name, 0)), area_pct=quantiles(area[~np.isnan(area)]),
+                                 aspect_ratio=quantiles(aspect[~np.isnan(aspect)]),
+                                 per_image=quantiles(per_image)))
+    return tuple(out)
