@@ -1,0 +1,220 @@
+"""The further curve findings (DESIGN.md §4), each with its epoch and the numbers behind it.
+
+not_converged, noisy_val, val_below_train, underfit, best_epoch_early, component_imbalance,
+metric_regressed, plus nonfinite_loss, loss_spike and missing_loss. Thresholds are in curve_rules.py.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from insight.diagnose import curve_rules as R
+from insight.diagnose.epochs import TOTAL, EpochTable, higher_is_better, is_loss
+from insight.model.findings import Finding, Severity
+
+if TYPE_CHECKING:
+    from insight.diagnose.curves import Judged
+
+# Most important first, within a severity.
+PRIORITY = ("diverged_nonfinite", "diverged_rise", "diverged_rebound", "unstable_oscillation",
+            "unstable_spikes", "missing_loss", "insufficient_data", "nonfinite_loss", "overfit_val_rises",
+            "overfit_gap_widens", "train_flat", "val_below_train", "component_imbalance", "underfit",
+            "metric_regressed", "noisy_val", "loss_spike", "best_epoch_early", "not_converged", "converged")
+
+
+def order(findings: list[Finding]) -> list[Finding]:
+    rank = {c: i for i, c in enumerate(PRIORITY)}
+    return sorted(findings, key=lambda f: (f.severity.rank, rank.get(f.code, len(rank))))
+
+
+def _finding(code: str, severity: str, axis: str, epoch: float | None = None, **values) -> Finding:
+    return Finding(code, Severity(severity), values={"x_axis": axis, **values}, epoch=epoch)
+
+
+def nonfinite_findings(table: EpochTable, decided_b: bool) -> list[Finding]:
+    """One finding per loss curve holding NaN/inf (a summed total is not reported on its own)."""
+    out = []
+    for (split, name), c in table.curves.items():
+        if not is_loss(name) or not len(c) or (name == TOTAL and split in table.summed):
+            continue
+        bad = ~np.isfinite(c.y)
+        if not bad.any():
+            continue
+        at_end = not np.isfinite(c.y[-1])
+        kinds = sorted({"NaN" if np.isnan(v) else "inf" for v in c.y[bad]})
+        out.append(_finding("nonfinite_loss", "error" if decided_b and at_end else "warning", table.x_axis,
+                            float(c.x[bad][0]), split=split, name=name, count=int(bad.sum()), points=len(c),
+                            first=float(c.x[bad][0]), at_end=at_end, kinds=kinds,
+                            raw=int(c.nonfinite_raw)))
+    return out
+
+
+def further_findings(j: "Judged", scenario: str, rule: Finding) -> list[Finding]:
+    out: list[Finding] = []
+    axis = j.axis
+    if j.train is None or j.val is None:
+        out.append(_finding("missing_loss", "warning" if j.val is None else "info", axis,
+                            missing=["val" if j.val is None else "train"]))
+    for check in (_not_converged, _noisy_val, _val_below_train, _underfit, _best_epoch_early, _loss_spikes):
+        f = check(j, scenario, rule)
+        if f is not None:
+            out.append(f)
+    out += _component_imbalance(j)
+    out += _metric_regressed(j.table)
+    return out
+
+
+def _not_converged(j: "Judged", scenario: str, rule: Finding) -> Finding | None:
+    profiles = [p for p in (j.train, j.val) if p is not None]
+    if scenario != "A" or not all(p.tail_drop >= R.NOT_CONVERGED_DROP for p in profiles):
+        return None
+    p = j.primary
+    start = float(p.x[-R.window(p.n, R.END_SHARE)])
+    return _finding("not_converged", "info", j.axis, float(p.x[-1]), since=start,
+                    train_drop_pct=100 * j.train.tail_drop if j.train else None,
+                    val_drop_pct=100 * j.val.tail_drop if j.val else None,
+                    threshold_pct=100 * R.NOT_CONVERGED_DROP, share_pct=100 * R.END_SHARE)
+
+
+def _noisy_val(j: "Judged", scenario: str, rule: Finding) -> Finding | None:
+    if j.train is None or j.val is None or j.val.n < R.MIN_POINTS:
+        return None
+    nt, nv = R.jitter(j.train.y), R.jitter(j.val.y)
+    if nv >= R.NOISY_MIN and nv >= R.NOISY_RATIO * nt:
+        return _finding("noisy_val", "warning", j.axis, val_jitter_pct=100 * nv, train_jitter_pct=100 * nt,
+                        ratio=nv / nt if nt > 0 else None, min_pct=100 * R.NOISY_MIN)
+    return None
+
+
+def _val_below_train(j: "Judged", scenario: str, rule: Finding) -> Finding | None:
+    t, v = j.train, j.val
+    if t is None or v is None or t.end_med <= 0:
+        return None
+    below = R.pct(1 - v.end_med / t.end_med)
+    if below < R.VAL_BELOW_MARGIN:
+        return None
+    leak = j.context.has_leakage
+    return _finding("val_below_train", "warning" if leak else "info", j.axis, float(v.x[-1]),
+                    train=t.end_med, val=v.end_med, below_pct=100 * below,
+                    threshold_pct=100 * R.VAL_BELOW_MARGIN, leakage=leak)
+
+
+def _underfit(j: "Judged", scenario: str, rule: Finding) -> Finding | None:
+    profiles = [p for p in (j.train, j.val) if p is not None]
+    if scenario not in ("A", "C") or not profiles:
+        return None
+    if not all(p.fall_from_first < R.UNDERFIT_FALL and p.tail_drop < R.NOT_CONVERGED_DROP
+               and R.plateau_position(p) <= 0.5 for p in profiles):
+        return None
+    p = j.primary
+    where = R.plateau_position(p)
+    return _finding("underfit", "warning", j.axis, float(np.interp(where, [0, 1], [p.x[0], p.x[-1]])),
+                    train_fall_pct=100 * j.train.fall_from_first if j.train else None,
+                    val_fall_pct=100 * j.val.fall_from_first if j.val else None,
+                    train_end=j.train.end if j.train else None, val_end=j.val.end if j.val else None,
+                    threshold_pct=100 * R.UNDERFIT_FALL)
+
+
+def _best_epoch_early(j: "Judged", scenario: str, rule: Finding) -> Finding | None:
+    v = j.val
+    if v is None or v.n < R.MIN_POINTS:
+        return None
+    stop = R.early_stop(v.x, v.y)
+    if stop is None:
+        return None
+    best_x, stop_x, patience = stop
+    span = v.x[-1] - v.x[0]
+    saved = R.pct((v.x[-1] - stop_x) / span) if span > 0 else 0.0
+    if saved < R.BEST_EARLY_SHARE:
+        return None
+    return _finding("best_epoch_early", "info", j.axis, best_x, best_x=best_x, best=float(np.min(v.y)),
+                    stop_x=stop_x, last_x=float(v.x[-1]), patience=patience, saved_pct=100 * saved,
+                    threshold_pct=100 * R.BEST_EARLY_SHARE)
+
+
+def _loss_spikes(j: "Judged", scenario: str, rule: Finding) -> Finding | None:
+    if rule.code == "unstable_spikes":
+        return None
+    from insight.diagnose.curves import spike_events
+
+    for split in ("train", "val"):
+        total = j.table.totals.get(split)
+        if total is None:
+            continue
+        events = [e for e in spike_events(total) if np.isfinite(e[1])]
+        if events:
+            x, ratio = max(events, key=lambda e: e[1])
+            return _finding("loss_spike", "warning", j.axis, x, split=split, count=len(events),
+                            at=[e[0] for e in events][:5], ratio=ratio, factor=R.SPIKE_FACTOR)
+    return None
+
+
+def _component_imbalance(j: "Judged") -> list[Finding]:
+    """Components that rose from their best (GL >= alpha, best at least a quarter of the run before
+    the end, a material share of the total) while the split's total or another component did not:
+    one finding per split, naming them."""
+    out = []
+    for split in ("val", "train"):
+        total = j.val if split == "val" else j.train
+        profiles = _component_profiles(j.table, split, total)
+        if total is None or len(profiles) < 2:
+            continue
+        rising = [(n, p) for n, p in profiles.items() if p.gl >= R.GL_ALPHA
+                  and p.position(p.best_x) <= 1 - R.COMPONENT_RISE_SPAN]
+        steady = [n for n, p in profiles.items() if p.gl < R.GL_ALPHA]
+        if not rising or (not steady and total.gl >= R.GL_ALPHA):
+            continue
+        rising.sort(key=lambda item: -item[1].gl)
+        name, first = rising[0]
+        out.append(_finding("component_imbalance", "warning", j.axis, first.best_x, split=split, name=name,
+                            best=first.best, best_x=first.best_x, end=first.end, gl=first.gl,
+                            rising=[{"name": n, "best_x": p.best_x, "best": p.best, "end": p.end, "gl": p.gl}
+                                    for n, p in rising],
+                            others=steady, total_gl=total.gl, alpha=R.GL_ALPHA))
+    return out
+
+
+def _component_profiles(table: EpochTable, split: str, total) -> dict:
+    """Profiles of the split's components that make up at least COMPONENT_MIN_SHARE of its total."""
+    out = {}
+    for name in table.components.get(split, ()):
+        c = table.curves[(split, name)]
+        p = R.profile(c.x, c.y)
+        if p is None or p.n < R.MIN_POINTS or total is None:
+            continue
+        if total.end > 0 and p.end / total.end >= R.COMPONENT_MIN_SHARE:
+            out[name] = p
+    return out
+
+
+def _metric_regressed(table: EpochTable) -> list[Finding]:
+    """Validation metrics only: they measure the model; a training-time statistic is not a result."""
+    out = []
+    for (split, name), c in table.curves.items():
+        if split != "val" or not _judged_metric(table, split, name):
+            continue
+        ok = c.finite
+        if ok.sum() < R.MIN_POINTS:
+            continue
+        x, y = c.x[ok], c.y[ok]
+        i = int(np.argmax(y))
+        best = float(y[i])
+        end = float(np.median(y[-R.window(y.size, R.END_SHARE):]))
+        drop = R.pct((best - end) / abs(best)) if best else 0.0
+        if drop >= R.METRIC_DROP:
+            out.append(_finding("metric_regressed", "warning", table.x_axis, float(x[i]), split=split,
+                                name=name, best=best, best_x=float(x[i]), end=end, drop_pct=100 * drop,
+                                threshold_pct=100 * R.METRIC_DROP))
+    return out
+
+
+def _judged_metric(table: EpochTable, split: str, name: str) -> bool:
+    """Higher-is-better quality metrics. Precision and recall at one confidence threshold trade against
+    each other, so they are left to mAP when the split logs an mAP."""
+    if not higher_is_better(name):
+        return False
+    if R.THRESHOLD_METRIC.match(name):
+        return not any(s == split and n.lower().startswith("map") for s, n in table.curves)
+    return True

@@ -1,0 +1,280 @@
+"""The training-curve diagnosis (DESIGN.md §4): a pure function of a `Run`.
+
+`diagnose_run(run, context)` brings the metrics to one value per epoch (epochs.py), reads the total
+train and val loss, decides DeepQ's scenario A-D with the first rule that fires (in this order:
+B non-finite, B rise, D flat, B oscillation, B spikes, C generalisation loss, C widening gap, A) and
+adds the further findings. The decision is returned as data: `rule_finding.code` names the rule and
+its `values` hold the numbers; the wording lives in templates/findings/<code>.txt.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from insight.diagnose import curve_rules as R
+from insight.diagnose.curve_findings import further_findings, nonfinite_findings, order
+from insight.diagnose.epochs import TOTAL, Curve, EpochTable, higher_is_better, per_epoch
+from insight.diagnose.smoothing import describe, gaussian
+from insight.model.findings import Finding, Severity
+from insight.model.insight import CurveDiagnosis, MetricSummary
+from insight.model.run import Run
+
+
+@dataclass(frozen=True)
+class CurveContext:
+    """Facts from the data side that change what the curves mean."""
+
+    has_leakage: bool = False  # the dataset has duplicate images across train and val
+    underrepresented: tuple[str, ...] = ()  # classes below the representation cutoff
+
+
+@dataclass(frozen=True)
+class Judged:
+    """What the scenario rules read: the run's table and the total-loss profiles."""
+
+    table: EpochTable
+    train: R.Profile | None
+    val: R.Profile | None
+    context: CurveContext
+
+    @property
+    def axis(self) -> str:
+        return self.table.x_axis
+
+    @property
+    def primary(self) -> R.Profile | None:
+        return self.train or self.val
+
+
+def diagnose_run(run: Run, context: CurveContext | None = None) -> CurveDiagnosis:
+    context = context or CurveContext()
+    table = per_epoch(run)
+    train, val = (_profile(table.totals.get(s)) for s in ("train", "val"))
+    judged = Judged(table, train, val, context)
+    scenario, rule = decide(judged)
+    findings = nonfinite_findings(table, decided_b=rule.code == "diverged_nonfinite")
+    if scenario is not None:
+        findings += further_findings(judged, scenario, rule)
+    else:
+        findings.append(rule)
+    n = judged.primary.n if judged.primary else 0
+    return CurveDiagnosis(
+        format=run.format, source=run.source, scenario=scenario, findings=tuple(order(findings)),
+        metrics=tuple(metric_summaries(table)), rule_finding=rule, x_axis=table.x_axis,
+        smoothing=describe(n or None), notes=tuple(run.notes) + table.notes, losses=loss_names(table),
+        table=long_table(table))
+
+
+def _profile(curve: Curve | None) -> R.Profile | None:
+    return R.profile(curve.x, curve.y) if curve is not None else None
+
+
+def finding(code: str, severity: str, axis: str, epoch: float | None = None, **values) -> Finding:
+    return Finding(code, Severity(severity), values={"x_axis": axis, **values}, epoch=epoch)
+
+
+# -- the scenario ------------------------------------------------------------------------------------------
+
+def decide(j: Judged) -> tuple[str | None, Finding]:
+    """The scenario letter and the finding of the rule that decided it (None: not enough to judge)."""
+    missing = [s for s in ("train", "val") if s not in j.table.totals]
+    if len(missing) == 2:
+        return None, finding("missing_loss", "warning", j.axis, missing=missing)
+    blown = _b_nonfinite(j)
+    if blown:
+        return "B", blown
+    p = j.primary
+    if p is None or p.n < R.MIN_POINTS:
+        split = "train" if j.train else "val"
+        return None, finding("insufficient_data", "warning", j.axis, points=p.n if p else 0,
+                             min_points=R.MIN_POINTS, split=split)
+    for rule in (_b_rise, _d_flat, _b_oscillation, _b_spikes, _c_overfit, _c_gap):
+        found = rule(j)
+        if found is not None:
+            return found
+    return "A", _a_converged(j)
+
+
+def _b_nonfinite(j: Judged) -> Finding | None:
+    """AUTOTRAINER nan_loss, for a loss that ends NaN/inf (a transient NaN is reported, not decisive)."""
+    for split in ("train", "val"):
+        total = j.table.totals.get(split)
+        if total is None or not len(total) or np.isfinite(total.y[-1]):
+            continue
+        names = [n for n in j.table.components.get(split, ())
+                 if not np.isfinite(j.table.curves[(split, n)].y[-1])] or [TOTAL]
+        bad = ~np.isfinite(total.y)
+        value = "NaN" if np.isnan(total.y[-1]) else "inf"
+        return finding("diverged_nonfinite", "error", j.axis, float(total.x[bad][0]), split=split,
+                       names=names, value=value, count=int(bad.sum()), points=len(total),
+                       first=float(total.x[bad][0]))
+    return None
+
+
+def _b_rise(j: Judged):
+    p = j.primary
+    split = "train" if j.train else "val"
+    if p.fall <= -R.RISE_ABOVE_START:
+        return "B", finding("diverged_rise", "error", j.axis, float(p.x[-1]), split=split, start=p.early,
+                            end=p.end, rise_pct=-100 * p.fall, threshold_pct=100 * R.RISE_ABOVE_START)
+    fell = R.pct((p.early - p.best) / abs(p.early)) if p.early else 0.0
+    if fell >= R.D_MIN_FALL and p.giveback >= R.GIVEBACK_B:
+        return "B", finding("diverged_rebound", "error", j.axis, p.best_x, split=split, start=p.early,
+                            best=p.best, best_x=p.best_x, end=p.end, giveback_pct=100 * p.giveback,
+                            threshold_pct=100 * R.GIVEBACK_B)
+    return None
+
+
+def _d_flat(j: Judged):
+    p = j.primary
+    if p.fall < R.D_MIN_FALL:
+        return "D", finding("train_flat", "warning", j.axis, float(p.x[0]), split="train" if j.train else "val",
+                            start=p.early, end=p.end, fall_pct=100 * p.fall,
+                            threshold_pct=100 * R.D_MIN_FALL, jitter_pct=100 * R.jitter(p.y))
+    return None
+
+
+def _b_oscillation(j: Judged):
+    """AUTOTRAINER's ol_judge works on per-epoch history; a per-iteration loss swings with every batch,
+    so step-level curves are judged by spikes only."""
+    if j.axis != "epoch":
+        return None
+    p = j.primary
+    swing = R.OSC_SWING * (p.early - p.best)
+    pairs = R.oscillation_pairs(p.y, swing)
+    if pairs >= max(1, R.OSC_RATE * p.n):
+        return "B", finding("unstable_oscillation", "error", j.axis, split="train" if j.train else "val",
+                            pairs=pairs, points=p.n, swing=swing, swing_pct=100 * R.OSC_SWING,
+                            rate_pct=100 * R.OSC_RATE)
+    return None
+
+
+def _b_spikes(j: Judged):
+    for split in ("train", "val"):
+        total = j.table.totals.get(split)
+        if total is None:
+            continue
+        events = spike_events(total)
+        if len(events) >= R.SPIKE_RECUR:
+            return "B", finding("unstable_spikes", "error", j.axis, events[0][0], split=split,
+                                count=len(events), at=[e[0] for e in events][:5],
+                                factor=R.SPIKE_FACTOR, recur=R.SPIKE_RECUR)
+    return None
+
+
+def spike_events(curve: Curve) -> list[tuple[float, float]]:
+    """Spikes (x, ratio to the running median) and non-finite points (ratio inf), by x."""
+    events = dict(R.spikes(curve.x, curve.y))
+    events.update({float(x): np.inf for x in curve.x[~np.isfinite(curve.y)]})
+    return sorted(events.items())
+
+
+def _c_overfit(j: Judged):
+    t, v = j.train, j.val
+    if t is None or v is None or v.n < R.MIN_POINTS or v.gl < R.GL_ALPHA:
+        return None
+    at_best = t.at(v.best_x)
+    train_fall = R.pct((at_best - t.end) / abs(at_best)) if at_best else 0.0
+    if train_fall < R.TRAIN_STILL_FALLS:
+        return None
+    return "C", finding("overfit_val_rises", "warning", j.axis, v.best_x, best_x=v.best_x, best=v.best,
+                        end=v.end, gl=v.gl, alpha=R.GL_ALPHA, train_fall_pct=100 * train_fall,
+                        rising=rising_components(j.table, "val"),
+                        underrepresented=list(j.context.underrepresented))
+
+
+def _c_gap(j: Judged):
+    t, v = j.train, j.val
+    if t is None or v is None or v.n < R.MIN_POINTS:
+        return None
+    lo, hi = max(t.x[0], v.x[0]), min(t.x[-1], v.x[-1])
+    if hi <= lo:
+        return None
+    mid = (lo + hi) / 2
+    ft, fv = R.log_fall(t.at(mid), t.end), R.log_fall(v.at(mid), v.end)
+    if ft is None or fv is None or v.end <= t.end:
+        return None
+    if ft >= R.GAP_TRAIN_FALL and fv <= R.GAP_SLOW_RATIO * ft:
+        since = float(v.x[min(int(np.searchsorted(v.x, mid)), v.n - 1)])  # first val point of the half
+        settled = float(np.interp(R.plateau_position(v), [0, 1], [v.x[0], v.x[-1]]))
+        where = float(v.x[np.argmin(np.abs(v.x - min(v.best_x, settled, since)))])
+        val_change = 100 * (1 - float(np.exp(-fv)))
+        return "C", finding("overfit_gap_widens", "warning", j.axis, where, since=since, val_settled_x=where,
+                            val_best_x=v.best_x, val_best=v.best, val_end=v.end,
+                            train_fall_pct=100 * (1 - float(np.exp(-ft))),
+                            val_fall_pct=max(0.0, val_change), val_rise_pct=max(0.0, -val_change),
+                            ratio_then=v.at(mid) / t.at(mid), ratio_end=v.end / t.end,
+                            underrepresented=list(j.context.underrepresented))
+    return None
+
+
+def _a_converged(j: Judged) -> Finding:
+    t, v = j.train, j.val
+    p = j.primary
+    values = dict(train_fall_pct=100 * p.fall, has_val=v is not None)
+    if v is not None:
+        i = int(np.argmin(v.y))
+        values.update(val_best=float(v.y[i]), val_best_x=float(v.x[i]), val_end=float(v.y[-1]), gl=v.gl,
+                      alpha=R.GL_ALPHA)
+    return finding("converged", "info", j.axis, values.get("val_best_x"), **values)
+
+
+def rising_components(table: EpochTable, split: str) -> list[str]:
+    out = []
+    for name in table.components.get(split, ()):
+        c = table.curves[(split, name)]
+        p = R.profile(c.x, c.y)
+        if p is not None and p.n >= R.MIN_POINTS and p.gl >= R.GL_ALPHA:
+            out.append(name)
+    return out
+
+
+# -- summaries for the report -------------------------------------------------------------------------------
+
+def metric_summaries(table: EpochTable) -> list[MetricSummary]:
+    rows = []
+    for (split, name), c in sorted(table.curves.items(), key=lambda kv: _summary_key(table, kv[0])):
+        higher = higher_is_better(name)
+        if higher is None or not len(c):
+            continue
+        ok = c.finite
+        if ok.any():
+            i = int(np.argmax(np.where(ok, c.y, -np.inf)) if higher else np.argmin(np.where(ok, c.y, np.inf)))
+            best, best_x = float(c.y[i]), float(c.x[i])
+        else:
+            best, best_x = None, None
+        rows.append(MetricSummary(name, split, best, best_x, float(c.y[-1]), higher))
+    return rows
+
+
+def _summary_key(table: EpochTable, key: tuple[str, str]):
+    split, name = key
+    losses = loss_names(table)
+    rank = losses.index(name) if name in losses else len(losses)
+    return (rank, name, split)
+
+
+def loss_names(table: EpochTable) -> tuple[str, ...]:
+    """The loss curves to chart: the total first, then the components (not all-zero ones)."""
+    comps: list[str] = []
+    for split in ("train", "val"):
+        comps += [n for n in table.components.get(split, ()) if n not in comps]
+    total = (TOTAL,) if table.totals else ()
+    return total + tuple(comps)
+
+
+def long_table(table: EpochTable) -> pd.DataFrame:
+    frames = []
+    for (split, name), c in table.curves.items():
+        if not len(c):
+            continue
+        frames.append(pd.DataFrame({"x": c.x, "split": split, "name": name, "value": c.y,
+                                    "smoothed": gaussian(c.y)}))
+    if not frames:
+        return pd.DataFrame({"x": pd.Series(dtype=float), "split": pd.Series(dtype=str),
+                             "name": pd.Series(dtype=str), "value": pd.Series(dtype=float),
+                             "smoothed": pd.Series(dtype=float)})
+    return pd.concat(frames, ignore_index=True).sort_values(["name", "split", "x"], ignore_index=True)

@@ -1,0 +1,205 @@
+"""Bring a run's metrics table to one value per epoch (or per step) for each split and name.
+
+- The x axis is the epoch when epochs are known for most rows (rows without one get the epoch of their
+  step from the rows that have both); otherwise the step, and the diagnosis says so.
+- Several values at one x (iteration-level train loss, a resumed run that logged an epoch twice) are
+  averaged over their finite values; an x whose values are all NaN/inf keeps NaN/inf, and every
+  non-finite raw value is counted.
+- Validation that has not run yet (every loss of the split exactly 0 at the start) and values carried
+  forward between validations (every loss of the split exactly equal to its previous value) are not
+  measurements: those x are dropped for the whole split, and a note says how many.
+- The loss of a split is `loss` when it is logged, otherwise the sum of its components (box/cls/dfl/
+  obj/seg `*_loss`, Detectron2's `loss_*`, as insight/logs/names.py names them). A component that is
+  0 throughout (the cls loss of a single-class YOLO run) is left out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from insight.model.run import RUN_SPLITS, Run
+
+from insight.logs.names import higher_is_better as _direction
+from insight.logs.names import is_loss, is_lr
+
+TOTAL = "loss"  # canonical name of a split's total loss (logs/names.py maps total_loss etc. onto it)
+EPOCH_KNOWN_SHARE = 0.5  # epochs are the x axis when at least half the rows carry one
+MAX_STEP_POINTS = 1000  # step logs longer than this are averaged into this many equal step bins
+MIN_EPOCHS = 5  # fewer epochs than one Prechelt strip, but more logged steps: read per step instead
+
+
+def is_component(name: str) -> bool:
+    """A part of the total loss (box_loss, cls_loss, Detectron2's loss_* after naming, ...)."""
+    return is_loss(name) and name != TOTAL
+
+
+def higher_is_better(name: str) -> bool | None:
+    """True for accuracy/mAP/..., False for losses and errors, None when the name says no direction
+    (learning rate, momentum, counters, unknown names): those get no best value."""
+    if is_loss(name):
+        return False
+    return None if is_lr(name) else _direction(name)
+
+
+@dataclass(frozen=True)
+class Curve:
+    """One split's values of one name, one per x; `y` may hold NaN/inf (kept: they are diagnosed)."""
+
+    split: str
+    name: str
+    x: np.ndarray
+    y: np.ndarray
+    nonfinite_raw: int = 0  # raw values that were NaN/inf, before averaging per x
+
+    def __len__(self) -> int:
+        return int(self.x.size)
+
+    @property
+    def finite(self) -> np.ndarray:
+        return np.isfinite(self.y)
+
+    def clean(self) -> "Curve":
+        """The finite points only."""
+        keep = self.finite
+        return Curve(self.split, self.name, self.x[keep], self.y[keep], self.nonfinite_raw)
+
+
+@dataclass(frozen=True)
+class EpochTable:
+    x_axis: str  # "epoch" or "step"
+    curves: dict[tuple[str, str], Curve]  # (split, name) -> curve, every name of the run
+    totals: dict[str, Curve]  # split -> total loss (logged or summed)
+    components: dict[str, tuple[str, ...]]  # split -> loss components (not all zero)
+    summed: dict[str, tuple[str, ...]] = field(default_factory=dict)  # split -> components summed
+    zero_components: tuple[str, ...] = ()  # "split/name" of components that are 0 throughout
+    notes: tuple[str, ...] = ()
+
+    def get(self, split: str, name: str) -> Curve | None:
+        return self.curves.get((split, name))
+
+
+def per_epoch(run: Run) -> EpochTable:
+    m = run.metrics
+    notes: list[str] = []
+    x_axis, xs = _x_values(m, notes)
+    frame = m.assign(x=xs).dropna(subset=["x"])
+    curves = _aggregate(frame)
+    for split in RUN_SPLITS:
+        curves = _drop_unmeasured(curves, split, notes)
+    zero = tuple(f"{s}/{n}" for (s, n), c in curves.items()
+                 if is_component(n) and len(c) and np.all(c.y == 0))
+    totals, components, summed = {}, {}, {}
+    for split in RUN_SPLITS:
+        comps = tuple(n for (s, n) in sorted(curves) if s == split and is_component(n)
+                      and f"{s}/{n}" not in zero)
+        components[split] = comps
+        total = _total(curves, split, comps)
+        if total is not None:
+            totals[split] = total
+            if (split, TOTAL) not in curves:
+                summed[split] = comps
+                curves[(split, TOTAL)] = total
+                notes.append(f"{split} loss is the sum of {', '.join(comps)} (no total logged)")
+    return EpochTable(x_axis, curves, totals, components, summed, zero, tuple(notes))
+
+
+def _x_values(m: pd.DataFrame, notes: list[str]) -> tuple[str, pd.Series]:
+    epoch = m["epoch"]
+    losses = m[[is_loss(n) for n in m["name"]]] if len(m) else m
+    epochs, steps_logged = losses["epoch"].nunique(), losses["step"].nunique()
+    if len(m) and epoch.notna().mean() >= EPOCH_KNOWN_SHARE:
+        if not epochs < MIN_EPOCHS <= steps_logged:
+            return "epoch", _epochs(m, notes)
+        notes.append(f"the log holds {epochs} epoch(s) but {steps_logged} logged steps of the loss: "
+                     "the curves are read per step")
+    else:
+        notes.append("the log has no epochs: the curves are read per step")
+    steps = m["step"].astype(float)
+    if steps.nunique() > MAX_STEP_POINTS:
+        edges = np.linspace(steps.min(), steps.max(), MAX_STEP_POINTS + 1)
+        centre = (edges[:-1] + edges[1:]) / 2
+        idx = np.clip(np.searchsorted(edges, steps, side="right") - 1, 0, MAX_STEP_POINTS - 1)
+        steps = pd.Series(np.round(centre[idx]), index=m.index)
+        notes.append(f"steps were averaged into {MAX_STEP_POINTS} equal bins")
+    return "step", steps
+
+
+def _epochs(m: pd.DataFrame, notes: list[str]) -> pd.Series:
+    epoch = m["epoch"]
+    missing = epoch.isna()
+    if missing.any():
+        known = m.loc[~missing].groupby("step")["epoch"].min().sort_index()
+        epoch = epoch.copy()
+        epoch[missing] = np.interp(m.loc[missing, "step"], known.index, known.to_numpy())
+        notes.append(f"{int(missing.sum())} rows without an epoch were placed by their step")
+    if not np.all(np.mod(epoch, 1) == 0):
+        epoch = np.floor(epoch)
+        notes.append("fractional epochs were grouped into whole epochs")
+    return epoch.astype(float)
+
+
+def _aggregate(frame: pd.DataFrame) -> dict[tuple[str, str], Curve]:
+    v = frame["value"]
+    finite = np.isfinite(v)
+    work = frame.assign(fv=v.where(finite), bad=~finite, pinf=v == np.inf, ninf=v == -np.inf)
+    g = work.groupby(["split", "name", "x"], sort=True)
+    agg = g.agg(fv=("fv", "mean"), bad=("bad", "sum"), pinf=("pinf", "any"), ninf=("ninf", "any"))
+    y = agg["fv"].to_numpy().copy()
+    empty = np.isnan(y)
+    y[empty & agg["pinf"].to_numpy()] = np.inf
+    y[empty & ~agg["pinf"].to_numpy() & agg["ninf"].to_numpy()] = -np.inf
+    agg = agg.assign(y=y)
+    curves = {}
+    for (split, name), part in agg.groupby(level=["split", "name"], sort=False):
+        x = part.index.get_level_values("x").to_numpy(dtype=float)
+        curves[(split, name)] = Curve(split, name, x, part["y"].to_numpy(), int(part["bad"].sum()))
+    return curves
+
+
+def _drop_unmeasured(curves: dict, split: str, notes: list[str]) -> dict:
+    """Drop the x where the split's losses were not measured: all 0 before the first validation, or
+    all exactly equal to their previous value (carried forward between validations)."""
+    losses = [c for (s, n), c in curves.items() if s == split and is_loss(n) and len(c)
+              and not np.all(c.y == 0) and np.unique(c.y[c.finite]).size >= 3]
+    if not losses:
+        return curves
+    frame = pd.concat([pd.Series(c.y, index=c.x, name=c.name) for c in losses], axis=1).sort_index()
+    values = frame.to_numpy()
+    leading = np.cumprod(np.all(values == 0, axis=1)).astype(bool)
+    present = ~np.isnan(values)
+    previous = frame.ffill().shift(1).to_numpy()
+    same = (values == previous) & np.isfinite(values)
+    repeat = np.all(same | ~present, axis=1) & present.any(axis=1)
+    repeat[0] = False
+    drop = set(frame.index[leading | repeat])
+    if not drop:
+        return curves
+    n_lead, n_rep = int(leading.sum()), int((repeat & ~leading).sum())
+    if n_lead:
+        notes.append(f"{split} losses are 0 for the first {n_lead} points (not measured yet): left out")
+    if n_rep:
+        notes.append(f"{split} values repeated unchanged at {n_rep} points (carried forward between "
+                     "evaluations): left out")
+    out = dict(curves)
+    for (s, n), c in curves.items():
+        if s == split:
+            keep = ~np.isin(c.x, list(drop))
+            out[(s, n)] = Curve(s, n, c.x[keep], c.y[keep], c.nonfinite_raw)
+    return out
+
+
+def _total(curves: dict, split: str, comps: tuple[str, ...]) -> Curve | None:
+    c = curves.get((split, TOTAL))
+    if c is not None and len(c):
+        return c
+    parts = [curves[(split, n)] for n in comps if len(curves[(split, n)])]
+    if not parts:
+        return None
+    frame = pd.concat([pd.Series(c.y, index=c.x) for c in parts], axis=1, join="inner").sort_index()
+    if frame.empty:
+        return None
+    y = frame.to_numpy().sum(axis=1)
+    return Curve(split, TOTAL, frame.index.to_numpy(dtype=float), y, sum(c.nonfinite_raw for c in parts))
