@@ -1,0 +1,331 @@
+"""Where the masks of a segmentation dataset are, which image each belongs to, and which split it is in.
+
+    ROOT/images/<split>/a.jpg + ROOT/masks/<split>/a.png     (or labels/, annotations/, gt/; or
+    ROOT/<split>/images/ + ROOT/<split>/masks/)              pairs by file stem, in any sub-folder
+    ROOT/JPEGImages/ + ROOT/SegmentationClass/               Pascal VOC; splits from
+                                                             ImageSets/Segmentation/{train,val,test}.txt
+    ROOT/train/ + ROOT/trainannot/ (val, test likewise)      CamVid
+    ROOT/leftImg8bit/<split>/<city>/x_leftImg8bit.png        Cityscapes; one mask kind is read, in the
+    ROOT/gtFine/<split>/<city>/x_gtFine_labelTrainIds.png    order labelTrainIds, labelIds, instanceIds, color
+    ROOT/<split>/images/ + ROOT/<split>/v2.0/labels/         Mapillary Vistas (the newest version folder)
+    ROOT/config.yaml  train: {images: DIR, masks: DIR}       LightlyTrain semantic-segmentation config
+
+A mask and an image pair when their stems match, after dropping a mask suffix (`_mask`, `_seg`, `_gt`,
+`_label`, `_L`, Cityscapes' `_gtFine_*`, `_leftImg8bit`) or, failing that, a prefix every file of a
+folder shares (`gt_0001.png` with `image_0001.png`). Splits are the first split word in the path.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from insight.formats.image_headers import is_image, list_images
+from insight.formats.splits import is_split_word, split_name
+
+MASK_SUFFIXES = frozenset({".png", ".bmp", ".tif", ".tiff"})
+MASK_DIR_NAMES = frozenset({"masks", "mask", "labels", "label", "annotations", "segmentationclass",
+                            "segmentationclassaug", "gt", "gtfine", "groundtruth", "ground_truth"})
+IMAGE_DIR_NAMES = ("images", "image", "imgs", "img", "jpegimages", "leftimg8bit", "rgb")
+SURE_MASK_DIRS = frozenset({"segmentationclass", "segmentationclassaug", "gtfine"})
+CITYSCAPES_KINDS = ("labelTrainIds", "labelIds", "instanceIds", "color")
+_STRIP = re.compile(r"(_gtFine_(labelTrainIds|labelIds|instanceIds|color)|_leftImg8bit|_mask|_masks|_seg|_gt"
+                    r"|_label|_labels|_L|_lbl|_annot)$", re.IGNORECASE)
+_MAX_DEPTH = 3
+
+
+@dataclass(frozen=True)
+class Source:
+    """One folder of masks and the folder of its images (None when there is none)."""
+
+    mask_dir: Path
+    image_dir: Path | None
+    split: str | None = None  # fixed by the layout (CamVid `trainannot`, a config key), else from paths
+    kind: str = "generic"  # generic | voc | camvid | cityscapes | config
+
+
+@dataclass(frozen=True)
+class Pair:
+    split: str
+    mask: Path | None
+    image: Path | None
+
+
+@dataclass
+class Layout:
+    root: Path
+    kind: str
+    sources: list[Source]
+    label_map_dirs: list[Path]
+    cityscapes_kind: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def is_mask_file(name: str) -> bool:
+    return os.path.splitext(name)[1].lower() in MASK_SUFFIXES
+
+
+def _subdirs(folder: Path) -> list[Path]:
+    try:
+        return sorted(Path(e.path) for e in os.scandir(folder) if e.is_dir() and not e.name.startswith("."))
+    except OSError:
+        return []
+
+
+def _holds_masks(folder: Path, limit: int = 200) -> bool:
+    for i, (_, dirs, files) in enumerate(os.walk(folder, followlinks=True)):
+        if any(is_mask_file(f) for f in files):
+            return True
+        if i > limit:
+            break
+    return False
+
+
+def _is_mask_dir_name(name: str) -> bool:
+    low = name.lower()
+    return low in MASK_DIR_NAMES or (low.endswith("annot") and len(low) > 5)
+
+
+def find_mask_dirs(root: Path) -> list[Path]:
+    """Folders named like mask folders that hold mask files, down to three levels below ROOT."""
+    found, frontier = [], [(root, 0)]
+    while frontier:
+        folder, depth = frontier.pop(0)
+        for sub in _subdirs(folder):
+            if _is_mask_dir_name(sub.name):
+                if _holds_masks(sub):
+                    found.append(sub)
+            elif depth + 1 < _MAX_DEPTH:
+                frontier.append((sub, depth + 1))
+    return sorted(found)
+
+
+def _image_dir_for(mask_dir: Path, root: Path) -> Path | None:
+    low = mask_dir.name.lower()
+    siblings = {d.name.lower(): d for d in _subdirs(mask_dir.parent)}
+    if low.endswith("annot") and low[:-5] in siblings:
+        return siblings[low[:-5]]
+    folder = mask_dir.parent
+    while True:
+        children = {d.name.lower(): d for d in _subdirs(folder)}
+        for name in IMAGE_DIR_NAMES:
+            if name in children:
+                return children[name]
+        if folder == root or root not in folder.parents:
+            return None
+        folder = folder.parent
+
+
+def _config_sources(root: Path) -> list[Source]:
+    """LightlyTrain-style config: top-level split keys mapping to {images: DIR, masks: DIR}."""
+    import yaml
+
+    for name in ("config.yaml", "data.yaml", "config.yml", "data.yml"):
+        path = root / name
+        if not path.is_file():
+            continue
+        try:
+            obj = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+        except Exception:  # noqa: BLE001 - not this layout; another loader may read the file
+            continue
+        if not isinstance(obj, dict):
+            continue
+        sources = [Source((root / str(v["masks"])).resolve(),
+                          (root / str(v["images"])).resolve() if v.get("images") else None,
+                          split_name(str(k)), "config")
+                   for k, v in obj.items() if isinstance(v, dict) and v.get("masks")]
+        if sources:
+            return sources
+    return []
+
+
+def find_layout(root: Path) -> Layout | None:
+    """The mask layout under ROOT, or None when there is no mask folder."""
+    root = Path(root)
+    sources = _config_sources(root)
+    if sources:
+        return Layout(root, "config", sources, [root])
+    dirs = find_mask_dirs(root)
+    if not dirs:
+        return None
+    by_image_dir: dict[Path | None, list[Path]] = {}
+    for d in dirs:
+        by_image_dir.setdefault(_image_dir_for(d, root), []).append(d)
+    notes, sources = [], []
+    for image_dir, mask_dirs in by_image_dir.items():
+        if image_dir is not None and len(mask_dirs) > 1:  # Mapillary v1.2/labels and v2.0/labels
+            notes.append(f"read masks from {mask_dirs[-1].relative_to(root)}, not "
+                         + ", ".join(str(m.relative_to(root)) for m in mask_dirs[:-1]))
+            mask_dirs = mask_dirs[-1:]
+        for m in mask_dirs:
+            sources.append(Source(m, image_dir, _fixed_split(m), _kind(m)))
+    kinds = {s.kind for s in sources}
+    kind = kinds.pop() if len(kinds) == 1 else "generic"
+    map_dirs = [root] + sorted({p for s in sources for p in _ancestors(s.mask_dir, root)}, key=lambda p: -len(p.parts))
+    layout = Layout(root, kind, sources, map_dirs, notes=notes)
+    if kind == "cityscapes":
+        layout.cityscapes_kind = _cityscapes_kind(sources)
+    return layout
+
+
+def _ancestors(folder: Path, root: Path) -> list[Path]:
+    out = []
+    while folder != root and root in folder.parents:
+        out.append(folder)
+        folder = folder.parent
+    return out
+
+
+def _fixed_split(mask_dir: Path) -> str | None:
+    low = mask_dir.name.lower()
+    if low.endswith("annot") and len(low) > 5:
+        return split_name(mask_dir.name[:-5])
+    return None
+
+
+def _kind(mask_dir: Path) -> str:
+    low = mask_dir.name.lower()
+    if low == "gtfine":
+        return "cityscapes"
+    if low.startswith("segmentationclass"):
+        return "voc"
+    if low.endswith("annot") and len(low) > 5:
+        return "camvid"
+    return "generic"
+
+
+def _cityscapes_kind(sources: list[Source]) -> str | None:
+    present = set()
+    for s in sources:
+        for _, _, files in os.walk(s.mask_dir):
+            for f in files:
+                m = re.search(r"_gtFine_(\w+)\.png$", f)
+                if m:
+                    present.add(m.group(1))
+    return next((k for k in CITYSCAPES_KINDS if k in present), None)
+
+
+def mask_files(source: Source, cityscapes_kind: str | None) -> list[Path]:
+    found = []
+    for dirpath, dirnames, files in os.walk(source.mask_dir, followlinks=True):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for f in sorted(files):
+            if f.startswith(".") or not is_mask_file(f):
+                continue
+            if cityscapes_kind and source.kind == "cityscapes" and not f.endswith(f"_gtFine_{cityscapes_kind}.png"):
+                continue
+            found.append(Path(dirpath) / f)
+    return found
+
+
+def split_of(path: Path, base: Path) -> str | None:
+    """The first split word among the folders between `base` and the file."""
+    try:
+        parts = path.relative_to(base).parts[:-1]
+    except ValueError:
+        parts = path.parts[:-1]
+    for part in parts:
+        if is_split_word(part):
+            return split_name(part)
+        if part.lower().endswith("annot") and is_split_word(part[:-5]):
+            return split_name(part[:-5])
+    return None
+
+
+def voc_splits(root: Path) -> dict[str, str]:
+    """stem -> split from ImageSets/Segmentation/{train,val,test}.txt (trainval only without train/val)."""
+    folder = root / "ImageSets" / "Segmentation"
+    lists = {p.stem.lower(): p for p in folder.glob("*.txt")} if folder.is_dir() else {}
+    use = [n for n in ("train", "val", "test") if n in lists] or (["trainval"] if "trainval" in lists else [])
+    out: dict[str, str] = {}
+    for name in use:
+        split = "train" if name == "trainval" else name
+        for line in lists[name].read_text(encoding="utf-8", errors="replace").splitlines():
+            if line.split():
+                out.setdefault(line.split()[0], split)
+    return out
+
+
+def _key(stem: str) -> str:
+    return _STRIP.sub("", stem)
+
+
+def _prefix(stems: list[str]) -> str:
+    """The prefix every stem shares, cut back to its last `_` or `-` (`gt_0001`, `gt_0002` -> `gt_`)."""
+    if not stems:
+        return ""
+    common = os.path.commonprefix(stems)
+    cut = max(common.rfind("_"), common.rfind("-"))
+    return common[:cut + 1] if cut >= 0 else ""
+
+
+def pair_source(source: Source, root: Path, cityscapes_kind: str | None,
+                fixed: dict[str, str] | None = None) -> tuple[list[Pair], list[Pair]]:
+    """(pairs of this source incl. masks without an image, images without a mask)."""
+    masks = mask_files(source, cityscapes_kind)
+    images = list_images(source.image_dir) if source.image_dir and source.image_dir.is_dir() else []
+    img_base = root if source.image_dir and root in source.image_dir.parents else source.image_dir
+    mask_split = {m: _split(m, root, source, fixed) for m in masks}
+    image_split = {i: _split(i, img_base, source, fixed) for i in images}
+    matched = _match(masks, images, mask_split, image_split, lambda s: s)
+    if images and not matched:
+        mp, ip = _prefix([_key(m.stem) for m in masks]), _prefix([_key(i.stem) for i in images])
+        matched = _match(masks, images, mask_split, image_split, lambda s, mp=mp, ip=ip: s[len(mp):],
+                         lambda s, ip=ip: s[len(ip):])
+    pairs = [Pair(mask_split[m], m, matched.get(m)) for m in masks]
+    used = set(matched.values())
+    lonely = [Pair(image_split[i], None, i) for i in images if i not in used
+              and (fixed is None or i.stem in fixed)]
+    return pairs, lonely
+
+
+def _split(path: Path, base: Path | None, source: Source, fixed: dict[str, str] | None) -> str:
+    if source.split:
+        return source.split
+    if fixed is not None:
+        return fixed.get(_key(path.stem), fixed.get(path.stem, "train"))
+    return split_of(path, base) if base is not None and split_of(path, base) else "train"
+
+
+def _match(masks, images, mask_split, image_split, mask_key, image_key=None) -> dict[Path, Path]:
+    image_key = image_key or mask_key
+    index: dict[tuple[str, str], Path] = {}
+    for i in images:
+        for k in {image_key(i.stem), image_key(_key(i.stem))}:
+            index.setdefault((image_split[i], k), i)
+    matched = {}
+    for m in masks:
+        split = mask_split[m]
+        hit = index.get((split, mask_key(m.stem))) or index.get((split, mask_key(_key(m.stem))))
+        if hit is not None:
+            matched[m] = hit
+    return matched
+
+
+def sample_pairs(layout: Layout, limit: int = 20) -> tuple[int, int]:
+    """(masks looked at, masks that found their image) over a few masks: how well the layout fits."""
+    looked = paired = 0
+    for source in layout.sources:
+        if source.image_dir is None or not source.image_dir.is_dir():
+            continue
+        images = [_key(p.stem) for p in _first_files(source.image_dir, is_image, limit * 50)]
+        masks = [_key(m.stem) for m in _first_files(source.mask_dir, is_mask_file, limit)]
+        hits = sum(m in set(images) for m in masks)
+        if not hits:  # `gt_0001` with `image_0001`: compare without each side's shared prefix
+            mp, ip = _prefix(masks), _prefix(images)
+            hits = sum(m[len(mp):] in {i[len(ip):] for i in images} for m in masks)
+        looked += len(masks)
+        paired += hits
+    return looked, paired
+
+
+def _first_files(folder: Path, keep, limit: int) -> list[Path]:
+    found = []
+    for dirpath, dirnames, files in os.walk(folder, followlinks=True):
+        dirnames.sort()
+        found += [Path(dirpath) / f for f in sorted(files) if keep(f) and not f.startswith(".")]
+        if len(found) >= limit:
+            break
+    return found[:limit]

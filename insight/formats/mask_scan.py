@@ -1,0 +1,137 @@
+"""Pixel counts of mask files, decoded in a process pool: per distinct value (or colour), its pixel count
+and bounding box. Only these small arrays leave a worker, so memory stays flat however many masks.
+
+    mask.png  (P, L, I;16, I, 1)   -> keys = class-index values (a palette PNG gives its palette index)
+    mask.png  (RGB, RGBA)          -> keys = colours packed as 0xRRGGBB, or the grey level when every
+                                      pixel has R == G == B and the dataset has no colour map
+
+Pillow's decompression-bomb limit stays on: a mask over it is reported as unreadable, with the reason.
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from typing import Iterator
+
+import numpy as np
+
+from insight.progress import Progress, no_progress
+
+INDEX, COLOR = "index", "color"
+_SEQUENTIAL_BELOW = 32  # fewer masks than this are decoded in-process (a pool costs more to start)
+_CHUNK = 16
+
+
+@dataclass(frozen=True)
+class MaskJob:
+    path: str  # absolute path of the mask file
+    rgb_as_color: bool = False  # RGB masks are colour-coded even when they look grey
+    decode: str = "raw"  # "raw", or "cityscapes_instance" (ids >= 1000 are class * 1000 + instance)
+
+
+@dataclass(frozen=True)
+class MaskCounts:
+    """One mask: its size, how it was keyed, and per key the pixel count and inclusive box x0,y0,x1,y1.
+    `error` is set (and the arrays empty) when the file could not be decoded."""
+
+    path: str
+    width: int = 0
+    height: int = 0
+    encoding: str = INDEX
+    keys: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    counts: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    boxes: np.ndarray = field(default_factory=lambda: np.zeros((0, 4), np.int64))
+    palette: tuple[int, ...] | None = None
+    error: str = ""
+
+
+def scan_mask(job: MaskJob) -> MaskCounts:
+    """Decode one mask and count its pixels per key; never raises for a bad file."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(job.path) as img:
+            img.load()
+            palette = tuple(img.getpalette() or ()) if img.mode in ("P", "PA") else None
+            array, encoding = _as_keys(img, job)
+    except FileNotFoundError:
+        return MaskCounts(job.path, error="file not found")
+    except UnidentifiedImageError:
+        return MaskCounts(job.path, error="not an image Pillow can identify")
+    except Image.DecompressionBombError as exc:
+        return MaskCounts(job.path, error=f"over Pillow's decompression-bomb limit ({exc})")
+    except (OSError, ValueError, SyntaxError, EOFError) as exc:
+        return MaskCounts(job.path, error=(str(exc).splitlines() or [type(exc).__name__])[0] or type(exc).__name__)
+    if isinstance(array, str):
+        return MaskCounts(job.path, error=array)
+    keys, counts, boxes = count_keys(array)
+    h, w = array.shape
+    return MaskCounts(job.path, int(w), int(h), encoding, keys, counts, boxes, palette)
+
+
+def _as_keys(img, job: MaskJob) -> tuple[np.ndarray | str, str]:
+    """The mask as a 2-D integer array of keys, or a reason string when the mode cannot be a mask."""
+    mode = img.mode
+    if mode in ("P", "L", "1", "I;16", "I;16B", "I;16L", "I"):
+        array = np.asarray(img)
+        if array.dtype == bool:
+            array = array.astype(np.uint8)
+    elif mode in ("PA", "LA"):
+        array = np.asarray(img.getchannel(0))
+    elif mode in ("RGB", "RGBA"):
+        rgb = np.asarray(img.convert("RGB") if mode == "RGBA" else img)
+        r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
+        if not job.rgb_as_color and np.array_equal(r, g) and np.array_equal(g, b):
+            return r, INDEX
+        return (r.astype(np.uint32) << 16) | (g.astype(np.uint32) << 8) | b.astype(np.uint32), COLOR
+    else:
+        return f"image mode {mode} cannot hold class ids (expected a palette, grey, 16-bit or RGB PNG)", INDEX
+    if job.decode == "cityscapes_instance":
+        array = array.astype(np.int64)
+        array = np.where(array >= 1000, array // 1000, array)
+    return array, INDEX
+
+
+def count_keys(array: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Distinct values of a 2-D array with their pixel counts and bounding boxes (x0, y0, x1, y1)."""
+    flat = array.ravel()
+    if flat.size == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros((0, 4), np.int64)
+    if array.dtype.kind == "u" and array.dtype.itemsize <= 2:
+        per_value = np.bincount(flat)
+        keys = np.flatnonzero(per_value)
+        counts = per_value[keys]
+        lookup = np.zeros(per_value.size, np.intp)
+        lookup[keys] = np.arange(keys.size)
+        ids = lookup[array]
+    else:
+        keys, inverse, counts = np.unique(flat, return_inverse=True, return_counts=True)
+        ids = inverse.reshape(array.shape)
+    return keys.astype(np.int64), counts.astype(np.int64), _boxes(ids, keys.size)
+
+
+def _boxes(ids: np.ndarray, k: int) -> np.ndarray:
+    """Per compact id 0..k-1: the first and last column and row it occurs in."""
+    h, w = ids.shape
+    rows = np.zeros((k, h), bool)
+    rows[ids, np.arange(h)[:, None]] = True
+    cols = np.zeros((k, w), bool)
+    cols[ids, np.arange(w)[None, :]] = True
+    y0, y1 = rows.argmax(1), h - 1 - rows[:, ::-1].argmax(1)
+    x0, x1 = cols.argmax(1), w - 1 - cols[:, ::-1].argmax(1)
+    return np.stack([x0, y0, x1, y1], axis=1).astype(np.int64)
+
+
+def scan_masks(jobs: list[MaskJob], workers: int | None = None,
+               progress: Progress = no_progress) -> Iterator[MaskCounts]:
+    """MaskCounts for each job, in order, streamed; a process pool across `workers` cores (all by default)."""
+    n = len(jobs)
+    workers = workers or os.cpu_count() or 1
+    if n < _SEQUENTIAL_BELOW or workers == 1:
+        yield from progress(map(scan_mask, jobs), total=n, desc="masks")
+        return
+    chunk = max(1, min(_CHUNK, n // (workers * 4) or 1))
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        yield from progress(pool.map(scan_mask, jobs, chunksize=chunk), total=n, desc="masks")

@@ -1,0 +1,287 @@
+"""Semantic segmentation as one mask PNG per image: class-index (8- or 16-bit), palette or colour masks.
+
+    ROOT/
+      images/<split>/a.jpg          (or JPEGImages/, leftImg8bit/, train/ beside trainannot/, RGB/)
+      masks/<split>/a.png           (or labels/, SegmentationClass/, annotations/, gtFine/, trainannot/, GT/)
+      classes.txt | labelmap.txt | label_colors.txt | class_dict.csv | dataset_meta.json | data.yaml
+
+Layouts and pairing: insight/formats/mask_layout.py. Label maps: insight/formats/label_maps.py.
+- class-index masks (L, I;16, P): the pixel value is the class; `Config.ignore_index` (255) is void.
+- palette PNGs: the palette index is the class; with no label map, a VOC palette names the classes.
+- colour (RGB) masks: each colour is mapped through the label map's colours; unknown colours are a
+  finding with their pixel counts.
+One `mask` label per (image, class present): pixel count in `area`, area_pct = area / (W*H) * 100 of
+the mask, x, y, w, h the class's bounding box in the mask.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from insight.config import Config
+from insight.errors import DatasetError
+from insight.formats import LIKELY, SURE, UNSURE, Detection
+from insight.formats import label_maps as lm
+from insight.formats.image_headers import read_sizes
+from insight.formats.mask_layout import (SURE_MASK_DIRS, Layout, Pair, find_layout, pair_source,
+                                         sample_pairs, voc_splits)
+from insight.formats.mask_scan import COLOR, INDEX, MaskCounts, MaskJob, scan_masks
+from insight.model import Dataset, Finding, Severity
+from insight.progress import Progress, no_progress
+
+NAME = "masks"
+TASK = "segmentation"
+TOP_UNKNOWN = 10  # unknown values/colours listed in a finding
+
+
+def detect(root: Path) -> Detection:
+    layout = find_layout(Path(root))
+    if layout is None:
+        if _ade20k_full(Path(root)):
+            return Detection.no("ADE20K full-release masks (*_seg.png, class = R/10*256+G) are not read; "
+                                "use the SceneParsing release (images/ + annotations/ class-index PNGs)")
+        return Detection.no("no mask folder (masks/, labels/, SegmentationClass/, annotations/, gtFine/, "
+                            "*annot/ holding PNG files)")
+    first = layout.sources[0]
+    where = first.mask_dir.relative_to(root) if Path(root) in first.mask_dir.parents else first.mask_dir
+    looked, paired = sample_pairs(layout)
+    if layout.kind == "config":
+        return Detection(SURE, f"a config names mask folders ({where}/)")
+    if paired and paired * 2 >= looked:
+        return Detection(SURE, f"{where}/ holds masks whose names match the images'")
+    if first.mask_dir.name.lower() in SURE_MASK_DIRS or layout.kind == "camvid":
+        return Detection(LIKELY, f"{where}/ is a mask folder, but few masks match an image by name")
+    if looked and not paired and first.image_dir is not None:
+        return Detection(UNSURE, f"{where}/ holds PNG files, but none matches an image in {first.image_dir.name}/")
+    return Detection(LIKELY, f"{where}/ holds PNG masks")
+
+
+def _ade20k_full(root: Path) -> bool:
+    for depth, pattern in enumerate(("*_seg.png", "*/*_seg.png", "*/*/*_seg.png", "*/*/*/*_seg.png")):
+        if next(root.glob(pattern), None) is not None:
+            return True
+    return False
+
+
+@dataclass
+class _Fold:
+    """What the mask scan leaves: one row per (mask, key) and the problems met, never pixel arrays."""
+
+    rows: list[tuple] = field(default_factory=list)  # (pair index, encoding, key, x0, y0, x1, y1, count)
+    sizes: dict[int, tuple[int, int]] = field(default_factory=dict)
+    palette: tuple[int, ...] | None = None
+    encodings: Counter = field(default_factory=Counter)
+    unreadable: list[str] = field(default_factory=list)
+    first_color: str | None = None  # the first colour-coded mask, named when no colour map reads it
+
+
+def load(root: Path, config: Config = Config(), progress: Progress = no_progress) -> Dataset:
+    root = Path(root)
+    layout = find_layout(root)
+    if layout is None:
+        raise DatasetError(detect(root).reason, root)
+    pairs, lonely = _pairs(layout)
+    if not pairs:
+        raise DatasetError("no mask files found in " + ", ".join(str(s.mask_dir) for s in layout.sources), root)
+    label_map = _declared_map(layout, config)
+    fold = _scan(pairs, label_map, config, progress)
+    if not fold.encodings:
+        raise DatasetError(f"no mask could be read (first: {fold.unreadable[0]})", root)
+    label_map = _final_map(label_map, fold, layout, config, root)
+    images, findings = _images(root, pairs, lonely, fold, progress, config)
+    labels, map_findings, notes = _labels(root, pairs, images, fold, label_map, config)
+    notes = list(layout.notes) + [f"classes from {_rel(label_map.source, root)}"] + notes
+    has_files = bool(images.pop("has_file").any()) if len(images) else False
+    return Dataset(root=str(root), task=TASK, format=NAME, classes=label_map.names, images=images,
+                   labels=labels, health=tuple(findings + map_findings), notes=tuple(notes),
+                   has_image_files=has_files, extras={"mask_layout": layout.kind})
+
+
+def _pairs(layout: Layout) -> tuple[list[Pair], list[Pair]]:
+    fixed = voc_splits(layout.root) if layout.kind == "voc" else None
+    pairs, lonely = [], []
+    for source in layout.sources:
+        p, lo = pair_source(source, layout.root, layout.cityscapes_kind, fixed or None)
+        pairs += p
+        lonely += lo
+    return pairs, lonely
+
+
+def _declared_map(layout: Layout, config: Config) -> lm.LabelMap | None:
+    """--classes, else a label-map file beside the masks, else a built-in for the layout (or None)."""
+    if config.classes_file:
+        return lm.read_label_map(Path(config.classes_file))
+    found = lm.find_label_map(layout.label_map_dirs)
+    if found is not None:
+        return lm.read_label_map(found)
+    if layout.kind == "cityscapes":
+        return lm.cityscapes_label_map(train_ids=layout.cityscapes_kind == "labelTrainIds")
+    if layout.kind == "camvid":
+        return replace(lm.camvid_label_map(), by_value={})  # CamVid's colours; index masks stay numbered
+    return None
+
+
+def _scan(pairs: list[Pair], label_map: lm.LabelMap | None, config: Config, progress: Progress) -> _Fold:
+    rgb_as_color = bool(label_map and label_map.has_colors)
+    decode = "raw"
+    if any(p.mask.name.endswith("_gtFine_instanceIds.png") for p in pairs[:1]):
+        decode = "cityscapes_instance"
+    jobs = [MaskJob(str(p.mask), rgb_as_color, decode) for p in pairs]
+    fold = _Fold()
+    for i, result in enumerate(scan_masks(jobs, config.workers, progress)):
+        _fold_one(fold, i, result)
+    return fold
+
+
+def _fold_one(fold: _Fold, i: int, result: MaskCounts) -> None:
+    if result.error:
+        fold.unreadable.append(f"{result.path}: {result.error}")
+        return
+    fold.sizes[i] = (result.width, result.height)
+    fold.encodings[result.encoding] += 1
+    if result.encoding == COLOR and fold.first_color is None:
+        fold.first_color = result.path
+    if result.palette and fold.palette is None:
+        fold.palette = result.palette
+    for key, count, box in zip(result.keys.tolist(), result.counts.tolist(), result.boxes.tolist()):
+        fold.rows.append((i, result.encoding, key, *box, count))
+
+
+def _final_map(label_map, fold: _Fold, layout: Layout, config: Config, root: Path) -> lm.LabelMap:
+    """The declared map, or one made from what the masks hold: a VOC palette, else their values."""
+    index_keys = sorted({r[2] for r in fold.rows if r[1] == INDEX} - {config.ignore_index})
+    if fold.encodings[COLOR] and not (label_map and label_map.has_colors):
+        raise DatasetError("colour (RGB) masks need a colour-to-class map: label_colors.txt, labelmap.txt "
+                           "(name:r,g,b::), class_dict.csv or dataset_meta.json with segmentation_colors",
+                           fold.first_color)
+    if label_map is not None and (label_map.by_value or not fold.encodings[INDEX]):
+        return label_map
+    if fold.palette and lm.palette_is_voc(list(fold.palette), index_keys):
+        return lm.voc_label_map()
+    names = [str(k) for k in index_keys]
+    entries = [(k, n, None) for k, n in zip(index_keys, names)]
+    return lm.from_entries(entries, "the mask values (no label map found: classes are named by value)")
+
+
+def _images(root: Path, pairs, lonely, fold: _Fold, progress, config) -> tuple[pd.DataFrame, list[Finding]]:
+    """One row per image (a mask without an image stands for its image); size from the image header."""
+    all_pairs = list(pairs) + list(lonely)
+    image_paths = [str(p.image) for p in all_pairs if p.image is not None]
+    sizes = read_sizes(image_paths, config.workers, progress)
+    size_of = {path: (w, h) for path, w, h in zip(image_paths, sizes.width, sizes.height)}
+    rows = []
+    for i, p in enumerate(all_pairs):
+        path = p.image if p.image is not None else p.mask
+        w, h = size_of.get(str(p.image), (np.nan, np.nan))
+        if np.isnan(w) and i in fold.sizes:
+            w, h = fold.sizes[i]
+        rows.append((_rel(path, root), p.split, _rel(path, root), float(w), float(h), p.image is not None))
+    images = pd.DataFrame(rows, columns=["image_id", "split", "path", "width", "height", "has_file"])
+    images = images.drop_duplicates("image_id", keep="first").reset_index(drop=True)
+    findings = _pair_findings(root, pairs, lonely, fold, size_of, sizes.failed)
+    return images, findings
+
+
+def _pair_findings(root, pairs, lonely, fold: _Fold, size_of, failed) -> list[Finding]:
+    out = []
+    if fold.unreadable:
+        out.append(Finding("mask_unreadable", Severity.ERROR, len(fold.unreadable),
+                           examples=[_rel_example(e, root) for e in fold.unreadable]))
+    if failed:
+        out.append(Finding("unreadable_image", Severity.ERROR, len(failed),
+                           examples=[f"{_rel(p, root)}: {why}" for p, why in failed]))
+    mismatched = []
+    for i, p in enumerate(pairs):
+        w, h = size_of.get(str(p.image), (np.nan, np.nan))
+        if i in fold.sizes and not np.isnan(w) and fold.sizes[i] != (int(w), int(h)):
+            mw, mh = fold.sizes[i]
+            mismatched.append(f"{_rel(p.mask, root)} is {mw}x{mh}, {_rel(p.image, root)} is {int(w)}x{int(h)}")
+    if mismatched:
+        out.append(Finding("mask_size_mismatch", Severity.ERROR, len(mismatched), examples=mismatched))
+    has_images = any(p.image is not None for p in pairs) or bool(lonely)
+    no_image = [_rel(p.mask, root) for p in pairs if p.image is None]
+    if no_image and has_images:
+        out.append(Finding("mask_without_image", Severity.WARNING, len(no_image), examples=no_image))
+    if lonely:
+        out.append(Finding("image_without_mask", Severity.WARNING, len(lonely),
+                           examples=[_rel(p.image, root) for p in lonely]))
+    return out
+
+
+def _labels(root, pairs, images, fold: _Fold, label_map: lm.LabelMap, config: Config):
+    """mask rows per (image, class); void keys dropped (noted), unknown keys reported with pixel counts."""
+    columns = ["pair", "encoding", "key", "x0", "y0", "x1", "y1", "area"]
+    raw = pd.DataFrame(fold.rows, columns=columns)
+    raw["class"] = _classes_of(raw, label_map)
+    void = _is_void(raw, label_map, config)
+    unknown = raw["class"].isna() & ~void
+    findings = _unknown_findings(raw[unknown])
+    notes = []
+    if void.any():
+        notes.append(f"{int(raw.loc[void, 'area'].sum()):,} void pixels (value {config.ignore_index} or the "
+                     f"label map's void) are not counted as a class")
+    kept = raw[~void & ~unknown]
+    grouped = kept.groupby(["pair", "class"], sort=True).agg(
+        x0=("x0", "min"), y0=("y0", "min"), x1=("x1", "max"), y1=("y1", "max"), area=("area", "sum")).reset_index()
+    image_of = [_rel(p.image if p.image is not None else p.mask, root) for p in pairs]
+    mask_area = {i: w * h for i, (w, h) in fold.sizes.items()}
+    labels = pd.DataFrame({
+        "image_id": [image_of[i] for i in grouped["pair"]],
+        "split": [pairs[i].split for i in grouped["pair"]],
+        "class": grouped["class"].astype(str).to_numpy(),
+        "kind": "mask",
+        "x": grouped["x0"].astype(float), "y": grouped["y0"].astype(float),
+        "w": (grouped["x1"] - grouped["x0"] + 1).astype(float),
+        "h": (grouped["y1"] - grouped["y0"] + 1).astype(float),
+        "area": grouped["area"].astype(float),
+        "area_pct": [a / mask_area[i] * 100.0 for a, i in zip(grouped["area"], grouped["pair"])],
+    })
+    labels = labels[labels["image_id"].isin(images["image_id"])].reset_index(drop=True)
+    return labels.astype({"area_pct": float}), findings, notes
+
+
+def _classes_of(raw: pd.DataFrame, label_map: lm.LabelMap) -> pd.Series:
+    by_value = raw["key"].map(label_map.by_value)
+    by_color = raw["key"].map(label_map.by_color)
+    return by_value.where(raw["encoding"] == INDEX, by_color)
+
+
+def _is_void(raw: pd.DataFrame, label_map: lm.LabelMap, config: Config) -> pd.Series:
+    index_void = raw["key"].isin(set(label_map.void_values) | {config.ignore_index})
+    color_void = raw["key"].isin(set(label_map.void_colors))
+    return (index_void & (raw["encoding"] == INDEX)) | (color_void & (raw["encoding"] == COLOR))
+
+
+def _unknown_findings(unknown: pd.DataFrame) -> list[Finding]:
+    out = []
+    for encoding, code in ((INDEX, "mask_unknown_value"), (COLOR, "mask_unknown_color")):
+        part = unknown[unknown["encoding"] == encoding]
+        if part.empty:
+            continue
+        per_key = part.groupby("key").agg(pixels=("area", "sum"), masks=("pair", "nunique"))
+        per_key = per_key.sort_values("pixels", ascending=False)
+        shown = [{"value": lm.color_text(int(k)) if encoding == COLOR else int(k),
+                  "pixels": int(r.pixels), "masks": int(r.masks)} for k, r in per_key.head(TOP_UNKNOWN).iterrows()]
+        out.append(Finding(code, Severity.WARNING, int(part["pair"].nunique()),
+                           values={"keys": shown, "distinct": int(len(per_key)), "pixels": int(part["area"].sum())},
+                           examples=[str(s["value"]) for s in shown]))
+    return out
+
+
+def _rel(path, root: Path) -> str:
+    """A path relative to ROOT (with `..` when outside it); a description that is no path stays as is."""
+    text = str(path)
+    if not os.path.isabs(text):
+        return text
+    return Path(os.path.relpath(text, root)).as_posix()
+
+
+def _rel_example(example: str, root: Path) -> str:
+    path, _, why = example.partition(": ")
+    return f"{_rel(path, root)}: {why}"
