@@ -63,7 +63,10 @@ def read(path: Path, config: Config = Config()) -> Run:
     root = path.parent if path.is_file() else path
     rows, notes, empty, others = Rows(), [], [], set()
     for file in files:
-        scalars = _scalars(accumulator, file)
+        scalars, orphans = _drop_orphans(_scalars(accumulator, file))
+        if orphans:
+            notes.append(f"{file.relative_to(root)}: {orphans} point(s) left by a "
+                         "restart (the step went back) were replaced by the restarted run's, as TensorBoard shows")
         if not scalars:
             empty.append(f"{file.relative_to(root)} ({file.stat().st_size} bytes)")
             continue
@@ -96,7 +99,7 @@ def _scalars(accumulator, file: Path) -> dict[str, list[tuple[int, float]]]:
     """tag -> [(step, value)] of the file's scalars, from simple values and from scalar tensors."""
     try:
         acc = accumulator(str(file), size_guidance={"scalars": 0, "tensors": 0, "images": 1,
-                                                     "audio": 1, "histograms": 1})
+                                                     "audio": 1, "histograms": 1}, purge_orphaned_data=False)
         acc.Reload()
     except Exception as exc:  # the reader raises its own DataLossError and protobuf errors
         raise LogError(f"not a readable TensorBoard event file ({type(exc).__name__}: {exc})", file) from None
@@ -109,6 +112,22 @@ def _scalars(accumulator, file: Path) -> dict[str, list[tuple[int, float]]]:
 
         found[tag] = [(e.step, float(tensor_util.make_ndarray(e.tensor_proto).item())) for e in acc.Tensors(tag)]
     return found
+
+
+def _drop_orphans(scalars: dict) -> tuple[dict, int]:
+    """When a tag's step goes back inside one file, the run restarted: its earlier points at or beyond
+    the new step are orphans (TensorBoard's purge_orphaned_data rule), counted for a note."""
+    dropped, kept_all = 0, {}
+    for tag, points in scalars.items():
+        kept: list[tuple[int, float]] = []
+        for step, value in points:
+            if kept and step < kept[-1][0]:
+                before = len(kept)
+                kept = [p for p in kept if p[0] < step]
+                dropped += before - len(kept)
+            kept.append((step, value))
+        kept_all[tag] = kept
+    return kept_all, dropped
 
 
 def _place(sub: Path, scalars: dict) -> list[tuple[str, str | None, list]] | None:

@@ -136,3 +136,12 @@ def test_without_the_extra_the_error_names_the_install_command(tmp_path, monkeyp
     with pytest.raises(MissingExtraError) as err:
         tensorboard.read(file)
     assert "pip install 'insight[tensorboard]'" in str(err.value)
+
+
+def test_a_restart_inside_one_file_replaces_the_orphaned_points(tmp_path):
+    # steps 0-3, then the run restarts from step 2: old points at steps 2 and 3 are orphans
+    root = write_events(tmp_path / "r", {"train/loss": [(0, 1.0), (1, 0.875), (2, 0.75), (3, 0.625),
+                                                        (2, 0.5), (3, 0.375)]})
+    run = tensorboard.read(root)
+    assert series(run, "loss", "train") == [(0, 1.0), (1, 0.875), (2, 0.5), (3, 0.375)]
+    assert any("2 point(s) left by a restart" in n for n in run.notes)
