@@ -20,7 +20,7 @@ from matplotlib.axes import Axes
 from matplotlib.ticker import MaxNLocator
 from matplotlib.transforms import blended_transform_factory
 
-from insight.charts.style import COLORS, new_figure, styled, to_svg
+from insight.charts.style import COLORS, PALETTE, new_figure, styled, to_svg
 
 LOG_SPAN = 100.0  # max/min of the finite values above which the y axis is logarithmic
 RAW_ALPHA = 0.35  # raw values are drawn faint behind the smoothed line
@@ -51,8 +51,7 @@ def loss_chart(rows: pd.DataFrame, title: str, x_label: str, marks: list[Mark] =
     with styled():
         fig = new_figure(CHART_HEIGHT_IN)
         ax = fig.add_subplot()
-        for split, part in _by_split(rows):
-            color = COLORS.get(split, COLORS["other"])
+        for split, color, part in _by_split(rows):
             has_smooth = part["smoothed"].notna().any()
             _line(ax, part, "value", color, f"{split} (raw)" if has_smooth else split,
                   alpha=RAW_ALPHA if has_smooth else 1.0, linewidth=0.9 if has_smooth else 1.4)
@@ -69,8 +68,7 @@ def metric_chart(rows: pd.DataFrame, title: str, x_label: str, marks: list[Mark]
     with styled():
         fig = new_figure(CHART_HEIGHT_IN)
         ax = fig.add_subplot()
-        for split, part in _by_split(rows):
-            color = COLORS.get(split, COLORS["other"])
+        for split, color, part in _by_split(rows):
             few = len(part) <= 30
             _line(ax, part, "value", color, split, marker="o" if few else None)
             _nonfinite(ax, part, color, split)
@@ -79,9 +77,13 @@ def metric_chart(rows: pd.DataFrame, title: str, x_label: str, marks: list[Mark]
 
 
 def _by_split(rows: pd.DataFrame):
+    """(series name, colour, rows) per split; other series names (e.g. several learning rates in
+    the `split` column) take the palette in turn."""
     order = {"train": 0, "val": 1}
-    for split in sorted(rows["split"].unique(), key=lambda s: (order.get(s, 2), s)):
-        yield split, rows[rows["split"] == split].sort_values("x", kind="stable")
+    names = sorted(rows["split"].unique(), key=lambda s: (order.get(s, 2), s))
+    for i, split in enumerate(names):
+        color = COLORS[split] if split in order else PALETTE[i % len(PALETTE)]
+        yield split, color, rows[rows["split"] == split].sort_values("x", kind="stable")
 
 
 def _line(ax: Axes, part: pd.DataFrame, column: str, color: str, label: str, alpha: float = 1.0,

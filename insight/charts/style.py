@@ -38,6 +38,9 @@ COLORS = {
     "marker": "#CC79A7",  # reddish purple: non-finite values
 }
 
+# Further series (several learning rates, unknown split names) take these in turn.
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
+
 TEXT_WIDTH_IN = 6.7  # A4 (210 mm) minus 2 x 18 mm margins = 174 mm = 6.85 in; a little to spare
 FONT_SIZE = 8.0
 

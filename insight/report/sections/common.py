@@ -67,16 +67,20 @@ class Column:
 
 @dataclass(frozen=True)
 class Table:
-    """A table of a chart's values. `note` says when rows were thinned out (long step logs)."""
+    """A table of a chart's values. `note` says when rows were thinned out (long step logs).
+    `layout` is "wide" (full width) or "narrow" (a long table of few columns, printed in two
+    columns per page)."""
 
     key: str
     title: str
     columns: tuple[Column, ...]
     rows: tuple[tuple[Cell, ...], ...]
     note: str = ""
+    layout: str = "wide"
 
 
-def table(key: str, title: str, columns: list[Column], rows: list[list], note: str = "") -> Table:
+def table(key: str, title: str, columns: list[Column], rows: list[list], note: str = "",
+          layout: str = "wide") -> Table:
     """Build a Table from plain row values; each value takes its column's kind."""
     cells = tuple(tuple(Cell(v, c.kind) for v, c in zip(row, columns)) for row in rows)
-    return Table(key=key, title=title, columns=tuple(columns), rows=cells, note=note)
+    return Table(key=key, title=title, columns=tuple(columns), rows=cells, note=note, layout=layout)

@@ -87,12 +87,17 @@ def loss_names(curves: CurveDiagnosis, table: pd.DataFrame) -> list[str]:
     return [n for n in curves.losses if n in present]
 
 
+def is_learning_rate(name: str) -> bool:
+    return name == "lr" or name.startswith(("lr_", "lr/", "lr-"))
+
+
 def metric_names(curves: CurveDiagnosis, table: pd.DataFrame) -> list[str]:
-    """Charted metrics: those summarised first, in their order, then any other logged name (lr last)."""
+    """Charted metrics: those summarised first, in their order, then any other logged name;
+    learning rates last."""
     losses = set(curves.losses)
     names = list(dict.fromkeys([m.name for m in curves.metrics] + sorted(set(table["name"]))))
     names = [n for n in names if n not in losses and n in set(table["name"])]
-    return sorted(names, key=lambda n: n == "lr")
+    return sorted(names, key=is_learning_rate)
 
 
 def _summary(curves: CurveDiagnosis, name: str, split: str) -> MetricSummary | None:
@@ -119,7 +124,7 @@ def _loss_charts(curves: CurveDiagnosis, table: pd.DataFrame) -> tuple[Chart, ..
         rows = table[table["name"] == name]
         key = chart_key("loss", name)
         svg = loss_chart(rows, name, label, _best_val_mark(curves, name, rows), key=key)
-        out.append(chart(key, svg, f"{name}: train and val per {label}; faint: raw values, solid: smoothed;"
+        out.append(chart(key, svg, f"{name} per {label} ({_splits(rows)}); faint: raw values, solid: smoothed;"
                                    " star: best val value."))
     return tuple(out)
 
@@ -135,14 +140,32 @@ def _metric_marks(curves: CurveDiagnosis, name: str) -> list[Mark]:
 
 
 def _metric_charts(curves: CurveDiagnosis, table: pd.DataFrame) -> tuple[Chart, ...]:
+    names = metric_names(curves, table)
     out = []
-    for name in metric_names(curves, table):
+    for name in [n for n in names if not is_learning_rate(n)]:
         rows = table[table["name"] == name]
         key = chart_key("metric", name)
         marks = _metric_marks(curves, name) + _last_marks(rows)
         svg = metric_chart(rows, name, curves.x_axis, marks, key=key)
-        out.append(chart(key, svg, f"{name}: train and val per {curves.x_axis}; star: best, circle: last."))
+        out.append(chart(key, svg, f"{name} per {curves.x_axis} ({_splits(rows)}); star: best, circle: last."))
+    rates = [n for n in names if is_learning_rate(n)]
+    if rates:
+        out.append(_learning_rate_chart(table, rates, curves.x_axis))
     return tuple(out)
+
+
+def _learning_rate_chart(table: pd.DataFrame, names: list[str], x_axis: str) -> Chart:
+    """All learning rates (one per parameter group, often) in one chart, one line each."""
+    rows = table[table["name"].isin(names)]
+    if len(names) > 1:
+        rows = rows.assign(split=rows["name"])
+    svg = metric_chart(rows, "learning rate", x_axis, key="metric-lr")
+    return chart("metric-lr", svg, f"Learning rate per {x_axis}: {', '.join(names)}.")
+
+
+def _splits(rows: pd.DataFrame) -> str:
+    present = [s for s in ("train", "val") if (rows["split"] == s).any()]
+    return " and ".join(present)
 
 
 def _last_marks(rows: pd.DataFrame) -> list[Mark]:

@@ -17,7 +17,7 @@ from insight.report.sections.data_stats import distribution_frame
 from insight.report.sections.summary import class_rows, representation_splits
 
 MAX_ROWS = 400  # longer curve tables (per-step logs) show every k-th x plus the last, and say so
-METRIC_COLUMNS_PER_TABLE = 6  # value columns per metrics table: fits the A4 width
+METRIC_COLUMNS_PER_TABLE = 4  # value columns per metrics table: fits half the A4 width
 
 
 @dataclass(frozen=True)
@@ -102,7 +102,7 @@ def _series_table(key: str, title: str, x_axis: str, wide: pd.DataFrame, columns
     labels = [Column(x_axis, "epoch")] + [Column(_label(c), "num") for c in columns]
     picked, note = _thin(wide)
     rows = [[x] + [picked.at[x, c] for c in columns] for x in picked.index]
-    return table(key, title, labels, rows, note)
+    return table(key, title, labels, rows, note, layout="narrow")
 
 
 def _label(column: tuple) -> str:
