@@ -37,7 +37,9 @@ MIN_WINDOW = 3  # a window shorter than 3 points is a single noisy value
 
 # -- B: divergence, explosion, instability --------------------------------------------------------------
 RISE_ABOVE_START = 0.10  # B: the training loss ends 10 % above its start: it rose instead of falling
-GIVEBACK_B = 0.5  # B: after falling, the training loss climbed back over half of what it had gained
+GIVEBACK_B = 0.5  # B: after falling, the training loss climbed back over half of what it had gained...
+REBOUND_MIN_FALL = 0.10  # ... having first fallen >= 10 % (the RISE_ABOVE_START margin), so the noise of
+#                          a flat loss is not read as a fall and a rebound
 OSC_SWING = 0.10  # AUTOTRAINER ol_judge zeta, on loss: a max-min pair counts when it swings by 10 % of
 #                   the loss's whole fall (zeta = 0.03 on an accuracy range of 1 is our model; a loss
 #                   has no fixed range, so its own fall is the range)

@@ -121,7 +121,7 @@ def _b_rise(j: Judged):
         return "B", finding("diverged_rise", "error", j.axis, float(p.x[-1]), split=split, start=p.early,
                             end=p.end, rise_pct=-100 * p.fall, threshold_pct=100 * R.RISE_ABOVE_START)
     fell = R.pct((p.early - p.best) / abs(p.early)) if p.early else 0.0
-    if fell >= R.D_MIN_FALL and p.giveback >= R.GIVEBACK_B:
+    if fell >= R.REBOUND_MIN_FALL and p.giveback >= R.GIVEBACK_B:
         return "B", finding("diverged_rebound", "error", j.axis, p.best_x, split=split, start=p.early,
                             best=p.best, best_x=p.best_x, end=p.end, giveback_pct=100 * p.giveback,
                             threshold_pct=100 * R.GIVEBACK_B)

@@ -1,0 +1,242 @@
+"""Scenario A-D on hand-made curves, with the rule that decides each and its boundaries.
+
+Smoothing: sigma 0.5 point for curves under 25 points, so a point's smoothed value is
+(v_i + e^-2 (v_i-1 + v_i+1) + e^-8 (v_i-2 + v_i+2)) / (sum of the weights present); the expectations
+below are worked out with that formula (tests/diagnose/curve_runs.smooth_by_hand) or need no smoothing
+at all (flat stretches of at least three points smooth to themselves).
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from insight.diagnose.curves import CurveContext, diagnose_run
+from tests.diagnose.curve_runs import INF, NAN, run_of, smooth_by_hand
+
+A2, A8 = math.exp(-2), math.exp(-8)  # the two neighbour weights at sigma 0.5
+
+# A healthy pair: both fall and level off; val above train; no two equal neighbours (no carry-forward).
+TRAIN_OK = [10, 6, 4, 3, 2.5, 2.2, 2.1, 2.05, 2.02, 2.01, 2.005, 2.003]
+VAL_OK = [10.5, 6.6, 4.6, 3.6, 3.1, 2.9, 2.8, 2.75, 2.72, 2.71, 2.705, 2.703]
+
+
+def codes(d):
+    return [f.code for f in d.findings]
+
+
+def test_a_both_fall_and_level_off():
+    # train: early level = median of the first 3 points (10% of 12, at least 3) = 6; the smoothed end is
+    # about 2.003, a fall of 67 % (not D, not a rise); no spike (nothing doubles its running median);
+    # val: smoothed minimum at the last point, so GL = 0 (not C); second half (from x 6.5) train falls
+    # from about 2.15 to 2.003, 7 % < 20 % (no widening gap) -> A, with no further finding.
+    d = diagnose_run(run_of({"train/loss": TRAIN_OK, "val/loss": VAL_OK}))
+    assert d.scenario == "A"
+    assert d.rule_finding.code == "converged"
+    assert d.rule_finding.values["gl"] == 0
+    assert d.findings == ()
+    assert d.x_axis == "epoch" and "gaussian" in d.smoothing
+
+
+def test_b_loss_becomes_nan_at_epoch_3_and_stays():
+    # NaN from epoch 3 to the end: the loss blew up (AUTOTRAINER nan_loss) -> B, shown at epoch 3, 4 epochs
+    d = diagnose_run(run_of({"train/loss": [1.0, 0.8, NAN, NAN, NAN, NAN], "val/loss": [1.1, 0.9, NAN, NAN, NAN, NAN]}))
+    assert d.scenario == "B"
+    assert d.rule_finding.code == "diverged_nonfinite"
+    assert d.rule_finding.epoch == 3 and d.rule_finding.values["count"] == 4
+    assert d.rule_finding.values["value"] == "NaN"
+    assert "nonfinite_loss" in codes(d)
+
+
+def test_a_single_nan_at_epoch_3_that_recovers_is_reported_not_decisive():
+    # NaN only at epoch 3, finite afterwards: one spike/NaN event (< 3 recurring), the finite curve falls
+    # and levels off -> A, plus a nonfinite_loss warning at epoch 3
+    train = [1.0, 0.8, NAN, 0.6, 0.5, 0.45, 0.42, 0.41, 0.405, 0.402]
+    val = [1.1, 0.9, 0.8, 0.7, 0.62, 0.58, 0.56, 0.55, 0.545, 0.542]
+    d = diagnose_run(run_of({"train/loss": train, "val/loss": val}))
+    assert d.scenario == "A"
+    f = next(f for f in d.findings if f.code == "nonfinite_loss")
+    assert f.epoch == 3 and f.values["count"] == 1 and not f.values["at_end"]
+    assert f.severity.value == "warning"
+
+
+def test_b_inf_in_one_val_component_to_the_end_names_the_component():
+    # val cls_loss is inf from epoch 6 to 8 (the end): the summed val loss ends inf -> B naming cls_loss
+    box = [3.0, 2.6, 2.3, 2.1, 2.0, 1.95, 1.9, 1.88]
+    cls = [4.0, 3.5, 3.2, 3.0, 2.9, INF, INF, INF]
+    train = [7.5, 6.0, 5.0, 4.4, 4.0, 3.7, 3.5, 3.4]
+    d = diagnose_run(run_of({"train/loss": train, "val/box_loss": box, "val/cls_loss": cls}))
+    assert d.scenario == "B"
+    v = d.rule_finding.values
+    assert v["split"] == "val" and v["names"] == ["cls_loss"] and v["value"] == "inf" and v["count"] == 3
+    assert d.rule_finding.epoch == 6
+
+
+def test_b_training_loss_rises_above_its_start():
+    # early level = median(1.0, 1.01, 0.99) = 1.0; the last two points are 1.3 and the one before 1.25,
+    # so the smoothed end is (1.3 + 1.3 e^-2 + 1.25 e^-8) / (1 + e^-2 + e^-8) = 1.29999: a rise of 30 %
+    # (> 10 %) -> B by diverged_rise
+    train = [1.0, 1.01, 0.99, 1.05, 1.1, 1.15, 1.2, 1.25, 1.3, 1.31]
+    d = diagnose_run(run_of({"train/loss": train}))
+    assert d.scenario == "B" and d.rule_finding.code == "diverged_rise"
+    assert d.rule_finding.values["rise_pct"] == pytest.approx(100 * (smooth_by_hand(train)[-1] / 1.0 - 1))
+
+
+def test_b_training_loss_falls_then_climbs_back():
+    # early = median(4, 3, 2) = 3; smoothed minimum about 1.0 (the 1.0 stretch); the end is about 2.5,
+    # so it gave back (2.5 - 1) / (3 - 1) = 75 % (> 50 %) of a fall of 67 % (> 10 %) -> B by diverged_rebound
+    train = [4, 3, 2, 1.01, 1.0, 1.02, 2.48, 2.5, 2.49, 2.51]
+    d = diagnose_run(run_of({"train/loss": train}))
+    assert d.scenario == "B" and d.rule_finding.code == "diverged_rebound"
+    assert d.rule_finding.values["giveback_pct"] == pytest.approx(75, abs=2)
+
+
+def test_b_oscillating_training_loss():
+    # zigzag around a falling trend: early = median(10, 6, 7) = 7, smoothed minimum about 3, so a pair
+    # counts when it swings 10 % of (7 - 3) = 0.4. Interior peaks 7, 5, 4.5, 4.0 each drop >= 0.8 to the
+    # next interior trough (4, 3.5, 3.2, 3.0); the last peak 3.6 has no trough after it: 4 pairs in
+    # 12 points >= 20 % of 12 (2.4) -> B by unstable_oscillation
+    train = [10, 6, 7, 4, 5, 3.5, 4.5, 3.2, 4.0, 3.0, 3.6, 2.9]
+    d = diagnose_run(run_of({"train/loss": train}))
+    assert d.scenario == "B" and d.rule_finding.code == "unstable_oscillation"
+    assert d.rule_finding.values["pairs"] == 4
+
+
+def test_b_recurring_spikes_per_step():
+    # per-step log (no epochs: no oscillation test). Spikes at steps 8, 12, 16 (index 7, 11, 15):
+    # 3.0 against the median of the 5 points before: median(2, 1.4, 1.2, 1.1, 1.05) = 1.2,
+    # median(1.05, 3.0, 1.0, 0.99, 0.98) = 1.0, median(0.98, 3.0, 0.97, 0.96, 0.95) = 0.97 -> all > 2x:
+    # 3 events (>= 3 recurring) -> B by unstable_spikes
+    d = diagnose_run(run_of({"train/loss": SPIKY}, axis="step"))
+    assert d.x_axis == "step"
+    assert d.scenario == "B" and d.rule_finding.code == "unstable_spikes"
+    assert d.rule_finding.values["count"] == 3 and d.rule_finding.values["at"] == [8.0, 12.0, 16.0]
+
+
+SPIKY = [5, 3, 2, 1.4, 1.2, 1.1, 1.05, 3.0, 1.0, 0.99, 0.98, 3.0, 0.97, 0.96, 0.95, 3.0, 0.94, 0.93]
+
+
+def test_two_spikes_are_reported_but_not_decisive():
+    # the same curve without its third spike: 2 events (< 3) -> A, and a loss_spike warning
+    train = SPIKY[:15] + [0.945] + SPIKY[16:]
+    d = diagnose_run(run_of({"train/loss": train}, axis="step"))
+    assert d.scenario == "A"
+    spike = next(f for f in d.findings if f.code == "loss_spike")
+    assert spike.values["count"] == 2 and spike.values["at"] == [8.0, 12.0]
+
+
+def test_huge_initial_loss_that_collapses_is_not_b():
+    # Detectron2-like: 86 at the first point, a collapse, a bump to 14.6 while still early, then a noisy
+    # level near 1.2. The early level is the median of the first 10 % (here 3 points: 86, 20.5, 12.9 ->
+    # 20.5); the end (about 1.2) is far below it and gave back almost nothing of the fall -> not B; A.
+    train = [86.5, 20.5, 12.9, 10.2, 7.3, 7.1, 11.9, 14.6, 4.3, 5.8, 3.9, 2.4, 3.0, 2.0, 1.9, 1.8, 1.5,
+             1.45, 1.3, 1.35, 1.25, 1.2, 1.22, 1.18, 1.21, 1.19, 1.2]
+    d = diagnose_run(run_of({"train/loss": train}, axis="step"))
+    assert d.scenario == "A"
+
+
+def test_d_constant_loss():
+    # the same value at every epoch: a fall of 0 % (< 3 %) -> D
+    d = diagnose_run(run_of({"train/loss": [2.0] * 10, "val/loss": [2.1] * 10}))
+    assert d.scenario == "D" and d.rule_finding.code == "train_flat"
+    assert d.rule_finding.values["fall_pct"] == 0
+
+
+def test_d_flat_noisy_loss():
+    # noise of +-5 % around 2.0: early = median(2.0, 2.1, 1.95) = 2.0; smoothed end about 2.02 (a fall of
+    # -0.9 %, < 3 % and not a 10 % rise); the smoothed minimum (about 1.94) is only 3 % below the start,
+    # under the 10 % a rebound needs -> D
+    train = [2.0, 2.1, 1.95, 2.05, 2.0, 2.1, 1.9, 2.05, 2.0, 2.02]
+    d = diagnose_run(run_of({"train/loss": train}))
+    assert d.scenario == "D"
+
+
+# C by Prechelt's generalisation loss, at the threshold and just under it. The train loss falls gently
+# in the second half (13.6 -> 12.5, 8 % < 20 %: no widening-gap rule) but keeps falling after val's best.
+TRAIN_C = [30, 24, 20, 17, 15, 14, 13.6, 13.3, 13.1, 12.9, 12.7, 12.6, 12.5]
+VAL_HEAD = [31, 26, 23, 21, 20.2, 20.0, 20.1, 20.3, 20.5, 20.7, 20.9, 20.95]
+
+
+def _val_ending_at_gl(gl_pct: float) -> list[float]:
+    """VAL_HEAD plus a last point chosen so that the smoothed end is exactly (1 + gl) x the smoothed
+    minimum. The smoothed end is (L + e^-2 v[-1] + e^-8 v[-2]) / (1 + e^-2 + e^-8), solved for L."""
+    best = min(smooth_by_hand(VAL_HEAD + [21.0])[:-2])  # the minimum is at 20.0, far from the last point
+    target = best * (1 + gl_pct / 100)
+    last = target * (1 + A2 + A8) - A2 * VAL_HEAD[-1] - A8 * VAL_HEAD[-2]
+    return VAL_HEAD + [last]
+
+
+def test_c_val_rises_by_exactly_the_threshold():
+    val = _val_ending_at_gl(5.0)
+    d = diagnose_run(run_of({"train/loss": TRAIN_C, "val/loss": val}))
+    assert d.scenario == "C" and d.rule_finding.code == "overfit_val_rises"
+    assert d.rule_finding.values["gl"] == pytest.approx(5.0)
+    assert d.rule_finding.epoch == 6  # the val minimum 20.0 is epoch 6
+
+
+def test_val_rising_just_under_the_threshold_is_a():
+    val = _val_ending_at_gl(4.9)
+    d = diagnose_run(run_of({"train/loss": TRAIN_C, "val/loss": val}))
+    assert d.scenario == "A"
+    assert d.rule_finding.values["gl"] == pytest.approx(4.9)
+
+
+def test_c_gap_widens_while_val_stalls():
+    # train falls from about 0.055 at the half (x 6.5) to about 0.018: log fall ln(3) = 1.1 >= ln(1.25);
+    # val stays near 0.8 (log fall about 0 <= a quarter of 1.1) and is above train -> C by the widening gap
+    train = [1.2, 0.4, 0.15, 0.1, 0.08, 0.06, 0.05, 0.04, 0.03, 0.025, 0.02, 0.018]
+    val = [1.1, 0.85, 0.8, 0.801, 0.799, 0.802, 0.8, 0.798, 0.801, 0.799, 0.8, 0.802]
+    d = diagnose_run(run_of({"train/loss": train, "val/loss": val}),
+                     CurveContext(underrepresented=("fish",)))
+    assert d.scenario == "C" and d.rule_finding.code == "overfit_gap_widens"
+    assert d.rule_finding.values["underrepresented"] == ["fish"]
+    assert d.rule_finding.epoch <= 6
+
+
+def test_c_points_at_underrepresented_classes():
+    d = diagnose_run(run_of({"train/loss": TRAIN_C, "val/loss": _val_ending_at_gl(8.0)}),
+                     CurveContext(underrepresented=("bird", "fish")))
+    assert d.scenario == "C" and d.rule_finding.values["underrepresented"] == ["bird", "fish"]
+
+
+def test_two_epoch_run_is_insufficient():
+    d = diagnose_run(run_of({"train/loss": [2.0, 1.5], "val/loss": [2.1, 1.7]}))
+    assert d.scenario is None
+    assert d.rule_finding.code == "insufficient_data" and d.rule_finding.values["points"] == 2
+    assert codes(d) == ["insufficient_data"]
+
+
+def test_one_row_log_is_insufficient():
+    d = diagnose_run(run_of({"train/loss": [2.0]}))
+    assert d.scenario is None and d.rule_finding.code == "insufficient_data"
+
+
+def test_no_loss_at_all_names_both_missing():
+    d = diagnose_run(run_of({"val/accuracy": [0.5, 0.6, 0.7, 0.75, 0.8]}))
+    assert d.scenario is None
+    assert d.rule_finding.code == "missing_loss" and d.rule_finding.values["missing"] == ["train", "val"]
+    assert [m.name for m in d.metrics] == ["accuracy"]  # the metrics are still summarised
+
+
+def test_train_only_run_is_judged_and_says_val_is_missing():
+    d = diagnose_run(run_of({"train/loss": TRAIN_OK}))
+    assert d.scenario == "A" and d.rule_finding.values["has_val"] is False
+    missing = next(f for f in d.findings if f.code == "missing_loss")
+    assert missing.values["missing"] == ["val"]
+
+
+def test_val_logged_less_often_than_train():
+    # train every epoch 1-20, val every 5th epoch (5, 10, 15, 20) plus epoch 1: five val points.
+    # val falls to its best at 10 (2.0) then rises to 2.6 at 20 while train keeps falling -> C
+    train = [10 - 0.4 * i for i in range(20)]
+    val_x = [1, 5, 10, 15, 20]
+    d = diagnose_run(run_of({"train/loss": train, "val/loss": [9.0, 4.0, 2.0, 2.3, 2.6]},
+                            x={"val/loss": val_x}))
+    assert d.scenario == "C"
+
+
+def test_resumed_run_starting_at_epoch_295():
+    d = diagnose_run(run_of({"train/loss": TRAIN_OK, "val/loss": VAL_OK}, start=295))
+    assert d.scenario == "A"
+    assert d.table["x"].min() == 295
