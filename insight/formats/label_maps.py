@@ -238,6 +238,23 @@ def _holds_label_map(path: Path) -> bool:
     return isinstance(obj, dict) and ("names" in obj or "classes" in obj)
 
 
+def ade20k_json_names(paths: list[Path]) -> LabelMap | None:
+    """ADE20K (2020+) per-image JSON: each object's `name_ndx` (its class value in x_seg.png) and
+    `name` (WordNet synonyms; the first one names the class). None when no file names a class."""
+    entries: dict[int, str] = {}
+    for path in paths:
+        try:
+            objects = json.loads(path.read_text(encoding="utf-8"))["annotation"]["object"]
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise DatasetError(f"expected ADE20K annotation JSON with annotation.object ({exc})", path) from None
+        for obj in objects:
+            if isinstance(obj, dict) and "name_ndx" in obj and obj.get("name"):
+                entries.setdefault(int(obj["name_ndx"]), str(obj["name"]).split(",")[0].strip())
+    if not entries:
+        return None
+    return from_entries([(k, n, None) for k, n in sorted(entries.items())], "the ADE20K per-image JSON files")
+
+
 # ----------------------------------------------------------------------------------------- built-in maps
 
 VOC_NAMES = ("background", "aeroplane", "bicycle", "bird", "boat", "bottle", "bus", "car", "cat", "chair",

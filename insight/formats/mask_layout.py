@@ -9,6 +9,8 @@
     ROOT/gtFine/<split>/<city>/x_gtFine_labelTrainIds.png    order labelTrainIds, labelIds, instanceIds, color
     ROOT/<split>/images/ + ROOT/<split>/v2.0/labels/         Mapillary Vistas (the newest version folder)
     ROOT/config.yaml  train: {images: DIR, masks: DIR}       LightlyTrain semantic-segmentation config
+    ROOT/training/<scene>/x.jpg + x_seg.png                  ADE20K full release (class = R/10*256 + G);
+                                                             x_parts_N.png and instance masks are skipped
 
 A mask and an image pair when their stems match, after dropping a mask suffix (`_mask`, `_seg`, `_gt`,
 `_label`, `_L`, Cityscapes' `_gtFine_*`, `_leftImg8bit`) or, failing that, a prefix every file of a
@@ -149,6 +151,8 @@ def find_layout(root: Path) -> Layout | None:
         return Layout(root, "config", sources, [root])
     dirs = find_mask_dirs(root)
     if not dirs:
+        if has_ade20k_masks(root):
+            return Layout(root, "ade20k", [Source(root, root, None, "ade20k")], [root])
         return None
     by_image_dir: dict[Path | None, list[Path]] = {}
     for d in dirs:
@@ -207,6 +211,19 @@ def _cityscapes_kind(sources: list[Source]) -> str | None:
     return next((k for k in CITYSCAPES_KINDS if k in present), None)
 
 
+_ADE_SEG = re.compile(r"_seg\.png$")
+_ADE_OTHER = re.compile(r"(_seg|_parts_\d+)\.png$|^instance_\d+_", re.IGNORECASE)
+
+
+def has_ade20k_masks(root: Path) -> bool:
+    """ADE20K's full release: `x_seg.png` beside `x.jpg`, up to four folders down."""
+    for pattern in ("*_seg.png", "*/*_seg.png", "*/*/*_seg.png", "*/*/*/*_seg.png"):
+        for seg in root.glob(pattern):
+            if any(seg.with_name(seg.name[:-8] + ext).is_file() for ext in (".jpg", ".jpeg", ".png")):
+                return True
+    return False
+
+
 def mask_files(source: Source, cityscapes_kind: str | None) -> list[Path]:
     found = []
     for dirpath, dirnames, files in os.walk(source.mask_dir, followlinks=True):
@@ -215,6 +232,8 @@ def mask_files(source: Source, cityscapes_kind: str | None) -> list[Path]:
             if f.startswith(".") or not is_mask_file(f):
                 continue
             if cityscapes_kind and source.kind == "cityscapes" and not f.endswith(f"_gtFine_{cityscapes_kind}.png"):
+                continue
+            if source.kind == "ade20k" and not _ADE_SEG.search(f):
                 continue
             found.append(Path(dirpath) / f)
     return found
@@ -266,6 +285,8 @@ def pair_source(source: Source, root: Path, cityscapes_kind: str | None,
     """(pairs of this source incl. masks without an image, images without a mask)."""
     masks = mask_files(source, cityscapes_kind)
     images = list_images(source.image_dir) if source.image_dir and source.image_dir.is_dir() else []
+    if source.kind == "ade20k":  # masks, part masks and instance masks sit among the images
+        images = [i for i in images if not _ADE_OTHER.search(i.name)]
     img_base = root if source.image_dir and root in source.image_dir.parents else source.image_dir
     mask_split = {m: _split(m, root, source, fixed) for m in masks}
     image_split = {i: _split(i, img_base, source, fixed) for i in images}

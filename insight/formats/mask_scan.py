@@ -28,7 +28,8 @@ _CHUNK = 16
 class MaskJob:
     path: str  # absolute path of the mask file
     rgb_as_color: bool = False  # RGB masks are colour-coded even when they look grey
-    decode: str = "raw"  # "raw", or "cityscapes_instance" (ids >= 1000 are class * 1000 + instance)
+    decode: str = "raw"  # "raw"; "cityscapes_instance" (ids >= 1000 are class * 1000 + instance);
+    # "ade20k" (RGB: class = R / 10 * 256 + G, instance in B)
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,8 @@ def _as_keys(img, job: MaskJob) -> tuple[np.ndarray | str, str]:
     elif mode in ("RGB", "RGBA"):
         rgb = np.asarray(img.convert("RGB") if mode == "RGBA" else img)
         r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
+        if job.decode == "ade20k":
+            return (r // 10).astype(np.int64) * 256 + g.astype(np.int64), INDEX
         if not job.rgb_as_color and np.array_equal(r, g) and np.array_equal(g, b):
             return r, INDEX
         return (r.astype(np.uint32) << 16) | (g.astype(np.uint32) << 8) | b.astype(np.uint32), COLOR
@@ -95,7 +98,8 @@ def _as_keys(img, job: MaskJob) -> tuple[np.ndarray | str, str]:
 
 
 def count_keys(array: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Distinct values of a 2-D array with their pixel counts and bounding boxes (x0, y0, x1, y1)."""
+    """Distinct values of a 2-D array with their pixel counts (np.bincount for 8- and 16-bit masks,
+    np.unique for wider values and packed colours) and bounding boxes (x0, y0, x1, y1)."""
     flat = array.ravel()
     if flat.size == 0:
         return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros((0, 4), np.int64)
@@ -105,15 +109,45 @@ def count_keys(array: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         counts = per_value[keys]
         lookup = np.zeros(per_value.size, np.intp)
         lookup[keys] = np.arange(keys.size)
-        ids = lookup[array]
+
+        def id_of(values):
+            return lookup[values]
     else:
-        keys, inverse, counts = np.unique(flat, return_inverse=True, return_counts=True)
-        ids = inverse.reshape(array.shape)
-    return keys.astype(np.int64), counts.astype(np.int64), _boxes(ids, keys.size)
+        keys, counts = np.unique(flat, return_counts=True)
+
+        def id_of(values):
+            return np.searchsorted(keys, values)
+    return keys.astype(np.int64), counts.astype(np.int64), _boxes(array, id_of, keys.size)
 
 
-def _boxes(ids: np.ndarray, k: int) -> np.ndarray:
-    """Per compact id 0..k-1: the first and last column and row it occurs in."""
+def _boxes(array: np.ndarray, id_of, k: int) -> np.ndarray:
+    """Per compact id 0..k-1: the first and last column and row it occurs in.
+
+    Masks are made of long runs of one value along each row, so the boxes come from the runs (a few
+    per row); a noisy mask with runs nearly as many as pixels is marked pixel by pixel instead."""
+    h, w = array.shape
+    starts = np.empty((h, w), bool)
+    starts[:, 0] = True
+    np.not_equal(array[:, 1:], array[:, :-1], out=starts[:, 1:])
+    idx = np.flatnonzero(starts)
+    if idx.size * 8 > array.size:
+        return _boxes_by_pixel(id_of(array), k)
+    r, c = np.divmod(idx, w)
+    ends = np.empty_like(c)
+    ends[:-1] = c[1:] - 1
+    row_ends = np.append(r[1:] != r[:-1], True)
+    ends[row_ends] = w - 1
+    ids = id_of(array.ravel()[idx])
+    x0, y0 = np.full(k, w), np.full(k, h)
+    x1, y1 = np.full(k, -1), np.full(k, -1)
+    np.minimum.at(x0, ids, c)
+    np.maximum.at(x1, ids, ends)
+    np.minimum.at(y0, ids, r)
+    np.maximum.at(y1, ids, r)
+    return np.stack([x0, y0, x1, y1], axis=1).astype(np.int64)
+
+
+def _boxes_by_pixel(ids: np.ndarray, k: int) -> np.ndarray:
     h, w = ids.shape
     rows = np.zeros((k, h), bool)
     rows[ids, np.arange(h)[:, None]] = True

@@ -43,9 +43,6 @@ TOP_UNKNOWN = 10  # unknown values/colours listed in a finding
 def detect(root: Path) -> Detection:
     layout = find_layout(Path(root))
     if layout is None:
-        if _ade20k_full(Path(root)):
-            return Detection.no("ADE20K full-release masks (*_seg.png, class = R/10*256+G) are not read; "
-                                "use the SceneParsing release (images/ + annotations/ class-index PNGs)")
         return Detection.no("no mask folder (masks/, labels/, SegmentationClass/, annotations/, gtFine/, "
                             "*annot/ holding PNG files)")
     first = layout.sources[0]
@@ -53,6 +50,8 @@ def detect(root: Path) -> Detection:
     looked, paired = sample_pairs(layout)
     if layout.kind == "config":
         return Detection(SURE, f"a config names mask folders ({where}/)")
+    if layout.kind == "ade20k":
+        return Detection(SURE, "x_seg.png masks beside their images (ADE20K full release)")
     if paired and paired * 2 >= looked:
         return Detection(SURE, f"{where}/ holds masks whose names match the images'")
     if first.mask_dir.name.lower() in SURE_MASK_DIRS or layout.kind == "camvid":
@@ -60,13 +59,6 @@ def detect(root: Path) -> Detection:
     if looked and not paired and first.image_dir is not None:
         return Detection(UNSURE, f"{where}/ holds PNG files, but none matches an image in {first.image_dir.name}/")
     return Detection(LIKELY, f"{where}/ holds PNG masks")
-
-
-def _ade20k_full(root: Path) -> bool:
-    for depth, pattern in enumerate(("*_seg.png", "*/*_seg.png", "*/*/*_seg.png", "*/*/*/*_seg.png")):
-        if next(root.glob(pattern), None) is not None:
-            return True
-    return False
 
 
 @dataclass
@@ -89,8 +81,8 @@ def load(root: Path, config: Config = Config(), progress: Progress = no_progress
     pairs, lonely = _pairs(layout)
     if not pairs:
         raise DatasetError("no mask files found in " + ", ".join(str(s.mask_dir) for s in layout.sources), root)
-    label_map = _declared_map(layout, config)
-    fold = _scan(pairs, label_map, config, progress)
+    label_map = _declared_map(layout, config, pairs)
+    fold = _scan(pairs, label_map, config, progress, layout)
     if not fold.encodings:
         raise DatasetError(f"no mask could be read (first: {fold.unreadable[0]})", root)
     label_map = _final_map(label_map, fold, layout, config, root)
@@ -113,13 +105,17 @@ def _pairs(layout: Layout) -> tuple[list[Pair], list[Pair]]:
     return pairs, lonely
 
 
-def _declared_map(layout: Layout, config: Config) -> lm.LabelMap | None:
+def _declared_map(layout: Layout, config: Config, pairs: list[Pair]) -> lm.LabelMap | None:
     """--classes, else a label-map file beside the masks, else a built-in for the layout (or None)."""
+    ade_void = frozenset({0}) if layout.kind == "ade20k" else frozenset()  # ADE20K: 0 is unlabeled
     if config.classes_file:
-        return lm.read_label_map(Path(config.classes_file))
+        return _with_void(lm.read_label_map(Path(config.classes_file)), ade_void)
     found = lm.find_label_map(layout.label_map_dirs)
     if found is not None:
-        return lm.read_label_map(found)
+        return _with_void(lm.read_label_map(found), ade_void)
+    if layout.kind == "ade20k":
+        jsons = [p.mask.with_name(p.mask.name[:-len("_seg.png")] + ".json") for p in pairs]
+        return _with_void(lm.ade20k_json_names([j for j in jsons if j.is_file()]), ade_void)
     if layout.kind == "cityscapes":
         return lm.cityscapes_label_map(train_ids=layout.cityscapes_kind == "labelTrainIds")
     if layout.kind == "camvid":
@@ -127,9 +123,15 @@ def _declared_map(layout: Layout, config: Config) -> lm.LabelMap | None:
     return None
 
 
-def _scan(pairs: list[Pair], label_map: lm.LabelMap | None, config: Config, progress: Progress) -> _Fold:
+def _with_void(label_map: lm.LabelMap | None, void: frozenset[int]) -> lm.LabelMap:
+    label_map = label_map or lm.LabelMap((), source="the mask values (no label map found: classes are named by value)")
+    return replace(label_map, void_values=label_map.void_values | void) if void else label_map
+
+
+def _scan(pairs: list[Pair], label_map: lm.LabelMap | None, config: Config, progress: Progress,
+          layout: Layout) -> _Fold:
     rgb_as_color = bool(label_map and label_map.has_colors)
-    decode = "raw"
+    decode = "ade20k" if layout.kind == "ade20k" else "raw"
     if any(p.mask.name.endswith("_gtFine_instanceIds.png") for p in pairs[:1]):
         decode = "cityscapes_instance"
     jobs = [MaskJob(str(p.mask), rgb_as_color, decode) for p in pairs]
@@ -155,7 +157,8 @@ def _fold_one(fold: _Fold, i: int, result: MaskCounts) -> None:
 
 def _final_map(label_map, fold: _Fold, layout: Layout, config: Config, root: Path) -> lm.LabelMap:
     """The declared map, or one made from what the masks hold: a VOC palette, else their values."""
-    index_keys = sorted({r[2] for r in fold.rows if r[1] == INDEX} - {config.ignore_index})
+    void = {config.ignore_index} | set(label_map.void_values if label_map else ())
+    index_keys = sorted({r[2] for r in fold.rows if r[1] == INDEX} - void)
     if fold.encodings[COLOR] and not (label_map and label_map.has_colors):
         raise DatasetError("colour (RGB) masks need a colour-to-class map: label_colors.txt, labelmap.txt "
                            "(name:r,g,b::), class_dict.csv or dataset_meta.json with segmentation_colors",
@@ -164,9 +167,9 @@ def _final_map(label_map, fold: _Fold, layout: Layout, config: Config, root: Pat
         return label_map
     if fold.palette and lm.palette_is_voc(list(fold.palette), index_keys):
         return lm.voc_label_map()
-    names = [str(k) for k in index_keys]
-    entries = [(k, n, None) for k, n in zip(index_keys, names)]
-    return lm.from_entries(entries, "the mask values (no label map found: classes are named by value)")
+    entries = [(k, str(k), None) for k in index_keys]
+    numbered = lm.from_entries(entries, "the mask values (no label map found: classes are named by value)")
+    return replace(numbered, void_values=frozenset(void - {config.ignore_index}))
 
 
 def _images(root: Path, pairs, lonely, fold: _Fold, progress, config) -> tuple[pd.DataFrame, list[Finding]]:
@@ -224,8 +227,11 @@ def _labels(root, pairs, images, fold: _Fold, label_map: lm.LabelMap, config: Co
     findings = _unknown_findings(raw[unknown])
     notes = []
     if void.any():
-        notes.append(f"{int(raw.loc[void, 'area'].sum()):,} void pixels (value {config.ignore_index} or the "
-                     f"label map's void) are not counted as a class")
+        values = sorted(set(raw.loc[void & (raw["encoding"] == INDEX), "key"]))
+        colors = sorted(set(raw.loc[void & (raw["encoding"] == COLOR), "key"]))
+        what = ", ".join([str(v) for v in values] + [lm.color_text(c) for c in colors])
+        notes.append(f"{int(raw.loc[void, 'area'].sum()):,} void pixels (mask value {what}) are not counted "
+                     "as a class")
     kept = raw[~void & ~unknown]
     grouped = kept.groupby(["pair", "class"], sort=True).agg(
         x0=("x0", "min"), y0=("y0", "min"), x1=("x1", "max"), y1=("y1", "max"), area=("area", "sum")).reset_index()
