@@ -201,7 +201,7 @@ def _metric_regressed(table: EpochTable) -> list[Finding]:
         x, y = c.x[ok], c.y[ok]
         i = int(np.argmax(y))
         best = float(y[i])
-        end = float(np.median(y[-R.window(y.size, R.END_SHARE):]))
+        end = max(float(np.median(y[-R.window(y.size, R.END_SHARE):])), float(y[-1]))  # one dip is not an end
         drop = R.pct((best - end) / abs(best)) if best else 0.0
         if drop >= R.METRIC_DROP:
             out.append(_finding("metric_regressed", "warning", table.x_axis, float(x[i]), split=split,

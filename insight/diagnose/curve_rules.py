@@ -157,14 +157,16 @@ def profile(x: np.ndarray, y: np.ndarray) -> Profile | None:
 
 
 def jitter(y: np.ndarray) -> float:
-    """Relative point-to-point noise: mean |y - centred running median of 5| / median |y|."""
+    """Relative point-to-point noise: mean |y - centred running median of 5| / median |y|, over the
+    points with a full window (a truncated window at the ends would read a steep trend as noise)."""
     y = np.asarray(y, float)
     y = y[np.isfinite(y)]
     if y.size < MIN_POINTS:
         return 0.0
-    level = pd.Series(y).rolling(SPIKE_WINDOW, center=True, min_periods=1).median().to_numpy()
+    level = pd.Series(y).rolling(SPIKE_WINDOW, center=True).median().to_numpy()
+    full = np.isfinite(level)
     scale = float(np.median(np.abs(y)))
-    return float(np.mean(np.abs(y - level)) / scale) if scale > 0 else 0.0
+    return float(np.mean(np.abs(y[full] - level[full])) / scale) if scale > 0 else 0.0
 
 
 def oscillation_pairs(y: np.ndarray, swing: float) -> int:
