@@ -3,8 +3,8 @@ builder that makes it from the `Insight` (charts are rendered here, as SVG strin
 
 Templates only format what these contexts hold: no arithmetic, no type checks, no lookups that
 could fail. `build_report_context(insight)` returns a `ReportContext`; html.py passes its fields to
-templates/report.html as top-level names (`cover`, `summary`, `curves`, `data`, `health`, `tables`,
-`how_to_read`), and `sections` lists the page sections in order (id, heading, template).
+templates/report.html as top-level names (`cover`, `summary`, `curves`, `data`, `health`, `leakage`,
+`tables`, `how_to_read`), and `sections` lists the page sections in order (id, heading, template).
 
 Adding a task-specific data block (boxes, masks, multi-label):
   1. insight/report/sections/data_<name>.py: a frozen dataclass documenting every field the template
@@ -28,6 +28,7 @@ from insight.report.sections.curves import CurvesContext, build_curves
 from insight.report.sections.data_stats import DataStatsContext, build_data_stats
 from insight.report.sections.health import HealthContext, build_health
 from insight.report.sections.how_to_read import HowToReadContext, build_how_to_read
+from insight.report.sections.leakage import LeakageContext, build_leakage
 from insight.report.sections.summary import SummaryContext, build_summary
 from insight.report.sections.tables import TablesContext, build_tables
 
@@ -61,6 +62,7 @@ class ReportContext:
     curves: CurvesContext
     data: DataStatsContext | None
     health: HealthContext
+    leakage: LeakageContext | None  # shown inside the data-health section (sections/leakage.html)
     tables: TablesContext
     how_to_read: HowToReadContext
 
@@ -76,6 +78,7 @@ def build_report_context(insight: Insight) -> ReportContext:
         curves=build_curves(insight.curves, insight.curves_error),
         data=build_data_stats(insight),
         health=build_health(insight),
+        leakage=build_leakage(insight),
         tables=build_tables(insight),
         how_to_read=build_how_to_read(insight),
     )
