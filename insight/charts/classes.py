@@ -114,8 +114,8 @@ def _horizontal(rows: pd.DataFrame, cutoff: int, top: float, key: str) -> str:
         ax.set_ylim(len(rows) - 0.4, -0.6)  # largest on top
         ax.set_xlim(0, top)
         ax.axvline(cutoff, color=COLORS["ink"], linestyle="--", linewidth=1, zorder=1.5)
-        ax.annotate(cutoff_label(cutoff), (cutoff, 0), xycoords=("data", "axes fraction"), xytext=(0, -3),
-                    textcoords="offset points", ha="center", va="top", fontsize=7, fontweight="bold",
+        ax.annotate(cutoff_label(cutoff), (cutoff, 0), xycoords=("data", "axes fraction"), xytext=(-2, -3),
+                    textcoords="offset points", ha="left", va="top", fontsize=7, fontweight="bold",
                     annotation_clip=False)
         ax.set_xlabel("labels")
         ax.grid(axis="y", visible=False)

@@ -119,8 +119,8 @@ def _finish(ax: Axes, rows: pd.DataFrame, title: str, x_label: str, marks: list[
     ax.set_xlabel(x_label)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     handles, labels = ax.get_legend_handles_labels()
-    if handles:  # below the plot, never over a line
-        ax.figure.legend(handles, labels, loc="outside lower center", ncols=min(4, len(handles)))
+    if handles:  # below the plot, never over a line; 3 columns: train, val, then the marks
+        ax.figure.legend(handles, labels, loc="outside lower center", ncols=min(3, len(handles)))
     if not np.isfinite(rows["value"].to_numpy(dtype=float)).any():
         ax.text(0.5, 0.5, "no finite values", transform=ax.transAxes, ha="center", va="center")
 

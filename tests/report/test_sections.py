@@ -106,3 +106,18 @@ def test_every_section_context_is_documented():
         assert contexts, module.__name__
         for context in contexts:
             assert "Template: sections/" in (context.__doc__ or ""), context.__name__
+
+
+def test_metric_tables_are_split_evenly():
+    assert tables._even_groups(list("abcde"), 4) == [list("abc"), list("de")]
+    assert tables._even_groups(list("abcd"), 4) == [list("abcd")]
+    assert tables._even_groups([], 4) == []
+
+
+def test_losses_only_run_has_no_metric_table():
+    table = builders.curve_table(epochs=5, names=("loss",), metrics=())
+    ctx = tables.build_tables(builders.pets_insight(curves=builders.curves(table, losses=("loss",))))
+    assert [t.key for t in ctx.tables] == ["t-classes", "t-splits", "t-loss-loss"]
+    (loss,) = [t for t in ctx.tables if t.key == "t-loss-loss"]
+    assert [c.label for c in loss.columns] == ["epoch", "train", "train smoothed", "val", "val smoothed"]
+    assert len(loss.rows) == 5

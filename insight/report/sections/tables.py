@@ -72,13 +72,20 @@ def _curve_tables(curves: CurveDiagnosis) -> list[Table]:
     names = metric_names(curves, data)
     wide = _wide(data[data["name"].isin(names)], ["value"], by_name=True)
     series = [(n, s) for n in names for s in ("train", "val") if (n, s) in wide.columns]
-    for i in range(0, len(series), METRIC_COLUMNS_PER_TABLE):
-        group = series[i:i + METRIC_COLUMNS_PER_TABLE]
-        title = f"Metrics per {curves.x_axis}" + (f" ({i // METRIC_COLUMNS_PER_TABLE + 1})"
-                                                  if len(series) > METRIC_COLUMNS_PER_TABLE else "")
-        out.append(_series_table(f"t-metrics-{i // METRIC_COLUMNS_PER_TABLE + 1}", title, curves.x_axis,
-                                 wide, group))
+    groups = _even_groups(series, METRIC_COLUMNS_PER_TABLE)
+    for i, group in enumerate(groups, start=1):
+        title = f"Metrics per {curves.x_axis}" + (f" ({i} of {len(groups)})" if len(groups) > 1 else "")
+        out.append(_series_table(f"t-metrics-{i}", title, curves.x_axis, wide, group))
     return out
+
+
+def _even_groups(items: list, most: int) -> list[list]:
+    """Split into as few groups of at most `most` as possible, sized evenly (5 -> 3 + 2)."""
+    if not items:
+        return []
+    count = -(-len(items) // most)
+    size = -(-len(items) // count)
+    return [items[i:i + size] for i in range(0, len(items), size)]
 
 
 def _wide(rows: pd.DataFrame, values: list[str], by_name: bool = False) -> pd.DataFrame:
