@@ -44,6 +44,7 @@ OSC_SWING = 0.10  # AUTOTRAINER ol_judge zeta, on loss: a max-min pair counts wh
 #                   the loss's whole fall (zeta = 0.03 on an accuracy range of 1 is our model; a loss
 #                   has no fixed range, so its own fall is the range)
 OSC_RATE = 0.2  # AUTOTRAINER ol_judge eta: unstable when such pairs number >= 20 % of the points
+PER_EVAL_RATIO = 1.5  # a step log whose train loss has at most 1.5 points per val point is per-evaluation
 SPIKE_FACTOR = 2.0  # loss-spike monitors' outlier multiplier: a value > 2x the running median is a spike
 SPIKE_WINDOW = 5  # the running median is over the 5 previous points (one Prechelt strip)
 SPIKE_RECUR = 3  # three or more separate spike/NaN events are recurring (B); fewer are reported only

@@ -139,8 +139,10 @@ def _d_flat(j: Judged):
 
 def _b_oscillation(j: Judged):
     """AUTOTRAINER's ol_judge works on per-epoch history; a per-iteration loss swings with every batch,
-    so step-level curves are judged by spikes only."""
-    if j.axis != "epoch":
+    so a step-level curve is judged by spikes only, unless the training loss was logged about as often
+    as the validation loss (one averaged value per evaluation, as MLflow and Keras autologging do)."""
+    per_evaluation = j.train is not None and j.val is not None and j.train.n <= R.PER_EVAL_RATIO * j.val.n
+    if j.axis != "epoch" and not per_evaluation:
         return None
     p = j.primary
     swing = R.OSC_SWING * (p.early - p.best)

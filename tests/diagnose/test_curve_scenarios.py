@@ -240,3 +240,19 @@ def test_resumed_run_starting_at_epoch_295():
     d = diagnose_run(run_of({"train/loss": TRAIN_OK, "val/loss": VAL_OK}, start=295))
     assert d.scenario == "A"
     assert d.table["x"].min() == 295
+
+
+def test_oscillation_is_judged_per_step_when_train_is_logged_once_per_evaluation():
+    # the oscillating curve of test_b_oscillating_training_loss, logged per step (no epochs) with a val
+    # value at every step, as MLflow autologging does: one train value per evaluation -> judged -> B
+    train = [10, 6, 7, 4, 5, 3.5, 4.5, 3.2, 4.0, 3.0, 3.6, 2.9]
+    val = [10.2, 7.0, 6.1, 5.2, 4.6, 4.2, 4.0, 3.8, 3.7, 3.6, 3.55, 3.5]
+    d = diagnose_run(run_of({"train/loss": train, "val/loss": val}, axis="step"))
+    assert d.x_axis == "step" and d.scenario == "B" and d.rule_finding.code == "unstable_oscillation"
+
+
+def test_a_per_iteration_zigzag_is_batch_noise_not_oscillation():
+    # the same train curve per step with no val: a per-iteration loss zigzags with its batches -> A
+    train = [10, 6, 7, 4, 5, 3.5, 4.5, 3.2, 4.0, 3.0, 3.6, 2.9]
+    d = diagnose_run(run_of({"train/loss": train}, axis="step"))
+    assert d.scenario == "A"
