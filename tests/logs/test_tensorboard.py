@@ -145,3 +145,10 @@ def test_a_restart_inside_one_file_replaces_the_orphaned_points(tmp_path):
     run = tensorboard.read(root)
     assert series(run, "loss", "train") == [(0, 1.0), (1, 0.875), (2, 0.5), (3, 0.375)]
     assert any("2 point(s) left by a restart" in n for n in run.notes)
+
+
+def test_the_other_tag_orders(tmp_path):
+    run = tensorboard.read(write_events(tmp_path / "r", {"loss/train": [(0, 0.5)], "val/loss": [(0, 0.75)],
+                                                         "Loss/Validation": [(1, 0.625)]}))
+    assert series(run, "loss", "train") == [(0, 0.5)]
+    assert series(run, "loss", "val") == [(0, 0.75), (1, 0.625)]
