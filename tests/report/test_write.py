@@ -22,6 +22,15 @@ def test_writes_all_files(tmp_path):
     assert not [p for p in (tmp_path / "out").iterdir() if p.name.endswith(".tmp")]
 
 
+def test_files_get_the_umask_permissions(tmp_path):
+    old = os.umask(0o022)
+    try:
+        write_outputs(tmp_path, {"report.html": b"x"})
+    finally:
+        os.umask(old)
+    assert (tmp_path / "report.html").stat().st_mode & 0o777 == 0o644
+
+
 def test_failed_write_keeps_the_old_file(tmp_path, monkeypatch):
     write_outputs(tmp_path, {"report.pdf": b"good"})
 
