@@ -128,15 +128,16 @@ def _prefer_epoch_series(frame: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
 
 
 def _percent_to_fraction(frame: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
-    frame = frame.copy()
+    frame, scaled = frame.copy(), []
     for (split, name), group in frame.groupby(["split", "name"], sort=True):
         if not is_fraction(name):
             continue
         finite = group["value"][np.isfinite(group["value"])]
         if len(finite) and 1.0 < finite.max() <= PERCENT_MAX:
             frame.loc[group.index, "value"] = group["value"] / 100.0
-            notes.append(f"{split} {name} was logged in percent (largest value {finite.max():.4g}): "
-                         "divided by 100 so it reads 0..1")
+            scaled.append(f"{split} {name} (largest {finite.max():.4g})")
+    if scaled:
+        notes.append(f"logged in percent, divided by 100 so they read 0..1: {', '.join(scaled)}")
     return frame
 
 
