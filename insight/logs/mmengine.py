@@ -19,9 +19,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from insight.config import Config
+from insight.errors import LogError
 from insight.formats import LIKELY, SURE, Detection
 from insight.logs.names import is_lr
-from insight.logs.table import Rows, first_record, json_lines, walk
+from insight.logs.table import Rows, first_record, json_lines, to_float, walk
 from insight.model import Run
 
 NAME = "mmengine"
@@ -55,6 +56,10 @@ def detect(path: Path) -> Detection:
 def read(path: Path, config: Config = Config()) -> Run:
     path = Path(path)
     records = json_lines(path)
+    for line, record in records:
+        for key in ("step", "iter", "epoch"):
+            if key in record and to_float(record[key]) is None:
+                raise LogError(f"{key} {record[key]!r} is not a number", path, line)
     if any("mode" in r for _, r in records):
         return _read_mmcv(path, records)
     return _read_scalars(path, records)
@@ -66,10 +71,11 @@ def _read_scalars(path: Path, records: list[tuple[int, dict]]) -> Run:
     last_step: dict[float, int] = {}
     for r in train:
         if "epoch" in r and "step" in r:
-            last_step[float(r["epoch"])] = max(last_step.get(float(r["epoch"]), 0), int(r["step"]))
+            epoch = to_float(r["epoch"])
+            last_step[epoch] = max(last_step.get(epoch, 0), int(to_float(r["step"])))
     rows, notes = Rows(), []
     for index, (_line, record) in enumerate(records):
-        step = int(record.get("step", index))
+        step = int(to_float(record.get("step", index)))
         if _is_train(record):
             _add(rows, step, record.get("epoch"), record, None)
         elif by_epoch:
@@ -97,7 +103,7 @@ def _read_mmcv(path: Path, records: list[tuple[int, dict]]) -> Run:
         if mode == "train":
             if epoch != current:
                 offset, epoch_iters, current = offset + epoch_iters, 0, epoch
-            inner = int(record.get("iter", epoch_iters + 1))
+            inner = int(to_float(record.get("iter", epoch_iters + 1)))
             epoch_iters = max(epoch_iters, inner)
             step = offset + inner if epoch is not None else inner
             _add(rows, step, epoch, record, "train")

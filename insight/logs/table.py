@@ -80,7 +80,8 @@ class Rows:
             if value is not None and not (isinstance(value, str) and not value.strip()):
                 self.non_numeric[str(raw)] += 1
             return True
-        epoch = None if epoch is None or (isinstance(epoch, float) and math.isnan(epoch)) else float(epoch)
+        epoch = to_float(epoch)
+        epoch = None if epoch is None or math.isnan(epoch) else epoch
         self.rows.append({"step": int(step), "epoch": epoch, "split": name.split, "name": name.name,
                           "value": number, "source": str(raw), "granularity": name.granularity})
         return True

@@ -155,3 +155,10 @@ def test_jsonl_bad_line(tmp_path):
     path = lines(tmp_path, "log.jsonl", [{"epoch": 1, "loss": 1.0}, "[1, 2]"])
     with pytest.raises(LogError, match=r"log.jsonl:2: expected a JSON object per line, got list"):
         jsonl.read(path)
+
+
+def test_mmengine_non_numeric_step_names_the_line(tmp_path):
+    path = lines(tmp_path, "vis_data/scalars.json", [{"lr": 0.1, "loss": 1.0, "epoch": 1, "step": 10},
+                                                    {"lr": 0.1, "loss": 0.9, "epoch": 1, "step": "x"}])
+    with pytest.raises(LogError, match=r"scalars.json:2: step 'x' is not a number"):
+        mmengine.read(path)
