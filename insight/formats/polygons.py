@@ -43,6 +43,8 @@ def _mask_api():
 def coco_rle(segmentation: Any, height: int, width: int) -> dict:
     """One compressed RLE for a COCO segmentation (polygons are merged, as pycocotools' annToRLE does)."""
     mask_utils = _mask_api()
+    if segmentation is None or segmentation == []:
+        raise InvalidSegmentation("no segmentation")
     if isinstance(segmentation, list):
         polygons = [list(map(float, p)) for p in segmentation
                     if isinstance(p, (list, tuple)) and len(p) >= MIN_POLYGON_COORDS and len(p) % 2 == 0]

@@ -90,3 +90,33 @@ def test_shoelace_of_an_l_shape():
 def test_invalid_yolo_polygons(bad):
     with pytest.raises(InvalidSegmentation):
         yolo_polygon(bad, 10, 10)
+
+
+def test_coco_loader_reads_masks_when_the_task_is_segmentation():
+    from insight.config import Config
+    from insight.formats import coco
+
+    root = realdata("coco/cocoapi_pr437_stuff_examples")
+    images, anns = _load(root / "stuff_examples.json")
+    ds = coco.load(root, Config(task="segmentation", workers=1))
+    assert ds.task == "segmentation" and set(ds.labels["kind"]) == {"mask"} and len(ds.labels) == len(anns)
+    # areas and boxes as COCO stored them (pycocotools), area_pct over the image's W*H
+    assert sorted(ds.labels["area"]) == sorted(a["area"] for a in anns)
+    first = anns[0]
+    im = images[first["image_id"]]
+    row = ds.labels[ds.labels["area"] == first["area"]].iloc[0]
+    assert (row.x, row.y, row.w, row.h) == tuple(first["bbox"])
+    assert row.area_pct == pytest.approx(first["area"] * 100 / (im["width"] * im["height"]))
+
+
+def test_coco_annotation_without_segmentation_is_a_finding():
+    from insight.config import Config
+    from insight.formats import coco
+
+    ds = coco.load(realdata("coco/mmyolo_coco_sample"), Config(task="segmentation", workers=1))
+    # annotation 1 is a 10 x 10 polygon square; the other seven (ids 2-7 and 9) carry no segmentation;
+    # id 6 also names the undeclared category 3, which has its own finding
+    assert ds.labels["area"].tolist() == [100.0]
+    (invalid,) = [f for f in ds.health if f.code == "segmentation_invalid"]
+    assert invalid.count == 7 and invalid.values["reasons"] == ["no segmentation"]
+    assert any(f.code == "undeclared_class" for f in ds.health)
