@@ -182,7 +182,7 @@ def load(root: Path, config: Config = Config(), progress: Progress = no_progress
     notes.insert(0, f"COCO {layout} layout: " + ", ".join(
         f"{p.source.path.relative_to(root)} ({p.source.split})" for p in parts))
     labels = labels[labels["class"].isin(classes)]  # undeclared categories are counted in a finding
-    return Dataset(root=str(root), task=TASK, format=NAME, classes=tuple(classes), images=images,
+    return Dataset(root=str(root), task="segmentation" if segmentation else TASK, format=NAME, classes=tuple(classes), images=images,
                    labels=labels.reset_index(drop=True), health=tuple(findings), notes=tuple(notes),
                    has_image_files=has_files)
 
@@ -287,9 +287,17 @@ def _labels(source: Source, coco: CocoFile, images: pd.DataFrame, categories: li
     names = np.array([c.name for c in categories] + ["\0undeclared"], dtype=object)
     img = images.iloc[row[keep]]
     b = boxes[keep]
-    return box_labels(img["image_id"].to_numpy(), img["split"].to_numpy(), names[cat_row[keep]],
-                      b[:, 0], b[:, 1], b[:, 2], b[:, 3], img["width"].to_numpy(),
-                      img["height"].to_numpy(), iscrowd=crowd[keep])
+    table = box_labels(img["image_id"].to_numpy(), img["split"].to_numpy(), names[cat_row[keep]],
+                       b[:, 0], b[:, 1], b[:, 2], b[:, 3], img["width"].to_numpy(),
+                       img["height"].to_numpy(), iscrowd=crowd[keep])
+    if isinstance(coco, SegmentedCocoFile):  # segmentation: the polygon or RLE, not the box
+        from insight.formats.instance_masks import coco_mask_labels
+
+        kept = np.flatnonzero(keep)
+        table, invalid = coco_mask_labels(table, [anns[i].segmentation for i in kept], img["width"].to_numpy(),
+                                          img["height"].to_numpy(), [f"{name}: annotation {anns[i].id}" for i in kept])
+        findings += invalid
+    return table
 
 
 def _bbox_array(bboxes: list) -> tuple[np.ndarray, np.ndarray]:
