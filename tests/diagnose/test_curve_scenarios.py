@@ -256,3 +256,29 @@ def test_a_per_iteration_zigzag_is_batch_noise_not_oscillation():
     train = [10, 6, 7, 4, 5, 3.5, 4.5, 3.2, 4.0, 3.0, 3.6, 2.9]
     d = diagnose_run(run_of({"train/loss": train}, axis="step"))
     assert d.scenario == "A"
+
+
+def test_val_only_run_is_judged_on_val():
+    d = diagnose_run(run_of({"val/loss": VAL_OK}))
+    assert d.scenario == "A"
+    missing = next(f for f in d.findings if f.code == "missing_loss")
+    assert missing.values["missing"] == ["train"]
+
+
+def test_empty_log_has_no_loss():
+    d = diagnose_run(run_of({}))
+    assert d.scenario is None and d.rule_finding.values["missing"] == ["train", "val"]
+    assert d.metrics == () and d.table.empty and list(d.table.columns) == ["x", "split", "name", "value", "smoothed"]
+
+
+def test_a_loss_that_is_nan_from_the_start_is_divergence():
+    d = diagnose_run(run_of({"train/loss": [NAN] * 6}))
+    assert d.scenario == "B" and d.rule_finding.values["first"] == 1 and d.rule_finding.values["count"] == 6
+
+
+def test_negative_losses_are_read_by_their_sign():
+    # a negative loss that keeps falling: early level median(-0.1, -0.5, -0.9) = -0.5, end about -2.0:
+    # a fall of (-0.5 - -2.0) / 0.5 = 300 %, not a rise -> A
+    train = [-0.1, -0.5, -0.9, -1.2, -1.5, -1.7, -1.85, -1.95, -1.98, -2.0]
+    d = diagnose_run(run_of({"train/loss": train}))
+    assert d.scenario == "A"
