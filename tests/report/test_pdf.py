@@ -53,6 +53,13 @@ def test_fetcher_is_called_and_refuses_outside_urls(tmp_path, calls):
     assert ((tmp_path / "own.png").resolve().as_uri(), "served") in calls
 
 
+def test_refusals_are_logged_at_debug_level(tmp_path, caplog):
+    with caplog.at_level("DEBUG", logger="insight.report.pdf"), pytest.raises(RefusedURL):
+        LocalOnlyFetcher(tmp_path).fetch("http://example.com/x.png")
+    assert [r.levelname for r in caplog.records] == ["DEBUG"]
+    assert "http://example.com/x.png" in caplog.records[0].getMessage()
+
+
 def test_refuses_https_and_paths_escaping_the_folder(tmp_path):
     base = tmp_path / "out"
     base.mkdir()

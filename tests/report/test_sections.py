@@ -121,3 +121,13 @@ def test_losses_only_run_has_no_metric_table():
     (loss,) = [t for t in ctx.tables if t.key == "t-loss-loss"]
     assert [c.label for c in loss.columns] == ["epoch", "train", "train smoothed", "val", "val smoothed"]
     assert len(loss.rows) == 5
+
+
+def test_cell_filter_formats_by_column_kind():
+    from insight.report.filters import fmt_cell
+
+    assert fmt_cell(None, "num") == "–"  # not logged
+    assert fmt_cell(98 / 237, "pct") == "41.4 %"  # 0.41350... -> one decimal
+    assert fmt_cell(float("nan"), "num") == "NaN" and fmt_cell(float("inf"), "num") == "inf"
+    assert fmt_cell(1234, "int") == "1,234" and fmt_cell(24.0, "epoch") == "24"
+    assert fmt_cell("<b>", "text") == "<b>"  # escaping is the template's job (autoescape)
