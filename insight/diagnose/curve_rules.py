@@ -4,8 +4,11 @@ the small measurements the rules are made of. All pure functions of numpy arrays
 Published rules these follow:
 - Prechelt, "Early stopping - but when?" (1998): generalisation loss GL(t) = 100 * (E_va(t) / E_opt(t) - 1),
   where E_opt(t) is the lowest validation loss up to t; criterion GL_alpha stops when GL > alpha
-  (alpha 1..5 in the paper). UP_s: validation loss rose in s successive strips. Training progress
-  P_k(t) = 1000 * (sum of the last k training losses / (k * their minimum) - 1).
+  (alpha 1..5 in the paper). UP_s (validation loss rose in s successive strips of k = 5) is not used
+  as such: on a raw validation curve it fires on noise, and on the smoothed curve a sustained rise is
+  what GL measures; its strip length k = 5 is the minimum number of points (MIN_POINTS). Training
+  progress P_k(t) = 1000 * (sum of the last k training losses / (k * their minimum) - 1) is the model
+  of `not_converged`, over a window proportional to the run instead of a fixed strip.
 - AUTOTRAINER (Zhang et al., ICSE 2021), utils/monitor.py: `nan_loss` (any NaN/inf in a loss is an
   explosion), `ol_judge` (oscillation: local maxima and minima of the curve paired, a pair counts when
   max - min >= zeta, unstable when the count >= eta * length; defaults zeta 0.03 on accuracy,

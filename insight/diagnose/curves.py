@@ -2,8 +2,9 @@
 
 `diagnose_run(run, context)` brings the metrics to one value per epoch (epochs.py), reads the total
 train and val loss, decides DeepQ's scenario A-D with the first rule that fires (in this order:
-B non-finite, B rise, D flat, B oscillation, B spikes, C generalisation loss, C widening gap, A) and
-adds the further findings. The decision is returned as data: `rule_finding.code` names the rule and
+B non-finite at the end, B rise above the start or rebound, D flat, B oscillation, B recurring spikes,
+C generalisation loss, C widening gap, else A) and adds the further findings (curve_findings.py).
+B and D read the training loss (the validation loss when no training loss is logged); C needs both. The decision is returned as data: `rule_finding.code` names the rule and
 its `values` hold the numbers; the wording lives in templates/findings/<code>.txt.
 """
 
