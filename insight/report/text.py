@@ -38,9 +38,11 @@ def curves_text(insight: Insight) -> str:
     lines += ["", f"{scenario}: {c.rule}"]
     if c.advice:
         lines.append(f"Advice: {c.advice}")
-    if c.findings:
+    rule_code = c.rule_finding.code if c.rule_finding else None
+    findings = [f for f in c.findings if f.code != rule_code]  # the rule is printed once, above
+    if findings:
         lines += ["", "Findings:"]
-        lines += [f"  [{f.severity.value}] {f.message}" for f in c.findings]
+        lines += [f"  [{f.severity.value}] {f.message}" for f in findings]
     if c.metrics:
         lines += ["", "Metrics (best at epoch, last):"]
         for m in c.metrics:
