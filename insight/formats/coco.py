@@ -193,6 +193,13 @@ def read(path: Path, segmentation: bool = False) -> CocoFile:
         data = path.read_bytes()
     except OSError as exc:
         raise DatasetError(f"cannot read ({exc.strerror or exc})", path) from None
+    if not data.strip():
+        raise DatasetError("the file is empty (expected a COCO JSON object)", path)
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise DatasetError(f"not UTF-8 text (byte {exc.start}); JSON must be UTF-8", path, line) from None
     kind = SegmentedCocoFile if segmentation else CocoFile
     try:
         return msgspec.json.decode(data, type=kind)
@@ -224,6 +231,11 @@ def _read_part(root: Path, source: Source, coco: CocoFile, findings: list) -> _P
                            "not instances)", source.path)
     image_dir, has_files = _image_dir(root, source, coco.images)
     images = _images(root, source, coco.images, image_dir)
+    invalid = [i for i, img in enumerate(coco.images)
+               if (img.width is not None and img.width <= 0) or (img.height is not None and img.height <= 0)]
+    if invalid:
+        findings.append(finding("image_size_invalid", Severity.WARNING,
+                                (images["path"].iat[i] for i in invalid), count=len(invalid), file=str(name)))
     categories = _categories(coco)
     labels = _labels(source, coco, images, categories, findings, str(name))
     return _Part(source, categories, images, labels, has_files)

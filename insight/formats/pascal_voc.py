@@ -181,6 +181,7 @@ class _Rows:
     unreadable: list = field(default_factory=list)  # "file:line (why)"
     bad_objects: list = field(default_factory=list)
     missing: list = field(default_factory=list)  # listed stems with neither XML nor image
+    bad_sizes: list = field(default_factory=list)  # XML files whose <size> is 0 or negative
 
 
 def load(root: Path, config: Config = Config(), progress: Progress = no_progress) -> Dataset:
@@ -196,6 +197,9 @@ def load(root: Path, config: Config = Config(), progress: Progress = no_progress
         images = _image_index(tree.image_dirs)
         for split, stem, xml in progress(tree.items, total=len(tree.items), desc="VOC annotations"):
             _read_item(root, tree, split, stem, xml, images, rows)
+    if not rows.image_id and rows.unreadable:
+        path, line, why = rows.unreadable[0]
+        raise DatasetError(why, root / path, line)
     if not rows.image_id:
         raise DatasetError("no image is listed or annotated", root)
     table = images_table(rows.image_id, rows.split, rows.path, rows.width, rows.height)
@@ -227,13 +231,16 @@ def _read_item(root, tree, split, stem, xml, images, rows: _Rows) -> None:
         try:
             doc = parse(str(xml)).getroot()
         except ParseError as exc:
-            line = exc.position[0] if getattr(exc, "position", None) else "?"
-            rows.unreadable.append(f"{relative(xml, root)}:{line} ({str(exc).split(':')[0]})")
+            line = exc.position[0] if getattr(exc, "position", None) else 1
+            rows.unreadable.append((relative(xml, root), line, f"XML does not parse: {exc}"))
             return
         except DefusedXmlException:
-            rows.unreadable.append(f"{relative(xml, root)}:1 (DOCTYPE or entity declaration refused)")
+            rows.unreadable.append((relative(xml, root), 1, "DOCTYPE or entity declaration refused: "
+                                                              "entities are never expanded"))
             return
         size = (_number(doc.findtext("size/width")), _number(doc.findtext("size/height")))
+        if any(v is not None and v <= 0 for v in size):
+            rows.bad_sizes.append(relative(xml, root))
         filename = (doc.findtext("filename") or "").strip() or None
         objects = doc.findall("object")
     image = _find_image(tree, stem, filename, images)
@@ -319,7 +326,10 @@ def _labels(rows: _Rows, images, classes: list[str]):
 def _findings(rows: _Rows, undeclared: list) -> list:
     found = []
     if rows.unreadable:
-        found.append(finding("annotation_unreadable", Severity.ERROR, rows.unreadable))
+        found.append(finding("annotation_unreadable", Severity.ERROR,
+                             (f"{path}:{line} ({why})" for path, line, why in rows.unreadable)))
+    if rows.bad_sizes:
+        found.append(finding("image_size_invalid", Severity.WARNING, rows.bad_sizes))
     if rows.bad_objects:
         found.append(finding("bad_annotation", Severity.WARNING, rows.bad_objects))
     if undeclared:

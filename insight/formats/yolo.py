@@ -51,7 +51,7 @@ class Split:
     """One split: its image files, or (label-only) the label folder alone."""
 
     name: str
-    images: list[Path] = field(default_factory=list)
+    images: list[str] = field(default_factory=list)
     label_dirs: list[Path] = field(default_factory=list)
     image_dir: Path | None = None  # the folder the images were listed from, if any
 
@@ -87,7 +87,7 @@ def detect(root: Path) -> Detection:
 def _first_txt_is_yolo(folder: Path) -> bool:
     """The first label file under `folder` with any content starts with `<int> <x> <y> ...`."""
     for txt in _walk(folder, limit=50):
-        if txt.name.lower() in _NOT_LABELS:
+        if os.path.basename(txt).lower() in _NOT_LABELS:
             continue
         with open(txt, "rb") as f:
             for line in f.read(4096).splitlines():
@@ -98,11 +98,11 @@ def _first_txt_is_yolo(folder: Path) -> bool:
 
 
 def _has_txt(folder: Path) -> bool:
-    return any(p.suffix == ".txt" for p in _walk(folder, limit=1, images=False))
+    return any(True for _ in _walk(folder, limit=1))
 
 
-def _walk(folder: Path, limit: int | None = None, images: bool = False):
-    """Files under `folder` (following symlinks): .txt files, or image files with `images=True`."""
+def _walk(folder: Path | str, limit: int | None = None, images: bool = False):
+    """Paths (str) of files under `folder`, following symlinks: .txt files, or images with `images=True`."""
     found = 0
     stack = [folder]
     while stack:
@@ -114,9 +114,9 @@ def _walk(folder: Path, limit: int | None = None, images: bool = False):
             if entry.name.startswith("."):
                 continue
             if entry.is_dir():
-                stack.append(Path(entry.path))
+                stack.append(entry.path)
             elif (is_image(entry.name) if images else entry.name.endswith(".txt")):
-                yield Path(entry.path)
+                yield entry.path
                 found += 1
                 if limit and found >= limit:
                     return
@@ -317,7 +317,7 @@ def _inside(path: Path, root: Path) -> bool:
     return inner == outer or inner.startswith(outer + os.sep)
 
 
-def _image_list(listed: Path, bases: list[Path]) -> list[Path]:
+def _image_list(listed: Path, bases: list[Path]) -> list[str]:
     """Images named in a .txt list; the first resolvable line decides how the others are read."""
     lines = [ln.strip() for ln in listed.read_text(encoding="utf-8", errors="replace").splitlines()
              if ln.strip()]
@@ -328,7 +328,7 @@ def _image_list(listed: Path, bases: list[Path]) -> list[Path]:
         if found is None:
             continue
         drop = len(PurePosixPath(line.replace("\\", "/")).parts) - len(found.relative_to(root).parts)
-        return [root.joinpath(*PurePosixPath(ln.replace("\\", "/")).parts[max(drop, 0):]) for ln in lines]
+        return [str(root.joinpath(*PurePosixPath(ln.replace("\\", "/")).parts[max(drop, 0):])) for ln in lines]
     return []
 
 
@@ -349,8 +349,8 @@ def _yaml_splits(root: Path, yaml_path: Path, spec: dict, notes: list) -> tuple[
                 missing.append((key, str(raw)))
                 continue
             shown = ", ".join(relative(d, root) for d in split.label_dirs[:1]) if not split.images else ""
-            if split.images and split.images[0].parent != root:
-                shown = relative(split.images[0].parent, root)
+            if split.images and os.path.dirname(split.images[0]) != str(root):
+                shown = relative(os.path.dirname(split.images[0]), root)
             if os.path.normpath(str(raw)) not in (shown, "."):
                 notes.append(f"{yaml_path.name} {key}: {raw} read as {shown or 'the folder itself'}")
             splits.append(split)
@@ -381,7 +381,7 @@ def _splits(root: Path, spec: tuple[Path, dict] | None, notes: list) -> list[Spl
     scanned = _scan(root)
     for key, raw in missing:
         match = [s for s in scanned if s.name == split_name(key) and s.name not in {x.name for x in splits}]
-        where = ", ".join(relative((s.images[0].parent if s.images else s.label_dirs[0]), root)
+        where = ", ".join(relative((os.path.dirname(s.images[0]) if s.images else s.label_dirs[0]), root)
                           for s in match)
         notes.append(f"{yaml_path.name} {key}: {raw} does not exist here; "
                      + (f"read {where} from the folder's layout instead" if match else "split left out"))
@@ -454,18 +454,18 @@ def _match(splits: list[Split]) -> _Files:
     for split in splits:
         if not split.images:
             for txt in (t for d in split.label_dirs for t in _walk(d)):
-                if txt.name.lower() not in _NOT_LABELS:
+                if os.path.basename(txt).lower() not in _NOT_LABELS:
                     files.split.append(split.name)
                     files.image.append(None)
-                    files.label.append(str(txt))
+                    files.label.append(txt)
             continue
-        folders = set(split.label_dirs) | {p.parent for p in split.images}
+        folders = {str(d) for d in split.label_dirs} | {os.path.dirname(p) for p in split.images}
         for folder in folders:
-            universe.update(str(t) for t in _walk(folder) if t.name.lower() not in _NOT_LABELS)
+            universe.update(t for t in _walk(folder) if os.path.basename(t).lower() not in _NOT_LABELS)
         for image in split.images:
             label = next((c for c in _label_candidates(image, split) if c in universe), None)
             files.split.append(split.name)
-            files.image.append(str(image))
+            files.image.append(image)
             files.label.append(label)
             if label is not None:
                 claimed.add(label)
@@ -473,13 +473,13 @@ def _match(splits: list[Split]) -> _Files:
     return files
 
 
-def _label_candidates(image: Path, split: Split) -> list[str]:
+def _label_candidates(image: str, split: Split) -> list[str]:
     """Where the label of `image` may be: same relative path under a label folder, the Ultralytics
     rule (last /images/ -> /labels/), or beside the image."""
-    stem = os.path.splitext(str(image))[0]
+    stem = os.path.splitext(image)[0]
     found = []
     if split.image_dir is not None:
-        inner = os.path.splitext(os.path.relpath(image, split.image_dir))[0] + ".txt"
+        inner = os.path.splitext(_relative_fast(image, str(split.image_dir)))[0] + ".txt"
         found += [str(d / inner) for d in split.label_dirs]
     for images, labels in (("images", "labels"), ("Images", "Annotations"), ("images", "annotations")):
         a, b = f"{os.sep}{images}{os.sep}", f"{os.sep}{labels}{os.sep}"
@@ -488,8 +488,16 @@ def _label_candidates(image: Path, split: Split) -> list[str]:
     return found + [stem + ".txt"]
 
 
+def _relative_fast(path: str, base: str) -> str:
+    """relpath for the common case of a path under `base` (a string slice), else os.path.relpath."""
+    if path.startswith(base + os.sep):
+        return path[len(base) + 1:].replace(os.sep, "/")
+    return relative(path, Path(base))
+
+
 def _images_table(root: Path, files: _Files):
-    paths = [relative(img if img is not None else lbl, root) for img, lbl in zip(files.image, files.label)]
+    base = str(root)
+    paths = [_relative_fast(img if img is not None else lbl, base) for img, lbl in zip(files.image, files.label)]
     ids = paths
     if len(set(ids)) != len(ids):  # one image listed in two splits
         ids = [f"{s}/{p}" for s, p in zip(files.split, paths)]

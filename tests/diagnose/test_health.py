@@ -119,6 +119,7 @@ DETECTION_CODES = {
     "bad_annotation": {},
     "listed_image_missing": {},
     "unreadable_image": {"reasons": ["not an image Pillow can identify"]},
+    "image_size_invalid": {"file": "annotations/instances_train.json"},
 }
 
 

@@ -113,9 +113,21 @@ def test_entities_are_refused_and_malformed_xml_names_the_line(tmp_path):
     ds = pascal_voc.load(root)
     found = {f.code: f for f in ds.health}["annotation_unreadable"]
     assert found.count == 2
-    assert "Annotations/bomb.xml:1 (DOCTYPE or entity declaration refused)" in found.examples
+    assert any(e.startswith("Annotations/bomb.xml:1 (DOCTYPE or entity declaration refused") for e in found.examples)
     assert any(e.startswith("Annotations/broken.xml:4 ") for e in found.examples)
     assert len(ds.images) == 1 and len(ds.labels) == 1
+
+
+def test_only_unreadable_annotations_is_a_one_line_error(tmp_path):
+    root = make(tmp_path, {"Annotations/a.xml": "<annotation>\n<object>\n</annotation>"})
+    with pytest.raises(pascal_voc.DatasetError, match=r"a\.xml:3: XML does not parse"):
+        pascal_voc.load(root)
+
+
+def test_size_zero_is_a_finding(tmp_path):
+    root = make(tmp_path, {"Annotations/a.xml": xml("a", [("cat", (0, 0, 1, 1), 0, 0)], size=(0, 0))})
+    found = {f.code: f for f in pascal_voc.load(root).health}
+    assert found["image_size_invalid"].examples == ("Annotations/a.xml",)
 
 
 def test_roboflow_layout_and_undeclared_names(tmp_path):
