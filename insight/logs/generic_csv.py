@@ -71,13 +71,13 @@ def read(path: Path, config: Config = Config()) -> Run:
     path = Path(path)
     if path.suffix.lower() == ".json":
         return _read_history(path)
-    frame = read_csv(path)
+    frame, csv_notes = read_csv(path)
     columns = list(frame.columns)
     if not any(_known(c) for c in columns):
         raise LogError("header has no recognised metric column (expected e.g. epoch, loss, val_loss, "
                        "accuracy, train_loss)", path, 1)
     lower = [c.lower() for c in columns]
-    notes = []
+    notes = list(csv_notes)
     epoch_col = next((c for c, low in zip(columns, lower) if low in EPOCH_COLUMNS), None)
     step_col = next((c for c, low in zip(columns, lower) if low in STEP_COLUMNS), None)
     if epoch_col is None and lower[0] in INDEX_COLUMNS:
@@ -88,8 +88,9 @@ def read(path: Path, config: Config = Config()) -> Run:
     default = _default_split(columns)
     rows = Rows()
     for i in range(len(frame)):
-        epoch = _number(frame[epoch_col].iat[i], path, i + 2, epoch_col) if epoch_col else None
-        step = _number(frame[step_col].iat[i], path, i + 2, step_col) if step_col else None
+        line = int(frame.index[i])
+        epoch = None if epoch_col is None else _number(frame[epoch_col].iat[i], path, line, epoch_col or "index")
+        step = None if step_col is None else _number(frame[step_col].iat[i], path, line, step_col)
         step = int(step) if step is not None else i
         for j, column in enumerate(columns):
             if column not in (epoch_col, step_col):

@@ -43,7 +43,7 @@ def detect(path: Path) -> Detection:
 
 def read(path: Path, config: Config = Config()) -> Run:
     path = Path(path)
-    frame = read_csv(path)
+    frame, csv_notes = read_csv(path)
     columns = list(frame.columns)
     lower = [c.lower() for c in columns]
     if "step" not in lower:
@@ -56,9 +56,9 @@ def read(path: Path, config: Config = Config()) -> Run:
     for i in range(len(frame)):
         step = to_float(frame[step_col].iat[i])
         if step is None:
-            raise LogError(f"step {frame[step_col].iat[i]!r} is not a number", path, i + 2)
+            raise LogError(f"step {frame[step_col].iat[i]!r} is not a number", path, int(frame.index[i]))
         epoch = to_float(frame[epoch_col].iat[i]) if epoch_col else None
         for j, column in enumerate(columns):
             if column not in (step_col, epoch_col):
                 rows.add(int(step), epoch, column, frame.iat[i, j])
-    return rows.run(NAME, path)
+    return rows.run(NAME, path, csv_notes)

@@ -172,8 +172,10 @@ def read_text(path: Path) -> str:
         raise LogError(f"cannot read file ({exc.strerror or exc})", path) from None
 
 
-def read_csv(path: Path) -> pd.DataFrame:
-    """A CSV log as text cells (header names stripped, padding removed), or a one-line LogError."""
+def read_csv(path: Path) -> tuple[pd.DataFrame, list[str]]:
+    """A CSV log as text cells (header names stripped, padding removed; the index holds each row's
+    line number; blank lines dropped) and notes about it, or a one-line LogError. A column name the
+    header repeats is read once (its first column), with a note."""
     import csv
 
     text = read_text(path)
@@ -181,15 +183,29 @@ def read_csv(path: Path) -> pd.DataFrame:
         raise LogError("empty file (expected a CSV header line and rows)", path)
     try:
         frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True,
-                            quoting=csv.QUOTE_MINIMAL)
+                            quoting=csv.QUOTE_MINIMAL, header=None, skip_blank_lines=False)
     except pd.errors.ParserError as exc:
         found = re.search(r"line (\d+)", str(exc))
         raise LogError(f"not a well-formed CSV ({_first_sentence(exc)})", path,
                        int(found.group(1)) if found else None) from None
     except (ValueError, pd.errors.EmptyDataError) as exc:
         raise LogError(f"not a CSV log ({_first_sentence(exc)})", path) from None
-    frame.columns = [str(c).strip() for c in frame.columns]
-    return frame.apply(lambda col: col.str.strip())
+    frame = frame.fillna("")
+    frame.index = frame.index + 1  # line numbers
+    frame = frame[(frame != "").any(axis=1)]
+    header = [str(c).strip() for c in frame.iloc[0]]
+    frame = frame.iloc[1:]
+    frame.columns = range(len(header))
+    notes, first = [], {}
+    for i, name in enumerate(header):
+        first.setdefault(name, i)
+    repeated = sorted({n for i, n in enumerate(header) if first[n] != i})
+    if repeated:
+        counts = ", ".join(f"{n!r} x{header.count(n)}" for n in repeated)
+        notes.append(f"the header has duplicate column names ({counts}): only the first column of each was read")
+    frame = frame[sorted(first.values())]
+    frame.columns = [header[i] for i in frame.columns]
+    return frame.apply(lambda col: col.str.strip()), notes
 
 
 def _first_sentence(exc: Exception) -> str:

@@ -17,6 +17,7 @@ A folder that also holds a text log (results.csv, metrics.csv, metrics.json) is 
 from __future__ import annotations
 
 import re
+import struct
 from pathlib import Path
 
 from insight.config import Config
@@ -64,6 +65,10 @@ def read(path: Path, config: Config = Config()) -> Run:
     rows, notes, empty, others = Rows(), [], [], set()
     for file in files:
         scalars, orphans = _drop_orphans(_scalars(accumulator, file))
+        cut = _cut_short(file)
+        if cut:
+            notes.append(f"{file.relative_to(root)} is cut short (its last record is incomplete, {cut} bytes): "
+                         "the values before the cut were read")
         if orphans:
             notes.append(f"{file.relative_to(root)}: {orphans} point(s) left by a "
                          "restart (the step went back) were replaced by the restarted run's, as TensorBoard shows")
@@ -112,6 +117,21 @@ def _scalars(accumulator, file: Path) -> dict[str, list[tuple[int, float]]]:
 
         found[tag] = [(e.step, float(tensor_util.make_ndarray(e.tensor_proto).item())) for e in acc.Tensors(tag)]
     return found
+
+
+def _cut_short(file: Path) -> int:
+    """Bytes of an incomplete last record (a copy cut short, or a file still being written), 0 when whole.
+    The event reader stops at such a record with only a log warning, so the framing is checked here:
+    each record is a uint64 length, a uint32 crc, the payload and a uint32 crc."""
+    size, pos = file.stat().st_size, 0
+    with open(file, "rb") as handle:
+        while pos + 12 <= size:
+            handle.seek(pos)
+            (length,) = struct.unpack("<Q", handle.read(8))
+            if pos + 12 + length + 4 > size:
+                break
+            pos += 12 + length + 4
+    return size - pos
 
 
 def _drop_orphans(scalars: dict) -> tuple[dict, int]:

@@ -51,7 +51,7 @@ def detect(path: Path) -> Detection:
 
 def read(path: Path, config: Config = Config()) -> Run:
     path = Path(path)
-    frame = read_csv(path)
+    frame, csv_notes = read_csv(path)
     columns = {c: normalise(c) for c in frame.columns}
     if "epoch" not in [c.lower() for c in frame.columns]:
         raise LogError("no epoch column in the header (expected Ultralytics results.csv: epoch, "
@@ -68,7 +68,7 @@ def read(path: Path, config: Config = Config()) -> Run:
         for j, column in enumerate(frame.columns):
             if not (skipped[i] and column in val_cols):
                 rows.add(i, epochs[i], column, frame.iat[i, j])
-    return rows.run(NAME, path, notes)
+    return rows.run(NAME, path, csv_notes + notes)
 
 
 def _epochs(column: pd.Series, path: Path) -> list[float]:
@@ -76,7 +76,7 @@ def _epochs(column: pd.Series, path: Path) -> list[float]:
     for i, cell in enumerate(column):
         value = to_float(cell)
         if value is None:
-            raise LogError(f"epoch {cell!r} is not a number", path, i + 2)
+            raise LogError(f"epoch {cell!r} is not a number", path, int(column.index[i]))
         epochs.append(value)
     return epochs
 

@@ -150,3 +150,19 @@ def test_lightning_bad_step(tmp_path):
     path = write(tmp_path, "metrics.csv", "epoch,step,train_loss\n0,9,1.0\n0,,0.5\n")
     with pytest.raises(LogError, match=r"metrics.csv:3: step '' is not a number"):
         lightning_csv.read(path)
+
+
+def test_duplicate_columns_and_blank_lines(tmp_path):
+    path = write(tmp_path, "log.csv", "epoch,loss,loss,val_loss\n\n0,1,7,1\n\n1,0.9,7,1\nx,1,1,1\n")
+    with pytest.raises(LogError, match=r"log.csv:6: epoch 'x' is not a number"):  # the file's own line number
+        generic_csv.read(path)
+    path.write_text("epoch,loss,loss,val_loss\n\n0,1,7,1\n\n1,0.9,7,1\n")
+    run = generic_csv.read(path)
+    assert values(run, "loss", "train") == {0.0: 1.0, 1.0: 0.9}  # the first 'loss' column
+    assert run.notes == ("the header has duplicate column names ('loss' x2): only the first column of each was read",)
+
+
+def test_short_rows_leave_blank_cells(tmp_path):
+    path = write(tmp_path, "log.csv", "epoch,loss,val_loss\n0,1.0\n1,0.5,0.75\n")
+    run = generic_csv.read(path)
+    assert values(run, "loss", "val") == {1.0: 0.75}

@@ -152,3 +152,16 @@ def test_the_other_tag_orders(tmp_path):
                                                          "Loss/Validation": [(1, 0.625)]}))
     assert series(run, "loss", "train") == [(0, 0.5)]
     assert series(run, "loss", "val") == [(0, 0.75), (1, 0.625)]
+
+
+def test_a_file_cut_short_is_read_up_to_the_cut_with_a_note(tmp_path):
+    root = write_events(tmp_path / "r", {"train/loss": [(step, 1.0 / (step + 1)) for step in range(40)]})
+    (file,) = root.iterdir()
+    data = file.read_bytes()
+    file.write_bytes(data[: len(data) // 2])
+    run = tensorboard.read(root)
+    steps = run.series("loss", "train")["step"].tolist()
+    assert 0 < len(steps) < 40 and steps == list(range(len(steps)))
+    assert any("cut short" in n for n in run.notes)
+    whole = write_events(tmp_path / "w", {"train/loss": [(0, 1.0)]})
+    assert not tensorboard.read(whole).notes
