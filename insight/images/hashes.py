@@ -38,7 +38,10 @@ from insight.model import Dataset
 from insight.progress import Progress, no_progress
 
 HASH_COLUMNS = ("image_id", "split", "path", "sha256", "phash", "error")
-DRAFT_PX = 128  # JPEG draft decoding stops at >= this many pixels a side (pHash needs 32)
+# JPEG draft decoding stops at >= this many pixels a side (pHash needs 32). Measured on 385 real and
+# synthetic JPEGs: 1.6 ms an image instead of 4.9 for a full decode, hashes 0.35 bits from the
+# full-decode ones on average (at most 4).
+DRAFT_PX = 64
 THUMB_PX = 96  # longest side of a report thumbnail
 THUMB_QUALITY = 70  # JPEG quality of a thumbnail: ~2-4 kB each
 POOL_MIN_FILES = 16  # fewer files than this are hashed in-process: starting workers costs more

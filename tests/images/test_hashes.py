@@ -218,3 +218,14 @@ def test_real_roboflow_export_leaks_video_frames_into_val_and_test():
     assert {p["b"] for p in near.values["pairs"]} == expected and near.count == 4
     assert near.values["by_split"] == {"val": 2, "test": 2}
     assert "leakage_exact" not in found and "duplicate_within_split" not in found
+
+
+def test_decompression_bomb_is_recorded_with_the_limit_kept_on(tmp_path, monkeypatch):
+    # Pillow refuses images over 2 x MAX_IMAGE_PIXELS; lowered here so a 100 x 100 PNG (10,000 px)
+    # counts as a bomb (> 2 x 1,000). The limit is Pillow's own and stays on in insight.
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1000)
+    path = tmp_path / "bomb.png"
+    Image.new("L", (100, 100)).save(path)
+    sha, phash, error = hashes_module.hash_file(str(path))
+    assert sha == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert phash is None and error.startswith("cannot decode: DecompressionBombError")
