@@ -229,3 +229,14 @@ def test_decompression_bomb_is_recorded_with_the_limit_kept_on(tmp_path, monkeyp
     sha, phash, error = hashes_module.hash_file(str(path))
     assert sha == hashlib.sha256(path.read_bytes()).hexdigest()
     assert phash is None and error.startswith("cannot decode: DecompressionBombError")
+
+
+def test_real_labels_only_yolo_export_skips_the_check():
+    """lightly coco128 detection labels without images: the loader says has_image_files False."""
+    from insight.formats import load_dataset
+    from tests.realdata import realdata
+
+    ds = load_dataset(realdata("yolo/lightly_coco128_detect_labels_only"), Config())
+    assert not ds.has_image_files
+    (finding,) = duplicate_findings(ds, Config())
+    assert finding.code == "duplicates_skipped" and finding.count == 0
