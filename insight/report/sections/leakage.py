@@ -93,6 +93,7 @@ def _kind(finding: Finding, title: str) -> CopyKind:
     severity = Severity(finding.severity).value
     within = finding.code == "duplicate_within_split"
     return CopyKind(code=finding.code, title=title, first_heading="First file" if within else "Training image",
-                    shows_distance=finding.code == "leakage_near", severity=severity, severity_label=SEVERITY_LABELS[severity],
+                    shows_distance=finding.code == "leakage_near", severity=severity,
+                    severity_label=SEVERITY_LABELS[severity],
                     count=finding.count, message=finding.message or finding.code, pairs=pairs,
                     more=max(0, finding.count - len(pairs)))
