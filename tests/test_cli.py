@@ -106,3 +106,31 @@ def test_failed_run_keeps_the_previous_report(pets_dir, pets_run, tmp_path, caps
     code, _, _ = run(capsys, "report", str(broken), "--run", str(pets_run), "--out", str(out_dir), "-q")
     assert code == 2
     assert {p.name: p.read_bytes() for p in out_dir.iterdir()} == before
+
+
+def test_baseline_and_fail_on(pets_dir, pets_run, tmp_path, capsys):
+    base = tmp_path / "base"
+    assert run(capsys, "report", str(pets_dir), "--run", str(pets_run), "--out", str(base), "-q")[0] == 0
+    smaller = tmp_path / "pets"
+    shutil.copytree(pets_dir, smaller)
+    for i in range(6):  # fish goes from 11 to 5 images
+        (smaller / "train" / "fish" / f"fish_train_{i:03d}.jpg").unlink()
+    out_dir = tmp_path / "now"
+    code, _, err = run(capsys, "report", str(smaller), "--run", str(pets_run), "--out", str(out_dir), "-q",
+                       "--baseline", str(base / "insight.json"), "--fail-on", "serious,scenario:B")
+    # fish is serious (5 < 0.5 * cutoff) -> exit 1, after every file is written, reason on one line
+    assert code == 1
+    assert err == "insight: --fail-on: serious: 1 class(es) seriously under-represented (fish)\n"
+    assert (out_dir / "report.pdf").exists()
+    changes = json.loads((out_dir / "insight.json").read_text())["changes"]
+    assert [(c["name"], c["count_before"], c["count_after"]) for c in changes["classes_moved"]] == [("fish", 11, 5)]
+    assert (changes["total_before"], changes["total_after"]) == (297, 291)
+    assert "Since the last report" in (out_dir / "report.html").read_text()
+
+
+def test_baseline_of_another_schema_is_refused(pets_dir, tmp_path, capsys):
+    old = tmp_path / "old.json"
+    old.write_text('{"schema": "insight/0"}')
+    code, _, err = run(capsys, "report", str(pets_dir), "--out", str(tmp_path / "o"), "--baseline", str(old))
+    assert code == 2 and "schema 'insight/0'" in err and str(old) in err
+    assert not (tmp_path / "o" / "report.html").exists()

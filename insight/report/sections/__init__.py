@@ -23,6 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 
 from insight.model.insight import Insight
+from insight.report.sections.changes import ChangesContext, build_changes
 from insight.report.sections.cover import CoverContext, build_cover
 from insight.report.sections.curves import CurvesContext, build_curves
 from insight.report.sections.data_stats import DataStatsContext, build_data_stats
@@ -42,6 +43,7 @@ class SectionInfo:
     template: str
 
 
+CHANGES_SECTION = SectionInfo("changes", "Since the last report", "sections/changes.html")
 SECTIONS = (
     SectionInfo("summary", "Insight summary", "sections/summary.html"),
     SectionInfo("curves", "Training curves", "sections/curves.html"),
@@ -58,6 +60,7 @@ class ReportContext:
 
     sections: tuple[SectionInfo, ...]
     cover: CoverContext
+    changes: ChangesContext | None  # only with --baseline; then its section comes first
     summary: SummaryContext | None
     curves: CurvesContext
     data: DataStatsContext | None
@@ -71,9 +74,11 @@ class ReportContext:
 
 
 def build_report_context(insight: Insight) -> ReportContext:
+    changes = build_changes(insight.changes)
     return ReportContext(
-        sections=SECTIONS,
+        sections=((CHANGES_SECTION,) if changes else ()) + SECTIONS,
         cover=build_cover(insight),
+        changes=changes,
         summary=build_summary(insight.representation),
         curves=build_curves(insight.curves, insight.curves_error),
         data=build_data_stats(insight),
