@@ -41,7 +41,13 @@ class DataPart:
     context: Any
 
 
-DATA_PARTS: tuple[DataPartSpec, ...] = ()  # e.g. DataPartSpec("boxes", data_boxes.build)
+def _task_parts() -> tuple[DataPartSpec, ...]:
+    from insight.report.sections import data_boxes
+
+    return (DataPartSpec("boxes", data_boxes.build, data_boxes.tables),)
+
+
+DATA_PARTS: tuple[DataPartSpec, ...] = _task_parts()  # e.g. DataPartSpec("boxes", data_boxes.build)
 
 
 @dataclass(frozen=True)

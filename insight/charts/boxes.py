@@ -1,0 +1,111 @@
+"""Box charts (detection), train vs val side by side. Inputs are plain tables; outputs SVG strings.
+
+- `histograms_chart`: several binned statistics (box area, COCO size, aspect ratio, boxes per image),
+  one panel each, one bar per split in each bin, as the share of the split's boxes (or images): splits
+  of different sizes compare directly.
+- `class_boxes_charts`: the label distribution per class as boxes and as images containing the class,
+  two panels side by side, horizontal bars sorted by box count (largest on top), one bar per split.
+  At most `ROWS_PER_CHART` classes per chart, every chart on the same scale, so 80 classes make two
+  legible charts.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from insight.charts.style import COLORS, new_figure, styled, to_svg
+
+ROWS_PER_CHART = 40
+ROW_IN = 0.15  # inches per class row and split
+LABEL_BOX = {"boxstyle": "square,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.85}
+
+
+def _short(name: str, limit: int = 24) -> str:
+    name = str(name)
+    return name if len(name) <= limit else name[: limit - 1] + "…"
+
+
+def _color(split: str) -> str:
+    return COLORS.get(split, COLORS["other"])
+
+
+def histograms_chart(panels: list[tuple[str, str, pd.DataFrame]], splits: list[str],
+                     key: str = "box-histograms") -> str:
+    """`panels`: (title, y label, table with columns bin, split, share 0..1), bins in order.
+
+    Two panels per row; each bin gets one bar per split.
+    """
+    cols = 2 if len(panels) > 1 else 1
+    rows = math.ceil(len(panels) / cols)
+    width = 0.8 / max(1, len(splits))
+    with styled():
+        fig = new_figure(0.5 + 2.3 * rows)
+        axes = fig.subplots(rows, cols, squeeze=False).ravel()
+        for ax, (title, ylabel, table) in zip(axes, panels):
+            bins = list(dict.fromkeys(table["bin"]))
+            wide = table.pivot(index="bin", columns="split", values="share").reindex(bins).fillna(0.0)
+            wide = wide.reindex(columns=splits, fill_value=0.0)
+            for i, split in enumerate(splits):
+                xs = [p - 0.4 + width * (i + 0.5) for p in range(len(bins))]
+                ax.bar(xs, 100 * wide[split], width=width, color=_color(split), label=split)
+            ax.set_xticks(range(len(bins)), bins, rotation=35 if len(bins) > 5 else 0,
+                          ha="right" if len(bins) > 5 else "center", rotation_mode="anchor", fontsize=6.5)
+            ax.set_title(title, loc="left")
+            ax.set_ylabel(ylabel)
+            ax.grid(axis="x", visible=False)
+        for ax in axes[len(panels):]:
+            ax.set_visible(False)
+        handles, labels = axes[0].get_legend_handles_labels()
+        fig.legend(handles, labels, loc="outside lower center", ncols=max(1, len(splits)))
+        return to_svg(fig, key)
+
+
+def class_boxes_charts(table: pd.DataFrame, splits: list[str], key: str = "box-classes") -> list[str]:
+    """`table`: columns class, split, boxes, images, classes in the order to draw (top first).
+
+    Returns one SVG per ROWS_PER_CHART classes (even chunks), all on the same scale.
+    """
+    classes = list(dict.fromkeys(table["class"]))
+    boxes = _wide(table, classes, splits, "boxes")
+    images = _wide(table, classes, splits, "images")
+    tops = (1.25 * max(float(boxes.to_numpy().max(initial=0)), 1.0),
+            1.25 * max(float(images.to_numpy().max(initial=0)), 1.0))
+    count = max(1, math.ceil(len(classes) / ROWS_PER_CHART))
+    per = max(1, math.ceil(len(classes) / count))
+    return [_class_chart(boxes.iloc[i:i + per], images.iloc[i:i + per], splits, tops,
+                         f"{key}-{i // per + 1}") for i in range(0, max(len(classes), 1), per)]
+
+
+def _wide(table: pd.DataFrame, classes: list[str], splits: list[str], column: str) -> pd.DataFrame:
+    wide = table.pivot(index="class", columns="split", values=column).reindex(classes).fillna(0)
+    return wide.reindex(columns=splits, fill_value=0)
+
+
+def _class_chart(boxes: pd.DataFrame, images: pd.DataFrame, splits: list[str], tops, key: str) -> str:
+    rows = len(boxes)
+    width = 0.8 / max(1, len(splits))
+    with styled():
+        fig = new_figure(1.2 + ROW_IN * max(rows, 3) * max(1.0, 0.6 * len(splits)))
+        ax_boxes, ax_images = fig.subplots(1, 2, sharey=True)
+        for ax, wide, top, label in ((ax_boxes, boxes, tops[0], "boxes"),
+                                     (ax_images, images, tops[1], "images containing the class")):
+            for i, split in enumerate(splits):
+                ys = [p - 0.4 + width * (i + 0.5) for p in range(rows)]
+                ax.barh(ys, wide[split], height=width, color=_color(split), label=split)
+                if len(splits) * rows <= 60:
+                    for y, v in zip(ys, wide[split]):
+                        ax.annotate(f"{int(v):,}", (v, y), xytext=(2, 0), textcoords="offset points",
+                                    ha="left", va="center", fontsize=5.5, bbox=LABEL_BOX)
+            ax.set_xlim(0, top)
+            ax.set_xlabel(label)
+            ax.xaxis.set_ticks_position("top")
+            ax.xaxis.set_label_position("top")
+            ax.grid(axis="y", visible=False)
+            ax.tick_params(axis="y", length=0)
+        ax_boxes.set_yticks(range(rows), [_short(c) for c in boxes.index], fontsize=7)
+        ax_boxes.set_ylim(rows - 0.5, -0.5)
+        handles, labels = ax_boxes.get_legend_handles_labels()
+        fig.legend(handles, labels, loc="outside lower center", ncols=max(1, len(splits)))
+        return to_svg(fig, key)

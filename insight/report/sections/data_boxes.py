@@ -1,0 +1,172 @@
+"""Data statistics block for detection (DESIGN.md §3.2), train vs val, from `Insight.boxes`
+(split -> stats.boxes.BoxStats): label distribution as boxes and as images, box area, COCO size,
+aspect ratio, boxes per image, and the per-class box size table."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from insight.charts.boxes import class_boxes_charts, histograms_chart
+from insight.model.dataset import order_splits
+from insight.model.insight import Insight
+from insight.report.sections.common import Chart, Column, Table, chart, table
+
+INLINE_CLASSES = 15  # up to this many classes, the per-class size table is printed in the block
+HISTOGRAMS = (  # (BoxStats field, panel title, what a share is of)
+    ("area_pct", "Box area (% of the image)", "boxes"),
+    ("coco_size", "COCO size (box area in pixels)", "boxes"),
+    ("aspect_ratio", "Aspect ratio (width / height)", "boxes"),
+    ("per_image", "Boxes per image", "images"),
+)
+
+
+@dataclass(frozen=True)
+class BoxSplitRow:
+    """One split: boxes (crowd left out), images, crowd boxes, median boxes per image, median box
+    area as a share of the image (0..1, None when unknown), boxes whose area or shape is unknown."""
+
+    split: str
+    boxes: int
+    images: int
+    crowd: int
+    per_image_median: float | None
+    area_median: float | None
+    area_unknown: int
+    aspect_unknown: int
+
+
+@dataclass(frozen=True)
+class BoxClassRow:
+    """One class; tuples hold one value per split (BoxesContext.splits order). Areas are shares of
+    the image (0..1); None where the split has no box of the class."""
+
+    name: str
+    boxes: tuple[int, ...]
+    images: tuple[int, ...]
+    area_median: tuple[float | None, ...]
+    area_p5: tuple[float | None, ...]
+    area_p95: tuple[float | None, ...]
+    aspect_median: tuple[float | None, ...]
+
+
+@dataclass(frozen=True)
+class BoxesContext:
+    """Template: sections/data_boxes.html.
+
+    splits: split names. per_split: one summary row per split. classes: label distribution charts
+    (boxes and images per class; several when there are many classes). histograms: area, COCO size,
+    aspect ratio and boxes-per-image chart. class_rows: per-class sizes, largest class first (printed
+    in the block when inline_table is True, else only in the tables section). class_count: declared
+    classes. unused: classes with no box in any split.
+    """
+
+    splits: tuple[str, ...]
+    per_split: tuple[BoxSplitRow, ...]
+    classes: tuple[Chart, ...]
+    histograms: Chart
+    class_rows: tuple[BoxClassRow, ...]
+    inline_table: bool
+    class_count: int
+    unused: tuple[str, ...]
+
+
+def _share(pct) -> float | None:
+    return None if pct is None else pct / 100.0
+
+
+def split_rows(insight: Insight) -> tuple[BoxSplitRow, ...]:
+    return tuple(BoxSplitRow(split=s, boxes=b.count, images=b.images, crowd=b.crowd,
+                             per_image_median=b.quantiles["per_image"].median,
+                             area_median=_share(b.quantiles["area_pct"].median),
+                             area_unknown=b.area_pct_unknown, aspect_unknown=b.aspect_unknown)
+                 for s, b in _ordered(insight))
+
+
+def class_rows(insight: Insight) -> tuple[BoxClassRow, ...]:
+    """Every declared class, most boxes (over all splits) first; ties keep the declared order."""
+    stats = _ordered(insight)
+    names = [c.name for c in stats[0][1].per_class] if stats else []
+    per = [{c.name: c for c in b.per_class} for _, b in stats]
+    rows = [BoxClassRow(name=n, boxes=tuple(p[n].boxes for p in per), images=tuple(p[n].images for p in per),
+                        area_median=tuple(_share(p[n].area_pct.median) for p in per),
+                        area_p5=tuple(_share(p[n].area_pct.p5) for p in per),
+                        area_p95=tuple(_share(p[n].area_pct.p95) for p in per),
+                        aspect_median=tuple(p[n].aspect_ratio.median for p in per)) for n in names]
+    return tuple(sorted(rows, key=lambda r: -sum(r.boxes)))
+
+
+def histogram_frame(insight: Insight, field: str) -> pd.DataFrame:
+    """bin, split, count, share (of the split's total in this histogram)."""
+    rows = []
+    for split, stats in _ordered(insight):
+        hist = getattr(stats, field)
+        total = sum(hist.counts)
+        rows += [{"bin": b, "split": split, "count": n, "share": n / total if total else 0.0}
+                 for b, n in zip(hist.bins, hist.counts)]
+    return pd.DataFrame(rows, columns=["bin", "split", "count", "share"])
+
+
+def _ordered(insight: Insight):
+    return [(s, insight.boxes[s]) for s in order_splits(insight.boxes)]
+
+
+def build(insight: Insight) -> BoxesContext | None:
+    if not insight.boxes:
+        return None
+    splits = tuple(order_splits(insight.boxes))
+    rows = class_rows(insight)
+    frame = pd.DataFrame([{"class": r.name, "split": s, "boxes": b, "images": i}
+                          for r in rows for s, b, i in zip(splits, r.boxes, r.images)],
+                         columns=["class", "split", "boxes", "images"])
+    svgs = class_boxes_charts(frame, list(splits)) if rows else []
+    vs = " vs ".join(splits)
+    charts = tuple(chart(f"box-classes-{i + 1}", svg,
+                         f"Labels per class as boxes (left) and as images containing the class (right), {vs}; "
+                         f"classes with the most boxes first." + (f" Part {i + 1} of {len(svgs)}."
+                                                                  if len(svgs) > 1 else ""))
+                   for i, svg in enumerate(svgs))
+    panels, left_out = [], []
+    for field, title, what in HISTOGRAMS:
+        frame = histogram_frame(insight, field)
+        frame = frame[frame["bin"] != "unknown"]  # unknown sizes are counted in the text, not drawn
+        if frame["count"].sum() == 0:
+            left_out.append(title.split(" (")[0].lower())
+            continue
+        total = frame.groupby("split")["count"].transform("sum")
+        frame = frame.assign(share=(frame["count"] / total.where(total > 0)).fillna(0.0))
+        panels.append((title, f"share of {what} (%)", frame))
+    caption = (f"{', '.join(t for t, _, _ in panels)}: {vs}, as shares of each split's boxes (boxes per "
+               f"image: of its images). Crowd boxes are left out.")
+    if left_out:
+        caption += f" Not drawn, as no box has the pixel size it needs: {' and '.join(left_out)}."
+    hist = chart("box-histograms", histograms_chart(panels, list(splits)), caption)
+    return BoxesContext(splits=splits, per_split=split_rows(insight), classes=charts, histograms=hist,
+                        class_rows=rows, inline_table=len(rows) <= INLINE_CLASSES, class_count=len(rows),
+                        unused=tuple(r.name for r in rows if not any(r.boxes)))
+
+
+def tables(insight: Insight) -> tuple[Table, ...]:
+    if not insight.boxes:
+        return ()
+    splits = order_splits(insight.boxes)
+    columns = [Column("class")]
+    for s in splits:
+        columns += [Column(f"{s} boxes", "int"), Column(f"{s} images", "int"), Column(f"{s} median area", "pct"),
+                    Column(f"{s} median w/h", "num")]
+    rows = [[r.name] + [v for i in range(len(splits))
+                        for v in (r.boxes[i], r.images[i], r.area_median[i], r.aspect_median[i])]
+            for r in class_rows(insight)]
+    out = [table("t-box-classes", "Boxes per class: count, images containing the class, median box area "
+                                  "(share of the image) and median aspect ratio", columns, rows)]
+    for field, title, _ in HISTOGRAMS:
+        frame = histogram_frame(insight, field)
+        cols = [Column("bin")] + [c for s in splits for c in (Column(f"{s} count", "int"),
+                                                               Column(f"{s} share", "pct"))]
+        body = []
+        for b, part in frame.groupby("bin", sort=False):
+            by = part.set_index("split")
+            body.append([b] + [v for s in splits for v in (by.at[s, "count"], by.at[s, "share"])])
+        out.append(table(f"t-box-{field.replace('_', '-')}", title, cols, body, layout="narrow"))
+    return tuple(out)

@@ -1,0 +1,72 @@
+"""The detection block of the data statistics: context values by hand, charts, tables, rendering."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from insight.model import Dataset
+from insight.report.build import build_insight
+from insight.report.html import render_html
+from insight.report.sections import data_boxes
+
+
+def detection_dataset(n_classes: int, sizes_known: bool = True) -> Dataset:
+    """Class k has k + 1 boxes in train (one image each, 10x10 px in a 100x100 image) and 1 in val."""
+    classes = [f"class {k:02d}" for k in range(n_classes)]
+    images, labels = [], []
+    for k, name in enumerate(classes):
+        for split, n in (("train", k + 1), ("val", 1)):
+            for j in range(n):
+                image_id = f"{split}/{k}-{j}"
+                images.append({"image_id": image_id, "split": split, "path": image_id + ".jpg",
+                               "width": 100.0 if sizes_known else math.nan,
+                               "height": 100.0 if sizes_known else math.nan})
+                px = 10.0 if sizes_known else math.nan
+                labels.append({"image_id": image_id, "split": split, "class": name, "kind": "box",
+                               "x": 0.0 if sizes_known else math.nan, "y": 0.0 if sizes_known else math.nan,
+                               "w": px, "h": px, "area": px * px, "area_pct": 1.0, "iscrowd": 0})
+    return Dataset(root="mem", task="detection", format="test", classes=tuple(classes),
+                   images=pd.DataFrame(images), labels=pd.DataFrame(labels))
+
+
+def test_context_by_hand():
+    insight = build_insight(detection_dataset(3), None)
+    ctx = data_boxes.build(insight)
+    assert ctx.splits == ("train", "val")
+    # train: 1 + 2 + 3 = 6 boxes in 6 images; val: 3 boxes in 3 images. Every box is 1 % of its image.
+    assert [(r.split, r.boxes, r.images) for r in ctx.per_split] == [("train", 6, 6), ("val", 3, 3)]
+    assert ctx.per_split[0].area_median == 0.01
+    # Largest class first: class 02 (3 train boxes), then 01, then 00.
+    assert [r.name for r in ctx.class_rows] == ["class 02", "class 01", "class 00"]
+    assert ctx.class_rows[0].boxes == (3, 1) and ctx.class_rows[0].aspect_median == (1.0, 1.0)
+    assert ctx.inline_table and len(ctx.classes) == 1
+
+
+def test_eighty_classes_make_two_class_charts_and_a_full_table():
+    insight = build_insight(detection_dataset(80), None)
+    ctx = data_boxes.build(insight)
+    assert len(ctx.classes) == 2 and not ctx.inline_table
+    tables = {t.key: t for t in data_boxes.tables(insight)}
+    assert len(tables["t-box-classes"].rows) == 80
+    # area bins: every box is 1 %, in [0.16, 1.44): train 3,240 boxes (1 + ... + 80), val 80.
+    area = tables["t-box-area-pct"].rows
+    assert area[1][1].value == sum(range(1, 81)) and area[1][3].value == 80
+    html = render_html(insight)
+    assert html.count('id="fig-box-classes-') == 2
+    assert "Boxes per class" in html
+
+
+def test_unknown_pixel_sizes_leave_out_the_panels_that_need_them():
+    insight = build_insight(detection_dataset(2, sizes_known=False), None)
+    ctx = data_boxes.build(insight)
+    assert "aspect ratio" in ctx.histograms.caption and "Not drawn" in ctx.histograms.caption
+    html = render_html(insight)
+    assert "no aspect ratio" in html
+
+
+def test_inline_table_has_one_row_per_class_and_split():
+    html = render_html(build_insight(detection_dataset(2), None))
+    block = html[html.index('id="data-boxes"'):]
+    assert block.count('<th scope="row" rowspan="2">') == 2
