@@ -166,8 +166,10 @@ def load(root: Path, config: Config = Config(), progress: Progress = no_progress
         raise DatasetError(f"no COCO annotation file found ({layout})", root)
     segmentation = config.task == "segmentation"
     parts, findings, notes = [], [], []
+    shared = {s.split for s in sources if sum(o.split == s.split for o in sources) > 1}
     for source in progress(sources, total=len(sources), desc="COCO files"):
-        parts.append(_read_part(root, source, read(source.path, segmentation), findings))
+        prefix = f"{source.split}/{source.path.stem}" if source.split in shared else source.split
+        parts.append(_read_part(root, source, read(source.path, segmentation), findings, prefix))
     classes, notes = _classes(parts, notes)
     images = pd.concat([p.images for p in parts], ignore_index=True)
     labels = pd.concat([p.labels for p in parts], ignore_index=True)
@@ -221,7 +223,7 @@ class _Part:
     has_files: bool
 
 
-def _read_part(root: Path, source: Source, coco: CocoFile, findings: list) -> _Part:
+def _read_part(root: Path, source: Source, coco: CocoFile, findings: list, prefix: str) -> _Part:
     name = source.path.relative_to(root)
     if not coco.annotations and not coco.categories:
         raise DatasetError("no categories and no annotations (an image-info file, not instances)",
@@ -230,7 +232,7 @@ def _read_part(root: Path, source: Source, coco: CocoFile, findings: list) -> _P
         raise DatasetError("annotations have no bbox (a captions, labels or panoptic file, "
                            "not instances)", source.path)
     image_dir, has_files = _image_dir(root, source, coco.images)
-    images = _images(root, source, coco.images, image_dir)
+    images = _images(root, source, coco.images, image_dir, prefix)
     invalid = [i for i, img in enumerate(coco.images)
                if (img.width is not None and img.width <= 0) or (img.height is not None and img.height <= 0)]
     if invalid:
@@ -257,13 +259,13 @@ def _image_dir(root: Path, source: Source, images: list[Image]) -> tuple[Path, b
     return best, hits > 0
 
 
-def _images(root: Path, source: Source, images: list[Image], image_dir: Path) -> pd.DataFrame:
+def _images(root: Path, source: Source, images: list[Image], image_dir: Path, id_prefix: str) -> pd.DataFrame:
     rel = os.path.relpath(image_dir, root)
     prefix = "" if rel == "." else rel.replace(os.sep, "/") + "/"
-    ids = [f"{source.split}/{i.id}" for i in images]
+    ids = [f"{id_prefix}/{i.id}" for i in images]
     if len(set(ids)) != len(ids):
         dup = pd.Series(ids)[pd.Series(ids).duplicated()].iloc[0]
-        raise DatasetError(f"image id {dup.split('/', 1)[1]} appears twice in images[]", source.path)
+        raise DatasetError(f"image id {dup.rsplit('/', 1)[1]} appears twice in images[]", source.path)
     return images_table(ids, [source.split] * len(images), [prefix + i.file_name for i in images],
                         [i.width if i.width and i.width > 0 else np.nan for i in images],
                         [i.height if i.height and i.height > 0 else np.nan for i in images])

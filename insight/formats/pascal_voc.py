@@ -164,7 +164,7 @@ def _split_lists(main: Path) -> dict[str, list[str]]:
     for name, path in files.items():
         stems = [ln.split()[0] for ln in path.read_text(encoding="utf-8", errors="replace").splitlines()
                  if ln.strip() and not ln.lstrip().startswith("#")]
-        lists[split_name("train" if name == "trainval" else name)] = stems
+        lists[split_name("train" if name == "trainval" else name)] = list(dict.fromkeys(stems))
     return lists
 
 

@@ -459,10 +459,12 @@ def _match(splits: list[Split]) -> _Files:
                     files.image.append(None)
                     files.label.append(txt)
             continue
-        folders = {str(d) for d in split.label_dirs} | {os.path.dirname(p) for p in split.images}
+        parents = {os.path.dirname(p) for p in split.images}
+        beside = {str(d) for p in parents if (d := _label_dir_of(Path(p))) is not None}  # Ultralytics rule
+        folders = {str(d) for d in split.label_dirs} | parents | beside
         for folder in folders:
             universe.update(t for t in _walk(folder) if os.path.basename(t).lower() not in _NOT_LABELS)
-        for image in split.images:
+        for image in dict.fromkeys(split.images):  # an image listed twice is read once
             label = next((c for c in _label_candidates(image, split) if c in universe), None)
             files.split.append(split.name)
             files.image.append(image)

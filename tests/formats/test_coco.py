@@ -198,3 +198,19 @@ def test_boxes_per_class_vectorised_on_many_annotations(tmp_path):
     ds = coco.load(tmp_path)
     assert ds.labels["class"].value_counts().to_dict() == {"cat": 1500, "dog": 1500}
     assert np.allclose(ds.labels["area_pct"], 6.0)
+
+
+def test_two_files_of_one_split_keep_image_ids_apart(tmp_path):
+    imgs = [{"id": 1, "file_name": "a.jpg", "width": 10, "height": 10}]
+    anns = [{"id": 1, "image_id": 1, "category_id": 3, "bbox": [0, 0, 1, 1]}]
+    write(tmp_path / "annotations" / "instances_train_part1.json", imgs, anns, CATS)
+    write(tmp_path / "annotations" / "instances_train_part2.json", imgs, anns, CATS)
+    ds = coco.load(tmp_path)
+    assert ds.splits == ["train"] and len(ds.images) == 2 and ds.images["image_id"].is_unique
+
+
+def test_image_id_twice_in_one_file_is_a_one_line_error(tmp_path):
+    write(tmp_path / "annotations.json", [{"id": 1, "file_name": "a.jpg"}, {"id": 1, "file_name": "b.jpg"}],
+          [], CATS)
+    with pytest.raises(DatasetError, match="image id 1 appears twice"):
+        coco.load(tmp_path)

@@ -152,3 +152,9 @@ def test_parent_of_several_voc_datasets_says_so(tmp_path):
     make(tmp_path, {"one/Annotations/a.xml": xml("a", []), "two/Annotations/b.xml": xml("b", [])})
     detection = pascal_voc.detect(tmp_path)
     assert detection.confidence == 0 and "one, two" in detection.reason
+
+
+def test_split_list_naming_an_image_twice(tmp_path):
+    root = make(tmp_path, {"Annotations/a.xml": xml("a", [("cat", (0, 0, 1, 1), 0, 0)]),
+                           "ImageSets/Main/train.txt": "a\na\n"})
+    assert len(pascal_voc.load(root).images) == 1

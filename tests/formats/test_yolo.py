@@ -195,3 +195,10 @@ def test_forced_classes_file(tmp_path):
                            "names.txt": "zero\none\n"})
     ds = yolo.load(root, Config(classes_file=str(root / "names.txt")))
     assert ds.classes == ("zero", "one") and list(ds.labels["class"]) == ["one"]
+
+
+def test_txt_list_with_an_image_twice(tmp_path):
+    root = make(tmp_path, {"data.yaml": "train: train.txt\nnames: ['a']\n", "train.txt": "images/a.png\nimages/a.png\n",
+                           "images/a.png": (10, 10), "labels/a.txt": "0 0.5 0.5 0.5 0.5\n"})
+    ds = yolo.load(root)
+    assert len(ds.images) == 1 and len(ds.labels) == 1
