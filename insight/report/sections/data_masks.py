@@ -1,0 +1,130 @@
+"""Data statistics block for segmentation: how much of the image each class covers, train vs val
+(DESIGN.md §3.3), from `Insight.masks` (split -> class -> MaskClassStats)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import pandas as pd
+
+from insight.charts.masks import MAX_ROWS, coverage_chart, mean_area_chart
+from insight.model.dataset import order_splits
+from insight.model.insight import Insight
+from insight.report.sections.common import Chart, Column, Table, chart, table
+
+SMALLEST = 5  # classes named in the text as covering the least of their images
+ABSENT_NAMED = 20  # classes without a pixel named in the text; the tables list the rest
+
+
+@dataclass(frozen=True)
+class MaskClassRow:
+    """One class. Per split, in MasksContext.splits order: images containing it, and its mean and
+    median area where present as shares of the image (0..1; None where the split lacks the class)."""
+
+    name: str
+    images: tuple[int, ...]
+    mean: tuple[float | None, ...]
+    median: tuple[float | None, ...]
+
+
+@dataclass(frozen=True)
+class MasksContext:
+    """Template: sections/data_masks.html.
+
+    splits: split names. class_count: declared classes. coverage: chart of the area bins pooled over
+    classes. mean_area: chart of the mean area per class (None when no class is present); `shown` is
+    how many classes it draws (those covering the least first; all when class_count <= shown).
+    smallest: up to SMALLEST present classes with the smallest mean area in the first split.
+    absent: up to ABSENT_NAMED classes with no pixel in any split (they stay declared); absent_count:
+    how many there are in all; absent_more: how many are not named.
+    """
+
+    splits: tuple[str, ...]
+    class_count: int
+    coverage: Chart
+    mean_area: Chart | None
+    shown: int
+    smallest: tuple[MaskClassRow, ...]
+    absent: tuple[str, ...]
+    absent_count: int
+    absent_more: int
+
+
+def _share(pct: float | None) -> float | None:
+    return None if pct is None or (isinstance(pct, float) and math.isnan(pct)) else pct / 100.0
+
+
+def class_rows(insight: Insight) -> tuple[MaskClassRow, ...]:
+    """Every class, smallest mean area (in any split) first; classes with no pixel last, by name."""
+    masks = insight.masks
+    splits = order_splits(masks)
+    classes = list(next(iter(masks.values()))) if masks else []
+    rows = [MaskClassRow(c, tuple(masks[s][c].images for s in splits),
+                         tuple(_share(masks[s][c].mean_area_pct) for s in splits),
+                         tuple(_share(masks[s][c].median_area_pct) for s in splits)) for c in classes]
+
+    def key(row: MaskClassRow):
+        present = [m for m in row.mean if m is not None]
+        return (not present, min(present) if present else 0.0, row.name)
+
+    return tuple(sorted(rows, key=key))
+
+
+def coverage_frame(insight: Insight) -> pd.DataFrame:
+    """bin, split, count, share: (image, class) pairs with the class present, pooled over classes."""
+    rows = []
+    for split in order_splits(insight.masks):
+        per_class = list(insight.masks[split].values())
+        bins = per_class[0].area_pct.bins[1:] if per_class else ()
+        counts = [sum(s.area_pct.counts[i + 1] for s in per_class) for i in range(len(bins))]
+        total = sum(counts)
+        rows += [{"bin": b, "split": split, "count": n, "share": n / total if total else 0.0}
+                 for b, n in zip(bins, counts)]
+    return pd.DataFrame(rows, columns=["bin", "split", "count", "share"])
+
+
+def build(insight: Insight) -> MasksContext | None:
+    if not insight.masks:
+        return None
+    splits = tuple(order_splits(insight.masks))
+    rows = class_rows(insight)
+    drawn = [r for r in rows if any(m is not None for m in r.mean)][:MAX_ROWS]
+    coverage = chart("mask-coverage", coverage_chart(coverage_frame(insight), list(splits)),
+                     "How much of its image a class covers, over every (image, class) pair with the class "
+                     "present: " + " vs ".join(splits) + ".")
+    mean_area = None
+    if drawn:
+        frame = pd.DataFrame([{"class": r.name, "split": s, "mean_area_pct": 100 * m if m is not None else math.nan}
+                              for r in drawn for s, m in zip(splits, r.mean)])
+        mean_area = chart("mask-mean-area", mean_area_chart(frame, list(splits)),
+                          "Mean area where present, per class (" + " vs ".join(splits) + "); classes that "
+                          "cover the least of their images first. No bar: the class is absent from that split.")
+    first = sorted((r for r in rows if r.mean and r.mean[0] is not None), key=lambda r: r.mean[0])[:SMALLEST]
+    absent = [r.name for r in rows if not any(r.images)]
+    return MasksContext(splits=splits, class_count=len(rows), coverage=coverage, mean_area=mean_area,
+                        shown=len(drawn), smallest=tuple(first), absent=tuple(absent[:ABSENT_NAMED]),
+                        absent_count=len(absent), absent_more=max(0, len(absent) - ABSENT_NAMED))
+
+
+def tables(insight: Insight) -> tuple[Table, ...]:
+    if not insight.masks:
+        return ()
+    splits = order_splits(insight.masks)
+    columns = [Column("class")]
+    for s in splits:
+        columns += [Column(f"{s} images", "int"), Column(f"{s} mean", "pct"), Column(f"{s} median", "pct")]
+    rows = [[r.name] + [v for i in range(len(splits)) for v in (r.images[i], r.mean[i], r.median[i])]
+            for r in class_rows(insight)]
+    per_class = table("t-mask-area", "Mask area per class (mean and median where present, share of the image)",
+                      columns, rows)
+    frame = coverage_frame(insight)
+    bin_columns = [Column("area of the image")] + [c for s in splits for c in (Column(f"{s} pairs", "int"),
+                                                                              Column(f"{s} share", "pct"))]
+    bin_rows = []
+    for b, part in frame.groupby("bin", sort=False):
+        by = part.set_index("split")
+        bin_rows.append([b] + [v for s in splits for v in (by.at[s, "count"], by.at[s, "share"])])
+    coverage = table("t-mask-coverage", "Mask coverage: (image, class) pairs per area bin", bin_columns,
+                     bin_rows, layout="narrow")
+    return (coverage, per_class)
