@@ -42,9 +42,11 @@ class DataPart:
 
 
 def _task_parts() -> tuple[DataPartSpec, ...]:
-    from insight.report.sections import data_boxes
+    from insight.report.sections import data_boxes, data_masks, data_multilabel
 
-    return (DataPartSpec("boxes", data_boxes.build, data_boxes.tables),)
+    return (DataPartSpec("boxes", data_boxes.build, data_boxes.tables),
+            DataPartSpec("masks", data_masks.build, data_masks.tables),
+            DataPartSpec("multilabel", data_multilabel.build, data_multilabel.tables))
 
 
 DATA_PARTS: tuple[DataPartSpec, ...] = _task_parts()  # e.g. DataPartSpec("boxes", data_boxes.build)
