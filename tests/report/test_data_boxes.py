@@ -70,3 +70,13 @@ def test_inline_table_has_one_row_per_class_and_split():
     html = render_html(build_insight(detection_dataset(2), None))
     block = html[html.index('id="data-boxes"'):]
     assert block.count('<th scope="row" rowspan="2">') == 2
+
+
+def test_classes_without_boxes_are_named_not_drawn():
+    ds = detection_dataset(3)
+    ds = Dataset(root="mem", task="detection", format="test", classes=ds.classes + ("unused",),
+                 images=ds.images, labels=ds.labels)
+    ctx = data_boxes.build(build_insight(ds, None))
+    assert ctx.unused == ("unused",)
+    assert "unused" not in str(ctx.classes[0].svg)
+    assert len(ctx.class_rows) == 4  # the table still lists it

@@ -56,7 +56,7 @@ class BoxesContext:
     """Template: sections/data_boxes.html.
 
     splits: split names. per_split: one summary row per split. classes: label distribution charts
-    (boxes and images per class; several when there are many classes). histograms: area, COCO size,
+    (boxes and images per class, classes with at least one box; several when there are many). histograms: area, COCO size,
     aspect ratio and boxes-per-image chart. class_rows: per-class sizes, largest class first (printed
     in the block when inline_table is True, else only in the tables section). class_count: declared
     classes. unused: classes with no box in any split.
@@ -117,10 +117,11 @@ def build(insight: Insight) -> BoxesContext | None:
         return None
     splits = tuple(order_splits(insight.boxes))
     rows = class_rows(insight)
+    drawn = [r for r in rows if any(r.boxes)]  # classes with no box are named in the text instead
     frame = pd.DataFrame([{"class": r.name, "split": s, "boxes": b, "images": i}
-                          for r in rows for s, b, i in zip(splits, r.boxes, r.images)],
+                          for r in drawn for s, b, i in zip(splits, r.boxes, r.images)],
                          columns=["class", "split", "boxes", "images"])
-    svgs = class_boxes_charts(frame, list(splits)) if rows else []
+    svgs = class_boxes_charts(frame, list(splits)) if drawn else []
     vs = " vs ".join(splits)
     charts = tuple(chart(f"box-classes-{i + 1}", svg,
                          f"Labels per class as boxes (left) and as images containing the class (right), {vs}; "
