@@ -17,6 +17,7 @@ import pandas as pd
 from insight.model import Dataset, Finding, Severity
 from insight.model.findings import MAX_EXAMPLES
 
+NAMED_CLASSES = 20  # unused classes named in the finding; the rest are counted
 OUTSIDE_TOLERANCE_PX = 1.0  # a box may overhang its image by this much (rounding) before it is a finding
 _COORDS = ("x", "y", "w", "h")
 _MISSING = {"classification": "class", "multilabel": "positive tag", "detection": "box",
@@ -88,8 +89,8 @@ def _never_used(ds: Dataset) -> Finding | None:
     if not unused:
         return None
     return Finding("class_never_used", Severity.WARNING, len(unused),
-                   values={"classes": unused[:20], "declared": len(ds.classes)},
-                   examples=tuple(unused[:MAX_EXAMPLES]))
+                   values={"classes": unused[:NAMED_CLASSES], "more": max(0, len(unused) - NAMED_CLASSES),
+                           "declared": len(ds.classes)})
 
 
 def _finding(code: str, severity: Severity, rows: pd.DataFrame, ds: Dataset, **values) -> Finding | None:

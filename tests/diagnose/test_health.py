@@ -92,7 +92,15 @@ def test_images_without_labels_and_classes_never_used():
     assert empty.values["total_images"] == 3
     assert empty.examples == ("train/b.jpg", "val/c.jpg")
     unused = found["class_never_used"]
-    assert (unused.count, unused.values["classes"]) == (1, ["bird"])
+    assert (unused.count, unused.values["classes"], unused.values["more"]) == (1, ["bird"], 0)
+
+
+def test_many_unused_classes_are_named_then_counted():
+    # 25 declared classes, only c0 used: 24 unused, 20 named, 4 more.
+    ds = dataset([("a", "c0", 0, 0, 10, 10)], [("a", "train", 100, 100)], [f"c{i}" for i in range(25)])
+    unused = codes(check_dataset(ds))["class_never_used"]
+    assert (unused.count, len(unused.values["classes"]), unused.values["more"]) == (24, 20, 4)
+    assert message_for(unused).count(" and 4 more") == 1
 
 
 def test_tags_are_not_checked_for_geometry():
@@ -107,7 +115,7 @@ DETECTION_CODES = {
     "box_outside_image": {"by_split": {"val": 1}, "kind": "box", "tolerance_px": 1.0},
     "images_without_labels": {"task": "detection", "missing": "box", "by_split": {"train": 3},
                               "total_images": 10},
-    "class_never_used": {"classes": ["bird", "cow"], "declared": 5},
+    "class_never_used": {"classes": ["bird", "cow"], "more": 0, "declared": 5},
     "bad_bbox": {"file": "annotations/instances_train.json"},
     "annotation_without_image": {"file": "annotations/instances_train.json"},
     "undeclared_class": {"file": "instances_val.json", "ids": [3, 7]},
