@@ -13,6 +13,11 @@ Image sizes come from `images[]` (header of the image file only where they are 0
 image file is needed. Category ids need not be contiguous. `iscrowd` boxes are kept with
 `iscrowd = 1`. Decoding is typed (msgspec) with only the fields the statistics need, so polygon
 coordinates are skipped unless the task is segmentation.
+
+Segmentation (`config.task == "segmentation"`): `read(path, segmentation=True)` decodes
+`SegmentedCocoFile`, whose annotations keep `segmentation` as raw JSON bytes (`msgspec.Raw`, empty
+when absent) for a polygon/RLE decoder; `_labels` builds the box rows and is the place to add mask
+rows from those bytes (same image rows, same undeclared-category and missing-image handling).
 """
 
 from __future__ import annotations

@@ -4,7 +4,8 @@ All files are joined into one buffer and parsed in bulk with numpy (no Python lo
 token boundaries come from a byte scan, numbers from `np.fromstring` (or, when some token is not a
 number, from pandas' coercing parser, so the bad line can be named). Lines with more than five values
 are polygons (YOLO-seg) or keypoints (YOLO-pose); with `keypoints=True` the first five values of such
-a line are its box, otherwise the line is set aside and counted.
+a line are its box, otherwise the line is set aside and counted (`polygon_file`, `polygon_line`
+locate each such line, so a segmentation reader can take the same files and read those lines).
 """
 
 from __future__ import annotations
