@@ -12,7 +12,8 @@ import traceback
 from pathlib import Path
 
 from insight import __version__
-from insight.config import DEFAULT_CUTOFF_FACTOR, DEFAULT_SERIOUS_FACTOR, Config
+from insight.config import (DEFAULT_CUTOFF_FACTOR, DEFAULT_NEAR_DUPLICATE_HAMMING, DEFAULT_SERIOUS_FACTOR,
+                            Config)
 from insight.errors import ExitCode, InsightError, UsageError
 
 EPILOG = "Exit codes: 0 done, 1 a finding at a --fail-on level, 2 bad input or usage."
@@ -51,6 +52,9 @@ def _dataset_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--negative-tag", action="append", default=None,
                    help="multi-label tag meaning 'no class' (default: 'No Finding'); repeatable")
     g.add_argument("--workers", type=int, default=None, help="processes for image and mask scans (default: all cores)")
+    g.add_argument("--near-duplicate-bits", type=int, default=DEFAULT_NEAR_DUPLICATE_HAMMING, metavar="BITS",
+                   help="perceptual hashes at most BITS of 64 apart are near copies "
+                        f"(default {DEFAULT_NEAR_DUPLICATE_HAMMING})")
     g.add_argument("--cutoff-factor", type=_fraction, default=DEFAULT_CUTOFF_FACTOR,
                    help=f"cutoff = ceil(F * labels / classes) (default {DEFAULT_CUTOFF_FACTOR})")
     g.add_argument("--serious-factor", type=_fraction, default=DEFAULT_SERIOUS_FACTOR,
@@ -71,6 +75,8 @@ def parser() -> argparse.ArgumentParser:
     report.add_argument("dataset", type=Path, help="dataset folder")
     report.add_argument("--run", type=Path, help="training log file or folder")
     report.add_argument("--out", type=Path, default=Path("reports"), help="output folder (default: reports)")
+    report.add_argument("--no-duplicates", action="store_true",
+                        help="skip the duplicate and leakage check (it reads every image once)")
     report.add_argument("--baseline", type=Path, metavar="PREVIOUS/insight.json",
                         help="compare with a previous report and add a 'since last report' section")
     _dataset_options(report)
@@ -80,6 +86,8 @@ def parser() -> argparse.ArgumentParser:
     scan = sub.add_parser("scan", help="print the dataset part", epilog=EPILOG)
     scan.add_argument("dataset", type=Path, help="dataset folder")
     scan.add_argument("--json", action="store_true", help="print insight.json's dataset part")
+    scan.add_argument("--duplicates", action="store_true",
+                      help="also check for duplicate images and train/val leakage (reads every image)")
     _dataset_options(scan)
     _common(scan)
 
@@ -99,6 +107,7 @@ def config_from(args: argparse.Namespace) -> Config:
         format=getattr(args, "format", None), task=getattr(args, "task", None),
         classes_file=getattr(args, "classes_file", None), ignore_index=getattr(args, "ignore_index", 255),
         negative_tag=negative, run_id=getattr(args, "run_id", None), workers=getattr(args, "workers", None),
+        near_duplicate_hamming=getattr(args, "near_duplicate_bits", DEFAULT_NEAR_DUPLICATE_HAMMING),
     )
 
 

@@ -16,10 +16,17 @@ from insight.model.insight import SCHEMA
 from insight.progress import progress_for
 
 
-def _load_dataset(args: argparse.Namespace, config: Config):
+def _load_dataset(args: argparse.Namespace, config: Config, check_duplicates: bool):
+    """Read the dataset; with `check_duplicates`, also read every image once for copies and leakage."""
     from insight.formats import load_dataset
 
-    return load_dataset(args.dataset, config, progress_for(args.quiet))
+    progress = progress_for(args.quiet)
+    ds = load_dataset(args.dataset, config, progress)
+    if check_duplicates:
+        from insight.images.leakage import duplicate_findings
+
+        ds = replace(ds, health=ds.health + tuple(duplicate_findings(ds, config, progress)))
+    return ds
 
 
 def _load_run(path, config: Config):
@@ -31,22 +38,24 @@ def _load_run(path, config: Config):
 def scan(args: argparse.Namespace, config: Config) -> ExitCode:
     from insight.report.build import build_insight
     from insight.report.serialize import DATASET_KEYS, to_json
+    from insight.report.serialize import utf8_safe
     from insight.report.text import dataset_text
 
     gate = parse_fail_on(args.fail_on)
-    insight = build_insight(_load_dataset(args, config), None, config)
-    sys.stdout.write(to_json(insight, DATASET_KEYS) if args.json else dataset_text(insight))
+    insight = build_insight(_load_dataset(args, config, args.duplicates), None, config)
+    sys.stdout.write(utf8_safe(to_json(insight, DATASET_KEYS) if args.json else dataset_text(insight)))
     return _gate_exit(insight, gate)
 
 
 def curves(args: argparse.Namespace, config: Config) -> ExitCode:
     from insight.report.build import build_insight
     from insight.report.serialize import CURVES_KEYS, to_json
+    from insight.report.serialize import utf8_safe
     from insight.report.text import curves_text
 
     gate = parse_fail_on(args.fail_on)
     insight = build_insight(None, _load_run(args.run, config), config)
-    sys.stdout.write(to_json(insight, CURVES_KEYS) if args.json else curves_text(insight))
+    sys.stdout.write(utf8_safe(to_json(insight, CURVES_KEYS) if args.json else curves_text(insight)))
     return _gate_exit(insight, gate)
 
 
@@ -57,7 +66,7 @@ def report(args: argparse.Namespace, config: Config) -> ExitCode:
     gate = parse_fail_on(args.fail_on)
     baseline = read_baseline(args.baseline) if args.baseline else None
     out = prepare_out(args.out)
-    dataset = _load_dataset(args, config)
+    dataset = _load_dataset(args, config, not args.no_duplicates)
     run = _load_run(args.run, config) if args.run else None
     curves_error = None if args.run else "No training log was given (--run), so there is no curve diagnosis."
     insight = build_insight(dataset, run, config, curves_error=curves_error)
@@ -103,10 +112,10 @@ def render_and_write(insight, out):
     """Render all three outputs in memory, then write them atomically."""
     from insight.report.html import render_html
     from insight.report.pdf import render_pdf
-    from insight.report.serialize import to_json
+    from insight.report.serialize import to_json, utf8_safe
     from insight.report.write import write_outputs
 
-    html = render_html(insight)
+    html = utf8_safe(render_html(insight))
     pdf = render_pdf(html, out)
     return write_outputs(out, {"insight.json": to_json(insight).encode(), "report.html": html.encode(),
                                "report.pdf": pdf})

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from insight.diagnose.duplicates import LEAKAGE_CODES
 from insight.errors import UsageError
 from insight.model.insight import Insight
 
 WORDS = ("serious", "mild", "error", "warning", "leakage")
 SCENARIOS = ("A", "B", "C", "D")
-LEAKAGE_CODES = ("leakage_exact", "leakage_near")
 
 
 @dataclass(frozen=True)

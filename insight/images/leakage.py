@@ -1,9 +1,8 @@
 """The whole duplicate and leakage check for one dataset: hash every image, diagnose, add thumbnails.
 
-Findings with example pairs get `values["thumbnails"]`: {relative path: "data:image/jpeg;base64,..."}
-for the files of their pairs (a second, small read of at most 2 x MAX_PAIRS files per finding), so
-the report shows them without opening files. The thumbnails sit under one key of their own so
-insight.json can leave them out (`without_thumbnails`).
+Findings with example pairs get `media`: {relative path: "data:image/jpeg;base64,..."} for the files
+of their pairs (a second, small read of at most 2 x MAX_PAIRS files per finding), so the report shows
+them without opening files. `Finding.media` is left out of insight.json.
 """
 
 from __future__ import annotations
@@ -16,7 +15,6 @@ from insight.images.hashes import hash_images, thumbnails
 from insight.model import Dataset, Finding
 from insight.progress import Progress, no_progress
 
-THUMBNAILS_KEY = "thumbnails"
 NO_IMAGE_FILES = "the dataset has annotations but no image files, so there is nothing to compare"
 
 
@@ -34,12 +32,4 @@ def _with_thumbnails(finding: Finding, root: str) -> Finding:
     pairs = finding.values.get("pairs")
     if not pairs:
         return finding
-    uris = thumbnails(root, [p[k] for p in pairs for k in ("a", "b")])
-    return replace(finding, values={**finding.values, THUMBNAILS_KEY: uris})
-
-
-def without_thumbnails(finding: Finding) -> Finding:
-    """The finding as insight.json should hold it: no image data."""
-    if THUMBNAILS_KEY not in finding.values:
-        return finding
-    return replace(finding, values={k: v for k, v in finding.values.items() if k != THUMBNAILS_KEY})
+    return replace(finding, media=thumbnails(root, [p[k] for p in pairs for k in ("a", "b")]))

@@ -31,6 +31,8 @@ class Finding:
     examples: tuple[str, ...] = ()
     epoch: float | None = None  # curve findings: where it shows
     message: str = ""  # filled from templates/findings/<code>.txt when the report is built
+    # Pictures for the report (e.g. thumbnails as data: URIs by file); left out of insight.json.
+    media: dict[str, str] = field(default_factory=dict, metadata={"json": False})
 
     def __post_init__(self) -> None:
         if not self.code.replace("_", "").isalnum():

@@ -74,7 +74,9 @@ def diagnose(run: Run, parts: dict) -> CurveDiagnosis:
 
     rep = parts.get("representation")
     under = tuple(c.name for c in rep.classes if c.tier != "well") if rep else ()
-    leakage = any(f.code.startswith(("duplicate", "leakage")) for f in parts.get("health", ()))
+    from insight.diagnose.duplicates import LEAKAGE_CODES
+
+    leakage = any(f.code in LEAKAGE_CODES for f in parts.get("health", ()))
     return diagnose_run(run, CurveContext(has_leakage=leakage, underrepresented=under))
 
 

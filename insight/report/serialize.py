@@ -24,12 +24,22 @@ DATASET_KEYS = ("dataset", "representation", "boxes", "masks", "multilabel", "he
 CURVES_KEYS = ("curves", "curves_error")
 
 
+def utf8_safe(text: str) -> str:
+    """A file name that is not UTF-8 reaches Python with lone surrogates (PEP 383); shown, its bad bytes
+    become U+FFFD so the JSON, HTML and PDF can be written."""
+    if text.isascii():
+        return text
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
 def jsonable(obj: Any) -> Any:
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         return {f.name: jsonable(getattr(obj, f.name)) for f in dataclasses.fields(obj)
                 if f.metadata.get("json", True)}
     if isinstance(obj, enum.Enum):
         return obj.value
+    if isinstance(obj, str):
+        return utf8_safe(obj)
     if isinstance(obj, dict):
         return {str(k): jsonable(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):

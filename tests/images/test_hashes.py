@@ -19,7 +19,8 @@ from insight.config import Config
 from insight.diagnose.duplicates import duplicate_findings_of
 from insight.images import hashes as hashes_module
 from insight.images.hashes import HASH_COLUMNS, hash_images, thumbnail_uri
-from insight.images.leakage import duplicate_findings, without_thumbnails
+from insight.images.leakage import duplicate_findings
+from insight.report.serialize import jsonable
 from insight.model import Dataset
 from insight.model.dataset import empty_labels
 from insight.report.messages import message_for
@@ -148,10 +149,10 @@ def test_whole_check_on_the_dataset(dataset):
     assert near.values["pairs"][0]["b"] == "val/a_small.jpg"
     assert findings["duplicates_unreadable"].values == {
         "unread": 1, "undecoded": 1, "reasons": findings["duplicates_unreadable"].values["reasons"]}
-    thumbs = near.values["thumbnails"]
+    thumbs = near.media
     assert set(thumbs) == {"train/a.png", "val/a_small.jpg"}
     assert all(u.startswith("data:image/jpeg;base64,") for u in thumbs.values())
-    assert "thumbnails" not in without_thumbnails(near).values
+    assert "media" not in jsonable(near) and "base64" not in str(jsonable(near))  # kept out of insight.json
     for f in findings.values():
         assert message_for(f)  # every code has wording that renders with its values
 

@@ -38,7 +38,7 @@ FINDINGS = {
     "yolo_class_past_last": {"class_id_out_of_range": "a.txt:1"},
     "yolo_empty_label_file": {"images_without_labels": None},
     "symlink_loop": {"ignored_symlink_loop": "loop"},
-    "truncated_png": {"unreadable_image": "a/cut.png"},
+    "truncated_png": {"duplicates_unreadable": "a/cut.png"},
     "decompression_bomb": {"image_too_large": "a/bomb.png"},
 }
 
@@ -54,7 +54,9 @@ CURVES = {
 
 def _run(case, tmp_path, capsys, *extra):
     path = case.build(tmp_path / case.name)
-    code = main([case.command, str(path), "--json", "-q", *extra])
+    # a scan reads image headers only; --duplicates decodes every image, which finds truncated files
+    duplicates = ["--duplicates"] if case.command == "scan" else []
+    code = main([case.command, str(path), "--json", "-q", *duplicates, *extra])
     out, err = capsys.readouterr()
     assert "Traceback" not in err and "internal error" not in err, err
     return code, out, err

@@ -85,7 +85,7 @@ def build_leakage(insight: Insight) -> LeakageContext | None:
 
 
 def _kind(finding: Finding, title: str) -> CopyKind:
-    thumbs = finding.values.get("thumbnails", {})
+    thumbs = finding.media
     pairs = tuple(PairView(train=p["a"], train_split=p["split_a"], copy=p["b"], copy_split=p["split_b"],
                            distance=p.get("distance"), train_thumb=thumbs.get(p["a"]),
                            copy_thumb=thumbs.get(p["b"]))
