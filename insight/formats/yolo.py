@@ -430,10 +430,18 @@ def load(root: Path, config: Config = Config(), progress: Progress = no_progress
     else:
         notes.append("no image files: image sizes are unknown, so boxes have no pixel values "
                      "(area_pct is still known from the normalised sizes)")
+    id_names = names
     names, labels = _labels(root, files, parsed, label_row, images, names, findings, notes)
     findings += _file_findings(root, files, parsed, label_row)
-    return Dataset(root=str(root), task=TASK, format=NAME, classes=tuple(names), images=images,
-                   labels=labels, health=tuple(findings), notes=tuple(notes), has_image_files=has_images)
+    segmentation = config.task == "segmentation" or (len(parsed.polygon_line) > 0 and len(parsed.values) == 0)
+    if segmentation:  # YOLO segment lines (`cls x1 y1 x2 y2 ...`) as mask rows
+        from insight.formats.instance_masks import yolo_segmentation
+
+        names, labels, findings = yolo_segmentation(root, files.label, contents, parsed, label_row, images,
+                                                    id_names, names, labels, findings)
+    return Dataset(root=str(root), task="segmentation" if segmentation else TASK, format=NAME,
+                   classes=tuple(names), images=images, labels=labels, health=tuple(findings),
+                   notes=tuple(notes), has_image_files=has_images)
 
 
 def _read(path: str | None) -> bytes | None:
