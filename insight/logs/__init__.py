@@ -43,13 +43,30 @@ def detect(path: Path) -> tuple[ModuleType, Detection]:
 
 
 def find_runs(folder: Path) -> list[tuple[Path, ModuleType]]:
-    """Every run under `folder` some reader claims, newest first (by modification time)."""
+    """Every run under `folder` some reader claims, newest first (by modification time).
+
+    One run is often logged twice (Ultralytics writes results.csv and, below it, TensorBoard events):
+    a candidate inside the run folder of one found by an earlier reader in READER_MODULES is the same
+    run in another format and is left out.
+    """
     seen: dict[Path, ModuleType] = {}
     for module in readers():
         for candidate in module.candidates(folder):
-            if candidate not in seen and _safe_detect(module, candidate).confidence >= UNSURE:
+            if candidate in seen or any(_same_run(kept, candidate) for kept in seen):
+                continue
+            if _safe_detect(module, candidate).confidence >= UNSURE:
                 seen[candidate] = module
     return sorted(seen.items(), key=lambda item: (_mtime(item[0]), str(item[0])), reverse=True)
+
+
+def _run_folder(path: Path) -> Path:
+    return path.parent if path.is_file() else path
+
+
+def _same_run(kept: Path, candidate: Path) -> bool:
+    """`candidate` lies in `kept`'s run folder (or below it) while `kept`'s reader ranks first."""
+    home = _run_folder(kept)
+    return home == _run_folder(candidate) or home in candidate.parents
 
 
 def load_run(path: Path, config: Config = Config()) -> Run:
