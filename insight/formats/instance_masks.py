@@ -74,9 +74,9 @@ def _extent(seg) -> tuple[int, int]:
     return int(np.ceil(coords[0::2].max())) + 1, int(np.ceil(coords[1::2].max())) + 1
 
 
-def yolo_mask_labels(lines: list[tuple[int, bytes, str]], images: pd.DataFrame,
+def yolo_mask_labels(lines: list[tuple[int, str, str]], images: pd.DataFrame,
                      names: dict[int, str] | None) -> tuple[pd.DataFrame, list[str], list[Finding]]:
-    """Mask rows from YOLO segment lines [(image row, line bytes, "file:line")].
+    """Mask rows from YOLO segment lines [(image row, line text, "file:line")].
 
     Returns the rows, the class names they use that `names` lacks (named by id when there is no map
     at all), and findings for polygons that cannot be measured or use an undeclared class id."""
@@ -121,3 +121,29 @@ def _class_name(cls: float, names: dict[int, str] | None, extra: list[str]) -> s
             extra.append(name)
         return name
     return names.get(int(cls))
+
+
+def yolo_segmentation(root, label_paths: list, contents: list, parsed, label_row, images: pd.DataFrame,
+                      id_names: dict[int, str] | None, names: list[str], boxes: pd.DataFrame,
+                      findings: list) -> tuple[list[str], pd.DataFrame, list]:
+    """The YOLO loader's result for the segmentation task: segment lines as mask rows (box lines too,
+    as rectangles), the classes they add, and the findings without `polygon_lines_skipped`.
+
+    `contents` are the label files' bytes (None where an image has none), `parsed` the ParsedLabels of
+    the files that exist, `label_row` the image row of each of those."""
+    from insight.formats.detection import relative
+
+    present = [c for c in contents if c is not None]
+    split_cache: dict[int, list[bytes]] = {}
+    lines = []
+    for f, ln in zip(parsed.polygon_file.tolist(), parsed.polygon_line.tolist()):
+        text = split_cache.setdefault(f, present[f].split(b"\n"))[ln - 1]
+        row = int(label_row[f])
+        lines.append((row, text.decode("latin-1"), f"{relative(label_paths[row], root)}:{ln}"))
+    masks, extra, seg_findings = yolo_mask_labels(lines, images, id_names)
+    masks["iscrowd"] = np.zeros(len(masks), dtype=np.int64)
+    rectangles = boxes.assign(kind="mask")
+    labels = pd.concat([rectangles, masks[list(boxes.columns)]], ignore_index=True) if len(rectangles) \
+        else masks[list(boxes.columns)].reset_index(drop=True)
+    kept = [f for f in findings if f.code != "polygon_lines_skipped"] + seg_findings
+    return list(names) + [n for n in extra if n not in names], labels, kept

@@ -120,3 +120,41 @@ def test_coco_annotation_without_segmentation_is_a_finding():
     (invalid,) = [f for f in ds.health if f.code == "segmentation_invalid"]
     assert invalid.count == 7 and invalid.values["reasons"] == ["no segmentation"]
     assert any(f.code == "undeclared_class" for f in ds.health)
+
+
+def test_yolo_segment_lines_become_mask_rows(tmp_path):
+    from PIL import Image
+
+    from insight.config import Config
+    from insight.formats import yolo
+
+    (tmp_path / "images" / "train").mkdir(parents=True)
+    (tmp_path / "labels" / "train").mkdir(parents=True)
+    Image.new("RGB", (100, 50)).save(tmp_path / "images" / "train" / "a.jpg")
+    # class 1: triangle (0,0) (1,0) (0,1) = half of 100 x 50 = 2500 px; class 0: square 0.2..0.6 x
+    # 0.2..0.6 = 0.16 of the image = 800 px, box x 20 w 40, y 10 h 20
+    (tmp_path / "labels" / "train" / "a.txt").write_text("1 0 0 1 0 0 1\n0 0.2 0.2 0.6 0.2 0.6 0.6 0.2 0.6\n")
+    (tmp_path / "data.yaml").write_text("names: [square, triangle]\ntrain: images/train\n")
+    ds = yolo.load(tmp_path, Config(workers=1))  # every line is a polygon: segmentation without asking
+    assert ds.task == "segmentation" and set(ds.labels["kind"]) == {"mask"}
+    rows = ds.labels.set_index("class")
+    assert rows.at["triangle", "area"] == pytest.approx(2500) and rows.at["triangle", "area_pct"] == pytest.approx(50)
+    assert rows.at["square", "area"] == pytest.approx(800)
+    assert tuple(rows.loc["square", ["x", "y", "w", "h"]]) == pytest.approx((20, 10, 40, 20))
+    assert not any(f.code == "polygon_lines_skipped" for f in ds.health)
+
+
+def test_real_yolo_seg_polygons_with_panoptic_ids():
+    from insight.config import Config
+    from insight.formats import yolo
+
+    root = realdata("yolo/lightly_coco128_subset10/instance_segmentation")
+    ds = yolo.load(root, Config(workers=1, task="segmentation"))
+    lines = [ln.split() for p in sorted((root / "labels").rglob("*.txt")) for ln in p.read_text().splitlines()
+             if ln.strip()]
+    assert len(ds.labels) == len(lines) and ds.task == "segmentation"
+    # the first line of 000000000143.txt, by the shoelace formula on its normalised vertices
+    first = [float(v) for v in (root / "labels" / "train2017" / "000000000143.txt").read_text().split("\n")[0].split()]
+    xs, ys = np.array(first[1::2]), np.array(first[2::2])
+    expected = abs(np.dot(xs, np.roll(ys, -1)) - np.dot(ys, np.roll(xs, -1))) / 2 * 100
+    assert ds.labels["area_pct"].iloc[0] == pytest.approx(expected)
