@@ -24,6 +24,7 @@ IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".
 _EXIF_ORIENTATION = 274  # the EXIF tag holding the orientation
 _ROTATED = (6, 8)  # orientations that turn the image by 90 or 270 degrees
 _SEQUENTIAL_BELOW = 64  # fewer files than this are read without a pool
+_CHUNK = 256  # files per task given to a thread (few tasks: little pool overhead)
 
 
 @dataclass
@@ -75,21 +76,29 @@ def read_sizes(paths: list[str], workers: int | None = None,
     failed: list[tuple[str, str]] = []
     if n == 0:
         return HeaderSizes(width, height, failed)
+    chunks = [paths[i:i + _CHUNK] for i in range(0, n, _CHUNK)]
     pool = None
     if n < _SEQUENTIAL_BELOW or workers == 1:
-        results = map(header_size, paths)
-    else:
-        pool = ThreadPoolExecutor(max_workers=workers or min(32, (os.cpu_count() or 1) * 4))
-        results = pool.map(header_size, paths)
+        results = map(_chunk_sizes, chunks)
+    else:  # threads: header reads wait on the disk (a cold cache, a network share) more than the CPU
+        pool = ThreadPoolExecutor(max_workers=workers or min(16, (os.cpu_count() or 1) * 4))
+        results = pool.map(_chunk_sizes, chunks)
     try:
-        for i, (w, h, why) in enumerate(progress(results, total=n, desc="image sizes")):
-            width[i], height[i] = w, h
-            if why:
-                failed.append((paths[i], why))
+        start = 0
+        for chunk in progress(results, total=len(chunks), desc="image sizes"):
+            for i, (w, h, why) in enumerate(chunk, start):
+                width[i], height[i] = w, h
+                if why:
+                    failed.append((paths[i], why))
+            start += len(chunk)
     finally:
         if pool is not None:
             pool.shutdown(wait=True)
     return HeaderSizes(width, height, failed)
+
+
+def _chunk_sizes(paths: list[str]) -> list[tuple[float, float, str]]:
+    return [header_size(p) for p in paths]
 
 
 def list_images(folder: Path, recursive: bool = True) -> list[Path]:

@@ -1,0 +1,331 @@
+"""Where a YOLO dataset keeps its class names, images and label files (the layouts listed in
+insight/formats/yolo.py), as `Split` objects: image files per split, or label folders alone.
+
+Paths in data.yaml that do not exist as written are tried against the folder itself (Roboflow writes
+`../train/images`); a symlink that git checked out as a small text file is followed.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+import yaml
+
+from insight.config import Config
+from insight.errors import DatasetError
+from insight.formats.detection import relative
+from insight.formats.image_headers import is_image
+from insight.formats.splits import is_split_word, split_name
+
+NAME_FILES = ("classes.txt", "obj.names", "classes.names", "_darknet.labels", "labels.txt")
+NOT_LABELS = frozenset({*NAME_FILES, "train.txt", "val.txt", "valid.txt", "test.txt", "readme.txt",
+                         "readme.dataset.txt", "readme.roboflow.txt", "notes.txt", "license.txt"})
+LABEL_DIRS = ("labels", "Labels", "annotations", "Annotations")
+
+
+@dataclass
+class Split:
+    """One split: its image files, or (label-only) the label folder alone."""
+
+    name: str
+    images: list[str] = field(default_factory=list)
+    label_dirs: list[Path] = field(default_factory=list)
+    image_dir: Path | None = None  # the folder the images were listed from, if any
+
+
+def has_txt(folder: Path) -> bool:
+    return any(True for _ in walk(folder, limit=1))
+
+
+def walk(folder: Path | str, limit: int | None = None, images: bool = False):
+    """Paths (str) of files under `folder`, following symlinks: .txt files, or images with `images=True`."""
+    found = 0
+    stack = [folder]
+    while stack:
+        try:
+            entries = sorted(os.scandir(stack.pop()), key=lambda e: e.name)
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            if entry.is_dir():
+                stack.append(entry.path)
+            elif (is_image(entry.name) if images else entry.name.endswith(".txt")):
+                yield entry.path
+                found += 1
+                if limit and found >= limit:
+                    return
+
+
+# ---------------------------------------------------------------- class names
+
+def dataset_yaml(root: Path) -> tuple[Path, dict] | None:
+    """data.yaml (or dataset.yaml), else the one *.yaml in the folder that declares `names` or `nc`."""
+    found = sorted(root.glob("*.yaml")) + sorted(root.glob("*.yml"))
+    specs = [(p, spec) for p in found if isinstance(spec := _read_yaml(p), dict)
+             and ("names" in spec or "nc" in spec)]
+    preferred = [s for s in specs if s[0].stem.lower() in ("data", "dataset")]
+    if preferred or len(specs) == 1:
+        return (preferred or specs)[0]
+    if specs:
+        names = ", ".join(p.name for p, _ in specs)
+        raise DatasetError(f"several dataset YAML files ({names}); name the one to read data.yaml", root)
+    return None
+
+
+def _read_yaml(path: Path):
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8", errors="replace"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise DatasetError(f"YAML does not parse ({getattr(exc, 'problem', None) or exc})", path,
+                           mark.line + 1 if mark else None) from None
+
+
+def names_file(root: Path) -> Path | None:
+    for name in NAME_FILES:
+        if (root / name).is_file():
+            return root / name
+    extra = sorted(root.glob("*.names"))
+    return extra[0] if extra else None
+
+
+def class_names(root: Path, spec: dict | None, config: Config, notes: list) -> dict[int, str] | None:
+    if config.classes_file:
+        return dict(enumerate(_lines(Path(config.classes_file))))
+    if spec is not None and spec.get("names") is not None:
+        names = spec["names"]
+        if isinstance(names, dict):
+            return {int(k): str(v) for k, v in names.items()}
+        if isinstance(names, (list, tuple)):
+            return {i: str(v) for i, v in enumerate(names)}
+        if isinstance(names, str) and (root / names).is_file():
+            return dict(enumerate(_lines(root / names)))
+        raise DatasetError("`names` must be a list or a mapping of class id to name", root)
+    if spec is not None and isinstance(spec.get("nc"), int):
+        notes.append(f"data.yaml gives nc: {spec['nc']} but no names: classes are named by id")
+        return {i: str(i) for i in range(spec["nc"])}
+    listed = names_file(root)
+    if listed is not None:
+        return dict(enumerate(_lines(listed)))
+    return None
+
+
+def _lines(path: Path) -> list[str]:
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError as exc:
+        raise DatasetError(f"cannot read class names ({exc.strerror or exc})", path) from None
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+# ---------------------------------------------------------------- where images and labels are
+
+def label_dir_candidates(root: Path) -> list[Path]:
+    dirs = [root / d for d in LABEL_DIRS]
+    dirs += [sub / d for sub in _subdirs(root) for d in ("labels", "Labels")]
+    dirs += sorted(root.glob("obj_*_data"))
+    return [d for d in dirs if d.is_dir()]
+
+
+def _subdirs(folder: Path) -> list[Path]:
+    try:
+        return sorted(Path(e.path) for e in os.scandir(folder) if e.is_dir() and not e.name.startswith("."))
+    except OSError:
+        return []
+
+
+def side_by_side_dirs(root: Path) -> list[Path]:
+    """Folders (the root or a split folder) holding both images and .txt files."""
+    found = []
+    for folder in [root] + [d for d in _subdirs(root) if is_split_word(d.name)]:
+        names = [e.name for e in os.scandir(folder) if e.is_file()]
+        if any(is_image(n) for n in names) and any(n.endswith(".txt") and n.lower() not in NOT_LABELS
+                                                   for n in names):
+            found.append(folder)
+    return found
+
+
+def label_dir_of(image_dir: Path) -> Path | None:
+    """The Ultralytics rule: the last `images` part of the path becomes `labels`."""
+    parts = image_dir.parts
+    for i in range(len(parts) - 1, -1, -1):
+        if parts[i].lower() == "images":
+            for name in ("labels", "Labels", "Annotations", "annotations"):
+                candidate = Path(*parts[:i], name, *parts[i + 1:])
+                if candidate.is_dir():
+                    return candidate
+            return None
+    return None
+
+
+def _split_from_dir(name: str, image_dir: Path | None, label_dir: Path | None,
+                    real_dir: Path | None = None) -> Split:
+    """`real_dir` is where the images are when `image_dir` was reached through a link file."""
+    real_dir = real_dir or image_dir
+    images = list(walk(real_dir, images=True)) if real_dir else []
+    label_dirs = [d for d in (label_dir,) if d is not None]
+    if image_dir is not None and not label_dirs:
+        label_dirs = [real_dir]  # labels beside the images
+    return Split(name, images, label_dirs, real_dir)
+
+
+def _scan(root: Path) -> list[Split]:
+    """The splits the folder's own layout shows, with no YAML to say where they are."""
+    if (root / "obj.data").is_file():
+        return _darknet(root)
+    image_roots = [d for d in (root / "images", root / "Images") if d.is_dir()]
+    if image_roots:
+        top = image_roots[0]
+        subs = [d for d in _subdirs(top) if next(walk(d, 1, images=True), None)]
+        if subs and not any(is_image(e.name) for e in os.scandir(top)):
+            return [_split_from_dir(split_name(d.name), d, label_dir_of(d)) for d in subs]
+        return [_split_from_dir("train", top, label_dir_of(top))]
+    per_split = [d for d in _subdirs(root) if (d / "images").is_dir() and is_split_word(d.name)]
+    if per_split:
+        return [_split_from_dir(split_name(d.name), d / "images", label_dir_of(d / "images"))
+                for d in per_split]
+    darknet = sorted(root.glob("obj_*_data"))
+    if darknet:
+        return [_split_from_dir(split_name(d.name[4:-5]), d, d) for d in darknet]
+    side = side_by_side_dirs(root)
+    if side:
+        return [_split_from_dir("train" if d == root or not is_split_word(d.name) else split_name(d.name),
+                                d, d) for d in side]
+    label_root = next((d for d in (root / "labels", root / "Labels") if d.is_dir()), None)
+    if label_root is not None:
+        subs = [d for d in _subdirs(label_root) if has_txt(d)]
+        return [Split(split_name(d.name), [], [d]) for d in subs] or [Split("train", [], [label_root])]
+    return []
+
+
+def _darknet(root: Path) -> list[Split]:
+    """obj.data: `train = data/train.txt`, `valid = data/valid.txt` (paths written from the parent)."""
+    splits = []
+    for line in (root / "obj.data").read_text(encoding="utf-8", errors="replace").splitlines():
+        key, _, value = line.partition("=")
+        key = key.strip().lower()
+        if key in ("train", "valid", "val", "test") and value.strip():
+            listed = _resolve(value.strip(), [root], root)
+            if listed is not None and (listed := _real(listed, root)).is_file():
+                splits.append(Split(split_name(key), _image_list(listed, [root]), []))
+    return splits
+
+
+def _resolve(raw: str, bases: list[Path], root: Path) -> Path | None:
+    """`raw` under the first base where it exists; else its trailing parts under the root."""
+    raw = str(raw).replace("\\", "/")
+    pure = PurePosixPath(raw)
+    candidates = [Path(pure)] if pure.is_absolute() else [b / raw for b in bases]
+    parts = [p for p in pure.parts if p not in ("..", ".", "/")]
+    candidates += [b.joinpath(*parts[i:]) for i in range(len(parts)) for b in bases]
+    for candidate in candidates:
+        if _inside(candidate, root):
+            found = candidate if candidate.exists() else _through_link_file(candidate, root)
+            if found is not None:
+                return candidate
+    return None
+
+
+def _real(path: Path, root: Path) -> Path:
+    """The path itself, or where a link file along it points."""
+    return path if path.exists() else (_through_link_file(path, root) or path)
+
+
+def _through_link_file(path: Path, root: Path) -> Path | None:
+    """A symlink that git checked out as a small file holding the target (core.symlinks=false)."""
+    rel = path.relative_to(root) if _inside(path, root) else None
+    if rel is None or not rel.parts:
+        return None
+    head = root / rel.parts[0]
+    if not head.is_file() or head.stat().st_size > 256:
+        return None
+    target = head.read_text(encoding="utf-8", errors="replace").strip()
+    followed = (head.parent / target).joinpath(*rel.parts[1:])
+    return followed if "\n" not in target and followed.exists() else None
+
+
+def _inside(path: Path, root: Path) -> bool:
+    """Lexically inside the root (a symlinked folder inside the root counts as inside)."""
+    inner = os.path.normpath(os.path.abspath(path))
+    outer = os.path.normpath(os.path.abspath(root))
+    return inner == outer or inner.startswith(outer + os.sep)
+
+
+def _image_list(listed: Path, bases: list[Path]) -> list[str]:
+    """Images named in a .txt list; the first resolvable line decides how the others are read."""
+    lines = [ln.strip() for ln in listed.read_text(encoding="utf-8", errors="replace").splitlines()
+             if ln.strip()]
+    root = bases[-1]
+    search = [listed.parent] + bases
+    for line in lines[:20]:
+        found = _resolve(line, search, root)
+        if found is None:
+            continue
+        drop = len(PurePosixPath(line.replace("\\", "/")).parts) - len(found.relative_to(root).parts)
+        return [str(root.joinpath(*PurePosixPath(ln.replace("\\", "/")).parts[max(drop, 0):])) for ln in lines]
+    return []
+
+
+def _yaml_splits(root: Path, yaml_path: Path, spec: dict, notes: list) -> tuple[list[Split], list]:
+    """Splits as data.yaml names them; also the (key, value) pairs that could not be found."""
+    bases = [yaml_path.parent, root]
+    if spec.get("path"):
+        given = Path(str(spec["path"]))
+        given = given if given.is_absolute() else yaml_path.parent / given
+        if given.is_dir() and _inside(given, root):
+            bases.insert(0, given)
+    splits, missing = [], []
+    for key in ("train", "val", "test"):
+        value = spec.get(key)
+        for raw in (value if isinstance(value, list) else [value] if value else []):
+            split = _yaml_entry(root, split_name(key), str(raw), bases)
+            if split is None:
+                missing.append((key, str(raw)))
+                continue
+            shown = ", ".join(relative(d, root) for d in split.label_dirs[:1]) if not split.images else ""
+            if split.images and os.path.dirname(split.images[0]) != str(root):
+                shown = relative(os.path.dirname(split.images[0]), root)
+            if os.path.normpath(str(raw)) not in (shown, "."):
+                notes.append(f"{yaml_path.name} {key}: {raw} read as {shown or 'the folder itself'}")
+            splits.append(split)
+    return splits, missing
+
+
+def _yaml_entry(root: Path, split: str, raw: str, bases: list[Path]) -> Split | None:
+    found = _resolve(raw, bases, root)
+    if found is not None and _real(found, root).is_dir():
+        return _split_from_dir(split, found, label_dir_of(found), _real(found, root))
+    if found is not None and found.suffix == ".txt":
+        return Split(split, _image_list(_real(found, root), bases), [])
+    as_labels = raw.replace("images", "labels")
+    if found is None and as_labels != raw:
+        labels = _resolve(as_labels, bases, root)
+        if labels is not None and labels.is_dir():
+            return Split(split, [], [labels])
+    return None
+
+
+def find_splits(root: Path, spec: tuple[Path, dict] | None, notes: list) -> list[Split]:
+    if spec is None or not any(spec[1].get(k) for k in ("train", "val", "test")):
+        return _scan(root)
+    yaml_path, data = spec
+    splits, missing = _yaml_splits(root, yaml_path, data, notes)
+    if not missing:
+        return splits
+    scanned = _scan(root)
+    for key, raw in missing:
+        match = [s for s in scanned if s.name == split_name(key) and s.name not in {x.name for x in splits}]
+        where = ", ".join(relative((os.path.dirname(s.images[0]) if s.images else s.label_dirs[0]), root)
+                          for s in match)
+        notes.append(f"{yaml_path.name} {key}: {raw} does not exist here; "
+                     + (f"read {where} from the folder's layout instead" if match else "split left out"))
+        splits += match
+    if not splits:
+        keys = ", ".join(f"{k}: {v}" for k, v in missing)
+        raise DatasetError(f"none of the image folders it names exist ({keys}), and the folder has no "
+                           f"images/ or labels/ of its own", yaml_path)
+    return splits
