@@ -100,6 +100,12 @@ class CurveDiagnosis:
     losses: tuple[str, ...] = ()  # loss names charted, total first
     table: pd.DataFrame | None = chart_only()  # per-x values: x, split, name, value, smoothed
 
+    @property
+    def further_findings(self) -> tuple[Finding, ...]:
+        """The findings besides the one that decided the scenario (that one is shown as the rule)."""
+        rule_code = self.rule_finding.code if self.rule_finding else None
+        return tuple(f for f in self.findings if f.code != rule_code)
+
 
 @dataclass(frozen=True)
 class Insight:

@@ -38,8 +38,7 @@ def curves_text(insight: Insight) -> str:
     lines += ["", f"{scenario}: {c.rule}"]
     if c.advice:
         lines.append(f"Advice: {c.advice}")
-    rule_code = c.rule_finding.code if c.rule_finding else None
-    findings = [f for f in c.findings if f.code != rule_code]  # the rule is printed once, above
+    findings = c.further_findings  # the rule is printed once, above
     if findings:
         lines += ["", "Findings:"]
         lines += [f"  [{f.severity.value}] {f.message}" for f in findings]

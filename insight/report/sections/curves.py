@@ -71,7 +71,7 @@ def build_curves(curves: CurveDiagnosis | None, error: str | None) -> CurvesCont
     return CurvesContext(
         error=error, scenario=curves.scenario,
         scenario_title=SCENARIO_TITLES.get(curves.scenario or "", "Not enough data to judge the curves"),
-        rule=curves.rule, advice=curves.advice, findings=finding_rows(curves.findings),
+        rule=curves.rule, advice=curves.advice, findings=finding_rows(curves.further_findings),
         source=curves.source, format=curves.format, x_axis=curves.x_axis, smoothing=curves.smoothing,
         notes=tuple(curves.notes), loss_charts=_loss_charts(curves, table),
         metric_charts=_metric_charts(curves, table),
@@ -182,3 +182,4 @@ def _last_marks(rows: pd.DataFrame) -> list[Mark]:
 def _metric_row(m: MetricSummary) -> MetricRow:
     return MetricRow(name=m.name, split=m.split, best=m.best, best_epoch=m.best_epoch, last=m.last,
                      direction="higher" if m.higher_is_better else "lower")
+
