@@ -116,7 +116,7 @@ def find_sources(root: Path) -> tuple[list[Source], str]:
         return [_source(p, p.stem[len("instances_"):]) for p in instances], "instances"
     roboflow = sorted(root.glob("*/_annotations.coco.json"))
     if (root / "_annotations.coco.json").is_file():
-        own = root.name if is_split_word(root.name) else "train"
+        own = root.name if split_name(root.name) in ("train", "val", "test") else "train"
         roboflow = [root / "_annotations.coco.json"] + roboflow
         return [_source(p, own if p.parent == root else p.parent.name) for p in roboflow], "roboflow"
     if roboflow:

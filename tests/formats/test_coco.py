@@ -65,6 +65,11 @@ def test_real_roboflow_export_drops_the_placeholder_category():
     assert (ds.images["width"] == 640).all()
 
 
+def test_real_annotation_file_alone_takes_its_split_from_the_folder_name():
+    ds = coco.load(realdata("coco/roboflow_medical_waste_elbhnasy/valid_annotations_only"))
+    assert ds.splits == ["val"] and not ds.has_image_files and len(ds.images) == 50
+
+
 def test_real_sample_without_image_files():
     ds = coco.load(realdata("coco/cocoapi_pr585_val2017_1img"))
     assert not ds.has_image_files
