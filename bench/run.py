@@ -206,7 +206,8 @@ def main(argv=None) -> int:
     p.add_argument("--out", type=Path, default=None, help="results file (default bench/results.md at scale 1)")
     args = p.parse_args(argv)
     log = lambda m: print(m, file=sys.stderr, flush=True)  # noqa: E731
-    t0 = time.perf_counter()
+    t0, load_start = time.perf_counter(), os.getloadavg()[0]
+    load_peak = load_start
     roots = prepare(args.scale, args.seed, args.data, log)
     if not args.cold:
         warm(roots, log)
@@ -215,13 +216,15 @@ def main(argv=None) -> int:
         for row in rows:
             log(f"  {row.group}: {row.label}")
             measure(row, args.runs, Path(tmp), log)
+            load_peak = max(load_peak, os.getloadavg()[0])
             if row.key == "help" and not row.error:
                 row.extra["heavy_modules"] = heavy_imports()
             if row.key == "report":
                 pdf = Path(tmp) / "report" / "report.pdf"
                 row.extra["pdf_mb"] = pdf.stat().st_size / 1e6 if pdf.exists() else None
         checks = targets.evaluate({r.key: r for r in rows})
-    text = results_text(rows, checks, args, roots, time.perf_counter() - t0)
+    loads = (load_start, load_peak)
+    text = results_text(rows, checks, args, roots, time.perf_counter() - t0, loads)
     print(text)
     out = args.out or BENCH / ("results.md" if args.scale == 1.0 else f"results-scale-{args.scale:g}.md")
     out.write_text(text)
@@ -276,11 +279,13 @@ def select(rows: list[Row], only: str) -> list[Row]:
     return [r for r in rows if not wanted or r.key.lower() in wanted or r.group.lower() in wanted]
 
 
-def results_text(rows, checks, args, roots, elapsed: float) -> str:
+def results_text(rows, checks, args, roots, elapsed: float, loads: tuple[float, float]) -> str:
     head = [f"# insight benchmark: scale {args.scale:g}", "",
             *machine.describe(TIME_BIN), f"- scale {args.scale:g}, seed {args.seed}, {args.runs} runs per command; "
             f"whole benchmark took {elapsed / 60:.1f} min; "
-            + ("page cache not warmed (--cold)" if args.cold else "every data file read once before timing"), *machine.data_summary(roots["1"]), ""]
+            + ("page cache not warmed (--cold)" if args.cold else "every data file read once before timing"),
+            f"- 1-minute load average {loads[0]:.1f} before the run, at most {loads[1]:.1f} between rows (the benchmark's "
+            "own processes count too; well above the core count, other work shared the machine and times are inflated)", *machine.data_summary(roots["1"]), ""]
     return "\n".join(head + table(rows, args.runs) + ["", "## Targets (issue 6)", ""] + targets.lines(checks)) + "\n"
 
 
