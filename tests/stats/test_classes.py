@@ -107,3 +107,14 @@ def test_options_change_the_cutoff_and_tiers():
     # serious factor 0.9: 0.9 * 34 = 30.6 -> b 30 becomes serious
     rep = representation(ds, Config(cutoff_factor=1.0, serious_factor=0.9))
     assert [c.tier for c in rep.classes] == ["well", "serious", "serious"]
+
+
+def test_verdict_names_at_most_eight_classes_per_tier():
+    from insight.report.messages import message_for
+
+    # 10 classes with 1 image and one with 100: N = 110, K = 11, cutoff ceil(0.75 * 110 / 11) = 8;
+    # the ten 1-image classes are serious (1 < 4).
+    ds = classification({"train": {**{f"c{i}": 1 for i in range(10)}, "big": 100}})
+    text = message_for(representation(ds).verdict)
+    assert text.startswith("Fix first the 10 seriously under-represented classes: c0 (add ")
+    assert "and 2 more." in text and "c8" not in text
