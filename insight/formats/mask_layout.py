@@ -50,9 +50,11 @@ class Source:
 
 @dataclass(frozen=True)
 class Pair:
+    """A mask and its image (absolute paths as str: many thousands are kept), either may be None."""
+
     split: str
-    mask: Path | None
-    image: Path | None
+    mask: str | None
+    image: str | None
 
 
 @dataclass
@@ -295,11 +297,15 @@ def pair_source(source: Source, root: Path, cityscapes_kind: str | None,
         mp, ip = _prefix([_key(m.stem) for m in masks]), _prefix([_key(i.stem) for i in images])
         matched = _match(masks, images, mask_split, image_split, lambda s, mp=mp, ip=ip: s[len(mp):],
                          lambda s, ip=ip: s[len(ip):])
-    pairs = [Pair(mask_split[m], m, matched.get(m)) for m in masks]
+    pairs = [Pair(mask_split[m], str(m), _str(matched.get(m))) for m in masks]
     used = set(matched.values())
-    lonely = [Pair(image_split[i], None, i) for i in images if i not in used
+    lonely = [Pair(image_split[i], None, str(i)) for i in images if i not in used
               and (fixed is None or i.stem in fixed)]
     return pairs, lonely
+
+
+def _str(path: Path | None) -> str | None:
+    return None if path is None else str(path)
 
 
 def _split(path: Path, base: Path | None, source: Source, fixed: dict[str, str] | None) -> str:

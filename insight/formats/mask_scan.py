@@ -21,7 +21,7 @@ from insight.progress import Progress, no_progress
 
 INDEX, COLOR = "index", "color"
 _SEQUENTIAL_BELOW = 32  # fewer masks than this are decoded in-process (a pool costs more to start)
-_CHUNK = 16
+_CHUNK = 64  # masks per task sent to a worker (at most)
 
 
 @dataclass(frozen=True)
@@ -98,53 +98,51 @@ def _as_keys(img, job: MaskJob) -> tuple[np.ndarray | str, str]:
 
 
 def count_keys(array: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Distinct values of a 2-D array with their pixel counts (np.bincount for 8- and 16-bit masks,
-    np.unique for wider values and packed colours) and bounding boxes (x0, y0, x1, y1)."""
-    flat = array.ravel()
-    if flat.size == 0:
+    """Distinct values of a 2-D array with their pixel counts and bounding boxes (x0, y0, x1, y1).
+
+    Masks are made of long runs of one value along each row, so values, counts and boxes come from
+    the runs (a few per row): counts are np.bincount of the run lengths. A noisy mask, with runs
+    nearly as many as pixels, is counted pixel by pixel instead (np.bincount for 8- and 16-bit
+    values, np.unique for wider values and packed colours)."""
+    h, w = array.shape
+    if array.size == 0:
         return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros((0, 4), np.int64)
+    starts = np.empty((h, w), bool)
+    starts[:, 0] = True
+    np.not_equal(array[:, 1:], array[:, :-1], out=starts[:, 1:])
+    idx = np.flatnonzero(starts)
+    if idx.size * 8 > array.size:
+        return _count_pixels(array)
+    keys, ids = np.unique(array.ravel()[idx], return_inverse=True)
+    lengths = np.diff(idx, append=array.size)  # a run ends where the next starts (each row starts one)
+    counts = np.bincount(ids, weights=lengths, minlength=keys.size).astype(np.int64)
+    return keys.astype(np.int64), counts, _run_boxes(idx, ids, lengths, keys.size, w, h)
+
+
+def _run_boxes(idx: np.ndarray, ids: np.ndarray, lengths: np.ndarray, k: int, w: int, h: int) -> np.ndarray:
+    r, c = np.divmod(idx, w)
+    x0, y0 = np.full(k, w), np.full(k, h)
+    x1, y1 = np.full(k, -1), np.full(k, -1)
+    np.minimum.at(x0, ids, c)
+    np.maximum.at(x1, ids, c + lengths - 1)
+    np.minimum.at(y0, ids, r)
+    np.maximum.at(y1, ids, r)
+    return np.stack([x0, y0, x1, y1], axis=1).astype(np.int64)
+
+
+def _count_pixels(array: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    flat = array.ravel()
     if array.dtype.kind == "u" and array.dtype.itemsize <= 2:
         per_value = np.bincount(flat)
         keys = np.flatnonzero(per_value)
         counts = per_value[keys]
         lookup = np.zeros(per_value.size, np.intp)
         lookup[keys] = np.arange(keys.size)
-
-        def id_of(values):
-            return lookup[values]
+        ids = lookup[array]
     else:
-        keys, counts = np.unique(flat, return_counts=True)
-
-        def id_of(values):
-            return np.searchsorted(keys, values)
-    return keys.astype(np.int64), counts.astype(np.int64), _boxes(array, id_of, keys.size)
-
-
-def _boxes(array: np.ndarray, id_of, k: int) -> np.ndarray:
-    """Per compact id 0..k-1: the first and last column and row it occurs in.
-
-    Masks are made of long runs of one value along each row, so the boxes come from the runs (a few
-    per row); a noisy mask with runs nearly as many as pixels is marked pixel by pixel instead."""
-    h, w = array.shape
-    starts = np.empty((h, w), bool)
-    starts[:, 0] = True
-    np.not_equal(array[:, 1:], array[:, :-1], out=starts[:, 1:])
-    idx = np.flatnonzero(starts)
-    if idx.size * 8 > array.size:
-        return _boxes_by_pixel(id_of(array), k)
-    r, c = np.divmod(idx, w)
-    ends = np.empty_like(c)
-    ends[:-1] = c[1:] - 1
-    row_ends = np.append(r[1:] != r[:-1], True)
-    ends[row_ends] = w - 1
-    ids = id_of(array.ravel()[idx])
-    x0, y0 = np.full(k, w), np.full(k, h)
-    x1, y1 = np.full(k, -1), np.full(k, -1)
-    np.minimum.at(x0, ids, c)
-    np.maximum.at(x1, ids, ends)
-    np.minimum.at(y0, ids, r)
-    np.maximum.at(y1, ids, r)
-    return np.stack([x0, y0, x1, y1], axis=1).astype(np.int64)
+        keys, inverse, counts = np.unique(flat, return_inverse=True, return_counts=True)
+        ids = inverse.reshape(array.shape)
+    return keys.astype(np.int64), counts.astype(np.int64), _boxes_by_pixel(ids, keys.size)
 
 
 def _boxes_by_pixel(ids: np.ndarray, k: int) -> np.ndarray:

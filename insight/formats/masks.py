@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -61,16 +61,50 @@ def detect(root: Path) -> Detection:
     return Detection(LIKELY, f"{where}/ holds PNG masks")
 
 
-@dataclass
 class _Fold:
-    """What the mask scan leaves: one row per (mask, key) and the problems met, never pixel arrays."""
+    """What the mask scan leaves, never a pixel array: each mask's size, one row of integers per
+    (mask, key) kept in int64 blocks (so memory grows with the labels only), and the problems met."""
 
-    rows: list[tuple] = field(default_factory=list)  # (pair index, encoding, key, x0, y0, x1, y1, count)
-    sizes: dict[int, tuple[int, int]] = field(default_factory=dict)
-    palette: tuple[int, ...] | None = None
-    encodings: Counter = field(default_factory=Counter)
-    unreadable: list[str] = field(default_factory=list)
-    first_color: str | None = None  # the first colour-coded mask, named when no colour map reads it
+    COLUMNS = ("pair", "encoding", "key", "x0", "y0", "x1", "y1", "area")  # encoding: 0 index, 1 colour
+    BLOCK = 1024  # masks whose rows are joined into one block
+
+    def __init__(self, n: int):
+        self.width = np.full(n, -1, np.int64)
+        self.height = np.full(n, -1, np.int64)
+        self.palette: tuple[int, ...] | None = None
+        self.encodings: Counter = Counter()
+        self.unreadable: list[str] = []
+        self.first_color: str | None = None  # the first colour-coded mask, named when no colour map reads it
+        self._blocks: list[np.ndarray] = []
+        self._pending: list[np.ndarray] = []
+
+    def add(self, i: int, result: MaskCounts) -> None:
+        if result.error:
+            self.unreadable.append(f"{result.path}: {result.error}")
+            return
+        self.width[i], self.height[i] = result.width, result.height
+        self.encodings[result.encoding] += 1
+        if result.encoding == COLOR and self.first_color is None:
+            self.first_color = result.path
+        if result.palette and self.palette is None:
+            self.palette = result.palette
+        block = np.empty((result.keys.size, len(self.COLUMNS)), np.int64)
+        block[:, 0], block[:, 1], block[:, 2] = i, int(result.encoding == COLOR), result.keys
+        block[:, 3:7], block[:, 7] = result.boxes, result.counts
+        self._pending.append(block)
+        if len(self._pending) >= self.BLOCK:
+            self._blocks.append(np.concatenate(self._pending))
+            self._pending = []
+
+    def size(self, i: int) -> tuple[int, int] | None:
+        return (int(self.width[i]), int(self.height[i])) if i < self.width.size and self.width[i] >= 0 else None
+
+    def table(self) -> pd.DataFrame:
+        parts = self._blocks + self._pending
+        rows = np.concatenate(parts) if parts else np.zeros((0, len(self.COLUMNS)), np.int64)
+        table = pd.DataFrame(rows, columns=list(self.COLUMNS))
+        table["encoding"] = pd.Categorical.from_codes(table["encoding"].to_numpy(), [INDEX, COLOR])
+        return table
 
 
 def load(root: Path, config: Config = Config(), progress: Progress = no_progress) -> Dataset:
@@ -85,9 +119,12 @@ def load(root: Path, config: Config = Config(), progress: Progress = no_progress
     fold = _scan(pairs, label_map, config, progress, layout)
     if not fold.encodings:
         raise DatasetError(f"no mask could be read (first: {fold.unreadable[0]})", root)
-    label_map = _final_map(label_map, fold, layout, config, root)
+    raw = fold.table()
+    label_map = _final_map(label_map, fold, raw, config)
     images, findings = _images(root, pairs, lonely, fold, progress, config)
-    labels, map_findings, notes = _labels(root, pairs, images, fold, label_map, config)
+    ids = images["image_id"].to_numpy()[: len(pairs)]
+    images = images.drop_duplicates("image_id", keep="first").reset_index(drop=True)
+    labels, map_findings, notes = _labels(pairs, ids, fold, raw, label_map, config)
     notes = list(layout.notes) + [f"classes from {_rel(label_map.source, root)}"] + notes
     has_files = bool(images.pop("has_file").any()) if len(images) else False
     return Dataset(root=str(root), task=TASK, format=NAME, classes=label_map.names, images=images,
@@ -114,7 +151,7 @@ def _declared_map(layout: Layout, config: Config, pairs: list[Pair]) -> lm.Label
     if found is not None:
         return _with_void(lm.read_label_map(found), ade_void)
     if layout.kind == "ade20k":
-        jsons = [p.mask.with_name(p.mask.name[:-len("_seg.png")] + ".json") for p in pairs]
+        jsons = [Path(p.mask[:-len("_seg.png")] + ".json") for p in pairs]
         return _with_void(lm.ade20k_json_names([j for j in jsons if j.is_file()]), ade_void)
     if layout.kind == "cityscapes":
         return lm.cityscapes_label_map(train_ids=layout.cityscapes_kind == "labelTrainIds")
@@ -132,33 +169,19 @@ def _scan(pairs: list[Pair], label_map: lm.LabelMap | None, config: Config, prog
           layout: Layout) -> _Fold:
     rgb_as_color = bool(label_map and label_map.has_colors)
     decode = "ade20k" if layout.kind == "ade20k" else "raw"
-    if any(p.mask.name.endswith("_gtFine_instanceIds.png") for p in pairs[:1]):
+    if any(p.mask.endswith("_gtFine_instanceIds.png") for p in pairs[:1]):
         decode = "cityscapes_instance"
-    jobs = [MaskJob(str(p.mask), rgb_as_color, decode) for p in pairs]
-    fold = _Fold()
+    jobs = [MaskJob(p.mask, rgb_as_color, decode) for p in pairs]
+    fold = _Fold(len(pairs))
     for i, result in enumerate(scan_masks(jobs, config.workers, progress)):
-        _fold_one(fold, i, result)
+        fold.add(i, result)
     return fold
 
 
-def _fold_one(fold: _Fold, i: int, result: MaskCounts) -> None:
-    if result.error:
-        fold.unreadable.append(f"{result.path}: {result.error}")
-        return
-    fold.sizes[i] = (result.width, result.height)
-    fold.encodings[result.encoding] += 1
-    if result.encoding == COLOR and fold.first_color is None:
-        fold.first_color = result.path
-    if result.palette and fold.palette is None:
-        fold.palette = result.palette
-    for key, count, box in zip(result.keys.tolist(), result.counts.tolist(), result.boxes.tolist()):
-        fold.rows.append((i, result.encoding, key, *box, count))
-
-
-def _final_map(label_map, fold: _Fold, layout: Layout, config: Config, root: Path) -> lm.LabelMap:
+def _final_map(label_map, fold: _Fold, raw: pd.DataFrame, config: Config) -> lm.LabelMap:
     """The declared map, or one made from what the masks hold: a VOC palette, else their values."""
     void = {config.ignore_index} | set(label_map.void_values if label_map else ())
-    index_keys = sorted({r[2] for r in fold.rows if r[1] == INDEX} - void)
+    index_keys = sorted(set(raw.loc[raw["encoding"] == INDEX, "key"].tolist()) - void)
     if fold.encodings[COLOR] and not (label_map and label_map.has_colors):
         raise DatasetError("colour (RGB) masks need a colour-to-class map: label_colors.txt, labelmap.txt "
                            "(name:r,g,b::), class_dict.csv or dataset_meta.json with segmentation_colors",
@@ -173,20 +196,20 @@ def _final_map(label_map, fold: _Fold, layout: Layout, config: Config, root: Pat
 
 
 def _images(root: Path, pairs, lonely, fold: _Fold, progress, config) -> tuple[pd.DataFrame, list[Finding]]:
-    """One row per image (a mask without an image stands for its image); size from the image header."""
+    """One row per pair, then per lonely image (a mask without an image stands for its image); size
+    from the image header, else the mask's. Not yet deduplicated."""
     all_pairs = list(pairs) + list(lonely)
-    image_paths = [str(p.image) for p in all_pairs if p.image is not None]
+    image_paths = [p.image for p in all_pairs if p.image is not None]
     sizes = read_sizes(image_paths, config.workers, progress)
     size_of = {path: (w, h) for path, w, h in zip(image_paths, sizes.width, sizes.height)}
     rows = []
     for i, p in enumerate(all_pairs):
         path = p.image if p.image is not None else p.mask
-        w, h = size_of.get(str(p.image), (np.nan, np.nan))
-        if np.isnan(w) and i in fold.sizes:
-            w, h = fold.sizes[i]
+        w, h = size_of.get(p.image, (np.nan, np.nan))
+        if np.isnan(w) and fold.size(i) is not None:
+            w, h = fold.size(i)
         rows.append((_rel(path, root), p.split, _rel(path, root), float(w), float(h), p.image is not None))
     images = pd.DataFrame(rows, columns=["image_id", "split", "path", "width", "height", "has_file"])
-    images = images.drop_duplicates("image_id", keep="first").reset_index(drop=True)
     findings = _pair_findings(root, pairs, lonely, fold, size_of, sizes.failed)
     return images, findings
 
@@ -201,9 +224,9 @@ def _pair_findings(root, pairs, lonely, fold: _Fold, size_of, failed) -> list[Fi
                            examples=[f"{_rel(p, root)}: {why}" for p, why in failed]))
     mismatched = []
     for i, p in enumerate(pairs):
-        w, h = size_of.get(str(p.image), (np.nan, np.nan))
-        if i in fold.sizes and not np.isnan(w) and fold.sizes[i] != (int(w), int(h)):
-            mw, mh = fold.sizes[i]
+        w, h = size_of.get(p.image, (np.nan, np.nan))
+        if fold.size(i) is not None and not np.isnan(w) and fold.size(i) != (int(w), int(h)):
+            mw, mh = fold.size(i)
             mismatched.append(f"{_rel(p.mask, root)} is {mw}x{mh}, {_rel(p.image, root)} is {int(w)}x{int(h)}")
     if mismatched:
         out.append(Finding("mask_size_mismatch", Severity.ERROR, len(mismatched), examples=mismatched))
@@ -217,10 +240,9 @@ def _pair_findings(root, pairs, lonely, fold: _Fold, size_of, failed) -> list[Fi
     return out
 
 
-def _labels(root, pairs, images, fold: _Fold, label_map: lm.LabelMap, config: Config):
-    """mask rows per (image, class); void keys dropped (noted), unknown keys reported with pixel counts."""
-    columns = ["pair", "encoding", "key", "x0", "y0", "x1", "y1", "area"]
-    raw = pd.DataFrame(fold.rows, columns=columns)
+def _labels(pairs, ids: np.ndarray, fold: _Fold, raw: pd.DataFrame, label_map: lm.LabelMap, config: Config):
+    """mask rows per (image, class); void keys dropped (noted), unknown keys reported with pixel counts.
+    `ids`: the image id of each pair."""
     raw["class"] = _classes_of(raw, label_map)
     void = _is_void(raw, label_map, config)
     unknown = raw["class"].isna() & ~void
@@ -235,10 +257,9 @@ def _labels(root, pairs, images, fold: _Fold, label_map: lm.LabelMap, config: Co
     kept = raw[~void & ~unknown]
     grouped = kept.groupby(["pair", "class"], sort=True).agg(
         x0=("x0", "min"), y0=("y0", "min"), x1=("x1", "max"), y1=("y1", "max"), area=("area", "sum")).reset_index()
-    image_of = [_rel(p.image if p.image is not None else p.mask, root) for p in pairs]
-    mask_area = {i: w * h for i, (w, h) in fold.sizes.items()}
+    pair = grouped["pair"].to_numpy()
     labels = pd.DataFrame({
-        "image_id": [image_of[i] for i in grouped["pair"]],
+        "image_id": ids[pair],
         "split": [pairs[i].split for i in grouped["pair"]],
         "class": grouped["class"].astype(str).to_numpy(),
         "kind": "mask",
@@ -246,10 +267,9 @@ def _labels(root, pairs, images, fold: _Fold, label_map: lm.LabelMap, config: Co
         "w": (grouped["x1"] - grouped["x0"] + 1).astype(float),
         "h": (grouped["y1"] - grouped["y0"] + 1).astype(float),
         "area": grouped["area"].astype(float),
-        "area_pct": [a / mask_area[i] * 100.0 for a, i in zip(grouped["area"], grouped["pair"])],
+        "area_pct": grouped["area"].to_numpy() * 100.0 / (fold.width[pair] * fold.height[pair]),
     })
-    labels = labels[labels["image_id"].isin(images["image_id"])].reset_index(drop=True)
-    return labels.astype({"area_pct": float}), findings, notes
+    return labels, findings, notes
 
 
 def _classes_of(raw: pd.DataFrame, label_map: lm.LabelMap) -> pd.Series:
