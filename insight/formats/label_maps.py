@@ -19,7 +19,7 @@ import csv
 import io
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from insight.errors import DatasetError
@@ -278,8 +278,10 @@ def voc_colormap(n: int = 256) -> list[tuple[int, int, int]]:
 
 
 def voc_label_map() -> LabelMap:
-    colors = voc_colormap(len(VOC_NAMES))
-    return from_entries([(i, n, colors[i]) for i, n in enumerate(VOC_NAMES)], "the Pascal VOC colour map")
+    """VOC's 21 classes by index and by colour; index 255 and its colour (224, 224, 192) are void."""
+    colors = voc_colormap(256)
+    voc = from_entries([(i, n, colors[i]) for i, n in enumerate(VOC_NAMES)], "the Pascal VOC colour map")
+    return replace(voc, void_values=frozenset({255}), void_colors=frozenset({pack(*colors[255])}))
 
 
 def palette_is_voc(palette: list[int] | None, values) -> bool:

@@ -52,6 +52,9 @@ def detect(root: Path) -> Detection:
         return Detection(SURE, f"a config names mask folders ({where}/)")
     if layout.kind == "ade20k":
         return Detection(SURE, "x_seg.png masks beside their images (ADE20K full release)")
+    if layout.kind == "voc" and (Path(root) / "Annotations").is_dir():
+        return Detection(LIKELY, f"{where}/ holds masks beside VOC boxes in Annotations/ (the boxes are read "
+                                 "unless --format masks)")
     if paired and paired * 2 >= looked:
         return Detection(SURE, f"{where}/ holds masks whose names match the images'")
     if first.mask_dir.name.lower() in SURE_MASK_DIRS or layout.kind == "camvid":
@@ -155,6 +158,8 @@ def _declared_map(layout: Layout, config: Config, pairs: list[Pair]) -> lm.Label
         return _with_void(lm.ade20k_json_names([j for j in jsons if j.is_file()]), ade_void)
     if layout.kind == "cityscapes":
         return lm.cityscapes_label_map(train_ids=layout.cityscapes_kind == "labelTrainIds")
+    if layout.kind == "voc":  # VOC's colours name RGB masks; palette masks are checked after the scan
+        return lm.voc_label_map()
     if layout.kind == "camvid":
         return replace(lm.camvid_label_map(), by_value={})  # CamVid's colours; index masks stay numbered
     return None
