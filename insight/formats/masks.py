@@ -158,8 +158,8 @@ def _declared_map(layout: Layout, config: Config, pairs: list[Pair]) -> lm.Label
         return _with_void(lm.ade20k_json_names([j for j in jsons if j.is_file()]), ade_void)
     if layout.kind == "cityscapes":
         return lm.cityscapes_label_map(train_ids=layout.cityscapes_kind == "labelTrainIds")
-    if layout.kind == "voc":  # VOC's colours name RGB masks; palette masks are checked after the scan
-        return lm.voc_label_map()
+    if layout.kind == "voc":  # VOC's colours name RGB masks; a palette is checked after the scan
+        return replace(lm.voc_label_map(), by_value={})
     if layout.kind == "camvid":
         return replace(lm.camvid_label_map(), by_value={})  # CamVid's colours; index masks stay numbered
     return None

@@ -311,3 +311,16 @@ def test_real_cityscapes_train_ids_report_the_unknown_value():
     (finding,) = [f for f in ds.health if f.code == "mask_unknown_value"]
     # value 19 in the four labelTrainIds masks: 2 + 2 + 4 + 5 pixels
     assert finding.values["keys"] == [{"value": 19, "pixels": 13, "masks": 4}]
+
+
+def test_voc_rgb_masks_are_named_by_the_voc_colours(tmp_path):
+    # VOC colours as RGB: (128, 0, 0) is index 1 'aeroplane', (224, 224, 192) is the void border
+    rgb = np.array([[[128, 0, 0], [128, 0, 0], [224, 224, 192]]], np.uint8)
+    _png(tmp_path / "SegmentationClass" / "v.png", rgb)
+    _image(tmp_path / "JPEGImages" / "v.jpg", (3, 1))
+    ds = masks.load(tmp_path, ONE)
+    assert _rows(ds) == {("v", "aeroplane"): (2.0, 100 * 2 / 3, 0.0, 0.0, 2.0, 1.0)}
+    assert ds.health == ()
+    # beside VOC box annotations, the box reader is preferred unless --format masks
+    (tmp_path / "Annotations").mkdir()
+    assert masks.detect(tmp_path).confidence < 0.9
