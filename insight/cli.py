@@ -34,6 +34,45 @@ def _fraction(text: str) -> float:
     return value
 
 
+def _curve_threshold(text: str) -> tuple[str, float]:
+    """NAME=VALUE of --curve-threshold, checked against CurveThresholds: an unknown name or a value the
+    threshold cannot take ends as one line (argparse turns ArgumentTypeError into a UsageError)."""
+    from insight.diagnose.curve_rules import CurveThresholds
+
+    name, sep, value = text.partition("=")
+    try:
+        if not sep:
+            raise ValueError(f"expected NAME=VALUE, got {text!r}; valid names: {', '.join(CurveThresholds.names())}")
+        checked = CurveThresholds().override({name.strip(): value.strip()})
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return name.strip(), float(getattr(checked, name.strip()))
+
+
+class _CurveThresholdAction(argparse.Action):
+    """Repeatable --curve-threshold. Its help lists every threshold with its default, read from the
+    CurveThresholds fields only when help is printed (that module imports numpy and pandas)."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        setattr(namespace, self.dest, [*(getattr(namespace, self.dest) or ()), values])
+
+    @property
+    def help(self) -> str:
+        from insight.diagnose.curve_rules import CurveThresholds
+
+        return ("change a number the curve diagnosis decides by (repeatable; the reasons are in "
+                f"insight/diagnose/curve_rules.py). NAME=DEFAULT: {CurveThresholds.defaults_text()}")
+
+    @help.setter
+    def help(self, _value) -> None:
+        pass
+
+
+def _curve_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--curve-threshold", action=_CurveThresholdAction, type=_curve_threshold,
+                   metavar="NAME=VALUE", default=None)
+
+
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--fail-on", metavar="LEVELS",
                    help="exit 1 (after writing everything) when a level fires: serious, mild, error, warning, "
@@ -81,6 +120,7 @@ def parser() -> argparse.ArgumentParser:
                         help="compare with a previous report and add a 'since last report' section")
     _dataset_options(report)
     _run_options(report)
+    _curve_options(report)
     _common(report)
 
     scan = sub.add_parser("scan", help="print the dataset part", epilog=EPILOG)
@@ -95,6 +135,7 @@ def parser() -> argparse.ArgumentParser:
     curves.add_argument("run", type=Path, help="training log file or folder")
     curves.add_argument("--json", action="store_true", help="print insight.json's curves part")
     _run_options(curves)
+    _curve_options(curves)
     _common(curves)
     return top
 
@@ -108,6 +149,7 @@ def config_from(args: argparse.Namespace) -> Config:
         classes_file=getattr(args, "classes_file", None), ignore_index=getattr(args, "ignore_index", 255),
         negative_tag=negative, run_id=getattr(args, "run_id", None), workers=getattr(args, "workers", None),
         near_duplicate_hamming=getattr(args, "near_duplicate_bits", DEFAULT_NEAR_DUPLICATE_HAMMING),
+        curve_thresholds=tuple(getattr(args, "curve_threshold", None) or ()),
     )
 
 

@@ -25,3 +25,6 @@ class Config:
     workers: int | None = None  # process pool size for image and mask scans (None: all cores)
     # duplicate check (DESIGN.md §3.4): max perceptual-hash distance of a near duplicate
     near_duplicate_hamming: int = DEFAULT_NEAR_DUPLICATE_HAMMING
+    # curve diagnosis (DESIGN.md §4): thresholds changed from their defaults, (name, value) pairs naming
+    # fields of insight.diagnose.curve_rules.CurveThresholds (--curve-threshold NAME=VALUE)
+    curve_thresholds: tuple[tuple[str, float], ...] = ()

@@ -134,3 +134,36 @@ def test_baseline_of_another_schema_is_refused(pets_dir, tmp_path, capsys):
     code, _, err = run(capsys, "report", str(pets_dir), "--out", str(tmp_path / "o"), "--baseline", str(old))
     assert code == 2 and "schema 'insight/0'" in err and str(old) in err
     assert not (tmp_path / "o" / "report.html").exists()
+
+
+@pytest.mark.parametrize("argv, expected", [
+    (["curves", "log.csv", "--curve-threshold", "gl_alfa=3"], "unknown curve threshold 'gl_alfa'; valid names:"),
+    (["report", ".", "--curve-threshold", "gl_alpha=-1"], "curve threshold gl_alpha must be a number >= 0"),
+    (["curves", "log.csv", "--curve-threshold", "min_points=2.5"], "min_points must be a whole number >= 1"),
+    (["curves", "log.csv", "--curve-threshold", "gl_alpha"], "expected NAME=VALUE, got 'gl_alpha'"),
+])
+def test_bad_curve_threshold_is_one_line_with_exit_code_2(argv, expected, capsys):
+    code, out, err = run(capsys, *argv)
+    assert code == 2
+    assert err.count("\n") == 1 and expected in err and "Traceback" not in err
+    if "unknown" in expected:
+        assert "gl_alpha" in err and "min_points" in err  # the valid names are listed
+
+
+def test_curve_threshold_reaches_the_json_notes(pets_run, capsys):
+    # the pets run's val loss ends far above its best (GL ~93 %): C with the default 5 and with 3;
+    # only the override is noted, and the rule states the alpha it used
+    code, out, _ = run(capsys, "curves", str(pets_run), "--json", "--curve-threshold", "gl_alpha=3")
+    assert code == 0
+    curves = json.loads(out)["curves"]
+    assert "threshold gl_alpha set to 3 (default 5)" in curves["notes"]
+    assert curves["scenario"] == "C" and "Prechelt's GL above 3 %" in curves["rule"]
+    code, out, _ = run(capsys, "curves", str(pets_run), "--json")
+    assert not any(n.startswith("threshold") for n in json.loads(out)["curves"]["notes"])
+
+
+def test_curve_threshold_help_lists_names_and_defaults(capsys):
+    with pytest.raises(SystemExit):
+        main(["curves", "--help"])
+    out = capsys.readouterr().out
+    assert "--curve-threshold NAME=VALUE" in out and "gl_alpha=5" in out and "min_points=5" in out

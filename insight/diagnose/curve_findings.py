@@ -1,7 +1,8 @@
 """The further curve findings (DESIGN.md §4), each with its epoch and the numbers behind it.
 
 not_converged, noisy_val, val_below_train, underfit, best_epoch_early, component_imbalance,
-metric_regressed, plus nonfinite_loss, loss_spike and missing_loss. Thresholds are in curve_rules.py.
+metric_regressed, plus nonfinite_loss, loss_spike and missing_loss. Thresholds are read from the run's
+CurveThresholds (curve_rules.py), which the CurveContext carries.
 """
 
 from __future__ import annotations
@@ -62,29 +63,30 @@ def further_findings(j: "Judged", scenario: str, rule: Finding) -> list[Finding]
         if f is not None:
             out.append(f)
     out += _component_imbalance(j)
-    out += _metric_regressed(j.table)
+    out += _metric_regressed(j.table, j.t)
     return out
 
 
 def _not_converged(j: "Judged", scenario: str, rule: Finding) -> Finding | None:
-    profiles = [p for p in (j.train, j.val) if p is not None]
-    if scenario != "A" or not all(p.tail_drop >= R.NOT_CONVERGED_DROP for p in profiles):
+    profiles, t = [p for p in (j.train, j.val) if p is not None], j.t
+    if scenario != "A" or not all(p.tail_drop >= t.not_converged_drop for p in profiles):
         return None
     p = j.primary
-    start = float(p.x[-R.window(p.n, R.END_SHARE)])
+    start = float(p.x[-R.window(p.n, t.end_share, t)])
     return _finding("not_converged", "info", j.axis, float(p.x[-1]), since=start,
                     train_drop_pct=100 * j.train.tail_drop if j.train else None,
                     val_drop_pct=100 * j.val.tail_drop if j.val else None,
-                    threshold_pct=100 * R.NOT_CONVERGED_DROP, share_pct=100 * R.END_SHARE)
+                    threshold_pct=100 * t.not_converged_drop, share_pct=100 * t.end_share)
 
 
 def _noisy_val(j: "Judged", scenario: str, rule: Finding) -> Finding | None:
-    if j.train is None or j.val is None or j.val.n < R.MIN_POINTS:
+    t = j.t
+    if j.train is None or j.val is None or j.val.n < t.min_points:
         return None
-    nt, nv = R.jitter(j.train.y), R.jitter(j.val.y)
-    if nv >= R.NOISY_MIN and nv >= R.NOISY_RATIO * nt:
+    nt, nv = R.jitter(j.train.y, t), R.jitter(j.val.y, t)
+    if nv >= t.noisy_min and nv >= t.noisy_ratio * nt:
         return _finding("noisy_val", "warning", j.axis, val_jitter_pct=100 * nv, train_jitter_pct=100 * nt,
-                        ratio=nv / nt if nt > 0 else None, min_pct=100 * R.NOISY_MIN)
+                        ratio=nv / nt if nt > 0 else None, min_pct=100 * t.noisy_min)
     return None
 
 
@@ -93,45 +95,45 @@ def _val_below_train(j: "Judged", scenario: str, rule: Finding) -> Finding | Non
     if t is None or v is None or t.end_med <= 0:
         return None
     below = R.pct(1 - v.end_med / t.end_med)
-    if below < R.VAL_BELOW_MARGIN:
+    if below < j.t.val_below_margin:
         return None
     leak = j.context.has_leakage
     return _finding("val_below_train", "warning" if leak else "info", j.axis, float(v.x[-1]),
                     train=t.end_med, val=v.end_med, below_pct=100 * below,
-                    threshold_pct=100 * R.VAL_BELOW_MARGIN, leakage=leak)
+                    threshold_pct=100 * j.t.val_below_margin, leakage=leak)
 
 
 def _underfit(j: "Judged", scenario: str, rule: Finding) -> Finding | None:
-    profiles = [p for p in (j.train, j.val) if p is not None]
+    profiles, t = [p for p in (j.train, j.val) if p is not None], j.t
     if scenario not in ("A", "C") or not profiles:
         return None
-    if not all(p.fall_from_first < R.UNDERFIT_FALL and p.tail_drop < R.NOT_CONVERGED_DROP
-               and R.plateau_position(p) <= 0.5 for p in profiles):
+    if not all(p.fall_from_first < t.underfit_fall and p.tail_drop < t.not_converged_drop
+               and R.plateau_position(p, t) <= t.plateau_by for p in profiles):
         return None
     p = j.primary
-    where = R.plateau_position(p)
+    where = R.plateau_position(p, t)
     return _finding("underfit", "warning", j.axis, float(np.interp(where, [0, 1], [p.x[0], p.x[-1]])),
                     train_fall_pct=100 * j.train.fall_from_first if j.train else None,
                     val_fall_pct=100 * j.val.fall_from_first if j.val else None,
                     train_end=j.train.end if j.train else None, val_end=j.val.end if j.val else None,
-                    threshold_pct=100 * R.UNDERFIT_FALL)
+                    threshold_pct=100 * t.underfit_fall)
 
 
 def _best_epoch_early(j: "Judged", scenario: str, rule: Finding) -> Finding | None:
-    v = j.val
-    if v is None or v.n < R.MIN_POINTS:
+    v, t = j.val, j.t
+    if v is None or v.n < t.min_points:
         return None
-    stop = R.early_stop(v.x, v.y)
+    stop = R.early_stop(v.x, v.y, t)
     if stop is None:
         return None
     best_x, stop_x, patience = stop
     span = v.x[-1] - v.x[0]
     saved = R.pct((v.x[-1] - stop_x) / span) if span > 0 else 0.0
-    if saved < R.BEST_EARLY_SHARE:
+    if saved < t.best_early_share:
         return None
     return _finding("best_epoch_early", "info", j.axis, best_x, best_x=best_x, best=float(np.min(v.y)),
                     stop_x=stop_x, last_x=float(v.x[-1]), patience=patience, saved_pct=100 * saved,
-                    threshold_pct=100 * R.BEST_EARLY_SHARE)
+                    threshold_pct=100 * t.best_early_share)
 
 
 def _loss_spikes(j: "Judged", scenario: str, rule: Finding) -> Finding | None:
@@ -143,11 +145,11 @@ def _loss_spikes(j: "Judged", scenario: str, rule: Finding) -> Finding | None:
         total = j.table.totals.get(split)
         if total is None:
             continue
-        events = [e for e in spike_events(total) if np.isfinite(e[1])]
+        events = [e for e in spike_events(total, j.t) if np.isfinite(e[1])]
         if events:
             x, ratio = max(events, key=lambda e: e[1])
             return _finding("loss_spike", "warning", j.axis, x, split=split, count=len(events),
-                            at=[e[0] for e in events][:5], ratio=ratio, factor=R.SPIKE_FACTOR)
+                            at=[e[0] for e in events][:5], ratio=ratio, factor=j.t.spike_factor)
     return None
 
 
@@ -155,16 +157,16 @@ def _component_imbalance(j: "Judged") -> list[Finding]:
     """Components that rose from their best (GL >= alpha, best at least a quarter of the run before
     the end, a material share of the total) while the split's total or another component did not:
     one finding per split, naming them."""
-    out = []
+    out, t = [], j.t
     for split in ("val", "train"):
         total = j.val if split == "val" else j.train
-        profiles = _component_profiles(j.table, split, total)
+        profiles = _component_profiles(j.table, split, total, t)
         if total is None or len(profiles) < 2:
             continue
-        rising = [(n, p) for n, p in profiles.items() if p.gl >= R.GL_ALPHA
-                  and p.position(p.best_x) <= 1 - R.COMPONENT_RISE_SPAN]
-        steady = [n for n, p in profiles.items() if p.gl < R.GL_ALPHA]
-        if not rising or (not steady and total.gl >= R.GL_ALPHA):
+        rising = [(n, p) for n, p in profiles.items() if p.gl >= t.gl_alpha
+                  and p.position(p.best_x) <= 1 - t.component_rise_span]
+        steady = [n for n, p in profiles.items() if p.gl < t.gl_alpha]
+        if not rising or (not steady and total.gl >= t.gl_alpha):
             continue
         rising.sort(key=lambda item: -item[1].gl)
         name, first = rising[0]
@@ -172,41 +174,41 @@ def _component_imbalance(j: "Judged") -> list[Finding]:
                             best=first.best, best_x=first.best_x, end=first.end, gl=first.gl,
                             rising=[{"name": n, "best_x": p.best_x, "best": p.best, "end": p.end, "gl": p.gl}
                                     for n, p in rising],
-                            others=steady, total_gl=total.gl, alpha=R.GL_ALPHA))
+                            others=steady, total_gl=total.gl, alpha=t.gl_alpha))
     return out
 
 
-def _component_profiles(table: EpochTable, split: str, total) -> dict:
-    """Profiles of the split's components that make up at least COMPONENT_MIN_SHARE of its total."""
+def _component_profiles(table: EpochTable, split: str, total, t: R.CurveThresholds) -> dict:
+    """Profiles of the split's components that make up at least component_min_share of its total."""
     out = {}
     for name in table.components.get(split, ()):
         c = table.curves[(split, name)]
-        p = R.profile(c.x, c.y)
-        if p is None or p.n < R.MIN_POINTS or total is None:
+        p = R.profile(c.x, c.y, t)
+        if p is None or p.n < t.min_points or total is None:
             continue
-        if total.end > 0 and p.end / total.end >= R.COMPONENT_MIN_SHARE:
+        if total.end > 0 and p.end / total.end >= t.component_min_share:
             out[name] = p
     return out
 
 
-def _metric_regressed(table: EpochTable) -> list[Finding]:
+def _metric_regressed(table: EpochTable, t: R.CurveThresholds) -> list[Finding]:
     """Validation metrics only: they measure the model; a training-time statistic is not a result."""
     out = []
     for (split, name), c in table.curves.items():
         if split != "val" or not _judged_metric(table, split, name):
             continue
         ok = c.finite
-        if ok.sum() < R.MIN_POINTS:
+        if ok.sum() < t.min_points:
             continue
         x, y = c.x[ok], c.y[ok]
         i = int(np.argmax(y))
         best = float(y[i])
-        end = max(float(np.median(y[-R.window(y.size, R.END_SHARE):])), float(y[-1]))  # one dip is not an end
+        end = max(float(np.median(y[-R.window(y.size, t.end_share, t):])), float(y[-1]))  # one dip is not an end
         drop = R.pct((best - end) / abs(best)) if best else 0.0
-        if drop >= R.METRIC_DROP:
+        if drop >= t.metric_drop:
             out.append(_finding("metric_regressed", "warning", table.x_axis, float(x[i]), split=split,
                                 name=name, best=best, best_x=float(x[i]), end=end, drop_pct=100 * drop,
-                                threshold_pct=100 * R.METRIC_DROP))
+                                threshold_pct=100 * t.metric_drop))
     return out
 
 

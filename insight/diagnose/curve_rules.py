@@ -6,7 +6,7 @@ Published rules these follow:
   where E_opt(t) is the lowest validation loss up to t; criterion GL_alpha stops when GL > alpha
   (alpha 1..5 in the paper). UP_s (validation loss rose in s successive strips of k = 5) is not used
   as such: on a raw validation curve it fires on noise, and on the smoothed curve a sustained rise is
-  what GL measures; its strip length k = 5 is the minimum number of points (MIN_POINTS). Training
+  what GL measures; its strip length k = 5 is the minimum number of points (min_points). Training
   progress P_k(t) = 1000 * (sum of the last k training losses / (k * their minimum) - 1) is the model
   of `not_converged`, over a window proportional to the run instead of a fixed strip.
 - AUTOTRAINER (Zhang et al., ICSE 2021), utils/monitor.py: `nan_loss` (any NaN/inf in a loss is an
@@ -17,69 +17,186 @@ Published rules these follow:
   improvement larger than `min_delta` (Keras patience 0, Lightning 3; min_delta 0).
 - Loss-spike monitors (e.g. MosaicML's KillLossSpike): a value above `outlier_multiplier` (2) times
   the running level is a spike.
-Where a number is our own choice it says so.
+Where a number is our own choice it says so. Every number is a field of `CurveThresholds`, and
+`--curve-threshold NAME=VALUE` changes it for one run.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
 
 import numpy as np
 import pandas as pd
 
-from insight.diagnose.smoothing import gaussian
+from insight.diagnose.smoothing import MIN_SIGMA, SIGMA_SHARE, gaussian, sigma_for
 
-# -- how much curve is needed ------------------------------------------------------------------------
-MIN_POINTS = 5  # Prechelt's strip length k = 5: fewer points than one strip show no trend (our use)
-EARLY_SHARE = 0.1  # the "start" of a curve is the median of its first 10 % of points (robust to one
-#                    huge first value, e.g. Detectron2's first iterations); our choice
-END_SHARE = 0.1  # the "end" window is the last 10 % of points (at least MIN_WINDOW); our choice
-MIN_WINDOW = 3  # a window shorter than 3 points is a single noisy value
+CHECKS = {  # what a value of each kind of threshold must be
+    "count": "a whole number >= 1",
+    "whole": "a whole number >= 0",
+    "share": "a number between 0 and 1",
+    "fall": "a number >= 0 and below 1",
+    "positive": "a number > 0",
+    "nonneg": "a number >= 0",
+}
 
-# -- B: divergence, explosion, instability --------------------------------------------------------------
-RISE_ABOVE_START = 0.10  # B: the training loss ends 10 % above its start: it rose instead of falling
-GIVEBACK_B = 0.5  # B: after falling, the training loss climbed back over half of what it had gained...
-REBOUND_MIN_FALL = 0.10  # ... having first fallen >= 10 % (the RISE_ABOVE_START margin), so the noise of
-#                          a flat loss is not read as a fall and a rebound
-OSC_SWING = 0.10  # AUTOTRAINER ol_judge zeta, on loss: a max-min pair counts when it swings by 10 % of
-#                   the loss's whole fall (zeta = 0.03 on an accuracy range of 1 is our model; a loss
-#                   has no fixed range, so its own fall is the range)
-OSC_RATE = 0.2  # AUTOTRAINER ol_judge eta: unstable when such pairs number >= 20 % of the points
-PER_EVAL_RATIO = 1.5  # a step log whose train loss has at most 1.5 points per val point is per-evaluation
-SPIKE_FACTOR = 2.0  # loss-spike monitors' outlier multiplier: a value > 2x the running median is a spike
-SPIKE_WINDOW = 5  # the running median is over the 5 previous points (one Prechelt strip)
-SPIKE_RECUR = 3  # three or more separate spike/NaN events are recurring (B); fewer are reported only
 
-# -- C: overfitting ---------------------------------------------------------------------------------------
-GL_ALPHA = 5.0  # Prechelt GL_5: the smoothed validation loss ends 5 % above its best (the slowest GL
-#                 criterion in the paper, i.e. the least prone to stop on noise)
-TRAIN_STILL_FALLS = 0.01  # AUTOTRAINER test_turn_bad: the training loss fell (>= 1 %) since val's best
-GAP_TRAIN_FALL = math.log(1.25)  # gap widening: over the second half the training loss fell >= 20 %...
-GAP_SLOW_RATIO = 0.25  # ... and validation fell less than a quarter as much (in log terms); our choice
+def _t(default: float, check: str = "nonneg"):
+    return field(default=default, metadata={"check": check})
 
-# -- D: training does not learn ----------------------------------------------------------------------------
-D_MIN_FALL = 0.03  # D: the smoothed training loss ends less than 3 % below its start; our choice,
-#                    above the jitter of an epoch-averaged loss, below the slow fall of a resumed run
 
-# -- further findings ---------------------------------------------------------------------------------------
-NOT_CONVERGED_DROP = 0.01  # still falling: >= 1 % drop over the last 10 % of the run (Prechelt's
-#                            progress measure, over a window proportional to the run); our choice
-NOISY_RATIO = 3.0  # noisy_val: validation jitter 3x the training jitter...
-NOISY_MIN = 0.02  # ... and at least 2 % of its level (smaller jitter is invisible on a chart); our choice
-VAL_BELOW_MARGIN = 0.2  # val_below_train: val ends 20 % below train. Augmentation and dropout make train
-#                        loss read somewhat higher by design, so only a clear margin is reported
-UNDERFIT_FALL = 0.25  # underfit: both losses end above 75 % of their first value (fell < 25 %)...
-PLATEAU_TOL = 0.02  # ... having come within 2 % of their final level in the first half of the run
-ES_PATIENCE_MIN = 3  # Lightning EarlyStopping default patience (validation checks)
-ES_PATIENCE_SHARE = 0.1  # patience grows with the run: 10 % of its validation points (our choice;
-#                          Ultralytics' default 100 of 300-600 epochs is 17-33 %)
-BEST_EARLY_SHARE = 0.25  # best_epoch_early: early stopping would have saved >= 25 % of the run
-COMPONENT_RISE_SPAN = 0.25  # component_imbalance: its best lies at least a quarter of the run before the
-#                            end, so the rise is a trend and not the last points' noise; our choice
-COMPONENT_MIN_SHARE = 0.05  # ... and it is >= 5 % of the total at the end (a smaller part cannot move it)
-METRIC_DROP = 0.05  # metric_regressed: a higher-is-better metric ends 5 % (relative) below its best
+@dataclass(frozen=True)
+class CurveThresholds:
+    """Every number the curve diagnosis decides by, with its reason and source. Field names are what
+    `--curve-threshold NAME=VALUE` takes; `override` checks them. Immutable: a run's thresholds travel
+    in its CurveContext."""
+
+    # -- how much curve is needed --------------------------------------------------------------------
+    min_points: int = _t(5, "count")  # Prechelt's strip length k = 5: fewer points than one strip show no
+    #                                   trend (our use)
+    early_share: float = _t(0.1, "share")  # the "start" of a curve is the median of its first 10 % of points
+    #                                        (robust to one huge first value, e.g. Detectron2's first
+    #                                        iterations); our choice
+    end_share: float = _t(0.1, "share")  # the "end" window is the last 10 % of points (at least min_window);
+    #                                      our choice
+    min_window: int = _t(3, "count")  # a window shorter than 3 points is a single noisy value
+    # -- reading the log per epoch (epochs.py) -----------------------------------------------------------
+    epoch_known_share: float = _t(0.5, "share")  # epochs are the x axis when at least half the rows carry one
+    max_step_points: int = _t(1000, "count")  # step logs longer than this are averaged into this many equal
+    #                                           step bins; our choice
+    min_epochs: int = _t(5, "whole")  # fewer epochs than one Prechelt strip, but more logged steps: read
+    #                                   per step instead
+    # -- smoothing (smoothing.py holds the reasons) ------------------------------------------------------
+    sigma_share: float = _t(SIGMA_SHARE)  # gaussian sigma as a share of the points; our choice
+    min_sigma: float = _t(MIN_SIGMA, "positive")  # the smallest sigma, in points; our choice
+
+    # -- B: divergence, explosion, instability -----------------------------------------------------------
+    rise_above_start: float = _t(0.10)  # B: the training loss ends 10 % above its start: it rose instead
+    #                                     of falling
+    giveback_b: float = _t(0.5)  # B: after falling, the training loss climbed back over half of what it
+    #                              had gained...
+    rebound_min_fall: float = _t(0.10, "share")  # ... having first fallen >= 10 % (the rise_above_start
+    #                                              margin), so the noise of a flat loss is not read as a
+    #                                              fall and a rebound
+    osc_swing: float = _t(0.10)  # AUTOTRAINER ol_judge zeta, on loss: a max-min pair counts when it swings
+    #                              by 10 % of the loss's whole fall (zeta = 0.03 on an accuracy range of 1
+    #                              is our model; a loss has no fixed range, so its own fall is the range)
+    osc_rate: float = _t(0.2, "share")  # AUTOTRAINER ol_judge eta: unstable when such pairs number >= 20 %
+    #                                     of the points
+    per_eval_ratio: float = _t(1.5, "positive")  # a step log whose train loss has at most 1.5 points per val
+    #                                              point is per-evaluation
+    spike_factor: float = _t(2.0, "positive")  # loss-spike monitors' outlier multiplier: a value > 2x the
+    #                                            running median is a spike
+    spike_window: int = _t(5, "count")  # the running median is over the 5 previous points (one Prechelt
+    #                                     strip); also the window of the jitter measure
+    spike_recur: int = _t(3, "count")  # three or more separate spike/NaN events are recurring (B); fewer
+    #                                    are reported only
+
+    # -- C: overfitting ----------------------------------------------------------------------------------
+    gl_alpha: float = _t(5.0)  # Prechelt GL_5: the smoothed validation loss ends 5 % above its best (the
+    #                            slowest GL criterion in the paper, i.e. the least prone to stop on noise)
+    train_still_falls: float = _t(0.01)  # AUTOTRAINER test_turn_bad: the training loss fell (>= 1 %) since
+    #                                      val's best
+    gap_train_fall: float = _t(0.2, "fall")  # gap widening: over the second half the training loss fell
+    #                                          >= 20 % (a log fall of ln 1.25)...
+    gap_slow_ratio: float = _t(0.25)  # ... and validation fell less than a quarter as much (in log terms);
+    #                                   our choice
+
+    # -- D: training does not learn ----------------------------------------------------------------------
+    d_min_fall: float = _t(0.03)  # D: the smoothed training loss ends less than 3 % below its start; our
+    #                               choice, above the jitter of an epoch-averaged loss, below the slow fall
+    #                               of a resumed run
+
+    # -- further findings --------------------------------------------------------------------------------
+    not_converged_drop: float = _t(0.01)  # still falling: >= 1 % drop over the last 10 % of the run
+    #                                       (Prechelt's progress measure, over a window proportional to the
+    #                                       run); our choice
+    noisy_ratio: float = _t(3.0)  # noisy_val: validation jitter 3x the training jitter...
+    noisy_min: float = _t(0.02)  # ... and at least 2 % of its level (smaller jitter is invisible on a
+    #                              chart); our choice
+    val_below_margin: float = _t(0.2, "share")  # val_below_train: val ends 20 % below train. Augmentation
+    #                                             and dropout make train loss read somewhat higher by
+    #                                             design, so only a clear margin is reported
+    underfit_fall: float = _t(0.25, "share")  # underfit: both losses end above 75 % of their first value
+    #                                           (fell < 25 %)...
+    plateau_tol: float = _t(0.02)  # ... having come within 2 % of their final level...
+    plateau_by: float = _t(0.5, "share")  # ... in the first half of the run; our choice
+    es_patience_min: int = _t(3, "whole")  # Lightning EarlyStopping default patience (validation checks)
+    es_patience_share: float = _t(0.1, "share")  # patience grows with the run: 10 % of its validation
+    #                                              points (our choice; Ultralytics' default 100 of 300-600
+    #                                              epochs is 17-33 %)
+    best_early_share: float = _t(0.25, "share")  # best_epoch_early: early stopping would have saved >= 25 %
+    #                                              of the run
+    component_rise_span: float = _t(0.25, "share")  # component_imbalance: its best lies at least a quarter
+    #                                                 of the run before the end, so the rise is a trend and
+    #                                                 not the last points' noise; our choice
+    component_min_share: float = _t(0.05, "share")  # ... and it is >= 5 % of the total at the end (a
+    #                                                 smaller part cannot move it)
+    metric_drop: float = _t(0.05, "share")  # metric_regressed: a higher-is-better metric ends 5 %
+    #                                         (relative) below its best
+
+    @property
+    def gap_train_log_fall(self) -> float:
+        """gap_train_fall on the log scale the gap rule measures: a 20 % fall is log(1 / 0.8) = ln 1.25."""
+        return math.log(1 / (1 - self.gap_train_fall))
+
+    def sigma_for(self, n: int) -> float:
+        """The smoothing kernel width, in points, for a curve of n points."""
+        return sigma_for(n, self.sigma_share, self.min_sigma)
+
+    def smooth(self, values: np.ndarray) -> np.ndarray:
+        """The documented gaussian smoothing with these thresholds' width."""
+        return gaussian(values, self.sigma_for(np.asarray(values).size))
+
+    @classmethod
+    def names(cls) -> tuple[str, ...]:
+        return tuple(f.name for f in fields(cls))
+
+    @classmethod
+    def defaults_text(cls) -> str:
+        """'name=default, ...' for every threshold, for --help."""
+        return ", ".join(f"{f.name}={f.default:g}" for f in fields(cls))
+
+    def override(self, pairs: Mapping[str, float]) -> "CurveThresholds":
+        """A copy with the named thresholds changed. ValueError (one line) for an unknown name, listing
+        the valid ones, or for a value its threshold cannot take."""
+        known = {f.name: f for f in fields(self)}
+        changes = {}
+        for name, value in pairs.items():
+            f = known.get(name)
+            if f is None:
+                raise ValueError(f"unknown curve threshold {name!r}; valid names: {', '.join(known)}")
+            changes[name] = _checked(name, value, f.metadata["check"])
+        return replace(self, **changes)
+
+    def changes(self) -> tuple[str, ...]:
+        """One note per threshold that differs from its default, e.g. 'threshold gl_alpha set to 3
+        (default 5)'."""
+        return tuple(f"threshold {f.name} set to {getattr(self, f.name):g} (default {f.default:g})"
+                     for f in fields(self) if getattr(self, f.name) != f.default)
+
+
+def _checked(name: str, value: float, check: str) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = math.nan
+    ok = math.isfinite(number) and number >= 0
+    if check in ("count", "whole"):
+        ok = ok and number == int(number) and number >= (1 if check == "count" else 0)
+    elif check == "share":
+        ok = ok and number <= 1
+    elif check == "fall":
+        ok = ok and number < 1
+    elif check == "positive":
+        ok = ok and number > 0
+    if not ok:
+        raise ValueError(f"curve threshold {name} must be {CHECKS[check]}, got {value!r}")
+    return int(number) if check in ("count", "whole") else number
+
+
 THRESHOLD_METRIC = re.compile(r"^(precision|recall)(_|$)", re.I)  # left to mAP when one is logged
 
 
@@ -90,8 +207,8 @@ class Profile:
     x: np.ndarray
     y: np.ndarray
     smooth: np.ndarray
-    first: float  # median of the first MIN_WINDOW points (where the run started)
-    early: float  # median of the first EARLY_SHARE of the points (the early level, robust to one spike)
+    first: float  # median of the first min_window points (where the run started)
+    early: float  # median of the first early_share of the points (the early level, robust to one spike)
     best: float  # minimum of the smoothed curve
     best_x: float
     end: float  # smoothed value at the last point
@@ -143,31 +260,31 @@ def pct(value: float) -> float:
     return round(float(value), 9)
 
 
-def window(n: int, share: float) -> int:
-    return min(n, max(MIN_WINDOW, int(math.ceil(share * n))))
+def window(n: int, share: float, t: CurveThresholds) -> int:
+    return min(n, max(t.min_window, int(math.ceil(share * n))))
 
 
-def profile(x: np.ndarray, y: np.ndarray) -> Profile | None:
+def profile(x: np.ndarray, y: np.ndarray, t: CurveThresholds) -> Profile | None:
     keep = np.isfinite(y)
     x, y = np.asarray(x, float)[keep], np.asarray(y, float)[keep]
     if x.size == 0:
         return None
-    s = gaussian(y)
+    s = t.smooth(y)
     i = int(np.argmin(s))
-    head, tail = window(y.size, EARLY_SHARE), window(y.size, END_SHARE)
+    head, tail = window(y.size, t.early_share, t), window(y.size, t.end_share, t)
     start = s[-tail] if y.size > tail else s[0]
-    return Profile(x, y, s, float(np.median(y[:MIN_WINDOW])), float(np.median(y[:head])), float(s[i]), float(x[i]), float(s[-1]),
-                   float(np.median(y[-tail:])), _rel(start - s[-1], start))
+    return Profile(x, y, s, float(np.median(y[:t.min_window])), float(np.median(y[:head])), float(s[i]),
+                   float(x[i]), float(s[-1]), float(np.median(y[-tail:])), _rel(start - s[-1], start))
 
 
-def jitter(y: np.ndarray) -> float:
-    """Relative point-to-point noise: mean |y - centred running median of 5| / median |y|, over the
+def jitter(y: np.ndarray, t: CurveThresholds) -> float:
+    """Relative point-to-point noise: mean |y - centred running median of spike_window (5)| / median |y|, over the
     points with a full window (a truncated window at the ends would read a steep trend as noise)."""
     y = np.asarray(y, float)
     y = y[np.isfinite(y)]
-    if y.size < MIN_POINTS:
+    if y.size < t.min_points:
         return 0.0
-    level = pd.Series(y).rolling(SPIKE_WINDOW, center=True).median().to_numpy()
+    level = pd.Series(y).rolling(t.spike_window, center=True).median().to_numpy()
     full = np.isfinite(level)
     scale = float(np.median(np.abs(y)))
     return float(np.mean(np.abs(y[full] - level[full])) / scale) if scale > 0 else 0.0
@@ -187,37 +304,37 @@ def oscillation_pairs(y: np.ndarray, swing: float) -> int:
     return count
 
 
-def spikes(x: np.ndarray, y: np.ndarray) -> list[tuple[float, float]]:
-    """(x, ratio) of finite points above SPIKE_FACTOR x the median of the SPIKE_WINDOW points before.
+def spikes(x: np.ndarray, y: np.ndarray, t: CurveThresholds) -> list[tuple[float, float]]:
+    """(x, ratio) of finite points above spike_factor x the median of the spike_window points before.
     Only for a positive loss (a ratio to a negative level means nothing)."""
     x, y = np.asarray(x, float), np.asarray(y, float)
     keep = np.isfinite(y)
     x, y = x[keep], y[keep]
     found = []
     for i in range(1, y.size):
-        level = float(np.median(y[max(0, i - SPIKE_WINDOW):i]))
-        if level > 0 and y[i] > SPIKE_FACTOR * level:
+        level = float(np.median(y[max(0, i - t.spike_window):i]))
+        if level > 0 and y[i] > t.spike_factor * level:
             found.append((float(x[i]), float(y[i] / level)))
     return found
 
 
-def early_stop(x: np.ndarray, y: np.ndarray) -> tuple[float, float, int] | None:
+def early_stop(x: np.ndarray, y: np.ndarray, t: CurveThresholds) -> tuple[float, float, int] | None:
     """(best x, stop x, patience): Keras/Lightning EarlyStopping (mode min, min_delta 0) with patience
-    max(ES_PATIENCE_MIN, ES_PATIENCE_SHARE * points), counted from the run's best value, so the
+    max(es_patience_min, es_patience_share * points), counted from the run's best value, so the
     stop keeps the best model. None when the run ends before the patience runs out."""
     keep = np.isfinite(y)
     x, y = np.asarray(x, float)[keep], np.asarray(y, float)[keep]
     if x.size == 0:
         return None
-    patience = max(ES_PATIENCE_MIN, int(math.ceil(ES_PATIENCE_SHARE * y.size)))
+    patience = max(t.es_patience_min, int(math.ceil(t.es_patience_share * y.size)))
     best = int(np.argmin(y))
     stop = best + patience
     return (float(x[best]), float(x[stop]), patience) if stop < y.size else None
 
 
-def plateau_position(p: Profile) -> float:
-    """Where (0..1) the smoothed curve first comes within PLATEAU_TOL of its final level and stays."""
-    far = np.abs(p.smooth - p.end) > PLATEAU_TOL * abs(p.end) if p.end else np.abs(p.smooth - p.end) > 0
+def plateau_position(p: Profile, t: CurveThresholds) -> float:
+    """Where (0..1) the smoothed curve first comes within plateau_tol of its final level and stays."""
+    far = np.abs(p.smooth - p.end) > t.plateau_tol * abs(p.end) if p.end else np.abs(p.smooth - p.end) > 0
     if not far.any():
         return 0.0
     last_far = int(np.nonzero(far)[0][-1])

@@ -18,7 +18,7 @@ import pandas as pd
 from insight.diagnose import curve_rules as R
 from insight.diagnose.curve_findings import further_findings, nonfinite_findings, order
 from insight.diagnose.epochs import TOTAL, Curve, EpochTable, higher_is_better, per_epoch
-from insight.diagnose.smoothing import describe, gaussian
+from insight.diagnose.smoothing import describe
 from insight.model.findings import Finding, Severity
 from insight.model.insight import CurveDiagnosis, MetricSummary
 from insight.model.run import Run
@@ -30,6 +30,7 @@ class CurveContext:
 
     has_leakage: bool = False  # the dataset has duplicate images across train and val
     underrepresented: tuple[str, ...] = ()  # classes below the representation cutoff
+    thresholds: R.CurveThresholds = R.CurveThresholds()  # the numbers the rules decide by
 
 
 @dataclass(frozen=True)
@@ -49,11 +50,16 @@ class Judged:
     def primary(self) -> R.Profile | None:
         return self.train or self.val
 
+    @property
+    def t(self) -> R.CurveThresholds:
+        return self.context.thresholds
+
 
 def diagnose_run(run: Run, context: CurveContext | None = None) -> CurveDiagnosis:
     context = context or CurveContext()
-    table = per_epoch(run)
-    train, val = (_profile(table.totals.get(s)) for s in ("train", "val"))
+    t = context.thresholds
+    table = per_epoch(run, t)
+    train, val = (_profile(table.totals.get(s), t) for s in ("train", "val"))
     judged = Judged(table, train, val, context)
     scenario, rule = decide(judged)
     findings = nonfinite_findings(table, decided_b=rule.code == "diverged_nonfinite")
@@ -65,12 +71,12 @@ def diagnose_run(run: Run, context: CurveContext | None = None) -> CurveDiagnosi
     return CurveDiagnosis(
         format=run.format, source=run.source, scenario=scenario, findings=tuple(order(findings)),
         metrics=tuple(metric_summaries(table)), rule_finding=rule, x_axis=table.x_axis,
-        smoothing=describe(n or None), notes=tuple(run.notes) + table.notes, losses=loss_names(table),
-        table=long_table(table))
+        smoothing=describe(n or None, t.sigma_share, t.min_sigma), losses=loss_names(table),
+        notes=tuple(run.notes) + table.notes + t.changes(), table=long_table(table, t))
 
 
-def _profile(curve: Curve | None) -> R.Profile | None:
-    return R.profile(curve.x, curve.y) if curve is not None else None
+def _profile(curve: Curve | None, t: R.CurveThresholds) -> R.Profile | None:
+    return R.profile(curve.x, curve.y, t) if curve is not None else None
 
 
 def finding(code: str, severity: str, axis: str, epoch: float | None = None, **values) -> Finding:
@@ -88,10 +94,10 @@ def decide(j: Judged) -> tuple[str | None, Finding]:
     if blown:
         return "B", blown
     p = j.primary
-    if p is None or p.n < R.MIN_POINTS:
+    if p is None or p.n < j.t.min_points:
         split = "train" if j.train else "val"
         return None, finding("insufficient_data", "warning", j.axis, points=p.n if p else 0,
-                             min_points=R.MIN_POINTS, split=split)
+                             min_points=j.t.min_points, split=split)
     for rule in (_b_rise, _d_flat, _b_oscillation, _b_spikes, _c_overfit, _c_gap):
         found = rule(j)
         if found is not None:
@@ -116,25 +122,25 @@ def _b_nonfinite(j: Judged) -> Finding | None:
 
 
 def _b_rise(j: Judged):
-    p = j.primary
+    p, t = j.primary, j.t
     split = "train" if j.train else "val"
-    if p.fall <= -R.RISE_ABOVE_START:
+    if p.fall <= -t.rise_above_start:
         return "B", finding("diverged_rise", "error", j.axis, float(p.x[-1]), split=split, start=p.early,
-                            end=p.end, rise_pct=-100 * p.fall, threshold_pct=100 * R.RISE_ABOVE_START)
+                            end=p.end, rise_pct=-100 * p.fall, threshold_pct=100 * t.rise_above_start)
     fell = R.pct((p.early - p.best) / abs(p.early)) if p.early else 0.0
-    if fell >= R.REBOUND_MIN_FALL and p.giveback >= R.GIVEBACK_B:
+    if fell >= t.rebound_min_fall and p.giveback >= t.giveback_b:
         return "B", finding("diverged_rebound", "error", j.axis, p.best_x, split=split, start=p.early,
                             best=p.best, best_x=p.best_x, end=p.end, giveback_pct=100 * p.giveback,
-                            threshold_pct=100 * R.GIVEBACK_B)
+                            threshold_pct=100 * t.giveback_b)
     return None
 
 
 def _d_flat(j: Judged):
     p = j.primary
-    if p.fall < R.D_MIN_FALL:
+    if p.fall < j.t.d_min_fall:
         return "D", finding("train_flat", "warning", j.axis, float(p.x[0]), split="train" if j.train else "val",
                             start=p.early, end=p.end, fall_pct=100 * p.fall,
-                            threshold_pct=100 * R.D_MIN_FALL, jitter_pct=100 * R.jitter(p.y))
+                            threshold_pct=100 * j.t.d_min_fall, jitter_pct=100 * R.jitter(p.y, j.t))
     return None
 
 
@@ -142,16 +148,17 @@ def _b_oscillation(j: Judged):
     """AUTOTRAINER's ol_judge works on per-epoch history; a per-iteration loss swings with every batch,
     so a step-level curve is judged by spikes only, unless the training loss was logged about as often
     as the validation loss (one averaged value per evaluation, as MLflow and Keras autologging do)."""
-    per_evaluation = j.train is not None and j.val is not None and j.train.n <= R.PER_EVAL_RATIO * j.val.n
+    t = j.t
+    per_evaluation = j.train is not None and j.val is not None and j.train.n <= t.per_eval_ratio * j.val.n
     if j.axis != "epoch" and not per_evaluation:
         return None
     p = j.primary
-    swing = R.OSC_SWING * (p.early - p.best)
+    swing = t.osc_swing * (p.early - p.best)
     pairs = R.oscillation_pairs(p.y, swing)
-    if pairs >= max(1, R.OSC_RATE * p.n):
+    if pairs >= max(1, t.osc_rate * p.n):
         return "B", finding("unstable_oscillation", "error", j.axis, split="train" if j.train else "val",
-                            pairs=pairs, points=p.n, swing=swing, swing_pct=100 * R.OSC_SWING,
-                            rate_pct=100 * R.OSC_RATE)
+                            pairs=pairs, points=p.n, swing=swing, swing_pct=100 * t.osc_swing,
+                            rate_pct=100 * t.osc_rate)
     return None
 
 
@@ -160,38 +167,38 @@ def _b_spikes(j: Judged):
         total = j.table.totals.get(split)
         if total is None:
             continue
-        events = spike_events(total)
-        if len(events) >= R.SPIKE_RECUR:
+        events = spike_events(total, j.t)
+        if len(events) >= j.t.spike_recur:
             return "B", finding("unstable_spikes", "error", j.axis, events[0][0], split=split,
                                 count=len(events), at=[e[0] for e in events][:5],
-                                factor=R.SPIKE_FACTOR, recur=R.SPIKE_RECUR)
+                                factor=j.t.spike_factor, recur=j.t.spike_recur)
     return None
 
 
-def spike_events(curve: Curve) -> list[tuple[float, float]]:
+def spike_events(curve: Curve, t: R.CurveThresholds) -> list[tuple[float, float]]:
     """Spikes (x, ratio to the running median) and non-finite points (ratio inf), by x."""
-    events = dict(R.spikes(curve.x, curve.y))
+    events = dict(R.spikes(curve.x, curve.y, t))
     events.update({float(x): np.inf for x in curve.x[~np.isfinite(curve.y)]})
     return sorted(events.items())
 
 
 def _c_overfit(j: Judged):
-    t, v = j.train, j.val
-    if t is None or v is None or v.n < R.MIN_POINTS or v.gl < R.GL_ALPHA:
+    t, v, th = j.train, j.val, j.t
+    if t is None or v is None or v.n < th.min_points or v.gl < th.gl_alpha:
         return None
     at_best = t.at(v.best_x)
     train_fall = R.pct((at_best - t.end) / abs(at_best)) if at_best else 0.0
-    if train_fall < R.TRAIN_STILL_FALLS:
+    if train_fall < th.train_still_falls:
         return None
     return "C", finding("overfit_val_rises", "warning", j.axis, v.best_x, best_x=v.best_x, best=v.best,
-                        end=v.end, gl=v.gl, alpha=R.GL_ALPHA, train_fall_pct=100 * train_fall,
-                        rising=rising_components(j.table, "val"),
+                        end=v.end, gl=v.gl, alpha=th.gl_alpha, train_fall_pct=100 * train_fall,
+                        rising=rising_components(j.table, "val", th),
                         underrepresented=list(j.context.underrepresented))
 
 
 def _c_gap(j: Judged):
-    t, v = j.train, j.val
-    if t is None or v is None or v.n < R.MIN_POINTS:
+    t, v, th = j.train, j.val, j.t
+    if t is None or v is None or v.n < th.min_points:
         return None
     lo, hi = max(t.x[0], v.x[0]), min(t.x[-1], v.x[-1])
     if hi <= lo:
@@ -200,9 +207,9 @@ def _c_gap(j: Judged):
     ft, fv = R.log_fall(t.at(mid), t.end), R.log_fall(v.at(mid), v.end)
     if ft is None or fv is None or v.end <= t.end:
         return None
-    if ft >= R.GAP_TRAIN_FALL and fv <= R.GAP_SLOW_RATIO * ft:
+    if ft >= th.gap_train_log_fall and fv <= th.gap_slow_ratio * ft:
         since = float(v.x[min(int(np.searchsorted(v.x, mid)), v.n - 1)])  # first val point of the half
-        settled = float(np.interp(R.plateau_position(v), [0, 1], [v.x[0], v.x[-1]]))
+        settled = float(np.interp(R.plateau_position(v, th), [0, 1], [v.x[0], v.x[-1]]))
         where = float(v.x[np.argmin(np.abs(v.x - min(v.best_x, settled, since)))])
         val_change = 100 * (1 - float(np.exp(-fv)))
         return "C", finding("overfit_gap_widens", "warning", j.axis, where, since=since, val_settled_x=where,
@@ -215,22 +222,22 @@ def _c_gap(j: Judged):
 
 
 def _a_converged(j: Judged) -> Finding:
-    t, v = j.train, j.val
+    v = j.val
     p = j.primary
     values = dict(train_fall_pct=100 * p.fall, has_val=v is not None)
     if v is not None:
         i = int(np.argmin(v.y))
         values.update(val_best=float(v.y[i]), val_best_x=float(v.x[i]), val_end=float(v.y[-1]), gl=v.gl,
-                      alpha=R.GL_ALPHA)
+                      alpha=j.t.gl_alpha)
     return finding("converged", "info", j.axis, values.get("val_best_x"), **values)
 
 
-def rising_components(table: EpochTable, split: str) -> list[str]:
+def rising_components(table: EpochTable, split: str, t: R.CurveThresholds) -> list[str]:
     out = []
     for name in table.components.get(split, ()):
         c = table.curves[(split, name)]
-        p = R.profile(c.x, c.y)
-        if p is not None and p.n >= R.MIN_POINTS and p.gl >= R.GL_ALPHA:
+        p = R.profile(c.x, c.y, t)
+        if p is not None and p.n >= t.min_points and p.gl >= t.gl_alpha:
             out.append(name)
     return out
 
@@ -269,13 +276,13 @@ def loss_names(table: EpochTable) -> tuple[str, ...]:
     return total + tuple(comps)
 
 
-def long_table(table: EpochTable) -> pd.DataFrame:
+def long_table(table: EpochTable, t: R.CurveThresholds) -> pd.DataFrame:
     frames = []
     for (split, name), c in table.curves.items():
         if not len(c):
             continue
         frames.append(pd.DataFrame({"x": c.x, "split": split, "name": name, "value": c.y,
-                                    "smoothed": gaussian(c.y)}))
+                                    "smoothed": t.smooth(c.y)}))
     if not frames:
         return pd.DataFrame({"x": pd.Series(dtype=float), "split": pd.Series(dtype=str),
                              "name": pd.Series(dtype=str), "value": pd.Series(dtype=float),

@@ -20,15 +20,15 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from insight.diagnose.curve_rules import CurveThresholds
 from insight.model.run import RUN_SPLITS, Run
 
 from insight.logs.names import higher_is_better as _direction
 from insight.logs.names import is_loss, is_lr
 
 TOTAL = "loss"  # canonical name of a split's total loss (logs/names.py maps total_loss etc. onto it)
-EPOCH_KNOWN_SHARE = 0.5  # epochs are the x axis when at least half the rows carry one
-MAX_STEP_POINTS = 1000  # step logs longer than this are averaged into this many equal step bins
-MIN_EPOCHS = 5  # fewer epochs than one Prechelt strip, but more logged steps: read per step instead
+# The numbers this reading depends on (epoch_known_share, max_step_points, min_epochs) are fields of
+# CurveThresholds (curve_rules.py), with their reasons.
 
 
 def is_component(name: str) -> bool:
@@ -81,10 +81,10 @@ class EpochTable:
         return self.curves.get((split, name))
 
 
-def per_epoch(run: Run) -> EpochTable:
+def per_epoch(run: Run, t: CurveThresholds = CurveThresholds()) -> EpochTable:
     m = run.metrics
     notes: list[str] = []
-    x_axis, xs = _x_values(m, notes)
+    x_axis, xs = _x_values(m, notes, t)
     frame = m.assign(x=xs).dropna(subset=["x"])
     curves = _aggregate(frame)
     for split in RUN_SPLITS:
@@ -106,24 +106,25 @@ def per_epoch(run: Run) -> EpochTable:
     return EpochTable(x_axis, curves, totals, components, summed, zero, tuple(notes))
 
 
-def _x_values(m: pd.DataFrame, notes: list[str]) -> tuple[str, pd.Series]:
+def _x_values(m: pd.DataFrame, notes: list[str], t: CurveThresholds) -> tuple[str, pd.Series]:
     epoch = m["epoch"]
     losses = m[[is_loss(n) for n in m["name"]]] if len(m) else m
     epochs, steps_logged = losses["epoch"].nunique(), losses["step"].nunique()
-    if len(m) and epoch.notna().mean() >= EPOCH_KNOWN_SHARE:
-        if not epochs < MIN_EPOCHS <= steps_logged:
+    if len(m) and epoch.notna().mean() >= t.epoch_known_share:
+        if not epochs < t.min_epochs <= steps_logged:
             return "epoch", _epochs(m, notes)
         notes.append(f"the log holds {epochs} epoch(s) but {steps_logged} logged steps of the loss: "
                      "the curves are read per step")
     else:
         notes.append("the log has no epochs: the curves are read per step")
     steps = m["step"].astype(float)
-    if steps.nunique() > MAX_STEP_POINTS:
-        edges = np.linspace(steps.min(), steps.max(), MAX_STEP_POINTS + 1)
+    bins = t.max_step_points
+    if steps.nunique() > bins:
+        edges = np.linspace(steps.min(), steps.max(), bins + 1)
         centre = (edges[:-1] + edges[1:]) / 2
-        idx = np.clip(np.searchsorted(edges, steps, side="right") - 1, 0, MAX_STEP_POINTS - 1)
+        idx = np.clip(np.searchsorted(edges, steps, side="right") - 1, 0, bins - 1)
         steps = pd.Series(np.round(centre[idx]), index=m.index)
-        notes.append(f"steps were averaged into {MAX_STEP_POINTS} equal bins")
+        notes.append(f"steps were averaged into {bins} equal bins")
     return "step", steps
 
 

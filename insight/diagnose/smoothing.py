@@ -12,20 +12,21 @@ import math
 
 import numpy as np
 
+# The defaults of CurveThresholds.sigma_share and .min_sigma (--curve-threshold changes them):
 SIGMA_SHARE = 0.02  # sigma = 2 % of the points: removes epoch-to-epoch jitter, keeps trends of 10 % of a run
 MIN_SIGMA = 0.5  # below half a point the kernel is a no-op; at 0.5 each neighbour weighs 13.5 %
 KERNEL_RADIUS = 3.0  # the kernel is cut at 3 sigma (99.7 % of its weight)
 
 
-def sigma_for(n: int) -> float:
+def sigma_for(n: int, share: float = SIGMA_SHARE, minimum: float = MIN_SIGMA) -> float:
     """The kernel width, in points, used for a curve of n points."""
-    return max(MIN_SIGMA, SIGMA_SHARE * n)
+    return max(minimum, share * n)
 
 
-def describe(n: int | None = None) -> str:
+def describe(n: int | None = None, share: float = SIGMA_SHARE, minimum: float = MIN_SIGMA) -> str:
     """How the curves were smoothed, for the report."""
-    width = "" if n is None else f" (sigma {sigma_for(n):.3g} points here)"
-    return (f"gaussian, centred, sigma = {SIGMA_SHARE:.0%} of the points (at least {MIN_SIGMA}){width}; "
+    width = "" if n is None else f" (sigma {sigma_for(n, share, minimum):.3g} points here)"
+    return (f"gaussian, centred, sigma = {100 * share:g}% of the points (at least {minimum:g}){width}; "
             "NaN/inf points are left out")
 
 

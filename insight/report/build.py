@@ -22,7 +22,7 @@ def build_insight(dataset: Dataset | None, run: Run | None, config: Config = Con
     if dataset is not None:
         parts.update(dataset_parts(dataset, config))
     if run is not None:
-        parts["curves"] = word_curves(diagnose(run, parts))
+        parts["curves"] = word_curves(diagnose(run, parts, config))
     return Insight(version=__version__, curves_error=curves_error,
                    generated=(today or _dt.date.today()).isoformat(), **parts)
 
@@ -69,7 +69,8 @@ def health(ds: Dataset) -> tuple[Finding, ...]:
     return tuple(worded(f) for f in findings)
 
 
-def diagnose(run: Run, parts: dict) -> CurveDiagnosis:
+def diagnose(run: Run, parts: dict, config: Config = Config()) -> CurveDiagnosis:
+    from insight.diagnose.curve_rules import CurveThresholds
     from insight.diagnose.curves import CurveContext, diagnose_run
 
     rep = parts.get("representation")
@@ -77,7 +78,8 @@ def diagnose(run: Run, parts: dict) -> CurveDiagnosis:
     from insight.diagnose.duplicates import LEAKAGE_CODES
 
     leakage = any(f.code in LEAKAGE_CODES for f in parts.get("health", ()))
-    return diagnose_run(run, CurveContext(has_leakage=leakage, underrepresented=under))
+    thresholds = CurveThresholds().override(dict(config.curve_thresholds))
+    return diagnose_run(run, CurveContext(has_leakage=leakage, underrepresented=under, thresholds=thresholds))
 
 
 def word_curves(curves: CurveDiagnosis) -> CurveDiagnosis:

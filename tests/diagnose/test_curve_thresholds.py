@@ -1,0 +1,121 @@
+"""CurveThresholds: overriding a number moves the decision at its boundary, and bad overrides are refused.
+
+Expected values are worked out by hand below (the smoother is the independent one in curve_runs.py)."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from insight.diagnose.curve_rules import CurveThresholds
+from insight.diagnose.curves import CurveContext, diagnose_run
+from tests.diagnose.curve_runs import run_of, smooth_by_hand
+
+A2, A8 = math.exp(-2), math.exp(-8)  # gaussian weights of the neighbours 1 and 2 away at sigma 0.5
+
+# 13 epochs -> sigma = max(0.5, 2 % of 13) = 0.5, kernel radius ceil(1.5) = 2.
+# Train falls all the way: smoothed at epoch 6 (index 5)
+#   (8.4 + e^-2 (8.8 + 8.1) + e^-8 (9.5 + 7.9)) / (1 + 2e^-2 + 2e^-8) = 10.6930 / 1.27134 = 8.4108,
+# smoothed end (7.2 + e^-2 7.3 + e^-8 7.4) / (1 + e^-2 + e^-8) = 8.19043 / 1.13567 = 7.2120:
+# it fell (8.4108 - 7.2120) / 8.4108 = 14.3 % after val's best (>= 1 %: train still falls).
+# Over the second half (from epoch 7, smoothed 8.1107) it fell ln(8.1107 / 7.2120) = 0.117 < ln 1.25
+# = 0.223, so the widening-gap rule stays silent; no rise, rebound, oscillation or spike either.
+TRAIN = [20, 14, 11, 9.5, 8.8, 8.4, 8.1, 7.9, 7.7, 7.55, 7.4, 7.3, 7.2]
+# Val's smoothed minimum is at epoch 6 (index 5):
+#   (10.0 + e^-2 (10.1 + 10.1) + e^-8 (10.6 + 10.2)) / (1 + 2e^-2 + 2e^-8) = 12.74075 / 1.27134 = 10.0215
+# (its neighbours: index 4 gives 10.143, index 6 gives 10.111; the head is far higher).
+VAL_HEAD = [20, 15, 12, 10.6, 10.1, 10.0, 10.1, 10.2, 10.3, 10.4, 10.5, 10.6]
+
+
+def _val_at_gl(gl_pct: float) -> list[float]:
+    """VAL_HEAD plus the last point L that puts the smoothed end at (1 + gl) x the smoothed minimum:
+    end = (L + e^-2 10.6 + e^-8 10.5) / (1 + e^-2 + e^-8), solved for L (GL 4 %: L = 10.398)."""
+    best = min(smooth_by_hand(VAL_HEAD + [10.7])[:-2])  # the last point cannot reach index 5
+    target = best * (1 + gl_pct / 100)
+    return VAL_HEAD + [target * (1 + A2 + A8) - A2 * VAL_HEAD[-1] - A8 * VAL_HEAD[-2]]
+
+
+def _diagnose(**overrides):
+    thresholds = CurveThresholds().override(overrides)
+    return diagnose_run(run_of({"train/loss": TRAIN, "val/loss": _val_at_gl(4.0)}),
+                        CurveContext(thresholds=thresholds))
+
+
+def test_gl_of_4_percent_is_a_by_default():
+    d = _diagnose()  # Prechelt GL_5: 4 % < 5 %
+    assert d.scenario == "A" and d.rule_finding.code == "converged"
+    assert d.rule_finding.values["gl"] == pytest.approx(4.0)
+    assert d.rule_finding.values["alpha"] == 5.0
+    assert not any(n.startswith("threshold") for n in d.notes)
+
+
+def test_gl_of_4_percent_is_c_with_gl_alpha_3():
+    d = _diagnose(gl_alpha=3)
+    assert d.scenario == "C" and d.rule_finding.code == "overfit_val_rises"
+    assert d.rule_finding.values["gl"] == pytest.approx(4.0)
+    assert d.rule_finding.values["alpha"] == 3.0  # the report states the number the rule used
+    assert d.rule_finding.epoch == 6  # val's smoothed minimum
+    assert "threshold gl_alpha set to 3 (default 5)" in d.notes
+
+
+def test_gl_alpha_boundary_is_inclusive():
+    # GL >= alpha fires: exactly 4 at alpha 4 is C, just above (4.01) it is not
+    assert _diagnose(gl_alpha=4).scenario == "C"
+    assert _diagnose(gl_alpha=4.01).scenario == "A"
+
+
+def test_min_points_moves_insufficient_data():
+    # 4 epochs: fewer than the default 5 points to judge; enough when min_points is 4
+    run = run_of({"train/loss": [4.0, 3.0, 2.5, 2.4], "val/loss": [4.1, 3.2, 2.7, 2.6]})
+    d = diagnose_run(run)
+    assert d.scenario is None and d.rule_finding.code == "insufficient_data"
+    assert (d.rule_finding.values["points"], d.rule_finding.values["min_points"]) == (4, 5)
+    d = diagnose_run(run, CurveContext(thresholds=CurveThresholds().override({"min_points": 4})))
+    assert d.scenario in ("A", "B", "C", "D") and d.rule_finding.code != "insufficient_data"
+
+
+def test_smoothing_width_override_reaches_the_table_and_the_description():
+    # 10 points: default sigma max(0.5, 0.2) = 0.5; with min_sigma 1 it is 1.0 (radius 3)
+    train = [10.0, 6.0, 7.0, 3.0, 2.5, 2.6, 2.0, 1.0, 0.9, 0.85]
+    d = diagnose_run(run_of({"train/loss": train}),
+                     CurveContext(thresholds=CurveThresholds().override({"min_sigma": 1})))
+    rows = d.table[(d.table["name"] == "loss") & (d.table["split"] == "train")]
+    assert list(rows["smoothed"]) == pytest.approx(smooth_by_hand(train, 1.0))
+    assert "at least 1)" in d.smoothing and "sigma 1 points here" in d.smoothing
+
+
+def test_override_returns_a_checked_copy():
+    base = CurveThresholds()
+    changed = base.override({"gl_alpha": 3, "min_points": 4.0})
+    assert (changed.gl_alpha, changed.min_points) == (3.0, 4)
+    assert isinstance(changed.min_points, int)
+    assert base.gl_alpha == 5.0  # frozen default untouched
+    assert changed.changes() == ("threshold min_points set to 4 (default 5)",
+                                 "threshold gl_alpha set to 3 (default 5)")
+    # the 20 % training fall of the gap rule is the log fall ln(1 / 0.8) = ln 1.25
+    assert base.gap_train_log_fall == pytest.approx(math.log(1.25))
+
+
+@pytest.mark.parametrize("pairs, expected", [
+    ({"gl_alfa": 3}, "unknown curve threshold 'gl_alfa'; valid names: min_points, "),
+    ({"gl_alpha": -1}, "gl_alpha must be a number >= 0"),
+    ({"gl_alpha": float("nan")}, "gl_alpha must be a number >= 0"),
+    ({"gl_alpha": "abc"}, "gl_alpha must be a number >= 0"),
+    ({"min_points": 2.5}, "min_points must be a whole number >= 1"),
+    ({"min_points": 0}, "min_points must be a whole number >= 1"),
+    ({"osc_rate": 1.5}, "osc_rate must be a number between 0 and 1"),
+    ({"gap_train_fall": 1}, "gap_train_fall must be a number >= 0 and below 1"),
+    ({"min_sigma": 0}, "min_sigma must be a number > 0"),
+])
+def test_bad_overrides_are_one_line_value_errors(pairs, expected):
+    with pytest.raises(ValueError) as err:
+        CurveThresholds().override(pairs)
+    assert expected in str(err.value) and "\n" not in str(err.value)
+
+
+def test_unknown_name_lists_every_valid_name():
+    with pytest.raises(ValueError) as err:
+        CurveThresholds().override({"nope": 1})
+    assert all(name in str(err.value) for name in CurveThresholds.names())
+    assert "gl_alpha=5" in CurveThresholds.defaults_text()
