@@ -12,7 +12,7 @@
     ROOT/training/<scene>/x.jpg + x_seg.png                  ADE20K full release (class = R/10*256 + G);
                                                              x_parts_N.png and instance masks are skipped
 
-A mask and an image pair when their stems match, after dropping a mask suffix (`_mask`, `_seg`, `_gt`,
+Panoptic folders (segment ids, not classes) are skipped. A mask and an image pair when their stems match, after dropping a mask suffix (`_mask`, `_seg`, `_gt`,
 `_label`, `_L`, Cityscapes' `_gtFine_*`, `_leftImg8bit`) or, failing that, a prefix every file of a
 folder shares (`gt_0001.png` with `image_0001.png`). Splits are the first split word in the path.
 """
@@ -78,8 +78,14 @@ def _subdirs(folder: Path) -> list[Path]:
         return []
 
 
+def _skipped(name: str) -> bool:
+    """Sub-folders that hold no class masks: hidden ones, and panoptic segment-id PNGs (COCO, Mapillary)."""
+    return name.startswith(".") or name.lower().startswith("panoptic")
+
+
 def _holds_masks(folder: Path, limit: int = 200) -> bool:
     for i, (_, dirs, files) in enumerate(os.walk(folder, followlinks=True)):
+        dirs[:] = [d for d in dirs if not _skipped(d)]
         if any(is_mask_file(f) for f in files):
             return True
         if i > limit:
@@ -229,7 +235,7 @@ def has_ade20k_masks(root: Path) -> bool:
 def mask_files(source: Source, cityscapes_kind: str | None) -> list[Path]:
     found = []
     for dirpath, dirnames, files in os.walk(source.mask_dir, followlinks=True):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        dirnames[:] = sorted(d for d in dirnames if not _skipped(d))
         for f in sorted(files):
             if f.startswith(".") or not is_mask_file(f):
                 continue

@@ -158,3 +158,28 @@ def test_real_yolo_seg_polygons_with_panoptic_ids():
     xs, ys = np.array(first[1::2]), np.array(first[2::2])
     expected = abs(np.dot(xs, np.roll(ys, -1)) - np.dot(ys, np.roll(xs, -1))) / 2 * 100
     assert ds.labels["area_pct"].iloc[0] == pytest.approx(expected)
+
+
+COCO_SAMPLES = ["cocoapi_pr437_stuff_examples", "cocoapi_pr585_val2017_1img", "labelme_instance_segmentation",
+                "mmyolo_coco_sample", "roboflow_medical_waste_elbhnasy/test",
+                "roboflow_medical_waste_elbhnasy/valid_annotations_only", "datumaro/kaggle_relaxed_coco",
+                "datumaro/roboflow_coco"] + [f"datumaro/coco_dataset/{n}" for n in (
+                    "coco", "coco_captions", "coco_image_info", "coco_instances", "coco_labels", "coco_panoptic",
+                    "coco_person_keypoints", "coco_roboflow", "coco_stuff", "mmdet_coco")]
+
+
+@pytest.mark.parametrize("sample", COCO_SAMPLES)
+def test_every_real_coco_sample_reads_as_masks_or_fails_in_one_line(sample):
+    from insight.config import Config
+    from insight.errors import DatasetError
+    from insight.formats import load_dataset
+
+    root = realdata(f"coco/{sample}")
+    try:
+        ds = load_dataset(root, Config(task="segmentation", workers=1))
+    except DatasetError as exc:  # captions, labels, image info and panoptic files are not instances
+        assert "\n" not in str(exc) and str(root) in str(exc)
+        assert any(w in sample for w in ("captions", "image_info", "labels", "panoptic"))
+        return
+    assert ds.format == "coco" and ds.task == "segmentation"
+    assert set(ds.labels["kind"]) <= {"mask"} and (ds.labels["area"] >= 0).all()
