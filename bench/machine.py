@@ -42,7 +42,8 @@ def _commit() -> str:
 
 
 def describe(time_bin: str | None) -> list[str]:
-    how = f"`{time_bin} -v`" if time_bin else "os.wait4 (no /usr/bin/time)"
+    how = (f"`{time_bin} -v`" if time_bin else "os.wait4 (no /usr/bin/time: a reading below the harness's own "
+           "size, ~40 MB, shows that size, since the child is forked from it)")
     return [f"- {time.strftime('%Y-%m-%d %H:%M %Z')}; insight commit {_commit()}",
             f"- machine: {os.cpu_count()} cores ({_cpu()}), {_meminfo_gb()} memory; "
             f"Python {sys.version.split()[0]} on {platform.system()} {platform.release()}",
