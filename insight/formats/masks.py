@@ -52,9 +52,6 @@ def detect(root: Path) -> Detection:
         return Detection(SURE, f"a config names mask folders ({where}/)")
     if layout.kind == "ade20k":
         return Detection(SURE, "x_seg.png masks beside their images (ADE20K full release)")
-    if layout.kind == "voc" and (Path(root) / "Annotations").is_dir():
-        return Detection(LIKELY, f"{where}/ holds masks beside VOC boxes in Annotations/ (the boxes are read "
-                                 "unless --format masks)")
     if paired and paired * 2 >= looked:
         return Detection(SURE, f"{where}/ holds masks whose names match the images'")
     if first.mask_dir.name.lower() in SURE_MASK_DIRS or layout.kind == "camvid":

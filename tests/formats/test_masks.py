@@ -321,6 +321,3 @@ def test_voc_rgb_masks_are_named_by_the_voc_colours(tmp_path):
     ds = masks.load(tmp_path, ONE)
     assert _rows(ds) == {("v", "aeroplane"): (2.0, 100 * 2 / 3, 0.0, 0.0, 2.0, 1.0)}
     assert ds.health == ()
-    # beside VOC box annotations, the box reader is preferred unless --format masks
-    (tmp_path / "Annotations").mkdir()
-    assert masks.detect(tmp_path).confidence < 0.9
