@@ -1,5 +1,6 @@
 """Property: whatever text a YOLO label file holds, loading raises nothing but the project's own error
-type, and every line is either a box, a polygon left for segmentation, or counted in a finding."""
+type, and every line is either a box, a polygon left for segmentation (or read as a mask when every line
+is a polygon), or counted in a finding."""
 
 from __future__ import annotations
 
@@ -45,5 +46,5 @@ def test_random_label_text_never_raises_anything_else(text):
         lines = [ln for ln in raw.split(b"\n") if ln.strip(b" \t\r\x0b\x0c")]
         accounted = len(ds.labels) + sum(f.count for f in ds.health
                                          if f.code in ("bad_label_line", "class_id_out_of_range",
-                                                       "polygon_lines_skipped"))
+                                                       "polygon_lines_skipped", "segmentation_invalid"))
         assert accounted == len(lines), (text, [(f.code, f.count) for f in ds.health], len(ds.labels))
