@@ -52,8 +52,10 @@ def scan_mask(job: MaskJob) -> MaskCounts:
     """Decode one mask and count its pixels per key; never raises for a bad file."""
     from PIL import Image, UnidentifiedImageError
 
+    from insight.images.strict import strict_decoding
+
     try:
-        with Image.open(job.path) as img:
+        with strict_decoding(), Image.open(job.path) as img:
             img.load()
             palette = tuple(img.getpalette() or ()) if img.mode in ("P", "PA") else None
             array, encoding = _as_keys(img, job)

@@ -34,6 +34,7 @@ import pandas as pd
 from PIL import Image, UnidentifiedImageError
 
 from insight.config import Config
+from insight.images.strict import strict_decoding
 from insight.model import Dataset
 from insight.progress import Progress, no_progress
 
@@ -70,7 +71,7 @@ def _phash(data: bytes) -> str:
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # DecompressionBombWarning etc.: workers never print
-        with Image.open(io.BytesIO(data)) as img:
+        with strict_decoding(), Image.open(io.BytesIO(data)) as img:
             img.draft("L", (DRAFT_PX, DRAFT_PX))
             return str(imagehash.phash(img))
 
