@@ -48,20 +48,20 @@ _PEEK = 1 << 16  # bytes looked at to tell a COCO file from another JSON
 _SAMPLE = 50  # file names tried when looking for the image folder
 
 
-class Category(msgspec.Struct):
+class Category(msgspec.Struct, gc=False):
     id: int
     name: str
     supercategory: str | None = None
 
 
-class Image(msgspec.Struct):
+class Image(msgspec.Struct, gc=False):
     id: int | str
     file_name: str = ""
     width: float | None = None
     height: float | None = None
 
 
-class Annotation(msgspec.Struct):
+class Annotation(msgspec.Struct, gc=False):
     image_id: int | str
     id: int | str | None = None
     category_id: int | None = None
@@ -75,7 +75,7 @@ class SegmentedAnnotation(Annotation):
     segmentation: msgspec.Raw = msgspec.field(default_factory=msgspec.Raw)
 
 
-class CocoFile(msgspec.Struct):
+class CocoFile(msgspec.Struct, gc=False):
     images: list[Image] = []
     annotations: list[Annotation] = []
     categories: list[Category] = []
@@ -202,21 +202,26 @@ def read(path: Path, segmentation: bool = False) -> CocoFile:
         raise DatasetError(f"cannot read ({exc.strerror or exc})", path) from None
     if not data.strip():
         raise DatasetError("the file is empty (expected a COCO JSON object)", path)
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise DatasetError(f"not UTF-8 text (byte {exc.start}); JSON must be UTF-8", path, line) from None
     kind = SegmentedCocoFile if segmentation else CocoFile
     try:
         return msgspec.json.decode(data, type=kind)
     except msgspec.ValidationError as exc:
         raise DatasetError(f"not a COCO instances file: {exc}", path) from None
     except msgspec.DecodeError as exc:
+        _refuse_non_utf8(data, path)
         found = re.search(r"byte (\d+)", str(exc))
         line = data.count(b"\n", 0, int(found.group(1))) + 1 if found else None
         reason = re.sub(r"\s*\(byte \d+\)", "", str(exc))
         raise DatasetError(reason, path, line) from None
+
+
+def _refuse_non_utf8(data: bytes, path: Path) -> None:
+    """msgspec checks UTF-8 as it decodes; on a decode error, name the first bad byte and its line."""
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise DatasetError(f"not UTF-8 text (byte {exc.start}); JSON must be UTF-8", path, line) from None
 
 
 @dataclass
