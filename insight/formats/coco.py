@@ -202,6 +202,8 @@ def read(path: Path, segmentation: bool = False) -> CocoFile:
         raise DatasetError(f"cannot read ({exc.strerror or exc})", path) from None
     if not data.strip():
         raise DatasetError("the file is empty (expected a COCO JSON object)", path)
+    if not data.isascii():  # msgspec checks UTF-8 only in the fields it decodes, not in skipped ones
+        _refuse_non_utf8(data, path)
     kind = SegmentedCocoFile if segmentation else CocoFile
     try:
         return msgspec.json.decode(data, type=kind)
@@ -216,7 +218,7 @@ def read(path: Path, segmentation: bool = False) -> CocoFile:
 
 
 def _refuse_non_utf8(data: bytes, path: Path) -> None:
-    """msgspec checks UTF-8 as it decodes; on a decode error, name the first bad byte and its line."""
+    """A DatasetError naming the first byte that is not UTF-8 and its line (a full decode: ~1 GB/s)."""
     try:
         data.decode("utf-8")
     except UnicodeDecodeError as exc:
