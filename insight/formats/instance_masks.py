@@ -86,6 +86,8 @@ def yolo_mask_labels(lines: list[tuple[int, str, str]], images: pd.DataFrame,
         values = text.split()
         try:
             numbers = [float(v) for v in values]
+            if not np.isfinite(numbers).all():
+                raise InvalidSegmentation("NaN or inf value")
             cls = numbers[0]
             norm = yolo_polygon(numbers[1:], 1.0, 1.0)
         except (ValueError, IndexError) as exc:  # InvalidSegmentation is a ValueError

@@ -144,6 +144,25 @@ def test_yolo_segment_lines_become_mask_rows(tmp_path):
     assert not any(f.code == "polygon_lines_skipped" for f in ds.health)
 
 
+def test_yolo_segment_line_with_a_nan_class_is_an_invalid_polygon(tmp_path):
+    from PIL import Image
+
+    from insight.config import Config
+    from insight.formats import yolo
+
+    (tmp_path / "images" / "train").mkdir(parents=True)
+    (tmp_path / "labels" / "train").mkdir(parents=True)
+    Image.new("RGB", (10, 10)).save(tmp_path / "images" / "train" / "a.jpg")
+    # found by the property test: seven values, the class id NaN
+    (tmp_path / "labels" / "train" / "a.txt").write_text("nan 0 0 0 0 0 0\n0 0 0 1 0 0 1\n")
+    (tmp_path / "data.yaml").write_text("names: [a]\ntrain: images/train\n")
+    ds = yolo.load(tmp_path, Config(workers=1))
+    invalid = next(f for f in ds.health if f.code == "segmentation_invalid")
+    assert invalid.count == 1 and list(invalid.examples) == ["labels/train/a.txt:1"]
+    assert invalid.values["reasons"] == ["NaN or inf value"]
+    assert len(ds.labels) == 1  # the triangle on line 2 is still read
+
+
 def test_real_yolo_seg_polygons_with_panoptic_ids():
     from insight.config import Config
     from insight.formats import yolo
