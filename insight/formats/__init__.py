@@ -12,11 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
+from typing import TYPE_CHECKING
 
 from insight.config import Config
 from insight.errors import DatasetError
-from insight.model import Dataset
 from insight.progress import Progress, no_progress
+
+if TYPE_CHECKING:  # pool workers import modules of this package: keep pandas out of their start-up
+    from insight.model import Dataset
 
 SURE = 0.9  # a layout that can only be this format
 LIKELY = 0.6  # the layout fits, but another format could read it too

@@ -83,13 +83,35 @@ def _skipped(name: str) -> bool:
     return name.startswith(".") or name.lower().startswith("panoptic")
 
 
+_LOOK_AT = 500  # entries looked at per folder when asking whether it holds masks: a mask folder's
+# files are masks, so a folder whose first 500 files hold none (YOLO's labels/ of .txt) holds none
+
+
+def _names(folder: str, limit: int = _LOOK_AT) -> tuple[list[str], list[str]]:
+    """Up to `limit` (file names, sub-folder paths) of `folder`, in directory order."""
+    files, dirs = [], []
+    try:
+        with os.scandir(folder) as entries:
+            for i, entry in enumerate(entries):
+                if i >= limit:
+                    break
+                if entry.is_dir():
+                    dirs.append(entry.path)
+                else:
+                    files.append(entry.name)
+    except OSError:
+        pass
+    return files, dirs
+
+
 def _holds_masks(folder: Path, limit: int = 200) -> bool:
-    for i, (_, dirs, files) in enumerate(os.walk(folder, followlinks=True)):
-        dirs[:] = [d for d in dirs if not _skipped(d)]
+    stack, seen = [str(folder)], 0
+    while stack and seen <= limit:
+        files, dirs = _names(stack.pop())
         if any(is_mask_file(f) for f in files):
             return True
-        if i > limit:
-            break
+        stack += [d for d in dirs if not _skipped(os.path.basename(d))]
+        seen += 1
     return False
 
 
@@ -224,11 +246,19 @@ _ADE_OTHER = re.compile(r"(_seg|_parts_\d+)\.png$|^instance_\d+_", re.IGNORECASE
 
 
 def has_ade20k_masks(root: Path) -> bool:
-    """ADE20K's full release: `x_seg.png` beside `x.jpg`, up to four folders down."""
-    for pattern in ("*_seg.png", "*/*_seg.png", "*/*/*_seg.png", "*/*/*/*_seg.png"):
-        for seg in root.glob(pattern):
-            if any(seg.with_name(seg.name[:-8] + ext).is_file() for ext in (".jpg", ".jpeg", ".png")):
-                return True
+    """ADE20K's full release: `x_seg.png` beside `x.jpg`, up to four folders down (the first
+    _LOOK_AT entries of each folder are looked at: there, a third of the files are `_seg.png`)."""
+    frontier = [str(root)]
+    for _ in range(4):
+        below = []
+        for folder in frontier:
+            files, dirs = _names(folder)
+            for name in files:
+                if name.endswith("_seg.png") and any(
+                        os.path.isfile(os.path.join(folder, name[:-8] + ext)) for ext in (".jpg", ".jpeg", ".png")):
+                    return True
+            below += [d for d in dirs if not os.path.basename(d).startswith(".")]
+        frontier = below
     return False
 
 
