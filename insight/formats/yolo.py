@@ -20,6 +20,7 @@ image size, read from the image header; area_pct = w * h * 100 needs none.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,10 +29,12 @@ import numpy as np
 from insight.config import Config
 from insight.errors import DatasetError
 from insight.formats import LIKELY, SURE, UNSURE, Detection
-from insight.formats.detection import box_labels, fill_sizes, finding, images_table, relative
+from insight.formats.detection import box_labels, finding, images_table, relative
+from insight.formats.image_headers import FILE_NOT_FOUND
 from insight.formats.yolo_layout import (NOT_LABELS, Split, class_names, dataset_yaml, find_splits,
                                          has_txt, label_dir_candidates, label_dir_of, names_file,
                                          side_by_side_dirs, walk)
+from insight.formats.yolo_files import read_label_files
 from insight.formats.yolo_txt import parse
 from insight.model.dataset import Dataset
 from insight.model.findings import Severity
@@ -106,15 +109,18 @@ def load(root: Path, config: Config = Config(), progress: Progress = no_progress
         extra = " (labelTxt/ holds DOTA oriented boxes, which are not read)" if any(
             root.glob("*/labelTxt")) else ""
         raise DatasetError(f"no YOLO label file found for any of the {len(files.image)} images{extra}", root)
-    contents = [_read(p) for p in progress(files.label, total=len(files.label), desc="YOLO labels")]
+    read = read_label_files(files.label, files.image, config.workers, progress)
+    if read.unreadable_labels:
+        path, why = read.unreadable_labels[0]
+        raise DatasetError(f"cannot read label file ({why})", path)
+    contents = read.contents
     keypoints = bool(spec and spec[1].get("kpt_shape"))
     parsed = parse([c for c in contents if c is not None], keypoints=keypoints)
     label_row = np.flatnonzero([c is not None for c in contents])  # image row of each parsed file
     findings: list = []
-    images = _images_table(root, files)
+    images = _images_table(root, files, read.width, read.height)
     if has_images:
-        images, unreadable = fill_sizes(images, root, config.workers, progress)
-        findings += unreadable
+        findings += _unreadable_images(root, read.unreadable_images)
     else:
         notes.append("no image files: image sizes are unknown, so boxes have no pixel values "
                      "(area_pct is still known from the normalised sizes)")
@@ -132,14 +138,14 @@ def load(root: Path, config: Config = Config(), progress: Progress = no_progress
                    notes=tuple(notes), has_image_files=has_images)
 
 
-def _read(path: str | None) -> bytes | None:
-    if path is None:
-        return None
-    try:
-        with open(path, "rb") as f:
-            return f.read()
-    except OSError as exc:
-        raise DatasetError(f"cannot read label file ({exc.strerror or exc})", path) from None
+def _unreadable_images(root: Path, failed: list[tuple[str, str]]) -> list:
+    """An `unreadable_image` finding for headers Pillow could not read (an image listed in a .txt
+    that does not exist keeps an unknown size, as in the other loaders)."""
+    failed = [(p, why) for p, why in failed if why != FILE_NOT_FOUND]
+    if not failed:
+        return []
+    return [finding("unreadable_image", Severity.ERROR, (relative(p, root) for p, _ in failed),
+                    count=len(failed), reasons=sorted({why for _, why in failed})[:3])]
 
 
 def _match(splits: list[Split]) -> _Files:
@@ -160,8 +166,10 @@ def _match(splits: list[Split]) -> _Files:
         folders = {str(d) for d in split.label_dirs} | parents | beside
         for folder in folders:
             universe.update(t for t in walk(folder) if os.path.basename(t).lower() not in NOT_LABELS)
+        label_dirs = [str(d) for d in split.label_dirs]
+        image_dir = str(split.image_dir) if split.image_dir is not None else None
         for image in dict.fromkeys(split.images):  # an image listed twice is read once
-            label = next((c for c in _label_candidates(image, split) if c in universe), None)
+            label = next((c for c in _label_candidates(image, image_dir, label_dirs) if c in universe), None)
             files.split.append(split.name)
             files.image.append(image)
             files.label.append(label)
@@ -171,19 +179,23 @@ def _match(splits: list[Split]) -> _Files:
     return files
 
 
-def _label_candidates(image: str, split: Split) -> list[str]:
-    """Where the label of `image` may be: same relative path under a label folder, the Ultralytics
-    rule (last /images/ -> /labels/), or beside the image."""
-    stem = os.path.splitext(image)[0]
-    found = []
-    if split.image_dir is not None:
-        inner = os.path.splitext(_relative_fast(image, str(split.image_dir)))[0] + ".txt"
-        found += [str(d / inner) for d in split.label_dirs]
-    for images, labels in (("images", "labels"), ("Images", "Annotations"), ("images", "annotations")):
-        a, b = f"{os.sep}{images}{os.sep}", f"{os.sep}{labels}{os.sep}"
+_RULES = tuple((f"{os.sep}{images}{os.sep}", f"{os.sep}{labels}{os.sep}")
+               for images, labels in (("images", "labels"), ("Images", "Annotations"), ("images", "annotations")))
+
+
+def _label_candidates(image: str, image_dir: str | None, label_dirs: list[str]) -> Iterator[str]:
+    """Where the label of `image` may be, most likely first: same relative path under a label folder,
+    the Ultralytics rule (last /images/ -> /labels/), or beside the image."""
+    stem = image[:image.rfind(".")] if "." in os.path.basename(image) else image
+    if image_dir is not None:
+        inner = stem[len(image_dir) + 1:] if stem.startswith(image_dir + os.sep) else \
+            os.path.splitext(os.path.relpath(image, image_dir))[0]
+        for d in label_dirs:
+            yield os.path.join(d, inner) + ".txt"
+    for a, b in _RULES:
         if a in stem:
-            found.append(b.join(stem.rsplit(a, 1)) + ".txt")
-    return found + [stem + ".txt"]
+            yield b.join(stem.rsplit(a, 1)) + ".txt"
+    yield stem + ".txt"
 
 
 def _relative_fast(path: str, base: str) -> str:
@@ -193,14 +205,13 @@ def _relative_fast(path: str, base: str) -> str:
     return relative(path, Path(base))
 
 
-def _images_table(root: Path, files: _Files):
+def _images_table(root: Path, files: _Files, width: np.ndarray, height: np.ndarray):
     base = str(root)
     paths = [_relative_fast(img if img is not None else lbl, base) for img, lbl in zip(files.image, files.label)]
     ids = paths
     if len(set(ids)) != len(ids):  # one image listed in two splits
         ids = [f"{s}/{p}" for s, p in zip(files.split, paths)]
-    nan = np.full(len(paths), np.nan)
-    return images_table(ids, files.split, paths, nan, nan.copy())
+    return images_table(ids, files.split, paths, width, height)
 
 
 def _labels(root, files, parsed, label_row, images, names, findings, notes):
