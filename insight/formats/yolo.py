@@ -35,7 +35,6 @@ from insight.formats.yolo_layout import (NOT_LABELS, Split, class_names, dataset
                                          has_txt, label_dir_candidates, label_dir_of, names_file,
                                          side_by_side_dirs, walk)
 from insight.formats.yolo_files import read_label_files
-from insight.formats.yolo_txt import parse
 from insight.model.dataset import Dataset
 from insight.model.findings import Severity
 from insight.progress import Progress, no_progress
@@ -109,13 +108,12 @@ def load(root: Path, config: Config = Config(), progress: Progress = no_progress
         extra = " (labelTxt/ holds DOTA oriented boxes, which are not read)" if any(
             root.glob("*/labelTxt")) else ""
         raise DatasetError(f"no YOLO label file found for any of the {len(files.image)} images{extra}", root)
-    read = read_label_files(files.label, files.image, config.workers, progress)
+    keypoints = bool(spec and spec[1].get("kpt_shape"))
+    read = read_label_files(files.label, files.image, config.workers, progress, keypoints)
     if read.unreadable_labels:
         path, why = read.unreadable_labels[0]
         raise DatasetError(f"cannot read label file ({why})", path)
-    contents = read.contents
-    keypoints = bool(spec and spec[1].get("kpt_shape"))
-    parsed = parse([c for c in contents if c is not None], keypoints=keypoints)
+    contents, parsed = read.contents, read.parsed
     label_row = np.flatnonzero([c is not None for c in contents])  # image row of each parsed file
     findings: list = []
     images = _images_table(root, files, read.width, read.height)
@@ -155,28 +153,44 @@ def _match(splits: list[Split]) -> _Files:
     claimed: set[str] = set()
     for split in splits:
         if not split.images:
-            for txt in (t for d in split.label_dirs for t in walk(d)):
-                if os.path.basename(txt).lower() not in NOT_LABELS:
-                    files.split.append(split.name)
-                    files.image.append(None)
-                    files.label.append(txt)
+            labels = [t for d in split.label_dirs for t in walk(d, exclude=NOT_LABELS)]
+            files.split += [split.name] * len(labels)
+            files.image += [None] * len(labels)
+            files.label += labels
             continue
-        parents = {os.path.dirname(p) for p in split.images}
+        parents = {p[:p.rfind(os.sep)] for p in split.images}
         beside = {str(d) for p in parents if (d := label_dir_of(Path(p))) is not None}  # Ultralytics rule
-        folders = {str(d) for d in split.label_dirs} | parents | beside
-        for folder in folders:
-            universe.update(t for t in walk(folder) if os.path.basename(t).lower() not in NOT_LABELS)
-        label_dirs = [str(d) for d in split.label_dirs]
-        image_dir = str(split.image_dir) if split.image_dir is not None else None
-        for image in dict.fromkeys(split.images):  # an image listed twice is read once
-            label = next((c for c in _label_candidates(image, image_dir, label_dirs) if c in universe), None)
-            files.split.append(split.name)
-            files.image.append(image)
-            files.label.append(label)
-            if label is not None:
-                claimed.add(label)
+        for folder in {str(d) for d in split.label_dirs} | parents | beside:
+            universe.update(walk(folder, exclude=NOT_LABELS))
+        images = list(dict.fromkeys(split.images))  # an image listed twice is read once
+        labels = _find_labels(images, split, universe)
+        files.split += [split.name] * len(images)
+        files.image += images
+        files.label += labels
+        claimed.update(labels)
+    claimed.discard(None)
     files.orphans = sorted(universe - claimed)
     return files
+
+
+def _find_labels(images: list[str], split: Split, universe: set[str]) -> list[str | None]:
+    """The label file of each image, or None. The same relative path under the first label folder is
+    tried first, as plain string slicing (the common case, 120,000 images at COCO scale)."""
+    label_dirs = [str(d) for d in split.label_dirs]
+    image_dir = str(split.image_dir) if split.image_dir is not None else None
+    head = image_dir + os.sep if image_dir is not None else None
+    first = label_dirs[0] + os.sep if label_dirs else None
+    found: list[str | None] = []
+    for image in images:
+        if head is not None and first is not None and image.startswith(head):
+            dot = image.rfind(".")
+            if dot > image.rfind(os.sep):
+                candidate = first + image[len(head):dot] + ".txt"
+                if candidate in universe:
+                    found.append(candidate)
+                    continue
+        found.append(next((c for c in _label_candidates(image, image_dir, label_dirs) if c in universe), None))
+    return found
 
 
 _RULES = tuple((f"{os.sep}{images}{os.sep}", f"{os.sep}{labels}{os.sep}")

@@ -16,7 +16,7 @@ import yaml
 from insight.config import Config
 from insight.errors import DatasetError
 from insight.formats.detection import relative
-from insight.formats.image_headers import is_image
+from insight.formats.image_headers import IMAGE_SUFFIXES, is_image
 from insight.formats.splits import is_split_word, split_name
 
 NAME_FILES = ("classes.txt", "obj.names", "classes.names", "_darknet.labels", "labels.txt")
@@ -39,25 +39,44 @@ def has_txt(folder: Path) -> bool:
     return any(True for _ in walk(folder, limit=1))
 
 
-def walk(folder: Path | str, limit: int | None = None, images: bool = False):
-    """Paths (str) of files under `folder`, following symlinks: .txt files, or images with `images=True`."""
+def walk(folder: Path | str, limit: int | None = None, images: bool = False, exclude: frozenset = frozenset()):
+    """Paths (str) of files under `folder`, following symlinks: .txt files, or images with `images=True`,
+    but none whose lower-case name is in `exclude`. Hidden entries are skipped; each folder's files
+    come in name order, then its sub-folders."""
+    wanted = _is_image_name if images else _is_txt_name
     found = 0
-    stack = [folder]
+    stack = [str(folder)]
     while stack:
+        current = stack.pop()
+        names, dirs = [], []
         try:
-            entries = sorted(os.scandir(stack.pop()), key=lambda e: e.name)
+            with os.scandir(current) as it:
+                for entry in it:
+                    name = entry.name
+                    if name.startswith("."):
+                        continue
+                    if entry.is_dir():
+                        dirs.append(name)
+                    elif wanted(name) and not (exclude and name.lower() in exclude):
+                        names.append(name)
         except OSError:
             continue
-        for entry in entries:
-            if entry.name.startswith("."):
-                continue
-            if entry.is_dir():
-                stack.append(entry.path)
-            elif (is_image(entry.name) if images else entry.name.endswith(".txt")):
-                yield entry.path
-                found += 1
-                if limit and found >= limit:
-                    return
+        head = current + os.sep
+        stack += [head + d for d in sorted(dirs)]
+        names.sort()
+        if limit is not None and found + len(names) >= limit:
+            yield from [head + n for n in names[:limit - found]]
+            return
+        found += len(names)
+        yield from [head + n for n in names]
+
+
+def _is_txt_name(name: str) -> bool:
+    return name.endswith(".txt")
+
+
+def _is_image_name(name: str) -> bool:
+    return name[name.rfind("."):].lower() in IMAGE_SUFFIXES
 
 
 # ---------------------------------------------------------------- class names

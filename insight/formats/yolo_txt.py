@@ -13,7 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
 _BOX = 5
 _WHITESPACE = np.zeros(256, dtype=bool)
@@ -80,6 +79,19 @@ def parse(contents: list[bytes], keypoints: bool = False) -> ParsedLabels:
     return ParsedLabels(f, ln, values[good], pf, pl, bf, bl, bad_reason[order])
 
 
+def merge(parts: list[ParsedLabels], files: list[int]) -> ParsedLabels:
+    """One ParsedLabels from parts parsed apart; `files[i]` is how many files part i holds."""
+    if not parts:
+        return parse([])
+    offsets = np.concatenate([[0], np.cumsum(files)[:-1]]).astype(np.int64)
+    def cat(name, shift=False):
+        arrays = [getattr(p, name) + (o if shift else 0) for p, o in zip(parts, offsets)]
+        return np.concatenate(arrays) if arrays else getattr(parts[0], name)
+    return ParsedLabels(cat("file", True), cat("line"), np.concatenate([p.values for p in parts]).reshape(-1, _BOX),
+                        cat("polygon_file", True), cat("polygon_line"), cat("bad_file", True), cat("bad_line"),
+                        np.concatenate([p.bad_reason for p in parts]).astype(object))
+
+
 def _numbers(data: bytes, n_tokens: int) -> tuple[np.ndarray, np.ndarray]:
     """Every token as a float, and which tokens are not numbers at all."""
     try:
@@ -88,6 +100,8 @@ def _numbers(data: bytes, n_tokens: int) -> tuple[np.ndarray, np.ndarray]:
             return values, np.zeros(n_tokens, dtype=bool)
     except ValueError:
         pass
+    import pandas as pd  # only for files with a bad token; pool workers start without pandas
+
     tokens = pd.Series(data.split()).str.decode("latin-1")  # one entry per whitespace-split token
     values = pd.to_numeric(tokens, errors="coerce").to_numpy(dtype=np.float64)
     literal = tokens.str.lower().str.lstrip("+-").isin(["nan", "inf", "infinity"]).to_numpy()
