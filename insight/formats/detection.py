@@ -48,7 +48,7 @@ def box_labels(image_id, split, cls, x, y, w, h, img_w, img_h, area_pct=None,
     n = len(x)
     table = pd.DataFrame({
         "image_id": pd.Series(image_id, dtype=object), "split": pd.Series(split, dtype=object),
-        "class": pd.Series(cls, dtype=object), "kind": pd.Series(["box"] * n, dtype=object),
+        "class": pd.Series(cls, dtype=object), "kind": np.full(n, "box", dtype=object),
         "x": x, "y": y, "w": w, "h": h, "area": area, "area_pct": np.asarray(area_pct, dtype=float),
     })
     for name, values in extra.items():

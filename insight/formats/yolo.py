@@ -239,7 +239,8 @@ def _labels(root, files, parsed, label_row, images, names, findings, notes):
     lookup = np.array([names.get(i) for i in range(max(names, default=-1) + 1)] + [None], dtype=object)
     as_int = np.where((cls >= 0) & (cls == np.floor(cls)) & (cls < len(lookup) - 1), cls, -1).astype(int)
     cls_name = lookup[as_int]
-    bad = np.array([n is None for n in cls_name], dtype=bool)
+    declared = np.array([n is not None for n in lookup], dtype=bool)  # per id (the last entry: -1)
+    bad = ~declared[as_int]
     if bad.any():
         where = [f"{relative(files.label[row[i]], root)}:{parsed.line[i]}" for i in np.flatnonzero(bad)[:5]]
         ids = sorted({float(c) for c in cls[bad]})[:10]
