@@ -14,11 +14,13 @@ from __future__ import annotations
 import math
 
 import pandas as pd
+from matplotlib.ticker import MaxNLocator
 
-from insight.charts.style import COLORS, new_figure, styled, to_svg
+from insight.charts.style import COLORS, new_figure, rows_per_page, styled, to_svg
 
-ROWS_PER_CHART = 40
+ROWS_PER_CHART = 40  # classes per chart at most; fewer when more splits make each row taller
 ROW_IN = 0.15  # inches per class row and split
+BASE_IN = 1.2  # axes, ticks and legend above and below the rows
 LABEL_BOX = {"boxstyle": "square,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.85}
 
 
@@ -72,7 +74,8 @@ def class_boxes_charts(table: pd.DataFrame, splits: list[str], key: str = "box-c
     images = _wide(table, classes, splits, "images")
     tops = (1.25 * max(float(boxes.to_numpy().max(initial=0)), 1.0),
             1.25 * max(float(images.to_numpy().max(initial=0)), 1.0))
-    count = max(1, math.ceil(len(classes) / ROWS_PER_CHART))
+    most = rows_per_page(BASE_IN, _row_in(len(splits)), ROWS_PER_CHART)
+    count = max(1, math.ceil(len(classes) / most))
     per = max(1, math.ceil(len(classes) / count))
     return [_class_chart(boxes.iloc[i:i + per], images.iloc[i:i + per], splits, tops,
                          f"{key}-{i // per + 1}") for i in range(0, max(len(classes), 1), per)]
@@ -83,11 +86,17 @@ def _wide(table: pd.DataFrame, classes: list[str], splits: list[str], column: st
     return wide.reindex(columns=splits, fill_value=0)
 
 
+def _row_in(splits: int) -> float:
+    """Height of one class row holding one bar per split, inches."""
+    return ROW_IN * max(1.0, 0.6 * splits)
+
+
 def _class_chart(boxes: pd.DataFrame, images: pd.DataFrame, splits: list[str], tops, key: str) -> str:
     rows = len(boxes)
     width = 0.8 / max(1, len(splits))
     with styled():
-        fig = new_figure(1.2 + ROW_IN * max(rows, 3) * max(1.0, 0.6 * len(splits)))
+        fig = new_figure(BASE_IN + _row_in(len(splits)) * max(rows, 3))
+        fig.get_layout_engine().set(wspace=0.08)  # room between the panels' end and start ticks
         ax_boxes, ax_images = fig.subplots(1, 2, sharey=True)
         for ax, wide, top, label in ((ax_boxes, boxes, tops[0], "boxes"),
                                      (ax_images, images, tops[1], "images containing the class")):
@@ -99,6 +108,7 @@ def _class_chart(boxes: pd.DataFrame, images: pd.DataFrame, splits: list[str], t
                         ax.annotate(f"{int(v):,}", (v, y), xytext=(2, 0), textcoords="offset points",
                                     ha="left", va="center", fontsize=5.5, bbox=LABEL_BOX)
             ax.set_xlim(0, top)
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # counts: no 0.5 boxes
             ax.set_xlabel(label)
             ax.xaxis.set_ticks_position("top")
             ax.xaxis.set_label_position("top")

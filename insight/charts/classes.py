@@ -15,8 +15,9 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
+from matplotlib.ticker import MaxNLocator
 
-from insight.charts.style import COLORS, new_figure, styled, to_svg
+from insight.charts.style import COLORS, new_figure, rows_per_page, styled, to_svg
 
 TIERS = ("well", "mild", "serious")
 TIER_LABELS = {
@@ -26,14 +27,22 @@ TIER_LABELS = {
 }
 VERTICAL_MAX = 12  # more classes than this: horizontal bars (names stay horizontal and readable)
 ROWS_PER_CHART = 40  # horizontal bars per chart: 40 rows x 0.15 in fit half an A4 page and more
-GROUPS_PER_CHART = 40  # classes per chart in the split comparison (one bar per split each)
+GROUPS_PER_CHART = 40  # classes per chart in the split comparison (one bar per split each), at most
+GROUPED_BASE_IN = 1.1  # split comparison: axes, ticks and legend above and below the rows
 ROW_IN = 0.15  # height of one horizontal bar row, inches (about 11 pt: 7 pt text + a gap)
 HEADROOM = 1.22  # axis end as a multiple of the largest bar: room for the count labels
 LABEL_BOX = {"boxstyle": "square,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.85}
 
 
 def cutoff_label(cutoff: int) -> str:
-    return f"Cutoff threshold: {cutoff:,} labels"
+    return f"Cutoff threshold: {cutoff:,} label{'' if cutoff == 1 else 's'}"
+
+
+def label_anchor(count: float, cutoff: float) -> float:
+    """Where a bar's count label starts: the bar's end, or the cutoff line when the bar stops short of
+    it, so the dashed line never runs through a label. (Drawing order cannot be relied on: WeasyPrint
+    paints the dashed line over the white label boxes drawn after it.)"""
+    return max(float(count), float(cutoff))
 
 
 def sort_by_count(rows: pd.DataFrame) -> pd.DataFrame:
@@ -79,7 +88,8 @@ def _vertical(rows: pd.DataFrame, cutoff: int, key: str) -> str:
         ax.bar(xs, rows["count"], color=[COLORS[t] for t in rows["tier"]], width=0.7)
         ax.set_ylim(0, HEADROOM * max(int(rows["count"].max()), cutoff, 1))
         for x, count, share in zip(xs, rows["count"], rows["share"]):
-            ax.annotate(_bar_text(count, share), (x, count), xytext=(0, 2), textcoords="offset points",
+            ax.annotate(_bar_text(count, share), (x, label_anchor(count, cutoff)), xytext=(0, 2),
+                        textcoords="offset points",
                         ha="center", va="bottom", fontsize=7, bbox=LABEL_BOX)
         ax.axhline(cutoff, color=COLORS["ink"], linestyle="--", linewidth=1)
         # The line's label sits outside the plot, right of the line's end: it can hide no bar label.
@@ -90,6 +100,7 @@ def _vertical(rows: pd.DataFrame, cutoff: int, key: str) -> str:
         ax.set_xticks(list(xs), list(rows["name"]), rotation=rotation, ha="right" if rotation else "center",
                       rotation_mode="anchor")
         ax.set_ylabel("labels")
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # label counts: no half labels
         ax.grid(axis="x", visible=False)
         _legend(fig, list(rows["tier"]), cutoff)
         return to_svg(fig, key)
@@ -108,7 +119,8 @@ def _horizontal(rows: pd.DataFrame, cutoff: int, top: float, key: str) -> str:
         ys = range(len(rows))
         ax.barh(ys, rows["count"], color=[COLORS[t] for t in rows["tier"]], height=0.72)
         for y, count, share in zip(ys, rows["count"], rows["share"]):
-            ax.annotate(_bar_text(count, share), (count, y), xytext=(2, 0), textcoords="offset points",
+            ax.annotate(_bar_text(count, share), (label_anchor(count, cutoff), y), xytext=(2, 0),
+                        textcoords="offset points",
                         ha="left", va="center", fontsize=6.5, bbox=LABEL_BOX)
         ax.set_yticks(list(ys), [_short(n) for n in rows["name"]], fontsize=7)
         ax.set_ylim(len(rows) - 0.4, -0.6)  # largest on top
@@ -118,6 +130,7 @@ def _horizontal(rows: pd.DataFrame, cutoff: int, top: float, key: str) -> str:
                     textcoords="offset points", ha="left", va="top", fontsize=7, fontweight="bold",
                     annotation_clip=False)
         ax.set_xlabel("labels")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.grid(axis="y", visible=False)
         ax.tick_params(axis="y", length=0)
         ax.xaxis.set_ticks_position("top")
@@ -144,8 +157,13 @@ def split_charts(table: pd.DataFrame, splits: list[str], key: str = "splits") ->
     if len(classes) <= VERTICAL_MAX:
         return [_grouped(wide, key, vertical=True)]
     top = HEADROOM * 100 * float(wide.to_numpy().max() or 1.0)
-    chunks = _chunks(wide, GROUPS_PER_CHART)
+    chunks = _chunks(wide, rows_per_page(GROUPED_BASE_IN, _group_in(len(splits)), GROUPS_PER_CHART))
     return [_grouped(c, f"{key}-{i + 1}", vertical=False, top=top) for i, c in enumerate(chunks)]
+
+
+def _group_in(splits: int) -> float:
+    """Height of one class row holding one bar per split, inches."""
+    return ROW_IN * max(1.0, 0.6 * splits)
 
 
 def _grouped(wide: pd.DataFrame, key: str, vertical: bool, top: float | None = None) -> str:
@@ -153,7 +171,7 @@ def _grouped(wide: pd.DataFrame, key: str, vertical: bool, top: float | None = N
     width = 0.8 / max(1, len(splits))
     with styled():
         rows = len(wide)
-        fig = new_figure(3.2 if vertical else 1.1 + ROW_IN * rows * max(1.0, 0.6 * len(splits)))
+        fig = new_figure(3.2 if vertical else GROUPED_BASE_IN + _group_in(len(splits)) * rows)
         ax = fig.add_subplot()
         for i, split in enumerate(splits):
             offsets = [p - 0.4 + width * (i + 0.5) for p in range(rows)]

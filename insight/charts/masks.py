@@ -12,16 +12,27 @@ from __future__ import annotations
 
 import pandas as pd
 
-from insight.charts.style import COLORS, new_figure, styled, to_svg
+from insight.charts.style import COLORS, new_figure, rows_per_page, styled, to_svg
 
-MAX_ROWS = 40  # classes in the mean-area chart: one A4 page
+MAX_ROWS = 40  # classes in the mean-area chart at most; `max_rows` gives fewer when rows are taller
 ROW_IN = 0.15  # inches per class row and split
+BASE_IN = 1.1  # axes, ticks and legend above and below the rows
 LABEL_BOX = {"boxstyle": "square,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.85}
 
 
 def _short(name: str, limit: int = 28) -> str:
     name = str(name)
     return name if len(name) <= limit else name[: limit - 1] + "…"
+
+
+def _row_in(splits: int) -> float:
+    return ROW_IN * max(1.0, 0.7 * splits)
+
+
+def max_rows(splits: int) -> int:
+    """Classes the mean-area chart draws for this many splits: as many as fit one A4 page with the
+    caption, at most MAX_ROWS."""
+    return rows_per_page(BASE_IN, _row_in(splits), MAX_ROWS)
 
 
 def coverage_chart(table: pd.DataFrame, splits: list[str], key: str = "mask-coverage") -> str:
@@ -47,15 +58,15 @@ def coverage_chart(table: pd.DataFrame, splits: list[str], key: str = "mask-cove
 
 def mean_area_chart(table: pd.DataFrame, splits: list[str], key: str = "mask-mean-area") -> str:
     """`table`: columns class, split, mean_area_pct (NaN where absent: no bar), in the order to draw
-    (top first), at most MAX_ROWS classes. Bars labelled with their value."""
-    classes = list(dict.fromkeys(table["class"]))[:MAX_ROWS]
+    (top first); the first max_rows(len(splits)) classes are drawn. Bars labelled with their value."""
+    classes = list(dict.fromkeys(table["class"]))[:max_rows(len(splits))]
     wide = table.pivot(index="class", columns="split", values="mean_area_pct").reindex(classes)
     wide = wide.reindex(columns=splits)
     rows = len(classes)
     width = 0.8 / max(1, len(splits))
     top = 1.18 * max(float(wide.max().max()) if wide.notna().any().any() else 1.0, 1.0)
     with styled():
-        fig = new_figure(1.1 + ROW_IN * rows * max(1.0, 0.7 * len(splits)))
+        fig = new_figure(BASE_IN + _row_in(len(splits)) * rows)
         ax = fig.add_subplot()
         for i, split in enumerate(splits):
             ys = [p - 0.4 + width * (i + 0.5) for p in range(rows)]

@@ -42,6 +42,9 @@ COLORS = {
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
 
 TEXT_WIDTH_IN = 6.7  # A4 (210 mm) minus 2 x 18 mm margins = 174 mm = 6.85 in; a little to spare
+# A4 (297 mm) minus 20 + 18 mm margins = 259 mm = 10.2 in of text height; a chart keeps 1.6 in of it
+# for its heading and caption, so chart and caption print on one page.
+PAGE_CHART_IN = 8.6
 FONT_SIZE = 8.0
 
 STYLE = {
@@ -93,6 +96,12 @@ def new_figure(height_in: float, width_in: float = TEXT_WIDTH_IN) -> Figure:
     Call it inside `styled()` so the artists pick up the style.
     """
     return Figure(figsize=(width_in, height_in), layout="constrained")
+
+
+def rows_per_page(base_in: float, row_in: float, most: int) -> int:
+    """How many rows of `row_in` inches fit one printed page under `base_in` inches of axes, ticks
+    and legend; at most `most`, at least 1."""
+    return max(1, min(most, int((PAGE_CHART_IN - base_in) / row_in)))
 
 
 def chart_key(*parts: str) -> str:

@@ -133,3 +133,94 @@ def test_best_and_last_marks_are_labelled():
     marks = [Mark("val", "best", 2.0, 0.6), Mark("val", "last", 3.0, 0.3)]
     svg = metric_chart(rows, "accuracy", "epoch", marks, key="m")
     assert "val best: 0.6 at 2" in svg and "val last: 0.3 at 3" in svg
+
+
+# --- legibility on A4: labels clear of the cutoff line, integer count axes, charts that fit a page ---
+
+def _dashed_line_x(svg: str) -> float:
+    """x of the (vertical) dashed cutoff line in the plot."""
+    d = re.search(r'<path d="M ([\d.]+) [\d.]+\s+L ([\d.]+) [\d.]+\s*"[^>]*stroke-dasharray', svg)
+    assert d and d.group(1) == d.group(2)
+    return float(d.group(1))
+
+
+def _dashed_line_y(svg: str) -> float:
+    d = re.search(r'<path d="M [\d.]+ ([\d.]+)\s+L [\d.]+ ([\d.]+)\s*"[^>]*stroke-dasharray', svg)
+    assert d and d.group(1) == d.group(2)
+    return float(d.group(1))
+
+
+def _text_xy(svg: str, text: str) -> tuple[float, float]:
+    m = re.search(r'<text [^>]*x="([\d.]+)" y="([\d.]+)"[^>]*>' + re.escape(text) + "</text>", svg)
+    assert m, text
+    return float(m.group(1)), float(m.group(2))
+
+
+def test_cutoff_label_says_one_label():
+    from insight.charts.classes import cutoff_label
+
+    assert cutoff_label(1) == "Cutoff threshold: 1 label"
+    assert cutoff_label(1500) == "Cutoff threshold: 1,500 labels"
+
+
+def test_count_labels_start_right_of_the_cutoff_line():
+    # 13 classes: horizontal bars. Bars of 0 and 3 stop short of the cutoff (18): their labels start
+    # at the line, not inside it (WeasyPrint paints the dashed line over the labels' white boxes).
+    counts = [100] + [20] * 10 + [3, 0]
+    rows = pd.DataFrame({"name": [f"k{i}" for i in range(13)], "count": counts,
+                         "share": [c / 303 for c in counts], "tier": ["well"] * 11 + ["serious"] * 2})
+    (svg,) = class_charts(rows, 18)
+    line = _dashed_line_x(svg)
+    for text in ("0 (0.0 %)", "3 (1.0 %)", "20 (6.6 %)"):
+        assert _text_xy(svg, text)[0] > line
+
+
+def test_vertical_count_labels_sit_above_the_cutoff_line():
+    (svg,) = class_charts(PETS, 56)  # bird 53 and fish 11 are below the cutoff of 56
+    line = _dashed_line_y(svg)
+    for text in ("53 (17.8 %)", "11 (3.7 %)"):
+        assert _text_xy(svg, text)[1] < line  # SVG y grows downwards
+
+
+def _tick_texts(svg: str) -> set[str]:
+    return set(re.findall(r"<text [^>]*>([\d.,]+)</text>", svg))
+
+
+def test_count_axes_have_integer_ticks():
+    from insight.charts.boxes import class_boxes_charts
+
+    table = pd.DataFrame({"class": ["a", "a", "b", "b"], "split": ["train", "val"] * 2,
+                          "boxes": [4, 13, 8, 0], "images": [2, 1, 1, 0]})
+    (svg,) = class_boxes_charts(table, ["train", "val"])
+    assert not {"0.5", "1.5", "2.5", "0.0", "1.0", "2.0"} & _tick_texts(svg)
+    rows = pd.DataFrame({"name": ["a", "b"], "count": [3, 1], "share": [0.75, 0.25], "tier": ["well", "mild"]})
+    (svg,) = class_charts(rows, 2)
+    assert not {"0.5", "1.5", "2.5", "0.0"} & _tick_texts(svg)
+
+
+def _height_in(svg: str) -> float:
+    view = re.search(r'viewBox="0 0 ([\d.]+) ([\d.]+)"', svg)
+    return float(view.group(2)) / 72  # matplotlib writes points
+
+
+def test_many_classes_and_three_splits_fit_one_page_per_chart():
+    from insight.charts.boxes import class_boxes_charts
+    from insight.charts.masks import max_rows, mean_area_chart
+    from insight.charts.style import PAGE_CHART_IN
+
+    splits = ["train", "val", "test"]
+    names = [f"c{i:02d}" for i in range(80)]
+    shares = pd.DataFrame([{"class": n, "split": s, "share": 0.0125} for n in names for s in splits])
+    # one row is 0.15 in x 0.6 x 3 splits = 0.27 in: (8.6 - 1.1) / 0.27 = 27.8 -> 27 rows a chart, so 80
+    # classes make 3 charts (27 + 27 + 26), where 40 rows a chart would be 11.9 in tall: past the page.
+    charts = split_charts(shares, splits)
+    assert len(charts) == 3 and all(_height_in(c) <= PAGE_CHART_IN for c in charts)
+    boxes = pd.DataFrame([{"class": n, "split": s, "boxes": 5, "images": 2} for n in names for s in splits])
+    charts = class_boxes_charts(boxes, splits)  # (8.6 - 1.2) / 0.27 = 27.4 -> 27 rows: 3 charts
+    assert len(charts) == 3 and all(_height_in(c) <= PAGE_CHART_IN for c in charts)
+    # masks, 2 splits: a row is 0.15 x 0.7 x 2 = 0.21 in; (8.6 - 1.1) / 0.21 = 35.7 -> 35 classes drawn
+    assert max_rows(2) == 35 and max_rows(1) == 40
+    means = pd.DataFrame([{"class": f"m{i:03d}", "split": s, "mean_area_pct": 1.0}
+                          for i in range(150) for s in ("train", "val")])
+    svg = mean_area_chart(means, ["train", "val"])
+    assert ">m034<" in svg and ">m035<" not in svg and _height_in(svg) <= PAGE_CHART_IN

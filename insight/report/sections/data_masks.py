@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from insight.charts.masks import MAX_ROWS, coverage_chart, mean_area_chart
+from insight.charts.masks import coverage_chart, max_rows, mean_area_chart
 from insight.model.dataset import order_splits
 from insight.model.insight import Insight
 from insight.report.sections.common import Chart, Column, Table, chart, table
@@ -89,7 +89,7 @@ def build(insight: Insight) -> MasksContext | None:
         return None
     splits = tuple(order_splits(insight.masks))
     rows = class_rows(insight)
-    drawn = [r for r in rows if any(m is not None for m in r.mean)][:MAX_ROWS]
+    drawn = [r for r in rows if any(m is not None for m in r.mean)][:max_rows(len(splits))]
     coverage = chart("mask-coverage", coverage_chart(coverage_frame(insight), list(splits)),
                      "How much of its image a class covers, over every (image, class) pair with the class "
                      "present: " + " vs ".join(splits) + ".")
