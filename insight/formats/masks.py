@@ -100,25 +100,31 @@ class _Fold:
         return (int(self.width[i]), int(self.height[i])) if i < self.width.size and self.width[i] >= 0 else None
 
     def table(self) -> pd.DataFrame:
+        """The rows as a table; the blocks are handed over (a fold gives its table once)."""
         parts = self._blocks + self._pending
+        self._blocks, self._pending = [], []
         rows = np.concatenate(parts) if parts else np.zeros((0, len(self.COLUMNS)), np.int64)
-        table = pd.DataFrame(rows, columns=list(self.COLUMNS))
+        del parts
+        table = pd.DataFrame({name: rows[:, j] for j, name in enumerate(self.COLUMNS)})
+        del rows
         table["encoding"] = pd.Categorical.from_codes(table["encoding"].to_numpy(), [INDEX, COLOR])
         return table
 
 
 def load(root: Path, config: Config = Config(), progress: Progress = no_progress) -> Dataset:
-    root = Path(root)
+    given = Path(root)
+    root = Path(os.path.abspath(given))  # file paths come out absolute and are made relative to ROOT
     layout = find_layout(root)
     if layout is None:
-        raise DatasetError(detect(root).reason, root)
+        raise DatasetError(detect(given).reason, given)
     pairs, lonely = _pairs(layout)
     if not pairs:
-        raise DatasetError("no mask files found in " + ", ".join(str(s.mask_dir) for s in layout.sources), root)
+        raise DatasetError("no mask files found in " + ", ".join(_rel(s.mask_dir, root) for s in layout.sources),
+                           given)
     label_map = _declared_map(layout, config, pairs)
     fold = _scan(pairs, label_map, config, progress, layout)
     if not fold.encodings:
-        raise DatasetError(f"no mask could be read (first: {fold.unreadable[0]})", root)
+        raise DatasetError(f"no mask could be read (first: {_rel_example(fold.unreadable[0], root)})", given)
     raw = fold.table()
     label_map = _final_map(label_map, fold, raw, config)
     images, findings = _images(root, pairs, lonely, fold, progress, config)
@@ -127,7 +133,7 @@ def load(root: Path, config: Config = Config(), progress: Progress = no_progress
     labels, map_findings, notes = _labels(pairs, ids, fold, raw, label_map, config)
     notes = list(layout.notes) + [f"classes from {_rel(label_map.source, root)}"] + notes
     has_files = bool(images.pop("has_file").any()) if len(images) else False
-    return Dataset(root=str(root), task=TASK, format=NAME, classes=label_map.names, images=images,
+    return Dataset(root=str(given), task=TASK, format=NAME, classes=label_map.names, images=images,
                    labels=labels, health=tuple(findings + map_findings), notes=tuple(notes),
                    has_image_files=has_files, extras={"mask_layout": layout.kind})
 
@@ -257,21 +263,33 @@ def _labels(pairs, ids: np.ndarray, fold: _Fold, raw: pd.DataFrame, label_map: l
         notes.append(f"{int(raw.loc[void, 'area'].sum()):,} void pixels (mask value {what}) are not counted "
                      "as a class")
     kept = raw[~void & ~unknown]
-    grouped = kept.groupby(["pair", "class"], sort=True).agg(
-        x0=("x0", "min"), y0=("y0", "min"), x1=("x1", "max"), y1=("y1", "max"), area=("area", "sum")).reset_index()
-    pair = grouped["pair"].to_numpy()
+    pair, names, box, area = _per_mask_and_class(kept)
+    split_of = np.array([p.split for p in pairs], dtype=object)
     labels = pd.DataFrame({
-        "image_id": ids[pair],
-        "split": [pairs[i].split for i in grouped["pair"]],
-        "class": grouped["class"].astype(str).to_numpy(),
-        "kind": "mask",
-        "x": grouped["x0"].astype(float), "y": grouped["y0"].astype(float),
-        "w": (grouped["x1"] - grouped["x0"] + 1).astype(float),
-        "h": (grouped["y1"] - grouped["y0"] + 1).astype(float),
-        "area": grouped["area"].astype(float),
-        "area_pct": grouped["area"].to_numpy() * 100.0 / (fold.width[pair] * fold.height[pair]),
+        "image_id": ids[pair], "split": split_of[pair], "class": names, "kind": np.full(len(pair), "mask", object),
+        "x": box[:, 0].astype(float), "y": box[:, 1].astype(float),
+        "w": (box[:, 2] - box[:, 0] + 1).astype(float), "h": (box[:, 3] - box[:, 1] + 1).astype(float),
+        "area": area.astype(float), "area_pct": area * 100.0 / (fold.width[pair] * fold.height[pair]),
     })
     return labels, findings, notes
+
+
+def _per_mask_and_class(rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Rows of one (mask, class) joined (several values or colours can name one class): per group, in
+    (mask, class name) order, the mask, the class name, the union box x0 y0 x1 y1 and the pixel sum.
+    numpy reductions over one sort (a pandas groupby needs several times the memory)."""
+    codes, names = pd.factorize(rows["class"].astype(str), sort=True)
+    pair = rows["pair"].to_numpy()
+    order = np.lexsort((codes, pair))
+    group = pair[order] * (len(names) + 1) + codes[order]
+    starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]]) if len(group) else np.zeros(0, np.intp)
+    if not len(starts):
+        return np.zeros(0, np.int64), np.zeros(0, object), np.zeros((0, 4), np.int64), np.zeros(0, np.int64)
+    col = {c: rows[c].to_numpy()[order] for c in ("x0", "y0", "x1", "y1", "area")}
+    box = np.stack([np.minimum.reduceat(col["x0"], starts), np.minimum.reduceat(col["y0"], starts),
+                    np.maximum.reduceat(col["x1"], starts), np.maximum.reduceat(col["y1"], starts)], axis=1)
+    return pair[order][starts], np.asarray(names, dtype=object)[codes[order][starts]], box, \
+        np.add.reduceat(col["area"], starts)
 
 
 def _classes_of(raw: pd.DataFrame, label_map: lm.LabelMap) -> pd.Series:

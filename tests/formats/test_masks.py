@@ -61,6 +61,17 @@ def test_void_pixels_and_a_class_absent_from_every_image(tmp_path):
     assert "5 void pixels (mask value 255) are not counted as a class" in ds.notes
 
 
+def test_a_relative_dataset_path_gives_paths_relative_to_the_dataset(tmp_path, monkeypatch):
+    _png(tmp_path / "data" / "masks" / "train" / "a.png", np.zeros((4, 4), np.uint8))
+    _image(tmp_path / "data" / "images" / "train" / "a.jpg", (4, 4))
+    (tmp_path / "data" / "classes.txt").write_text("background\n")
+    monkeypatch.chdir(tmp_path)
+    ds = masks.load(Path("data"), ONE)
+    assert ds.root == "data" and list(ds.images["path"]) == ["images/train/a.jpg"]
+    assert (Path(ds.root) / ds.images["path"].iat[0]).is_file()  # what the duplicate check opens
+    assert "classes from classes.txt" in ds.notes
+
+
 def test_ignore_index_is_configurable(tmp_path):
     mask = np.array([[0, 0], [7, 7]], np.uint8)
     _png(tmp_path / "masks" / "a.png", mask)

@@ -80,3 +80,35 @@ def test_classes_without_boxes_are_named_not_drawn():
     assert ctx.unused == ("unused",)
     assert "unused" not in str(ctx.classes[0].svg)
     assert len(ctx.class_rows) == 4  # the table still lists it
+
+
+def three_split_dataset() -> Dataset:
+    """detection_dataset(2) plus a test split holding one box of class 00 (10x10 px in 100x100)."""
+    ds = detection_dataset(2)
+    image = pd.DataFrame([{"image_id": "test/0", "split": "test", "path": "test/0.jpg", "width": 100.0,
+                           "height": 100.0}])
+    label = pd.DataFrame([{"image_id": "test/0", "split": "test", "class": "class 00", "kind": "box", "x": 0.0,
+                           "y": 0.0, "w": 10.0, "h": 10.0, "area": 100.0, "area_pct": 1.0, "iscrowd": 0}])
+    return Dataset(root="mem", task="detection", format="test", classes=ds.classes,
+                   images=pd.concat([ds.images, image], ignore_index=True),
+                   labels=pd.concat([ds.labels, label], ignore_index=True))
+
+
+def test_three_splits_tables_fit_the_page_width():
+    insight = build_insight(three_split_dataset(), None)
+    tables = {t.key: t for t in data_boxes.tables(insight)}
+    # train and val side by side (1 + 2 x 4 columns), test in a table of its own (1 + 4 columns)
+    first, second = tables["t-box-classes-1"], tables["t-box-classes-2"]
+    assert len(first.columns) == 9 and first.title.endswith("(train, val)")
+    assert [c.label for c in second.columns][:3] == ["class", "test boxes", "test images"]
+    # class 00: 1 box in test, 10 x 10 px of 100 x 100 = 1 % of the image, given in percent (3 digits)
+    row = {r[0].value: [c.value for c in r] for r in second.rows}["class 00"]
+    assert row[1:] == [1, 1, 1.0, 1.0]
+    assert second.columns[3].kind == "num" and "(%)" in second.columns[3].label
+    # the histogram tables are a few rows long: full width, never two print columns
+    assert all(tables[k].layout == "wide" for k in tables if k.startswith("t-box-") and "classes" not in k)
+
+
+def test_two_splits_keep_one_class_table():
+    tables = {t.key for t in data_boxes.tables(build_insight(detection_dataset(2), None))}
+    assert "t-box-classes" in tables and "t-box-classes-1" not in tables

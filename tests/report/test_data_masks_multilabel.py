@@ -41,7 +41,9 @@ def test_mask_block_context_and_page():
     # train pairs present: road 60, road 40, sign 1 -> [60,65), [40,45), (0,5): a third each
     assert coverage.at[("(0,5)", "train"), "count"] == 1 and coverage.at[("[60,65)", "train"), "share"] == 1 / 3
     (cov_table, class_table) = data_masks.tables(insight)
-    assert [c.value for c in class_table.rows[0]][:4] == ["sign", 1, 0.01, 0.01]
+    # the tables give areas in percent of the image (sign covers 1 % of image a)
+    assert [c.value for c in class_table.rows[0]][:4] == ["sign", 1, 1.0, 1.0]
+    assert [c.kind for c in class_table.rows[0]][:4] == ["text", "int", "num", "num"]
     html = render_html(insight)
     assert 'id="data-masks"' in html and "&lt;car&gt;" in html and "<car>" not in html
 

@@ -131,3 +131,20 @@ def test_cell_filter_formats_by_column_kind():
     assert fmt_cell(float("nan"), "num") == "NaN" and fmt_cell(float("inf"), "num") == "inf"
     assert fmt_cell(1234, "int") == "1,234" and fmt_cell(24.0, "epoch") == "24"
     assert fmt_cell("<b>", "text") == "<b>"  # escaping is the template's job (autoescape)
+
+
+def test_a_narrow_table_with_many_columns_prints_full_width():
+    from insight.report.sections.common import Column, table
+
+    five = [Column("bin")] + [Column(f"c{i}", "int") for i in range(4)]
+    seven = five + [Column("c4", "int"), Column("c5", "int")]
+    assert table("a", "A", five, [[1] * 5], layout="narrow").layout == "narrow"
+    assert table("b", "B", seven, [[1] * 7], layout="narrow").layout == "wide"
+
+
+def test_tier_column_stays_on_one_line():
+    (classes_table, *_) = tables.build_tables(builders.pets_insight()).tables
+    tier = [c for c in classes_table.columns if c.label == "tier"]
+    assert tier and tier[0].kind == "tag"
+    assert classes_table.rows[0][3].value == "well represented"
+

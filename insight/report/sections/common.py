@@ -53,7 +53,8 @@ def finding_rows(findings) -> tuple[FindingRow, ...]:
 
 @dataclass(frozen=True)
 class Cell:
-    """One table cell. `kind` picks the `cell` filter's format: int, pct, num, epoch or text."""
+    """One table cell. `kind` picks the `cell` filter's format: int, pct, num, epoch or text (any
+    other kind, such as "tag", prints as text and only changes the CSS class)."""
 
     value: object
     kind: str = "text"
@@ -62,7 +63,7 @@ class Cell:
 @dataclass(frozen=True)
 class Column:
     label: str
-    kind: str = "text"  # also the cell's CSS class: numbers are right-aligned
+    kind: str = "text"  # also the cell's CSS class: numbers are right-aligned; "tag" is text kept on one line
 
 
 @dataclass(frozen=True)
@@ -79,8 +80,15 @@ class Table:
     layout: str = "wide"
 
 
+NARROW_MAX_COLUMNS = 5  # a "narrow" table prints in half the A4 width only up to this many columns
+
+
 def table(key: str, title: str, columns: list[Column], rows: list[list], note: str = "",
           layout: str = "wide") -> Table:
-    """Build a Table from plain row values; each value takes its column's kind."""
+    """Build a Table from plain row values; each value takes its column's kind. A "narrow" table
+    with more than NARROW_MAX_COLUMNS columns (three splits side by side) is printed full width: in
+    half the page its columns would run into the next print column."""
+    if layout == "narrow" and len(columns) > NARROW_MAX_COLUMNS:
+        layout = "wide"
     cells = tuple(tuple(Cell(v, c.kind) for v, c in zip(row, columns)) for row in rows)
     return Table(key=key, title=title, columns=tuple(columns), rows=cells, note=note, layout=layout)

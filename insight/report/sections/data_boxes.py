@@ -148,19 +148,42 @@ def build(insight: Insight) -> BoxesContext | None:
                         unused=tuple(r.name for r in rows if not any(r.boxes)))
 
 
+WH = "w/\u2060h"  # width / height; the word joiner keeps a narrow header from breaking after the slash
+SPLITS_PER_TABLE = 2  # split column groups per "Boxes per class" table: 1 + 4 x 2 columns fit A4
+
+
+def _pct(share: float | None) -> float | None:
+    """A share 0..1 as a percentage number: printed with 3 significant digits, so a 0.04 % box does
+    not read 0.0 %."""
+    return None if share is None else 100.0 * share
+
+
+def class_tables(insight: Insight) -> list[Table]:
+    """Boxes per class, SPLITS_PER_TABLE splits side by side per table (train vs val together)."""
+    splits = order_splits(insight.boxes)
+    rows = class_rows(insight)
+    groups = [list(range(i, min(i + SPLITS_PER_TABLE, len(splits)))) for i in range(0, len(splits), SPLITS_PER_TABLE)]
+    out = []
+    for n, group in enumerate(groups, start=1):
+        columns = [Column("class")]
+        for i in group:
+            s = splits[i]
+            columns += [Column(f"{s} boxes", "int"), Column(f"{s} images", "int"),
+                        Column(f"{s} median area (%)", "num"), Column(f"{s} median {WH}", "num")]
+        body = [[r.name] + [v for i in group for v in (r.boxes[i], r.images[i], _pct(r.area_median[i]),
+                                                        r.aspect_median[i])] for r in rows]
+        suffix = f" ({', '.join(splits[i] for i in group)})" if len(groups) > 1 else ""
+        out.append(table(f"t-box-classes{'-' + str(n) if len(groups) > 1 else ''}",
+                         "Boxes per class: count, images containing the class, median box area "
+                         f"(% of the image) and median aspect ratio{suffix}", columns, body))
+    return out
+
+
 def tables(insight: Insight) -> tuple[Table, ...]:
     if not insight.boxes:
         return ()
     splits = order_splits(insight.boxes)
-    columns = [Column("class")]
-    for s in splits:
-        columns += [Column(f"{s} boxes", "int"), Column(f"{s} images", "int"), Column(f"{s} median area", "pct"),
-                    Column(f"{s} median w/h", "num")]
-    rows = [[r.name] + [v for i in range(len(splits))
-                        for v in (r.boxes[i], r.images[i], r.area_median[i], r.aspect_median[i])]
-            for r in class_rows(insight)]
-    out = [table("t-box-classes", "Boxes per class: count, images containing the class, median box area "
-                                  "(share of the image) and median aspect ratio", columns, rows)]
+    out = class_tables(insight)
     for field, title, _ in HISTOGRAMS:
         frame = histogram_frame(insight, field)
         cols = [Column("bin")] + [c for s in splits for c in (Column(f"{s} count", "int"),
@@ -169,5 +192,5 @@ def tables(insight: Insight) -> tuple[Table, ...]:
         for b, part in frame.groupby("bin", sort=False):
             by = part.set_index("split")
             body.append([b] + [v for s in splits for v in (by.at[s, "count"], by.at[s, "share"])])
-        out.append(table(f"t-box-{field.replace('_', '-')}", title, cols, body, layout="narrow"))
+        out.append(table(f"t-box-{field.replace('_', '-')}", title, cols, body))  # a few rows: full width
     return tuple(out)

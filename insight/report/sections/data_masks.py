@@ -55,6 +55,11 @@ def _share(pct: float | None) -> float | None:
     return None if pct is None or (isinstance(pct, float) and math.isnan(pct)) else pct / 100.0
 
 
+def _pct(share: float | None) -> float | None:
+    """A share 0..1 as a percentage number for the tables (3 significant digits: 0.013 %, not 0.0 %)."""
+    return None if share is None else 100.0 * share
+
+
 def class_rows(insight: Insight) -> tuple[MaskClassRow, ...]:
     """Every class, smallest mean area (in any split) first; classes with no pixel last, by name."""
     masks = insight.masks
@@ -113,10 +118,10 @@ def tables(insight: Insight) -> tuple[Table, ...]:
     splits = order_splits(insight.masks)
     columns = [Column("class")]
     for s in splits:
-        columns += [Column(f"{s} images", "int"), Column(f"{s} mean", "pct"), Column(f"{s} median", "pct")]
-    rows = [[r.name] + [v for i in range(len(splits)) for v in (r.images[i], r.mean[i], r.median[i])]
+        columns += [Column(f"{s} images", "int"), Column(f"{s} mean (%)", "num"), Column(f"{s} median (%)", "num")]
+    rows = [[r.name] + [v for i in range(len(splits)) for v in (r.images[i], _pct(r.mean[i]), _pct(r.median[i]))]
             for r in class_rows(insight)]
-    per_class = table("t-mask-area", "Mask area per class (mean and median where present, share of the image)",
+    per_class = table("t-mask-area", "Mask area per class (mean and median where present, % of the image)",
                       columns, rows)
     frame = coverage_frame(insight)
     bin_columns = [Column("area of the image")] + [c for s in splits for c in (Column(f"{s} pairs", "int"),

@@ -41,7 +41,7 @@ def build_tables(insight: Insight) -> TablesContext:
 def _class_table(insight: Insight) -> Table:
     rep = insight.representation
     splits = representation_splits(rep)
-    columns = [Column("class"), Column(rep.count_of, "int"), Column("share", "pct"), Column("tier"),
+    columns = [Column("class"), Column(rep.count_of, "int"), Column("share", "pct"), Column("tier", "tag"),
                Column("to add", "int")] + [Column(s, "int") for s in splits]
     rows = [[r.name, r.count, r.share, r.tier_label, r.to_add, *r.by_split] for r in class_rows(rep)]
     return table("t-classes", f"Labels per class (cutoff {rep.cutoff:,})", columns, rows)
