@@ -148,3 +148,15 @@ def test_tier_column_stays_on_one_line():
     assert tier and tier[0].kind == "tag"
     assert classes_table.rows[0][3].value == "well represented"
 
+
+def test_distribution_chart_leaves_out_classes_without_labels():
+    counts = dict(builders.PETS, ghost=(0, 0), moth=(0, 0))
+    tiers = dict(builders.PETS_TIERS, ghost=("serious", 60), moth=("serious", 60))
+    insight = builders.pets_insight(representation=builders.representation(counts, tiers, 56))
+    ctx = data_stats.build_data_stats(insight)
+    assert ctx.unlabelled == 2
+    svg = "".join(str(c.svg) for c in ctx.distribution)
+    assert ">dog<" in svg and ">ghost<" not in svg and ">moth<" not in svg
+    # the table of the chart's values still lists every declared class
+    (_, split_table, *_) = tables.build_tables(insight).tables
+    assert [r[0].value for r in split_table.rows][-2:] == ["ghost", "moth"]

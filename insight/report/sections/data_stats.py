@@ -58,13 +58,17 @@ class DataStatsContext:
 
     splits: split names in order. one_split: True when the dataset has a single split (validation
     statistics are missing). count_of: what a label counts. distribution: charts of each split's
-    label shares per class. parts: task-specific blocks, each with its template and context.
+    label shares per class, classes with at least one label only. unlabelled: how many declared
+    classes have no label in any split (left out of the charts: empty rows would fill pages; the
+    summary names them and the tables list every class). parts: task-specific blocks, each with its
+    template and context.
     """
 
     splits: tuple[str, ...]
     one_split: bool
     count_of: str
     distribution: tuple[Chart, ...]
+    unlabelled: int
     parts: tuple[DataPart, ...]
 
 
@@ -97,10 +101,13 @@ def build_data_stats(insight: Insight) -> DataStatsContext | None:
         return None
     splits = representation_splits(rep)
     frame = distribution_frame(rep)
+    totals = frame.groupby("class", sort=False)["count"].sum()
+    unlabelled = set(totals.index[totals == 0])  # empty rows would fill pages (80 COCO classes)
+    frame = frame[~frame["class"].isin(unlabelled)]
     svgs = split_charts(frame, list(splits), key="splits") if not frame.empty else []
     n = len(svgs)
     charts = tuple(chart(f"splits-{i + 1}", svg,
                          f"Share of each split's labels ({rep.count_of}) per class."
                          + (f" Part {i + 1} of {n}." if n > 1 else "")) for i, svg in enumerate(svgs))
     return DataStatsContext(splits=splits, one_split=len(splits) < 2, count_of=rep.count_of,
-                            distribution=charts, parts=build_parts(insight))
+                            distribution=charts, unlabelled=len(unlabelled), parts=build_parts(insight))
