@@ -109,7 +109,9 @@ def with_changes(insight, baseline: dict, path: Path):
 
 
 def render_and_write(insight, out):
-    """Render all three outputs in memory, then write them atomically."""
+    """Render all three outputs in memory, then write them atomically. insight.json is renamed into
+    place last: the file a nightly job diffs or reads as the next --baseline never runs ahead of its
+    report."""
     from insight.report.html import render_html
     from insight.report.pdf import render_pdf
     from insight.report.serialize import to_json, utf8_safe
@@ -117,5 +119,5 @@ def render_and_write(insight, out):
 
     html = utf8_safe(render_html(insight))
     pdf = render_pdf(html, out)
-    return write_outputs(out, {"insight.json": to_json(insight).encode(), "report.html": html.encode(),
-                               "report.pdf": pdf})
+    return write_outputs(out, {"report.pdf": pdf, "report.html": html.encode(),
+                               "insight.json": to_json(insight).encode()})
