@@ -11,7 +11,7 @@ from pathlib import Path
 
 from insight.config import Config
 from insight.errors import ExitCode, UsageError
-from insight.gate import fired, parse_fail_on
+from insight.gate import fired, parse_fail_on, refuse_unreachable
 from insight.model.insight import SCHEMA
 from insight.progress import progress_for
 
@@ -42,6 +42,9 @@ def scan(args: argparse.Namespace, config: Config) -> ExitCode:
     from insight.report.text import dataset_text
 
     gate = parse_fail_on(args.fail_on)
+    refuse_unreachable(gate, {"leakage": "add --duplicates",
+                              "scenario": "scan reads no training log (use 'insight report --run LOGS')"},
+                       dataset=True, duplicates=args.duplicates, run=False)
     insight = build_insight(_load_dataset(args, config, args.duplicates), None, config)
     sys.stdout.write(utf8_safe(to_json(insight, DATASET_KEYS) if args.json else dataset_text(insight)))
     return _gate_exit(insight, gate)
@@ -54,6 +57,9 @@ def curves(args: argparse.Namespace, config: Config) -> ExitCode:
     from insight.report.text import curves_text
 
     gate = parse_fail_on(args.fail_on)
+    hint = "curves reads no dataset (use 'insight report DATASET --run LOGS')"
+    refuse_unreachable(gate, dict.fromkeys(("serious", "mild", "error", "warning", "leakage"), hint),
+                       dataset=False, duplicates=False, run=True)
     insight = build_insight(None, _load_run(args.run, config), config)
     sys.stdout.write(utf8_safe(to_json(insight, CURVES_KEYS) if args.json else curves_text(insight)))
     return _gate_exit(insight, gate)
@@ -64,6 +70,8 @@ def report(args: argparse.Namespace, config: Config) -> ExitCode:
     from insight.report.write import prepare_out
 
     gate = parse_fail_on(args.fail_on)
+    refuse_unreachable(gate, {"leakage": "drop --no-duplicates", "scenario": "add --run LOGS"},
+                       dataset=True, duplicates=not args.no_duplicates, run=args.run is not None)
     baseline = read_baseline(args.baseline) if args.baseline else None
     out = prepare_out(args.out)
     dataset = _load_dataset(args, config, not args.no_duplicates)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from insight.diagnose.duplicates import LEAKAGE_CODES
 from insight.errors import UsageError
+from insight.model.dataset import order_splits
 from insight.model.insight import Insight
 
 WORDS = ("serious", "mild", "error", "warning", "leakage")
@@ -34,6 +35,10 @@ def parse_fail_on(text: str | None) -> Gate:
     for token in (t.strip() for t in text.split(",") if t.strip()):
         if token.lower().startswith("scenario:"):
             token, in_scenario = token.split(":", 1)[1].strip(), True
+            if not token:
+                raise UsageError("--fail-on: 'scenario:' needs curve letters, e.g. scenario:B,C,D")
+            if token.upper() not in SCENARIOS:
+                raise UsageError(f"--fail-on: unknown scenario {token!r}; the scenarios are A, B, C and D")
         if in_scenario and token.upper() in SCENARIOS:
             scenarios.add(token.upper())
             continue
@@ -42,6 +47,25 @@ def parse_fail_on(text: str | None) -> Gate:
             raise UsageError(f"--fail-on: unknown level {token!r}; expected {', '.join(WORDS)} or scenario:B,C,D")
         words.add(token.lower())
     return Gate(frozenset(words), frozenset(scenarios))
+
+
+def unreachable(gate: Gate, dataset: bool, duplicates: bool, run: bool) -> list[str]:
+    """The levels of `gate` that could never fire because the command does not compute what they
+    look at (a nightly gate that silently passes is worse than one that refuses to start)."""
+    missing = [w for w in WORDS if w in gate.words and (not dataset or (w == "leakage" and not duplicates))]
+    if gate.scenarios and not run:
+        missing.append("scenario:" + ",".join(sorted(gate.scenarios)))
+    return missing
+
+
+def refuse_unreachable(gate: Gate, hints: dict[str, str], dataset: bool, duplicates: bool, run: bool) -> None:
+    """UsageError naming the first level that cannot fire, with the command's hint for it (keyed by
+    level word, or "scenario")."""
+    missing = unreachable(gate, dataset, duplicates, run)
+    if missing:
+        level = missing[0]
+        hint = hints.get(level.split(":")[0], "")
+        raise UsageError(f"--fail-on {level} can never fire here{': ' + hint if hint else ''}")
 
 
 def fired(insight: Insight, gate: Gate) -> list[str]:
@@ -64,7 +88,9 @@ def fired(insight: Insight, gate: Gate) -> list[str]:
     if "leakage" in gate.words:
         hit = [f for f in insight.health if f.code in LEAKAGE_CODES]
         if hit:
-            reasons.append(f"leakage: {sum(f.count for f in hit)} image(s) shared between train and validation")
+            splits = order_splits({s for f in hit for s in f.values.get("by_split", {})}) or ["held-out"]
+            reasons.append(f"leakage: {sum(f.count for f in hit)} image(s) in {'/'.join(splits)} "
+                           "are copies of training images")
     curves = insight.curves
     if gate.scenarios and curves and curves.scenario in gate.scenarios:
         reasons.append(f"scenario: the training curves are Curves {curves.scenario}")

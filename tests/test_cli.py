@@ -167,3 +167,19 @@ def test_curve_threshold_help_lists_names_and_defaults(capsys):
         main(["curves", "--help"])
     out = capsys.readouterr().out
     assert "--curve-threshold NAME=VALUE" in out and "gl_alpha=5" in out and "min_points=5" in out
+
+
+@pytest.mark.parametrize("extra, expected", [
+    (["report", "--fail-on", "scenario:B,C,D"], "--fail-on scenario:B,C,D can never fire here: add --run LOGS"),
+    (["report", "--no-duplicates", "--fail-on", "error,leakage"],
+     "--fail-on leakage can never fire here: drop --no-duplicates"),
+    (["scan", "--fail-on", "leakage"], "--fail-on leakage can never fire here: add --duplicates"),
+    (["scan", "--duplicates", "--fail-on", "scenario:C"], "--fail-on scenario:C can never fire here: scan reads no"),
+])
+def test_fail_on_a_level_the_command_cannot_compute_is_refused(pets_dir, tmp_path, capsys, extra, expected):
+    """A nightly gate must not pass silently because what it looks at was never computed."""
+    command, *options = extra
+    argv = [command, str(pets_dir), *options] + (["--out", str(tmp_path / "o")] if command == "report" else [])
+    code, out, err = run(capsys, *argv)
+    assert code == 2 and out == "" and err.startswith(f"insight: error: {expected}")
+    assert err.count("\n") == 1 and not (tmp_path / "o").exists()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from insight.errors import UsageError
-from insight.gate import Gate, fired, parse_fail_on
+from insight.gate import Gate, fired, parse_fail_on, refuse_unreachable, unreachable
 from insight.model import Finding
 from insight.model.insight import ClassCount, CurveDiagnosis, Insight, Representation
 
@@ -27,6 +27,29 @@ def test_parse_levels_and_scenario_letters():
         parse_fail_on("serious,B")  # a letter without scenario: is not a level
 
 
+@pytest.mark.parametrize("text, message", [
+    ("scenario:", "'scenario:' needs curve letters, e.g. scenario:B,C,D"),
+    ("scenario:E", "unknown scenario 'E'; the scenarios are A, B, C and D"),
+    ("scenario:B,C,bogus", "unknown level 'bogus'"),
+    ("Serious,leak", "unknown level 'leak'"),
+])
+def test_bad_levels_are_one_line(text, message):
+    with pytest.raises(UsageError) as err:
+        parse_fail_on(text)
+    assert message in str(err.value) and "\n" not in str(err.value)
+
+
+def test_levels_a_command_cannot_compute_are_refused_not_passed():
+    gate = parse_fail_on("serious,leakage,scenario:C,B")
+    assert unreachable(gate, dataset=True, duplicates=True, run=True) == []
+    assert unreachable(gate, dataset=True, duplicates=False, run=True) == ["leakage"]
+    assert unreachable(gate, dataset=True, duplicates=True, run=False) == ["scenario:B,C"]
+    assert unreachable(gate, dataset=False, duplicates=False, run=True) == ["serious", "leakage"]
+    with pytest.raises(UsageError) as err:
+        refuse_unreachable(gate, {"leakage": "add --duplicates"}, dataset=True, duplicates=False, run=True)
+    assert str(err.value) == "--fail-on leakage can never fire here: add --duplicates"
+
+
 def test_serious_and_mild():
     assert fired(_insight(("well", "mild")), parse_fail_on("serious")) == []
     assert fired(_insight(("well", "mild")), parse_fail_on("mild")) == ["mild: 1 class(es) under-represented (c1)"]
@@ -35,11 +58,14 @@ def test_serious_and_mild():
 
 
 def test_health_levels_and_leakage():
-    health = (Finding("leakage_exact", "error", 3), Finding("images_without_labels", "warning", 2))
+    health = (Finding("leakage_exact", "error", 3, values={"by_split": {"val": 2, "test": 1}}),
+              Finding("leakage_near", "error", 1, values={"by_split": {"val": 1}}),
+              Finding("images_without_labels", "warning", 2))
     insight = _insight(("well",), health)
-    assert fired(insight, parse_fail_on("error")) == ["error: 1 data-health finding(s) (leakage_exact)"]
-    assert len(fired(insight, parse_fail_on("warning"))[0].split(",")) == 2
-    assert fired(insight, parse_fail_on("leakage")) == ["leakage: 3 image(s) shared between train and validation"]
+    assert fired(insight, parse_fail_on("error")) == ["error: 2 data-health finding(s) (leakage_exact, leakage_near)"]
+    assert len(fired(insight, parse_fail_on("warning"))[0].split(",")) == 3
+    # 3 exact + 1 near (the near ones never repeat an exact one), splits in the usual order
+    assert fired(insight, parse_fail_on("leakage")) == ["leakage: 4 image(s) in val/test are copies of training images"]
 
 
 def test_scenarios():
