@@ -102,10 +102,17 @@ def read_baseline(path: Path) -> dict:
         raise UsageError("no such baseline file (expected a previous insight.json)", path) from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise UsageError(f"baseline is not a readable insight.json ({exc})", path) from None
-    schema = doc.get("schema") if isinstance(doc, dict) else None
-    if schema != SCHEMA:
-        raise UsageError(f"baseline has schema {schema!r}, this version reads {SCHEMA!r}; "
+    from insight.diagnose.changes import baseline_problem
+
+    if not isinstance(doc, dict) or "schema" not in doc:
+        raise UsageError("baseline is not an insight.json (it has no 'schema' key); "
+                         "pass the insight.json of a previous report", path)
+    if doc["schema"] != SCHEMA:
+        raise UsageError(f"baseline has schema {doc['schema']!r}, this version reads {SCHEMA!r}; "
                          "write a new baseline with this version", path)
+    problem = baseline_problem(doc)
+    if problem:
+        raise UsageError(f"baseline cannot be compared: {problem} (was the file edited by hand?)", path)
     return doc
 
 

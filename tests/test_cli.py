@@ -183,3 +183,36 @@ def test_fail_on_a_level_the_command_cannot_compute_is_refused(pets_dir, tmp_pat
     code, out, err = run(capsys, *argv)
     assert code == 2 and out == "" and err.startswith(f"insight: error: {expected}")
     assert err.count("\n") == 1 and not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("[]", "baseline is not an insight.json (it has no 'schema' key)"),
+    ('{"dataset": {}}', "baseline is not an insight.json (it has no 'schema' key)"),
+    ('{"schema": "insight/2"}', "baseline has schema 'insight/2', this version reads 'insight/1'"),
+    ('{"schema": "insight/1", "representation": {"classes": "cat"}}',
+     "baseline cannot be compared: representation.classes is not a list"),
+    ('{"schema": "insight/1", "representation": {"classes": [{"name": "cat", "share": 0.5, "tier": "well"}]}}',
+     "baseline cannot be compared: representation.classes[0] has no 'count'"),
+    ('{"schema": "insight/1", "health": [{"code": "x", "count": "2"}]}', "baseline cannot be compared: health[0]"),
+    ('{"schema": "insight/1", "curves": {"scenario": 3}}',
+     "baseline cannot be compared: curves.scenario is neither a letter nor null"),
+    ('{"schema": "insight/1", "health": [', "baseline is not a readable insight.json"),
+])
+def test_unusable_baseline_is_one_line_before_anything_is_read(pets_dir, tmp_path, capsys, text, expected):
+    baseline = tmp_path / "old.json"
+    baseline.write_text(text)
+    code, _, err = run(capsys, "report", str(pets_dir), "--out", str(tmp_path / "o"), "--baseline", str(baseline))
+    assert code == 2 and err.startswith(f"insight: error: {baseline}: {expected}") and err.count("\n") == 1
+    assert not (tmp_path / "o").exists()
+
+
+def test_baseline_from_scan_json_and_a_report_without_labels(pets_dir, tmp_path, capsys):
+    """Any part of insight.json this version writes is a usable baseline: `scan --json` output has no
+    curves; a dataset without labels has shares of 0."""
+    code, out, _ = run(capsys, "scan", str(pets_dir), "--json")
+    (tmp_path / "scan.json").write_text(out)
+    code, _, err = run(capsys, "report", str(pets_dir), "--out", str(tmp_path / "o"), "-q", "--no-duplicates",
+                       "--baseline", str(tmp_path / "scan.json"))
+    assert code == 0, err
+    changes = json.loads((tmp_path / "o" / "insight.json").read_text())["changes"]
+    assert changes["classes_moved"] == [] and changes["total_before"] == changes["total_after"] == 297

@@ -53,6 +53,44 @@ class Changes:
                     or self.scenario_before != self.scenario_after)
 
 
+def baseline_problem(doc: dict) -> str | None:
+    """The first part of a baseline document that `compare` could not read, worded; None when it
+    holds every key compare relies on (DESIGN.md §5) with the right type."""
+    rep = doc.get("representation")
+    if rep is not None:
+        if not isinstance(rep, dict) or not isinstance(rep.get("classes", []), list):
+            return "representation.classes is not a list"
+        if not isinstance(rep.get("total", 0), (int, type(None))):
+            return "representation.total is not a whole number"
+        for i, c in enumerate(rep.get("classes", [])):
+            problem = _record_problem(c, {"name": str, "count": int, "share": (int, float), "tier": str})
+            if problem:
+                return f"representation.classes[{i}]{problem}"
+    health = doc.get("health", [])
+    if not isinstance(health, list):
+        return "health is not a list"
+    for i, h in enumerate(health):
+        problem = _record_problem(h, {"code": str})
+        if problem or not isinstance(h.get("count", 0), int) or not isinstance(h.get("severity", ""), str):
+            return f"health[{i}]{problem or ' has a count or severity of the wrong type'}"
+    curves = doc.get("curves")
+    if curves is not None and (not isinstance(curves, dict)
+                               or not isinstance(curves.get("scenario"), (str, type(None)))):
+        return "curves.scenario is neither a letter nor null"
+    return None
+
+
+def _record_problem(record, fields: dict) -> str:
+    if not isinstance(record, dict):
+        return " is not an object"
+    for key, kind in fields.items():
+        if key not in record:
+            return f" has no {key!r}"
+        if not isinstance(record[key], kind) or isinstance(record[key], bool):
+            return f".{key} has the wrong type ({type(record[key]).__name__})"
+    return ""
+
+
 def _classes(doc: dict) -> dict[str, dict]:
     rep = doc.get("representation") or {}
     return {c["name"]: c for c in rep.get("classes", [])}
