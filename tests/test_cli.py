@@ -216,3 +216,43 @@ def test_baseline_from_scan_json_and_a_report_without_labels(pets_dir, tmp_path,
     assert code == 0, err
     changes = json.loads((tmp_path / "o" / "insight.json").read_text())["changes"]
     assert changes["classes_moved"] == [] and changes["total_before"] == changes["total_after"] == 297
+
+
+def _leaky_dataset(root):
+    """Class folders: 20 distinct drawings in train (two classes), and in val a byte copy of one,
+    a JPEG re-encode of another and two new drawings; train also holds a byte copy of its own."""
+    from PIL import Image, ImageDraw
+
+    def drawing(i):
+        img = Image.new("RGB", (64, 48), (20 + 11 * i, 200 - 7 * i, (97 * i) % 255))
+        ImageDraw.Draw(img).rectangle([i, 2 * (i % 9), 30 + i, 20 + 2 * (i % 9)], fill=(255 - 9 * i, 10 * i, 40))
+        return img
+
+    for i in range(22):
+        folder = root / ("train" if i < 20 else "val") / ("a" if i % 2 else "b")
+        folder.mkdir(parents=True, exist_ok=True)
+        drawing(i).save(folder / f"d{i}.png")
+    shutil.copyfile(root / "train" / "b" / "d0.png", root / "val" / "b" / "copy_of_d0.png")
+    shutil.copyfile(root / "train" / "a" / "d1.png", root / "train" / "a" / "d1_again.png")
+    drawing(3).resize((48, 36)).save(root / "val" / "a" / "d3_small.jpg", quality=70)
+    return root
+
+
+def test_two_nights_with_copies_and_a_baseline_give_identical_json(pets_run, tmp_path, capsys):
+    """Byte-identical insight.json across reruns, with duplicates found, a --baseline block and a
+    curve diagnosis; one run hashes in-process, the other in a pool of two workers."""
+    data = _leaky_dataset(tmp_path / "data")
+    assert run(capsys, "report", str(data), "--out", str(tmp_path / "base"), "-q", "--no-duplicates")[0] == 0
+    nights = []
+    for workers in ("1", "2"):
+        out = tmp_path / f"night{workers}"
+        code, _, err = run(capsys, "report", str(data), "--run", str(pets_run), "--out", str(out), "-q",
+                           "--baseline", str(tmp_path / "base" / "insight.json"), "--workers", workers)
+        assert code == 0, err
+        nights.append((out / "insight.json").read_bytes())
+    assert nights[0] == nights[1]
+    doc = json.loads(nights[0])
+    found = {h["code"]: h["count"] for h in doc["health"]}
+    assert (found["leakage_exact"], found["duplicate_within_split"]) == (1, 1)
+    assert [h["code"] for h in doc["changes"]["health_new"]][:2] == ["leakage_exact", "leakage_near"]
+    assert doc["curves"]["scenario"] == "C"
