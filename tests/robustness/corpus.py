@@ -56,7 +56,7 @@ def _coco_dir(root: Path, text: bytes | str) -> Path:
 
 
 def _yolo_dir(root: Path, label_text: str, names=("cat", "dog")) -> Path:
-    _write(root / "data.yaml", "names: [" + ", ".join(names) + "]\ntrain: images/train\nval: images/train\n")
+    _write(root / "data.yaml", "names: [" + ", ".join(names) + "]\ntrain: images/train\n")
     _png(root / "images" / "train" / "a.png", (100, 50))
     _write(root / "labels" / "train" / "a.txt", label_text)
     return root
@@ -72,6 +72,29 @@ def _voc_dir(root: Path, xml: str) -> Path:
 VOC_OBJECT = ("<annotation><filename>a.jpg</filename><size><width>100</width><height>50</height>"
               "<depth>3</depth></size><object><name>{name}</name><bndbox><xmin>1</xmin><ymin>1</ymin>"
               "<xmax>20</xmax><ymax>20</ymax></bndbox></object></annotation>")
+
+
+def _mask_one_pixel_wide(root: Path) -> Path:
+    """A 1 x 40 image and its class-index mask: the top 10 pixels are class 1, the other 30 class 0."""
+    _png(root / "images" / "train" / "a.png", (1, 40))
+    mask = Image.new("L", (1, 40), 0)
+    mask.paste(1, (0, 0, 1, 10))
+    path = root / "masks" / "train" / "a.png"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    mask.save(path)
+    return root
+
+
+def _empty_png(root: Path) -> Path:
+    _png(root / "a" / "ok.png")
+    _write(root / "a" / "zero.png", b"")
+    return root
+
+
+def _empty_class_folder(root: Path) -> Path:
+    (root / "cat").mkdir(parents=True)
+    _png(root / "dog" / "1.png")
+    return root
 
 
 def _truncated_png(root: Path) -> Path:
@@ -101,10 +124,15 @@ def _symlink_loop(root: Path) -> Path:
 
 
 def _odd_names(root: Path) -> Path:
-    _png(root / "a" / ("x" * 200 + ".png"))
+    """Two equal pictures (so the duplicate finding names both files): one with a 204-byte name, one
+    whose name is Latin-1, not UTF-8."""
+    _png(root / "a" / (LONG_NAME + ".png"))
     raw = bytes(root / "a") + b"/caf\xe9-latin1.png"  # not UTF-8
     _png(Path(raw.decode(sys.getfilesystemencoding(), "surrogateescape")))
     return root
+
+
+LONG_NAME = "x" * 200
 
 
 def _tensorboard_cut(root: Path) -> Path:
@@ -124,8 +152,12 @@ def _tensorboard_cut(root: Path) -> Path:
     return event_file
 
 
-MALICIOUS_NAMES = ["<b>bold</b>", "<script>alert(1)</script>", "{{ 7*7 }}", "../../etc/passwd",
-                   '<img src="file:///etc/hostname">', '<img src="http://example.com/x.png">']
+MALICIOUS_NAMES = ["<b>bold</b>", "<script>alert(1)</script>", "{{ 7*7 }}", "{% raw %}", "../../etc/passwd",
+                   '<img src="file:///etc/hostname">', '<img src="http://example.com/x.png">',
+                   "--><script>alert(2)</script><!--", "$\\frac{1}{0}$", "url(http://example.com/c.css)"]
+
+EXTERNAL_ENTITY = ('<?xml version="1.0"?><!DOCTYPE annotation [<!ENTITY x SYSTEM "file:///etc/hostname">]>'
+                   + VOC_OBJECT.format(name="&x;"))
 
 
 CASES: tuple[Case, ...] = (
@@ -133,7 +165,11 @@ CASES: tuple[Case, ...] = (
     Case("coco_truncated_json", "scan", lambda r: _coco_dir(r, json.dumps(_coco(), indent=1)[:-40])),
     Case("coco_non_utf8", "scan", lambda r: _coco_dir(r, json.dumps(_coco()).replace("cat", "caf\udce9")
                                                       .encode("utf-8", "surrogateescape"))),
-    Case("coco_missing_images_key", "scan", lambda r: _coco_dir(r, json.dumps({"annotations": [], "categories": []}))),
+    Case("coco_no_instances", "scan", lambda r: _coco_dir(r, json.dumps({"annotations": [], "categories": []}))),
+    Case("coco_missing_images_key", "scan", lambda r: _coco_dir(r, json.dumps(
+        {k: v for k, v in _coco().items() if k != "images"}))),
+    Case("coco_missing_image_id", "scan", lambda r: _coco_dir(r, json.dumps(_coco(
+        annotations=[{"id": 1, "category_id": 1, "bbox": [1, 1, 5, 5]}])))),
     Case("coco_string_ids", "scan", lambda r: _coco_dir(r, json.dumps(_coco(
         images=[{"id": "one", "file_name": "a.jpg", "width": 100, "height": 50}],
         annotations=[{"id": "x", "image_id": "one", "category_id": 1, "bbox": [1, 1, 5, 5]}])))),
@@ -149,19 +185,26 @@ CASES: tuple[Case, ...] = (
     Case("yolo_class_minus_one", "scan", lambda r: _yolo_dir(r, "-1 0.5 0.5 0.2 0.2\n1 0.5 0.5 0.2 0.2\n")),
     Case("yolo_class_past_last", "scan", lambda r: _yolo_dir(r, "7 0.5 0.5 0.2 0.2\n1 0.5 0.5 0.2 0.2\n")),
     Case("yolo_empty_label_file", "scan", lambda r: _yolo_dir(r, "")),
+    Case("yolo_polygon_nan_class", "scan", lambda r: _yolo_dir(r, "nan 0 0 0 0 0 0\n")),
     # --- VOC ---
     Case("voc_entity_expansion", "scan", lambda r: _voc_dir(r, '<?xml version="1.0"?><!DOCTYPE a ['
                                                             '<!ENTITY x "xxxxxxxxxx"><!ENTITY y "&x;&x;&x;&x;">]>'
                                                             + VOC_OBJECT.format(name="&y;"))),
+    Case("voc_external_entity", "scan", lambda r: _voc_dir(r, EXTERNAL_ENTITY)),
     Case("voc_truncated_xml", "scan", lambda r: _voc_dir(r, VOC_OBJECT.format(name="cat")[:-30])),
+    Case("voc_empty_xml", "scan", lambda r: (_voc_dir(r, ""), _write(r / "Annotations" / "b.xml",
+                                             VOC_OBJECT.format(name="cat").replace("a.jpg", "b.jpg")),
+                                             _png(r / "JPEGImages" / "b.jpg", (100, 50)),
+                                             _write(r / "ImageSets" / "Main" / "train.txt", "a\nb\n"), r)[-1]),
     # --- folders and images ---
     Case("empty_folder", "scan", lambda r: (r.mkdir(parents=True, exist_ok=True), r)[1]),
     Case("symlink_loop", "scan", _symlink_loop),
+    Case("empty_class_folder", "scan", _empty_class_folder),
     Case("truncated_png", "scan", _truncated_png),
+    Case("empty_png", "scan", _empty_png),
     Case("decompression_bomb", "scan", _bomb_png),
     Case("odd_file_names", "scan", _odd_names),
-    Case("mask_one_pixel_wide", "scan", lambda r: (_png(r / "images" / "train" / "a.png", (1, 40)),
-                                                   _png(r / "masks" / "train" / "a.png", (1, 40), "L"), r)[2]),
+    Case("mask_one_pixel_wide", "scan", _mask_one_pixel_wide),
     Case("malicious_class_names", "scan", lambda r: _coco_dir(r, json.dumps(_coco(
         categories=[{"id": i + 1, "name": n} for i, n in enumerate(MALICIOUS_NAMES)],
         annotations=[{"id": i + 1, "image_id": 1, "category_id": i + 1, "bbox": [1, 1, 5, 5]}
