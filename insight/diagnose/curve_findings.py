@@ -7,13 +7,18 @@ CurveThresholds (curve_rules.py), which the CurveContext carries.
 
 from __future__ import annotations
 
+import math
+import re
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from insight.diagnose import curve_rules as R
 from insight.diagnose.epochs import TOTAL, EpochTable, higher_is_better, is_loss
+from insight.diagnose.smoothing import noise
 from insight.model.findings import Finding, Severity
+
+THRESHOLD_METRIC = re.compile(r"^(precision|recall)(_|$)", re.I)  # left to mAP when one is logged
 
 if TYPE_CHECKING:
     from insight.diagnose.curves import Judged
@@ -69,24 +74,26 @@ def further_findings(j: "Judged", scenario: str, rule: Finding) -> list[Finding]
 
 def _not_converged(j: "Judged", scenario: str, rule: Finding) -> Finding | None:
     profiles, t = [p for p in (j.train, j.val) if p is not None], j.t
-    if scenario != "A" or not all(p.tail_drop >= t.not_converged_drop for p in profiles):
+    if scenario != "A" or not all(R.still_falling(p, t) for p in profiles):
         return None
     p = j.primary
-    start = float(p.x[-R.window(p.n, t.end_share, t)])
-    return _finding("not_converged", "info", j.axis, float(p.x[-1]), since=start,
-                    train_drop_pct=100 * j.train.tail_drop if j.train else None,
-                    val_drop_pct=100 * j.val.tail_drop if j.val else None,
-                    threshold_pct=100 * t.not_converged_drop, share_pct=100 * t.end_share)
+    k = R.end_trend(p, t)[2]
+    drops = {name: 100 * R.end_trend(q, t)[0] if q is not None else None
+             for name, q in (("train", j.train), ("val", j.val))}
+    return _finding("not_converged", "info", j.axis, float(p.x[-1]), since=float(p.x[-k]), points=k,
+                    train_drop_pct=drops["train"], val_drop_pct=drops["val"],
+                    threshold_pct=100 * t.not_converged_drop, share_pct=100 * t.end_share,
+                    noise_measured=all(q.noise > 0 for q in profiles))
 
 
 def _noisy_val(j: "Judged", scenario: str, rule: Finding) -> Finding | None:
     t = j.t
-    if j.train is None or j.val is None or j.val.n < t.min_points:
+    if j.train is None or j.val is None or j.val.n < t.noise_min_points:
         return None
-    nt, nv = R.jitter(j.train.y, t), R.jitter(j.val.y, t)
+    nt, nv = j.train.noise, j.val.noise
     if nv >= t.noisy_min and nv >= t.noisy_ratio * nt:
         return _finding("noisy_val", "warning", j.axis, val_jitter_pct=100 * nv, train_jitter_pct=100 * nt,
-                        ratio=nv / nt if nt > 0 else None, min_pct=100 * t.noisy_min)
+                        ratio=nv / nt if nt > 0 else None, min_pct=100 * t.noisy_min, points=j.val.n)
     return None
 
 
@@ -107,11 +114,11 @@ def _underfit(j: "Judged", scenario: str, rule: Finding) -> Finding | None:
     profiles, t = [p for p in (j.train, j.val) if p is not None], j.t
     if scenario not in ("A", "C") or not profiles:
         return None
-    if not all(p.fall_from_first < t.underfit_fall and p.tail_drop < t.not_converged_drop
-               and R.plateau_position(p, t) <= t.plateau_by for p in profiles):
+    if not all(p.fall_from_first < t.underfit_fall and not R.still_falling(p, t)
+               and R.levelled_since(p, t.plateau_by, t) for p in profiles):
         return None
     p = j.primary
-    where = R.plateau_position(p, t)
+    where = min(min(R.plateau_position(q, t) for q in profiles), t.plateau_by)
     return _finding("underfit", "warning", j.axis, float(np.interp(where, [0, 1], [p.x[0], p.x[-1]])),
                     train_fall_pct=100 * j.train.fall_from_first if j.train else None,
                     val_fall_pct=100 * j.val.fall_from_first if j.val else None,
@@ -123,7 +130,7 @@ def _best_epoch_early(j: "Judged", scenario: str, rule: Finding) -> Finding | No
     v, t = j.val, j.t
     if v is None or v.n < t.min_points:
         return None
-    stop = R.early_stop(v.x, v.y, t)
+    stop = early_stop(v.x, v.y, t)
     if stop is None:
         return None
     best_x, stop_x, patience = stop
@@ -134,6 +141,20 @@ def _best_epoch_early(j: "Judged", scenario: str, rule: Finding) -> Finding | No
     return _finding("best_epoch_early", "info", j.axis, best_x, best_x=best_x, best=float(np.min(v.y)),
                     stop_x=stop_x, last_x=float(v.x[-1]), patience=patience, saved_pct=100 * saved,
                     threshold_pct=100 * t.best_early_share)
+
+
+def early_stop(x: np.ndarray, y: np.ndarray, t: R.CurveThresholds) -> tuple[float, float, int] | None:
+    """(best x, stop x, patience): Keras/Lightning EarlyStopping (mode min, min_delta 0) with patience
+    max(es_patience_min, es_patience_share * points), counted from the run's best value, so the
+    stop keeps the best model. None when the run ends before the patience runs out."""
+    keep = np.isfinite(y)
+    x, y = np.asarray(x, float)[keep], np.asarray(y, float)[keep]
+    if x.size == 0:
+        return None
+    patience = max(t.es_patience_min, int(math.ceil(t.es_patience_share * y.size)))
+    best = int(np.argmin(y))
+    stop = best + patience
+    return (float(x[best]), float(x[stop]), patience) if stop < y.size else None
 
 
 def _loss_spikes(j: "Judged", scenario: str, rule: Finding) -> Finding | None:
@@ -163,10 +184,10 @@ def _component_imbalance(j: "Judged") -> list[Finding]:
         profiles = _component_profiles(j.table, split, total, t)
         if total is None or len(profiles) < 2:
             continue
-        rising = [(n, p) for n, p in profiles.items() if p.gl >= t.gl_alpha
+        rising = [(n, p) for n, p in profiles.items() if R.rose(p, t)
                   and p.position(p.best_x) <= 1 - t.component_rise_span]
-        steady = [n for n, p in profiles.items() if p.gl < t.gl_alpha]
-        if not rising or (not steady and total.gl >= t.gl_alpha):
+        steady = [n for n, p in profiles.items() if not R.rose(p, t)]
+        if not rising or (not steady and R.rose(total, t)):
             continue
         rising.sort(key=lambda item: -item[1].gl)
         name, first = rising[0]
@@ -205,10 +226,12 @@ def _metric_regressed(table: EpochTable, t: R.CurveThresholds) -> list[Finding]:
         best = float(y[i])
         end = max(float(np.median(y[-R.window(y.size, t.end_share, t):])), float(y[-1]))  # one dip is not an end
         drop = R.pct((best - end) / abs(best)) if best else 0.0
-        if drop >= t.metric_drop:
+        spread = noise(y) if y.size >= t.noise_min_points else 0.0
+        threshold = max(t.metric_drop, R.pct(t.gl_noise_z * spread))  # the best of a noisy metric is a lucky draw
+        if drop >= threshold:
             out.append(_finding("metric_regressed", "warning", table.x_axis, float(x[i]), split=split,
                                 name=name, best=best, best_x=float(x[i]), end=end, drop_pct=100 * drop,
-                                threshold_pct=100 * t.metric_drop))
+                                threshold_pct=100 * threshold, noise_pct=100 * spread))
     return out
 
 
@@ -217,6 +240,6 @@ def _judged_metric(table: EpochTable, split: str, name: str) -> bool:
     each other, so they are left to mAP when the split logs an mAP."""
     if not higher_is_better(name):
         return False
-    if R.THRESHOLD_METRIC.match(name):
+    if THRESHOLD_METRIC.match(name):
         return not any(s == split and n.lower().startswith("map") for s, n in table.curves)
     return True

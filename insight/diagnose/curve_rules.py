@@ -24,14 +24,12 @@ Where a number is our own choice it says so. Every number is a field of `CurveTh
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 
 import numpy as np
-import pandas as pd
 
-from insight.diagnose.smoothing import MIN_SIGMA, SIGMA_SHARE, gaussian, sigma_for
+from insight.diagnose.smoothing import MIN_SIGMA, SIGMA_SHARE, gaussian, noise, sigma_for, smoothed_share
 
 CHECKS = {  # what a value of each kind of threshold must be
     "count": "a whole number >= 1",
@@ -62,6 +60,9 @@ class CurveThresholds:
     end_share: float = _t(0.1, "share")  # the "end" window is the last 10 % of points (at least min_window);
     #                                      our choice
     min_window: int = _t(3, "count")  # a window shorter than 3 points is a single noisy value
+    noise_min_points: int = _t(10, "count")  # a curve's noise (smoothing.noise) is measured on 10 points or
+    #                                          more (two Prechelt strips); on fewer, one odd value is all
+    #                                          the noise there is, and the noise is taken as 0
     # -- reading the log per epoch (epochs.py) -----------------------------------------------------------
     epoch_known_share: float = _t(0.5, "share")  # epochs are the x axis when at least half the rows carry one
     max_step_points: int = _t(1000, "count")  # step logs longer than this are averaged into this many equal
@@ -85,18 +86,33 @@ class CurveThresholds:
     #                              is our model; a loss has no fixed range, so its own fall is the range)
     osc_rate: float = _t(0.2, "share")  # AUTOTRAINER ol_judge eta: unstable when such pairs number >= 20 %
     #                                     of the points
+    osc_level: float = _t(0.1)  # ... and a pair must also drop by 10 % of the loss's level at its trough:
+    #                             smaller swings are the epoch-to-epoch noise of a small dataset (a curve
+    #                             that hardly fell makes 10 % of its fall tiny), not an unstable optimiser;
+    #                             our choice
     per_eval_ratio: float = _t(1.5, "positive")  # a step log whose train loss has at most 1.5 points per val
     #                                              point is per-evaluation
     spike_factor: float = _t(2.0, "positive")  # loss-spike monitors' outlier multiplier: a value > 2x the
     #                                            running median is a spike
     spike_window: int = _t(5, "count")  # the running median is over the 5 previous points (one Prechelt
-    #                                     strip); also the window of the jitter measure
+    #                                     strip)
     spike_recur: int = _t(3, "count")  # three or more separate spike/NaN events are recurring (B); fewer
     #                                    are reported only
+    spike_noise_z: float = _t(3.0)  # a spike must also stand out of the curve's own noise: above
+    #                                 exp(3 sd) x the running median (Hampel's outlier identifier: 3 robust
+    #                                 standard deviations), so raw per-batch losses are not all spikes
+    spike_noisy: float = _t(0.1)  # a curve whose points scatter by more than 10 % (sd, DER_SNR) holds raw
+    #                               per-batch losses, whose lone outliers are noise...
+    spike_persist: int = _t(2, "count")  # ... so there a spike must last 2 logged points in a row (KillLossSpike
+    #                                      counts only consecutive outliers, its `patience`); our choice
 
     # -- C: overfitting ----------------------------------------------------------------------------------
     gl_alpha: float = _t(5.0)  # Prechelt GL_5: the smoothed validation loss ends 5 % above its best (the
     #                            slowest GL criterion in the paper, i.e. the least prone to stop on noise)
+    gl_noise_z: float = _t(3.0)  # ... and above 3 standard deviations of the smoothed curve's own noise:
+    #                              the minimum of a noisy curve lies below its trend by chance, so a noisy
+    #                              validation set reads as a rise. Our choice: on healthy curves of 20-300
+    #                              points with 2-15 % noise a chance GL that large comes in about 2 % of runs
     train_still_falls: float = _t(0.01)  # AUTOTRAINER test_turn_bad: the training loss fell (>= 1 %) since
     #                                      val's best
     gap_train_fall: float = _t(0.2, "fall")  # gap widening: over the second half the training loss fell
@@ -110,19 +126,24 @@ class CurveThresholds:
     #                               of a resumed run
 
     # -- further findings --------------------------------------------------------------------------------
-    not_converged_drop: float = _t(0.01)  # still falling: >= 1 % drop over the last 10 % of the run
+    not_converged_drop: float = _t(0.01)  # still falling: >= 1 % drop over the last 10 % of the run (at
+    #                                       least min_points), read off a straight line through them
     #                                       (Prechelt's progress measure, over a window proportional to the
-    #                                       run); our choice
-    noisy_ratio: float = _t(3.0)  # noisy_val: validation jitter 3x the training jitter...
-    noisy_min: float = _t(0.02)  # ... and at least 2 % of its level (smaller jitter is invisible on a
+    #                                       run); our choice...
+    trend_z: float = _t(2.0)  # ... whose slope is 2 standard errors below 0, given the curve's noise
+    #                           (one-sided 97.7 %: a noisy end does not read as a fall)
+    noisy_ratio: float = _t(3.0)  # noisy_val: validation noise (DER_SNR sd) 3x the training noise...
+    noisy_min: float = _t(0.02)  # ... and at least 2 % of its level (smaller noise is invisible on a
     #                              chart); our choice
     val_below_margin: float = _t(0.2, "share")  # val_below_train: val ends 20 % below train. Augmentation
     #                                             and dropout make train loss read somewhat higher by
     #                                             design, so only a clear margin is reported
     underfit_fall: float = _t(0.25, "share")  # underfit: both losses end above 75 % of their first value
     #                                           (fell < 25 %)...
-    plateau_tol: float = _t(0.02)  # ... having come within 2 % of their final level...
-    plateau_by: float = _t(0.5, "share")  # ... in the first half of the run; our choice
+    plateau_tol: float = _t(0.02)  # ... and a line through them changed by less than 2 % (or by no more
+    #                                than trend_z standard errors: no trend beyond the noise)...
+    plateau_by: float = _t(0.5, "share")  # ... from the middle of the run on: they levelled off in the first
+    #                                       half; our choice
     es_patience_min: int = _t(3, "whole")  # Lightning EarlyStopping default patience (validation checks)
     es_patience_share: float = _t(0.1, "share")  # patience grows with the run: 10 % of its validation
     #                                              points (our choice; Ultralytics' default 100 of 300-600
@@ -135,7 +156,8 @@ class CurveThresholds:
     component_min_share: float = _t(0.05, "share")  # ... and it is >= 5 % of the total at the end (a
     #                                                 smaller part cannot move it)
     metric_drop: float = _t(0.05, "share")  # metric_regressed: a higher-is-better metric ends 5 %
-    #                                         (relative) below its best
+    #                                         (relative) below its best (or 3 sd of its noise, gl_noise_z:
+    #                                         the best of a noisy metric is a lucky draw)
 
     @property
     def gap_train_log_fall(self) -> float:
@@ -197,9 +219,6 @@ def _checked(name: str, value: float, check: str) -> float:
     return int(number) if check in ("count", "whole") else number
 
 
-THRESHOLD_METRIC = re.compile(r"^(precision|recall)(_|$)", re.I)  # left to mAP when one is logged
-
-
 @dataclass(frozen=True)
 class Profile:
     """The numbers the rules read off one curve (finite points, in x order)."""
@@ -213,7 +232,8 @@ class Profile:
     best_x: float
     end: float  # smoothed value at the last point
     end_med: float  # median of the raw values in the end window
-    tail_drop: float  # relative fall of the smoothed curve over the end window
+    noise: float = 0.0  # relative point-to-point noise of the raw values (sd as a share of the level, DER_SNR)
+    smooth_noise: float = 0.0  # what of that noise is left in the smoothed curve
 
     @property
     def n(self) -> int:
@@ -272,73 +292,97 @@ def profile(x: np.ndarray, y: np.ndarray, t: CurveThresholds) -> Profile | None:
     s = t.smooth(y)
     i = int(np.argmin(s))
     head, tail = window(y.size, t.early_share, t), window(y.size, t.end_share, t)
-    start = s[-tail] if y.size > tail else s[0]
+    spread = noise(y) if y.size >= t.noise_min_points else 0.0
     return Profile(x, y, s, float(np.median(y[:t.min_window])), float(np.median(y[:head])), float(s[i]),
-                   float(x[i]), float(s[-1]), float(np.median(y[-tail:])), _rel(start - s[-1], start))
+                   float(x[i]), float(s[-1]), float(np.median(y[-tail:])), spread, spread * smoothed_share(t.sigma_for(y.size)))
 
 
-def jitter(y: np.ndarray, t: CurveThresholds) -> float:
-    """Relative point-to-point noise: mean |y - centred running median of spike_window (5)| / median |y|, over the
-    points with a full window (a truncated window at the ends would read a steep trend as noise)."""
-    y = np.asarray(y, float)
-    y = y[np.isfinite(y)]
-    if y.size < t.min_points:
-        return 0.0
-    level = pd.Series(y).rolling(t.spike_window, center=True).median().to_numpy()
-    full = np.isfinite(level)
-    scale = float(np.median(np.abs(y)))
-    return float(np.mean(np.abs(y[full] - level[full])) / scale) if scale > 0 else 0.0
+def gl_threshold(p: Profile, t: CurveThresholds) -> float:
+    """The GL (in %) a curve must reach to count as risen from its best: Prechelt's alpha, or three standard
+    deviations of the smoothed curve's noise when that is more (gl_noise_z)."""
+    return max(t.gl_alpha, pct(100 * t.gl_noise_z * p.smooth_noise))
 
 
-def oscillation_pairs(y: np.ndarray, swing: float) -> int:
-    """AUTOTRAINER's ol_judge on a loss: local maxima paired with the next local minimum; the pairs
-    whose drop is at least `swing` are counted."""
-    y = np.asarray(y, float)
-    count, peak = 0, None
-    for i in range(1, y.size - 1):
-        if y[i] >= y[i - 1] and y[i] >= y[i + 1]:
-            peak = y[i] if peak is None else max(peak, y[i])
-        elif y[i] <= y[i - 1] and y[i] <= y[i + 1] and peak is not None:
-            count += int(peak - y[i] >= swing)
-            peak = None
-    return count
+def rose(p: Profile, t: CurveThresholds) -> bool:
+    """The curve ends risen from its best by more than its noise explains (GL >= gl_threshold)."""
+    return p.gl >= gl_threshold(p, t)
 
 
 def spikes(x: np.ndarray, y: np.ndarray, t: CurveThresholds) -> list[tuple[float, float]]:
-    """(x, ratio) of finite points above spike_factor x the median of the spike_window points before.
-    Only for a positive loss (a ratio to a negative level means nothing)."""
+    """(x, ratio) of each spike: a spell of consecutive finite points above the running median of the
+    spike_window points before the spell, by more than spike_factor and more than the curve's noise
+    (exp(spike_noise_z sd)), that comes back below it before the curve ends. On a curve noisier than
+    spike_noisy (raw per-batch losses) a spell must last spike_persist points. The ratio is the spell's
+    highest. Only for a positive loss (a ratio to a
+    negative level means nothing)."""
     x, y = np.asarray(x, float), np.asarray(y, float)
     keep = np.isfinite(y)
     x, y = x[keep], y[keep]
-    found = []
-    for i in range(1, y.size):
+    factor, persist = spike_rule(y, t)
+    found, i = [], 1
+    while i < y.size:
         level = float(np.median(y[max(0, i - t.spike_window):i]))
-        if level > 0 and y[i] > t.spike_factor * level:
-            found.append((float(x[i]), float(y[i] / level)))
+        end = i
+        while level > 0 and end < y.size and y[end] > factor * level:
+            end += 1
+        if end - i >= persist and end < y.size:  # a rise that never comes back is no spike (B's rise rules)
+            found.append((float(x[i]), float(np.max(y[i:end]) / level)))
+        i = max(end, i + 1)
     return found
 
 
-def early_stop(x: np.ndarray, y: np.ndarray, t: CurveThresholds) -> tuple[float, float, int] | None:
-    """(best x, stop x, patience): Keras/Lightning EarlyStopping (mode min, min_delta 0) with patience
-    max(es_patience_min, es_patience_share * points), counted from the run's best value, so the
-    stop keeps the best model. None when the run ends before the patience runs out."""
-    keep = np.isfinite(y)
-    x, y = np.asarray(x, float)[keep], np.asarray(y, float)[keep]
-    if x.size == 0:
-        return None
-    patience = max(t.es_patience_min, int(math.ceil(t.es_patience_share * y.size)))
-    best = int(np.argmin(y))
-    stop = best + patience
-    return (float(x[best]), float(x[stop]), patience) if stop < y.size else None
+def spike_rule(y: np.ndarray, t: CurveThresholds) -> tuple[float, int]:
+    """(factor, points): how far above its running median a point must be to be a spike, and how many in a
+    row, for this curve's noise."""
+    spread = noise(y) if y.size >= t.noise_min_points else 0.0
+    factor = max(t.spike_factor, math.exp(t.spike_noise_z * spread))
+    return factor, (t.spike_persist if spread > t.spike_noisy else 1)
 
 
 def plateau_position(p: Profile, t: CurveThresholds) -> float:
-    """Where (0..1) the smoothed curve first comes within plateau_tol of its final level and stays."""
-    far = np.abs(p.smooth - p.end) > t.plateau_tol * abs(p.end) if p.end else np.abs(p.smooth - p.end) > 0
+    """Where (0..1) the smoothed curve first comes within plateau_tol of its final level (or within 3 sd of
+    its smoothed noise, gl_noise_z, when that is more) and stays."""
+    tol = max(t.plateau_tol, t.gl_noise_z * p.smooth_noise)
+    far = np.abs(p.smooth - p.end) > tol * abs(p.end) if p.end else np.abs(p.smooth - p.end) > 0
     if not far.any():
         return 0.0
     last_far = int(np.nonzero(far)[0][-1])
     return p.position(p.x[min(last_far + 1, p.n - 1)])
+
+
+def end_trend(p: Profile, t: CurveThresholds, points: int | None = None) -> tuple[float, float, int]:
+    """(fall, z, points) of the curve's end: a least-squares line through the last `points` raw values
+    (their logs for a positive curve; by default max(end window, min_points but at most half the run)).
+    `fall` is the relative fall the line makes over them, `z` its slope in standard errors from the
+    curve's noise (inf when no noise is measured)."""
+    k = points or max(window(p.n, t.end_share, t), min(t.min_points, math.ceil(p.n / 2)))
+    k = min(p.n, k)
+    y = p.y[-k:]
+    if k < 2:
+        return 0.0, 0.0, k
+    positive = bool(np.all(y > 0))
+    v = np.log(y) if positive else y / max(float(np.mean(np.abs(y))), 1e-300)
+    i = np.arange(k) - (k - 1) / 2
+    slope = float(np.sum(i * v) / np.sum(i * i))
+    fall = pct(1 - math.exp(slope * (k - 1))) if positive else pct(-slope * (k - 1))
+    se = p.noise / math.sqrt(float(np.sum(i * i)))
+    z = -slope / se if se > 0 else (math.inf if slope < 0 else -math.inf if slope > 0 else 0.0)
+    return fall, z, k
+
+
+def still_falling(p: Profile, t: CurveThresholds) -> bool:
+    """The end of the curve still falls: by not_converged_drop or more over the end window's line, whose
+    slope is trend_z standard errors below 0 (more than the curve's noise explains)."""
+    fall, z, _ = end_trend(p, t)
+    return fall >= t.not_converged_drop and z >= t.trend_z
+
+
+def levelled_since(p: Profile, position: float, t: CurveThresholds) -> bool:
+    """From `position` (0..1 of the run) to the end, the line through the curve changes by less than
+    plateau_tol, or by less than trend_z standard errors (no trend the noise does not explain)."""
+    k = int(np.sum(p.x >= np.interp(position, [0, 1], [p.x[0], p.x[-1]])))
+    fall, z, _ = end_trend(p, t, max(k, 2))
+    return abs(fall) <= t.plateau_tol or abs(z) < t.trend_z
 
 
 def log_fall(a: float, b: float) -> float | None:

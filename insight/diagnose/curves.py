@@ -140,7 +140,7 @@ def _d_flat(j: Judged):
     if p.fall < j.t.d_min_fall:
         return "D", finding("train_flat", "warning", j.axis, float(p.x[0]), split="train" if j.train else "val",
                             start=p.early, end=p.end, fall_pct=100 * p.fall,
-                            threshold_pct=100 * j.t.d_min_fall, jitter_pct=100 * R.jitter(p.y, j.t))
+                            threshold_pct=100 * j.t.d_min_fall, jitter_pct=100 * p.noise)
     return None
 
 
@@ -154,12 +154,26 @@ def _b_oscillation(j: Judged):
         return None
     p = j.primary
     swing = t.osc_swing * (p.early - p.best)
-    pairs = R.oscillation_pairs(p.y, swing)
+    pairs = oscillation_pairs(p.y, swing, t.osc_level)
     if pairs >= max(1, t.osc_rate * p.n):
         return "B", finding("unstable_oscillation", "error", j.axis, split="train" if j.train else "val",
                             pairs=pairs, points=p.n, swing=swing, swing_pct=100 * t.osc_swing,
-                            rate_pct=100 * t.osc_rate)
+                            level_pct=100 * t.osc_level, rate_pct=100 * t.osc_rate)
     return None
+
+
+def oscillation_pairs(y: np.ndarray, swing: float, level_share: float = 0.0) -> int:
+    """AUTOTRAINER's ol_judge on a loss: local maxima paired with the next local minimum; the pairs
+    whose drop is at least `swing` and at least `level_share` of the trough's level are counted."""
+    y = np.asarray(y, float)
+    count, peak = 0, None
+    for i in range(1, y.size - 1):
+        if y[i] >= y[i - 1] and y[i] >= y[i + 1]:
+            peak = y[i] if peak is None else max(peak, y[i])
+        elif y[i] <= y[i - 1] and y[i] <= y[i + 1] and peak is not None:
+            count += int(peak - y[i] >= max(swing, level_share * abs(y[i])))
+            peak = None
+    return count
 
 
 def _b_spikes(j: Judged):
@@ -176,49 +190,63 @@ def _b_spikes(j: Judged):
 
 
 def spike_events(curve: Curve, t: R.CurveThresholds) -> list[tuple[float, float]]:
-    """Spikes (x, ratio to the running median) and non-finite points (ratio inf), by x."""
+    """Spikes (x, ratio to the running median) and spells of non-finite points (ratio inf, at their
+    first x), by x."""
     events = dict(R.spikes(curve.x, curve.y, t))
-    events.update({float(x): np.inf for x in curve.x[~np.isfinite(curve.y)]})
+    bad = ~np.isfinite(curve.y)
+    starts = bad & ~np.concatenate(([False], bad[:-1]))
+    events.update({float(x): np.inf for x in curve.x[starts]})
     return sorted(events.items())
 
 
 def _c_overfit(j: Judged):
     t, v, th = j.train, j.val, j.t
-    if t is None or v is None or v.n < th.min_points or v.gl < th.gl_alpha:
+    if t is None or v is None or v.n < th.min_points or not R.rose(v, th):
         return None
     at_best = t.at(v.best_x)
     train_fall = R.pct((at_best - t.end) / abs(at_best)) if at_best else 0.0
     if train_fall < th.train_still_falls:
         return None
     return "C", finding("overfit_val_rises", "warning", j.axis, v.best_x, best_x=v.best_x, best=v.best,
-                        end=v.end, gl=v.gl, alpha=th.gl_alpha, train_fall_pct=100 * train_fall,
+                        end=v.end, gl=v.gl, alpha=th.gl_alpha, threshold=R.gl_threshold(v, th),
+                        noise_pct=100 * v.noise, train_fall_pct=100 * train_fall,
                         rising=rising_components(j.table, "val", th),
                         underrepresented=list(j.context.underrepresented))
 
 
 def _c_gap(j: Judged):
+    """The gap widens: over the second half the training loss fell >= gap_train_fall while validation fell
+    less than gap_slow_ratio as much (log terms); or, over the whole run, the training loss fell that much
+    while validation ended no lower than it started (it never improved)."""
     t, v, th = j.train, j.val, j.t
-    if t is None or v is None or v.n < th.min_points:
+    if t is None or v is None or v.n < th.min_points or v.end <= t.end:
         return None
     lo, hi = max(t.x[0], v.x[0]), min(t.x[-1], v.x[-1])
     if hi <= lo:
         return None
     mid = (lo + hi) / 2
     ft, fv = R.log_fall(t.at(mid), t.end), R.log_fall(v.at(mid), v.end)
-    if ft is None or fv is None or v.end <= t.end:
-        return None
-    if ft >= th.gap_train_log_fall and fv <= th.gap_slow_ratio * ft:
-        since = float(v.x[min(int(np.searchsorted(v.x, mid)), v.n - 1)])  # first val point of the half
-        settled = float(np.interp(R.plateau_position(v, th), [0, 1], [v.x[0], v.x[-1]]))
-        where = float(v.x[np.argmin(np.abs(v.x - min(v.best_x, settled, since)))])
-        val_change = 100 * (1 - float(np.exp(-fv)))
-        return "C", finding("overfit_gap_widens", "warning", j.axis, where, since=since, val_settled_x=where,
-                            val_best_x=v.best_x, val_best=v.best, val_end=v.end,
-                            train_fall_pct=100 * (1 - float(np.exp(-ft))),
-                            val_fall_pct=max(0.0, val_change), val_rise_pct=max(0.0, -val_change),
-                            ratio_then=v.at(mid) / t.at(mid), ratio_end=v.end / t.end,
-                            underrepresented=list(j.context.underrepresented))
+    if ft is not None and fv is not None and ft >= th.gap_train_log_fall and fv <= th.gap_slow_ratio * ft:
+        return "C", _gap_finding(j, mid, ft, fv, t.at(mid), v.at(mid), whole_run=False)
+    ft, fv = R.log_fall(t.early, t.end), R.log_fall(v.early, v.end)
+    if ft is not None and fv is not None and ft >= th.gap_train_log_fall and fv <= 0:
+        return "C", _gap_finding(j, lo, ft, fv, t.early, v.early, whole_run=True)
     return None
+
+
+def _gap_finding(j: Judged, start: float, ft: float, fv: float, train_then: float, val_then: float,
+                 whole_run: bool) -> Finding:
+    t, v, th = j.train, j.val, j.t
+    since = float(v.x[min(int(np.searchsorted(v.x, start)), v.n - 1)])  # first val point of the span
+    settled = float(np.interp(R.plateau_position(v, th), [0, 1], [v.x[0], v.x[-1]]))
+    where = float(v.x[np.argmin(np.abs(v.x - min(v.best_x, settled, since)))])
+    val_change = 100 * (1 - float(np.exp(-fv)))
+    return finding("overfit_gap_widens", "warning", j.axis, where, since=since, val_settled_x=where,
+                   val_best_x=v.best_x, val_best=v.best, val_end=v.end, val_start=val_then,
+                   train_fall_pct=100 * (1 - float(np.exp(-ft))),
+                   val_fall_pct=max(0.0, val_change), val_rise_pct=max(0.0, -val_change),
+                   ratio_then=val_then / train_then, ratio_end=v.end / t.end, whole_run=whole_run,
+                   underrepresented=list(j.context.underrepresented))
 
 
 def _a_converged(j: Judged) -> Finding:
@@ -228,7 +256,7 @@ def _a_converged(j: Judged) -> Finding:
     if v is not None:
         i = int(np.argmin(v.y))
         values.update(val_best=float(v.y[i]), val_best_x=float(v.x[i]), val_end=float(v.y[-1]), gl=v.gl,
-                      alpha=j.t.gl_alpha)
+                      alpha=j.t.gl_alpha, threshold=R.gl_threshold(v, j.t), noise_pct=100 * v.noise)
     return finding("converged", "info", j.axis, values.get("val_best_x"), **values)
 
 
@@ -237,7 +265,7 @@ def rising_components(table: EpochTable, split: str, t: R.CurveThresholds) -> li
     for name in table.components.get(split, ()):
         c = table.curves[(split, name)]
         p = R.profile(c.x, c.y, t)
-        if p is not None and p.n >= t.min_points and p.gl >= t.gl_alpha:
+        if p is not None and p.n >= t.min_points and R.rose(p, t):
             out.append(name)
     return out
 

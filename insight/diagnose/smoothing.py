@@ -1,4 +1,4 @@
-"""Gaussian smoothing of a curve, centred (no lag), over its finite points only.
+"""Gaussian smoothing of a curve, centred (no lag), over its finite points only; and how noisy a curve is.
 
 A centred gaussian keeps the best epoch where it is (an EMA, TensorBoard's smoother, shifts minima
 later by about 1/(1-weight) points). The width grows with the length of the curve so that a 20-epoch
@@ -47,3 +47,47 @@ def gaussian(values: np.ndarray, sigma: float | None = None) -> np.ndarray:
     ok = finite & (weights > 0)
     out[ok] = weighted[ok] / weights[ok]
     return out
+
+
+# -- noise --------------------------------------------------------------------------------------------------
+QUARTILE_OF_ABS_NORMAL = 0.318639  # |x| of a standard normal x is below 0.3186 a quarter of the time
+NEIGHBOUR_MEDIAN_SD = 1.139  # sd of (x - median of 4 neighbours) for independent normal noise of sd 1:
+#                             sqrt(1 + 0.298), 0.298 being the variance of the median of four normals
+
+
+def noise(values: np.ndarray) -> float:
+    """The relative point-to-point noise of a curve: the robust standard deviation of its random part as a
+    share of its level (0.05 = values scatter by about 5 % around the trend).
+
+    Each point is compared with the median of its four neighbours (two either side: a Hampel filter
+    window without the point itself). For a positive curve this is done on the log scale, where the
+    residual is relative and an exponential fall is a straight line; otherwise the residual is divided
+    by the neighbours' median. The neighbours' median follows a locally straight trend and ignores a lone
+    spike nearby; the scale is read from the lower quartile of the residuals, which ignores the spikes
+    themselves and the points next to them (up to three in four may be off), so a smooth curve with a
+    few spikes still reads as smooth. sd = quartile / 0.3186 / 1.139 (the quartile of |normal noise|,
+    and the residual's own spread for independent points). 0 for fewer than 5 finite points."""
+    y = np.asarray(values, dtype=float)
+    y = y[np.isfinite(y)]
+    if y.size < 5:
+        return 0.0
+    positive = bool(np.all(y > 0))
+    if positive:
+        y = np.log(y)
+    around = np.median(np.stack([y[:-4], y[1:-3], y[3:-1], y[4:]]), axis=0)
+    residual = np.abs(y[2:-2] - around)
+    if not positive:
+        ok = around != 0
+        if not ok.any():
+            return 0.0
+        residual = residual[ok] / np.abs(around[ok])
+    return float(np.quantile(residual, 0.25) / QUARTILE_OF_ABS_NORMAL / NEIGHBOUR_MEDIAN_SD)
+
+
+def smoothed_share(sigma: float) -> float:
+    """How much of a curve's independent point-to-point noise is left after the gaussian smoother of this
+    width: sqrt(sum w^2) / sum w over the kernel (1 for no smoothing, about 0.8 at sigma 0.5, about
+    1 / sqrt(2 sqrt(pi) sigma) for wide kernels)."""
+    radius = max(1, int(math.ceil(KERNEL_RADIUS * sigma)))
+    w = np.exp(-0.5 * (np.arange(-radius, radius + 1) / sigma) ** 2)
+    return float(math.sqrt(np.sum(w ** 2)) / np.sum(w))

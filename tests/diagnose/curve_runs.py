@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import statistics
 
 from insight.model.run import Run, metrics_frame
 
@@ -41,3 +42,24 @@ def smooth_by_hand(values: list[float], sigma: float = 0.5) -> list[float]:
                 num, den = num + w * values[j], den + w
         out.append(num / den)
     return out
+
+
+def noise_by_hand(values: list[float]) -> float:
+    """The documented noise measure written out again in plain Python: on the log scale (all values here are
+    positive), each point's distance to the median of its two neighbours either side; the lower quartile of
+    those distances (linear interpolation between order statistics, as numpy's default), divided by
+    0.318639 (the quartile of |standard normal|) and by 1.139 (the spread of x - median of 4 neighbours)."""
+    logs = [math.log(v) for v in values]
+    dist = sorted(abs(logs[i] - statistics.median([logs[i - 2], logs[i - 1], logs[i + 1], logs[i + 2]]))
+                  for i in range(2, len(logs) - 2))
+    pos = 0.25 * (len(dist) - 1)
+    lo = int(pos)
+    quartile = dist[lo] + (pos - lo) * (dist[min(lo + 1, len(dist) - 1)] - dist[lo])
+    return quartile / 0.318639 / 1.139
+
+
+def end_line_by_hand(values: list[float]) -> tuple[float, float]:
+    """(relative fall, slope) of the least-squares line through log(values), with statistics.linear_regression."""
+    logs = [math.log(v) for v in values]
+    slope, _ = statistics.linear_regression(range(len(logs)), logs)
+    return 1 - math.exp(slope * (len(logs) - 1)), slope

@@ -4,13 +4,13 @@ test_curve_scenarios.py)."""
 
 from __future__ import annotations
 
-import statistics
+import math
 
 import pytest
 
 from insight.diagnose.curves import CurveContext, diagnose_run
 from insight.model.findings import Severity
-from tests.diagnose.curve_runs import NAN, run_of
+from tests.diagnose.curve_runs import NAN, end_line_by_hand, noise_by_hand, run_of
 
 FALLING = [10, 8, 6.5, 5.4, 4.6, 4.0, 3.5, 3.1, 2.8, 2.55, 2.35, 2.2]
 
@@ -20,32 +20,53 @@ def found(d, code):
 
 
 def test_not_converged_when_both_still_fall_at_the_end():
-    # last 10 % of 12 points -> the last 3: train smoothed about 2.55 -> 2.22 (13 %), val likewise, both
-    # >= 1 %. Not C: from the half (x 6.5) train falls ln(3.75/2.22) = 0.52, val ln(4.3/2.5) = 0.54 > 0.13
+    # the end window: 10 % of 12 points is 2, at least min_window 3, at least min_points 5 (at most half
+    # the run, 6) -> the last 5 points, epochs 8-12. A line through log(3.1 .. 2.2) falls 29 %, through
+    # log(3.4 .. 2.5) 26 %, both >= 1 %; FALLING is smooth (its noise, by hand, is under 2 %), so the
+    # slopes are far more than 2 standard errors (noise / sqrt(10)). Not C: from the half (x 6.5) train falls
+    # ln(3.75/2.22) = 0.52, val ln(4.3/2.5) = 0.54 > 0.13
     val = [v + 0.3 for v in FALLING]
     d = diagnose_run(run_of({"train/loss": FALLING, "val/loss": val}))
     assert d.scenario == "A"
     (f,) = found(d, "not_converged")
-    assert f.values["since"] == 10 and f.values["train_drop_pct"] > 1 and f.values["val_drop_pct"] > 1
+    assert f.values["since"] == 8 and f.values["points"] == 5
+    for curve in (FALLING, val):
+        assert noise_by_hand(curve) < 0.02
+        assert -end_line_by_hand(curve[-5:])[1] / (noise_by_hand(curve) / math.sqrt(10)) > 2
+    assert f.values["train_drop_pct"] == pytest.approx(100 * end_line_by_hand(FALLING[-5:])[0])
+    assert f.values["val_drop_pct"] == pytest.approx(100 * end_line_by_hand(val[-5:])[0])
+    assert 25 < f.values["val_drop_pct"] < f.values["train_drop_pct"] < 30
+
+
+def test_a_noisy_end_is_not_still_falling():
+    # 12 points that level off near 2.0 with a zigzag of about +-4 %: a line through the last 5 points
+    # (2.08, 1.96, 2.04, 1.94, 2.0) falls about 2 % (>= 1 %), but its slope is under 2 standard errors of the
+    # curve's noise (noise / sqrt(10): sum of (i - 2)^2 over i = 0..4 is 10) -> no not_converged
+    train = [4.2, 3.1, 2.6, 2.3, 2.15, 2.2, 2.06, 2.08, 1.96, 2.04, 1.94, 2.0]
+    fall, slope = end_line_by_hand(train[-5:])
+    assert fall > 0.01 and -slope / (noise_by_hand(train) / math.sqrt(10)) < 2
+    d = diagnose_run(run_of({"train/loss": train}))
+    assert d.scenario == "A" and not found(d, "not_converged")
 
 
 def test_noisy_val_against_a_smooth_train():
-    # jitter = mean |y - centred running median of 5| / median |y| over the points with a full window
-    # (indexes 2 .. n-3), computed here with statistics.median; a monotone train curve has none
+    # noise = the robust sd of each point's log-distance to the median of its four neighbours
+    # (curve_runs.noise_by_hand). FALLING is smooth; the val curve zigzags by about +-10 %: its noise is
+    # >= 2 % and >= 3x the train's, on 12 >= 10 points -> noisy_val
     train = FALLING
     val = [10.5, 8.9, 6.6, 6.4, 4.7, 5.3, 3.7, 4.4, 3.0, 3.7, 2.6, 3.2]
-
-    def jitter(y):
-        inner = range(2, len(y) - 2)
-        return statistics.mean(abs(y[i] - statistics.median(y[i - 2:i + 3])) for i in inner) / statistics.median(y)
-
-    assert jitter(train) == 0
-
-    assert jitter(val) >= 0.02 and jitter(val) >= 3 * jitter(train)
+    nt, nv = noise_by_hand(train), noise_by_hand(val)
+    assert nv >= 0.02 and nv >= 3 * nt
     d = diagnose_run(run_of({"train/loss": train, "val/loss": val}))
     (f,) = found(d, "noisy_val")
-    assert f.values["val_jitter_pct"] == pytest.approx(100 * jitter(val))
-    assert f.values["train_jitter_pct"] == 0
+    assert f.values["val_jitter_pct"] == pytest.approx(100 * nv)
+    assert f.values["train_jitter_pct"] == pytest.approx(100 * nt)
+
+
+def test_noisy_val_needs_ten_points():
+    # the same zigzag cut to its last 9 points: too few to measure noise -> not reported
+    d = diagnose_run(run_of({"train/loss": FALLING[3:], "val/loss": [6.4, 4.7, 5.3, 3.7, 4.4, 3.0, 3.7, 2.6, 3.2]}))
+    assert not found(d, "noisy_val")
 
 
 TRAIN_END_2 = [6, 4.5, 3.5, 3, 2.6, 2.4, 2.25, 2.15, 2.08, 2.02, 2.0, 1.99]  # last three: median 2.0
@@ -80,10 +101,13 @@ def test_val_below_train_without_leakage_is_information():
 
 def test_underfit_both_plateau_early_at_a_high_value():
     # train: first = median(2.0, 1.8, 1.7) = 1.8, end about 1.6: a fall of 11 % (< 25 %, but >= 3 %: not D);
-    # last 3 points fall 0.05 % (< 1 %: levelled off); within 2 % of 1.6 from epoch 5 (position 0.36 <= 0.5).
+    # a line through the last 5 points falls 0.18 % (< 1 %: not still falling); from the middle (x 6.5: the
+    # last 6 points) a line changes 0.29 % (< 2 %: levelled off in the first half).
     # val: the same shape 0.1 higher (first 1.9, end 1.7, a fall of 10.5 %) -> underfit
     train = [2.0, 1.8, 1.7, 1.65, 1.62, 1.61, 1.605, 1.603, 1.602, 1.601, 1.6005, 1.6002]
     val = [v + 0.1 for v in train]
+    assert end_line_by_hand(train[-5:])[0] == pytest.approx(0.0018, abs=1e-4)
+    assert end_line_by_hand(train[-6:])[0] == pytest.approx(0.0029, abs=1e-4)
     d = diagnose_run(run_of({"train/loss": train, "val/loss": val}))
     assert d.scenario == "A"
     (f,) = found(d, "underfit")
@@ -152,19 +176,30 @@ def test_an_all_zero_component_is_ignored():
     assert all("cls_loss" not in f.message for f in d.findings)
 
 
-MAP_HEAD = [0.1, 0.3, 0.5, 0.6, 0.7, 0.75, 0.8, 0.79, 0.78]
+MAP_HEAD = [0.1, 0.5, 0.7, 0.8, 0.79, 0.78]  # 9 points with the tail: fewer than 10, so no noise is measured
 
 
 def test_metric_regressed_at_exactly_five_percent():
-    # best 0.8; the median of the last 3 points (0.77, 0.76, 0.75) is 0.76: (0.8 - 0.76) / 0.8 = 5 % -> reported
+    # best 0.8 (epoch 4); the median of the last 3 points (0.77, 0.76, 0.75) is 0.76: (0.8 - 0.76) / 0.8 = 5 %
+    # -> reported (9 points: too few to measure noise, so the threshold is the plain 5 %)
     d = diagnose_run(run_of({"train/loss": FALLING, "val/mAP50": MAP_HEAD + [0.77, 0.76, 0.75]}))
     (f,) = found(d, "metric_regressed")
-    assert f.values["name"] == "mAP50" and f.epoch == 7 and f.values["drop_pct"] == pytest.approx(5.0)
+    assert f.values["name"] == "mAP50" and f.epoch == 4 and f.values["drop_pct"] == pytest.approx(5.0)
+    assert f.values["threshold_pct"] == pytest.approx(5.0)
 
 
 def test_metric_just_under_five_percent_is_not_reported():
     # median 0.761 -> (0.8 - 0.761) / 0.8 = 4.9 %
     d = diagnose_run(run_of({"train/loss": FALLING, "val/mAP50": MAP_HEAD + [0.771, 0.761, 0.751]}))
+    assert not found(d, "metric_regressed")
+
+
+def test_a_noisy_metric_must_fall_more_than_its_noise():
+    # accuracy that only wobbles around 0.5 by about +-10 % (12 points): best 0.6, end median 0.5, a drop
+    # of 16.7 % (> 5 %), but 3 sd of its noise (by hand) is more than that: the best was a lucky draw
+    acc = [0.5, 0.45, 0.55, 0.5, 0.6, 0.45, 0.5, 0.55, 0.45, 0.5, 0.55, 0.5]
+    assert 3 * noise_by_hand(acc) > (0.6 - 0.5) / 0.6
+    d = diagnose_run(run_of({"train/loss": FALLING, "val/accuracy": acc}))
     assert not found(d, "metric_regressed")
 
 
