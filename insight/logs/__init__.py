@@ -10,6 +10,7 @@ Every reader module exposes:
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from types import ModuleType
 
@@ -42,8 +43,14 @@ def detect(path: Path) -> tuple[ModuleType, Detection]:
     return module, best
 
 
+COPIED_WITHIN = 2.0  # seconds: runs whose files all changed within this span were copied or checked out
+#                     together (a clone, an archive), so their times say nothing about which ran last
+
+
 def find_runs(folder: Path) -> list[tuple[Path, ModuleType]]:
-    """Every run under `folder` some reader claims, newest first (by modification time).
+    """Every run under `folder` some reader claims, newest first: by modification time, or, when all of
+    them changed within COPIED_WITHIN seconds (copied together), by the run number in their path
+    (version_10 after version_5, exp12 after exp2), as the training tools number them.
 
     One run is often logged twice (Ultralytics writes results.csv and, below it, TensorBoard events):
     a candidate inside the run folder of one found by an earlier reader in READER_MODULES is the same
@@ -56,7 +63,28 @@ def find_runs(folder: Path) -> list[tuple[Path, ModuleType]]:
                 continue
             if _safe_detect(module, candidate).confidence >= UNSURE:
                 seen[candidate] = module
-    return sorted(seen.items(), key=lambda item: (_mtime(item[0]), str(item[0])), reverse=True)
+    return sorted(seen.items(), key=_newness(list(seen)), reverse=True)
+
+
+def _newness(paths: list[Path]):
+    times = [_mtime(p) for p in paths]
+    copied = len(paths) > 1 and max(times) - min(times) <= COPIED_WITHIN
+    if copied:
+        return lambda item: _natural(str(item[0]))
+    return lambda item: (_mtime(item[0]), _natural(str(item[0])))
+
+
+def _natural(text: str) -> tuple:
+    """'version_10' after 'version_5': digit runs compare as numbers."""
+    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", text))
+
+
+def ordered_by(paths: list[Path]) -> str:
+    """How find_runs ordered these runs, for the note that says which one was read."""
+    times = [_mtime(p) for p in paths]
+    if len(paths) > 1 and max(times) - min(times) <= COPIED_WITHIN:
+        return "the highest run number (their files were all written within seconds, as a copy is)"
+    return "the newest by modification time"
 
 
 def _run_folder(path: Path) -> Path:
@@ -89,7 +117,9 @@ def load_run(path: Path, config: Config = Config()) -> Run:
     run = module.read(newest, config)
     others = [str(p.relative_to(path)) for p, _ in runs[1:]]
     if others:
-        note = f"{len(others)} other run(s) found under {path}; the newest was used: " + ", ".join(others[:10])
+        more = f" and {len(others) - 10} more" if len(others) > 10 else ""
+        note = (f"{len(runs)} runs found under {path}; read {newest.relative_to(path)}, "
+                f"{ordered_by([p for p, _ in runs])}; not read: {', '.join(others[:10])}{more}")
         run = Run(run.format, run.source, run.metrics, run.notes + (note,))
     return run
 

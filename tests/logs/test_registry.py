@@ -56,3 +56,30 @@ def test_folder_without_logs(tmp_path):
     (tmp_path / "notes.txt").write_text("nothing")
     with pytest.raises(LogError, match="no training log found"):
         load_run(tmp_path)
+
+
+def test_runs_copied_together_are_ordered_by_their_number(tmp_path):
+    # a clone or an archive gives every file about the same time: version_10 ran after version_5 and
+    # version_9, whatever order the copy wrote them in
+    for name, when in (("version_10", 1_000_000.0), ("version_9", 1_000_000.5), ("version_5", 1_000_001.0)):
+        path = tmp_path / name / "metrics.csv"
+        path.parent.mkdir()
+        path.write_text("epoch,step,train_loss\n0,1,1.0\n1,2,0.8\n2,3,0.6\n3,4,0.5\n4,5,0.45\n")
+        os.utime(path, (when, when))
+    run = load_run(tmp_path)
+    assert run.source.endswith(str(Path("version_10") / "metrics.csv"))
+    (note,) = [n for n in run.notes if "runs found" in n]
+    assert "read version_10/metrics.csv, the highest run number" in note
+    assert note.endswith("not read: version_9/metrics.csv, version_5/metrics.csv")
+
+
+def test_runs_written_apart_are_ordered_by_time(tmp_path):
+    # exp2 was written an hour after exp10: time wins over the number
+    for name, when in (("exp10", 1_000_000.0), ("exp2", 1_003_600.0)):
+        path = tmp_path / name / "log.csv"
+        path.parent.mkdir()
+        path.write_text(CSV)
+        os.utime(path, (when, when))
+    run = load_run(tmp_path)
+    assert run.source.endswith(str(Path("exp2") / "log.csv"))
+    assert any("read exp2/log.csv, the newest by modification time; not read: exp10/log.csv" in n for n in run.notes)
