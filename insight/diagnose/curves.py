@@ -126,7 +126,8 @@ def _b_rise(j: Judged):
     split = "train" if j.train else "val"
     if p.fall <= -t.rise_above_start:
         return "B", finding("diverged_rise", "error", j.axis, float(p.x[-1]), split=split, start=p.early,
-                            end=p.end, rise_pct=-100 * p.fall, threshold_pct=100 * t.rise_above_start)
+                            end=p.end, rise_pct=-100 * p.fall, threshold_pct=100 * t.rise_above_start,
+                            ratio=p.end / p.early if p.early > 0 else None)
     fell = R.pct((p.early - p.best) / abs(p.early)) if p.early else 0.0
     if fell >= t.rebound_min_fall and p.giveback >= t.giveback_b:
         return "B", finding("diverged_rebound", "error", j.axis, p.best_x, split=split, start=p.early,
