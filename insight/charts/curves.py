@@ -7,7 +7,8 @@ values for the marks. Output: an SVG string (charts/style.py).
 - Non-finite values (NaN, inf) never break a line: lines join the finite points, and every
   non-finite value is drawn as an "x" marker along the top edge of the plot at its x.
 - The y axis turns logarithmic when the finite values are all positive and span more than
-  `LOG_SPAN` (a factor of 100: two orders of magnitude), e.g. a loss that blows up.
+  `LOG_SPAN` (a factor of 100: two orders of magnitude), e.g. a loss that blows up; never for a
+  quality metric (accuracy, mAP), whose plateau near its best is what the reader looks at.
 """
 
 from __future__ import annotations
@@ -63,8 +64,9 @@ def loss_chart(rows: pd.DataFrame, title: str, x_label: str, marks: list[Mark] =
 
 
 def metric_chart(rows: pd.DataFrame, title: str, x_label: str, marks: list[Mark] = (),
-                 key: str = "metric") -> str:
-    """Train and val of one metric, raw values, with best and last marked."""
+                 key: str = "metric", allow_log: bool = True) -> str:
+    """Train and val of one metric, raw values, with best and last marked. `allow_log=False` keeps a
+    quality metric (accuracy, mAP: 0..1) on a linear axis, where its plateau stays readable."""
     with styled():
         fig = new_figure(CHART_HEIGHT_IN)
         ax = fig.add_subplot()
@@ -72,7 +74,7 @@ def metric_chart(rows: pd.DataFrame, title: str, x_label: str, marks: list[Mark]
             few = len(part) <= 30
             _line(ax, part, "value", color, split, marker="o" if few else None)
             _nonfinite(ax, part, color, split)
-        _finish(ax, rows, title, x_label, marks)
+        _finish(ax, rows, title, x_label, marks, allow_log)
         return to_svg(fig, key)
 
 
@@ -108,9 +110,10 @@ def _nonfinite(ax: Axes, part: pd.DataFrame, color: str, split: str) -> None:
             label=f"{split}: NaN/inf ({len(xs)})", gid=f"{split}-nonfinite")
 
 
-def _finish(ax: Axes, rows: pd.DataFrame, title: str, x_label: str, marks: list[Mark]) -> None:
+def _finish(ax: Axes, rows: pd.DataFrame, title: str, x_label: str, marks: list[Mark],
+            allow_log: bool = True) -> None:
     values = pd.concat([rows["value"], rows["smoothed"]]) if "smoothed" in rows else rows["value"]
-    if uses_log_scale(values):
+    if allow_log and uses_log_scale(values):
         ax.set_yscale("log")
         title = f"{title} (log scale)"
     for mark in marks:

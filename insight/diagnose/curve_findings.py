@@ -231,7 +231,8 @@ def _metric_regressed(table: EpochTable, t: R.CurveThresholds) -> list[Finding]:
         if drop >= threshold:
             out.append(_finding("metric_regressed", "warning", table.x_axis, float(x[i]), split=split,
                                 name=name, best=best, best_x=float(x[i]), end=end, drop_pct=100 * drop,
-                                threshold_pct=100 * threshold, noise_pct=100 * spread))
+                                threshold_pct=100 * threshold, noise_pct=100 * spread,
+                                raised=threshold > t.metric_drop, base_pct=100 * t.metric_drop))
     return out
 
 

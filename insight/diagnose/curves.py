@@ -277,7 +277,7 @@ def metric_summaries(table: EpochTable) -> list[MetricSummary]:
     rows = []
     for (split, name), c in sorted(table.curves.items(), key=lambda kv: _summary_key(table, kv[0])):
         higher = higher_is_better(name)
-        if higher is None or not len(c):
+        if higher is None or not len(c) or f"{split}/{name}" in table.zero_components:
             continue
         ok = c.finite
         if ok.any():
@@ -308,7 +308,7 @@ def loss_names(table: EpochTable) -> tuple[str, ...]:
 def long_table(table: EpochTable, t: R.CurveThresholds) -> pd.DataFrame:
     frames = []
     for (split, name), c in table.curves.items():
-        if not len(c):
+        if not len(c) or f"{split}/{name}" in table.zero_components:
             continue
         frames.append(pd.DataFrame({"x": c.x, "split": split, "name": name, "value": c.y,
                                     "smoothed": t.smooth(c.y)}))

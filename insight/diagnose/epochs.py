@@ -91,6 +91,9 @@ def per_epoch(run: Run, t: CurveThresholds = CurveThresholds()) -> EpochTable:
         curves = _drop_unmeasured(curves, split, notes)
     zero = tuple(f"{s}/{n}" for (s, n), c in curves.items()
                  if is_component(n) and len(c) and np.all(c.y == 0))
+    if zero:
+        notes.append(f"{', '.join(zero)} {'is' if len(zero) == 1 else 'are'} 0 throughout (a single-class run "
+                     "logs no classification loss): left out of the losses")
     totals, components, summed = {}, {}, {}
     for split in RUN_SPLITS:
         comps = tuple(n for (s, n) in sorted(curves) if s == split and is_component(n)

@@ -174,6 +174,8 @@ def test_an_all_zero_component_is_ignored():
     assert d.losses == ("loss", "box_loss")
     assert not found(d, "component_imbalance")
     assert all("cls_loss" not in f.message for f in d.findings)
+    assert "cls_loss" not in {m.name for m in d.metrics} and "cls_loss" not in set(d.table["name"])
+    assert any(n.startswith("train/cls_loss, val/cls_loss are 0 throughout") for n in d.notes)
 
 
 MAP_HEAD = [0.1, 0.5, 0.7, 0.8, 0.79, 0.78]  # 9 points with the tail: fewer than 10, so no noise is measured

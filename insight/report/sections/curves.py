@@ -105,10 +105,10 @@ def _summary(curves: CurveDiagnosis, name: str, split: str) -> MetricSummary | N
 
 
 def _best_val_mark(curves: CurveDiagnosis, name: str, rows: pd.DataFrame) -> list[Mark]:
-    """The best val value: from the run's summary when it is in x units, else the smallest finite
-    val value in the table."""
+    """The best val value: from the run's summary (its best_epoch is in x units, epochs or steps), else
+    the smallest finite val value in the table."""
     summary = _summary(curves, name, "val")
-    if summary and curves.x_axis == "epoch" and summary.best is not None and summary.best_epoch is not None:
+    if summary and summary.best is not None and summary.best_epoch is not None:
         return [Mark("val", "best", float(summary.best_epoch), float(summary.best))]
     val = rows[(rows["split"] == "val") & np.isfinite(rows["value"].astype(float))]
     if val.empty:
@@ -132,7 +132,7 @@ def _loss_charts(curves: CurveDiagnosis, table: pd.DataFrame) -> tuple[Chart, ..
 def _metric_marks(curves: CurveDiagnosis, name: str) -> list[Mark]:
     marks = []
     for m in curves.metrics:
-        if m.name != name or curves.x_axis != "epoch" or m.best_epoch is None:
+        if m.name != name or m.best_epoch is None:
             continue
         if m.best is not None:
             marks.append(Mark(m.split, "best", float(m.best_epoch), float(m.best)))
@@ -146,7 +146,8 @@ def _metric_charts(curves: CurveDiagnosis, table: pd.DataFrame) -> tuple[Chart, 
         rows = table[table["name"] == name]
         key = chart_key("metric", name)
         marks = _metric_marks(curves, name) + _last_marks(rows)
-        svg = metric_chart(rows, name, curves.x_axis, marks, key=key)
+        quality = any(m.name == name and m.higher_is_better for m in curves.metrics)  # 0..1: read it linearly
+        svg = metric_chart(rows, name, curves.x_axis, marks, key=key, allow_log=not quality)
         out.append(chart(key, svg, f"{name} per {curves.x_axis} ({_splits(rows)}); star: best, circle: last."))
     rates = [n for n in names if is_learning_rate(n)]
     if rates:
