@@ -67,11 +67,11 @@ def diagnose_run(run: Run, context: CurveContext | None = None) -> CurveDiagnosi
         findings += further_findings(judged, scenario, rule)
     else:
         findings.append(rule)
-    n = judged.primary.n if judged.primary else 0
     return CurveDiagnosis(
         format=run.format, source=run.source, scenario=scenario, findings=tuple(order(findings)),
         metrics=tuple(metric_summaries(table)), rule_finding=rule, x_axis=table.x_axis,
-        smoothing=describe(n or None, t.sigma_share, t.min_sigma), losses=loss_names(table),
+        smoothing=describe({s: q.n for s, q in (("train", train), ("val", val)) if q is not None},
+                           t.sigma_share, t.min_sigma), losses=loss_names(table),
         notes=tuple(run.notes) + table.notes + t.changes(), table=long_table(table, t))
 
 

@@ -23,9 +23,15 @@ def sigma_for(n: int, share: float = SIGMA_SHARE, minimum: float = MIN_SIGMA) ->
     return max(minimum, share * n)
 
 
-def describe(n: int | None = None, share: float = SIGMA_SHARE, minimum: float = MIN_SIGMA) -> str:
-    """How the curves were smoothed, for the report."""
-    width = "" if n is None else f" (sigma {sigma_for(n, share, minimum):.3g} points here)"
+def describe(n: int | dict[str, int] | None = None, share: float = SIGMA_SHARE, minimum: float = MIN_SIGMA) -> str:
+    """How the curves were smoothed, for the report; `n` is the number of points of the curve, or of
+    each split's curve ({"train": 800, "val": 40}: the widths differ when the splits were logged apart)."""
+    counts = n if isinstance(n, dict) else ({"": n} if n else {})
+    widths = {split: f"{sigma_for(k, share, minimum):.3g}" for split, k in counts.items() if k}
+    if len(set(widths.values())) > 1:
+        width = " (sigma " + ", ".join(f"{w} points for {split}" for split, w in widths.items()) + ")"
+    else:
+        width = f" (sigma {next(iter(widths.values()))} points here)" if widths else ""
     return (f"gaussian, centred, sigma = {100 * share:g}% of the points (at least {minimum:g}){width}; "
             "NaN/inf points are left out")
 

@@ -41,3 +41,10 @@ def test_short_series():
 
 def test_description_names_the_method():
     assert "gaussian" in describe(20) and "0.5" in describe(20)
+
+
+def test_description_names_each_split_width_when_they_differ():
+    # 800 per-iteration train points: sigma 2 % of 800 = 16; 40 val points: 2 % of 40 = 0.8
+    text = describe({"train": 800, "val": 40})
+    assert "(sigma 16 points for train, 0.8 points for val)" in text
+    assert "(sigma 0.5 points here)" in describe({"train": 20, "val": 20})  # both at the 0.5 minimum
