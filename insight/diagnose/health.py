@@ -25,51 +25,67 @@ _MISSING = {"classification": "class", "multilabel": "positive tag", "detection"
 
 
 def check_dataset(ds: Dataset) -> list[Finding]:
-    labels = _with_image_size(ds)
+    sizes = _ImageSizes.of(ds)
+    kind = ds.labels["kind"].to_numpy()
     found = [
-        _non_finite(ds, labels),
-        _zero_size(ds, labels),
-        _outside(ds, labels),
+        _non_finite(ds, sizes, kind != "tag"),
+        _zero_size(ds, sizes, kind == "box"),
+        _outside(ds, sizes, kind == "box"),
         _unlabelled(ds),
         _never_used(ds),
     ]
     return [f for f in found if f is not None]
 
 
-def _with_image_size(ds: Dataset) -> pd.DataFrame:
-    sizes = ds.images.set_index("image_id")[["width", "height", "path"]]
-    sizes.columns = ["image_width", "image_height", "image_path"]
-    return ds.labels.join(sizes, on="image_id")
+class _ImageSizes:
+    """Per label row: its image's row, width and height (NaN where unknown), as arrays: a joined copy
+    of the labels table would cost its size twice over at 900,000 boxes."""
+
+    def __init__(self, row: np.ndarray, width: np.ndarray, height: np.ndarray):
+        self.row, self.width, self.height = row, width, height
+
+    @classmethod
+    def of(cls, ds: Dataset) -> "_ImageSizes":
+        row = pd.Index(ds.images["image_id"]).get_indexer(ds.labels["image_id"])
+        known = row >= 0
+        width, height = np.full(len(row), np.nan), np.full(len(row), np.nan)
+        width[known] = ds.images["width"].to_numpy(dtype=float)[row[known]]
+        height[known] = ds.images["height"].to_numpy(dtype=float)[row[known]]
+        return cls(row, width, height)
 
 
-def _non_finite(ds: Dataset, labels: pd.DataFrame) -> Finding | None:
+def _column(ds: Dataset, name: str) -> np.ndarray:
+    return ds.labels[name].to_numpy(dtype=float)
+
+
+def _non_finite(ds: Dataset, sizes: _ImageSizes, geometric: np.ndarray) -> Finding | None:
     """Box and mask values that are infinite, or NaN where the image size is known.
 
     A box read from normalised YOLO values has no pixel values when its image size is unknown; that
     NaN is "unknown", not bad data, and area_pct is still given.
     """
-    geometric = labels[labels["kind"] != "tag"]
-    values = geometric[list(_COORDS) + ["area", "area_pct"]].to_numpy(dtype=float)
-    size_known = (geometric["image_width"].notna() & geometric["image_height"].notna()).to_numpy()
-    bad = np.isinf(values).any(axis=1)
-    bad |= np.isnan(values[:, :4]).any(axis=1) & size_known
-    bad |= np.isnan(values[:, 5]) & ~np.isnan(values[:, 4]) & size_known
-    return _finding("non_finite_values", Severity.ERROR, geometric[bad], ds)
+    size_known = ~np.isnan(sizes.width) & ~np.isnan(sizes.height)
+    coords = [_column(ds, c) for c in _COORDS]
+    area, area_pct = _column(ds, "area"), _column(ds, "area_pct")
+    bad = np.zeros(len(geometric), dtype=bool)
+    for values in coords + [area, area_pct]:
+        bad |= np.isinf(values)
+    for values in coords:
+        bad |= np.isnan(values) & size_known
+    bad |= np.isnan(area_pct) & ~np.isnan(area) & size_known
+    return _finding("non_finite_values", Severity.ERROR, bad & geometric, ds, sizes)
 
 
-def _zero_size(ds: Dataset, labels: pd.DataFrame) -> Finding | None:
-    boxes = labels[labels["kind"] == "box"]
-    bad = (boxes["w"] <= 0) | (boxes["h"] <= 0)
-    return _finding("box_zero_size", Severity.WARNING, boxes[bad], ds)
+def _zero_size(ds: Dataset, sizes: _ImageSizes, boxes: np.ndarray) -> Finding | None:
+    bad = (_column(ds, "w") <= 0) | (_column(ds, "h") <= 0)
+    return _finding("box_zero_size", Severity.WARNING, bad & boxes, ds, sizes)
 
 
-def _outside(ds: Dataset, labels: pd.DataFrame) -> Finding | None:
-    boxes = labels[labels["kind"] == "box"]
+def _outside(ds: Dataset, sizes: _ImageSizes, boxes: np.ndarray) -> Finding | None:
     tol = OUTSIDE_TOLERANCE_PX
-    bad = ((boxes["x"] < -tol) | (boxes["y"] < -tol)
-           | (boxes["x"] + boxes["w"] > boxes["image_width"] + tol)
-           | (boxes["y"] + boxes["h"] > boxes["image_height"] + tol))
-    return _finding("box_outside_image", Severity.WARNING, boxes[bad], ds, tolerance_px=tol)
+    x, y, w, h = (_column(ds, c) for c in _COORDS)
+    bad = (x < -tol) | (y < -tol) | (x + w > sizes.width + tol) | (y + h > sizes.height + tol)
+    return _finding("box_outside_image", Severity.WARNING, bad & boxes, ds, sizes, tolerance_px=tol)
 
 
 def _unlabelled(ds: Dataset) -> Finding | None:
@@ -93,10 +109,14 @@ def _never_used(ds: Dataset) -> Finding | None:
                            "declared": len(ds.classes)})
 
 
-def _finding(code: str, severity: Severity, rows: pd.DataFrame, ds: Dataset, **values) -> Finding | None:
-    if rows.empty:
+def _finding(code: str, severity: Severity, bad: np.ndarray, ds: Dataset, sizes: _ImageSizes,
+             **values) -> Finding | None:
+    if not bad.any():
         return None
-    examples = tuple(dict.fromkeys(rows["image_path"].astype(str)))[:MAX_EXAMPLES]
+    rows = ds.labels.loc[bad, ["image_id", "split", "kind"]]
+    row = sizes.row[bad]
+    paths = np.where(row >= 0, ds.images["path"].to_numpy(dtype=object)[np.maximum(row, 0)], None)
+    examples = tuple(dict.fromkeys(str(p) for p in paths[:MAX_EXAMPLES * 50]))[:MAX_EXAMPLES]
     return Finding(code, severity, len(rows),
                    values={"by_split": _by_split(rows, ds), "kind": _kinds(rows), **values},
                    examples=examples)
