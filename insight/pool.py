@@ -5,14 +5,16 @@ Reading image headers, label files, masks and hashes is CPU work in Python (a fi
 core, and on a cold cache or a network share they also keep several reads in flight. Little work is
 done in-process, where starting workers would cost more than it saves.
 
-Workers start by forkserver where it exists (safe when the parent runs threads, such as a progress
-bar), so `fn` must be a module-level function of a module that is cheap to import.
+Workers are forked when the parent runs no other thread (cheap, and a caller's script needs no
+`if __name__ == "__main__"` guard); with threads alive (a progress bar), forking could copy a held
+lock, so workers then start from a fork server, which imports `fn`'s module: keep it cheap to import.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import TypeVar
@@ -44,4 +46,6 @@ def pooled_map(fn: Callable[[T], R], items: Sequence[T], workers: int | None = N
 
 def _context():
     methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
     return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")

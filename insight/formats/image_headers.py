@@ -18,21 +18,21 @@ from __future__ import annotations
 
 import os
 import struct
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
+from insight.pool import chunked, pooled_map
 from insight.progress import Progress, no_progress
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".dng", ".mpo",
                             ".pfm", ".gif", ".heic"})
 _EXIF_ORIENTATION = 274  # the EXIF tag holding the orientation
 _ROTATED = (6, 8)  # orientations that turn the image by 90 or 270 degrees
-_SEQUENTIAL_BELOW = 64  # fewer files than this are read without a pool
-_CHUNK = 256  # files per task given to a thread (few tasks: little pool overhead)
+_SEQUENTIAL_BELOW = 2048  # fewer files than this are read in-process (~20 ms: a pool costs more)
+_CHUNK = 256  # files per task given to a worker (few tasks: little pool overhead)
 FILE_NOT_FOUND = "file not found"
 
 
@@ -138,31 +138,22 @@ def header_size(path: str | os.PathLike) -> tuple[float, float, str]:
 
 def read_sizes(paths: list[str], workers: int | None = None,
                progress: Progress = no_progress) -> HeaderSizes:
-    """Header sizes of `paths` (absolute or relative to the working directory), in order."""
+    """Header sizes of `paths` (absolute or relative to the working directory), in order; in a
+    process pool when there are many (insight.pool)."""
     n = len(paths)
     width = np.full(n, np.nan)
     height = np.full(n, np.nan)
     failed: list[tuple[str, str]] = []
-    if n == 0:
-        return HeaderSizes(width, height, failed)
-    chunks = [paths[i:i + _CHUNK] for i in range(0, n, _CHUNK)]
-    pool = None
-    if n < _SEQUENTIAL_BELOW or workers == 1:
-        results = map(_chunk_sizes, chunks)
-    else:  # threads: header reads wait on the disk (a cold cache, a network share) more than the CPU
-        pool = ThreadPoolExecutor(max_workers=workers or min(16, (os.cpu_count() or 1) * 4))
-        results = pool.map(_chunk_sizes, chunks)
-    try:
-        start = 0
-        for chunk in progress(results, total=len(chunks), desc="image sizes"):
-            for i, (w, h, why) in enumerate(chunk, start):
-                width[i], height[i] = w, h
-                if why:
-                    failed.append((paths[i], why))
-            start += len(chunk)
-    finally:
-        if pool is not None:
-            pool.shutdown(wait=True)
+    chunks = chunked(paths, _CHUNK)
+    results = pooled_map(_chunk_sizes, chunks, workers, sequential_below=_SEQUENTIAL_BELOW // _CHUNK + 1,
+                         chunksize=1)
+    start = 0
+    for chunk in progress(results, total=len(chunks), desc=f"image sizes ({_CHUNK} a step)"):
+        for i, (w, h, why) in enumerate(chunk, start):
+            width[i], height[i] = w, h
+            if why:
+                failed.append((paths[i], why))
+        start += len(chunk)
     return HeaderSizes(width, height, failed)
 
 
@@ -172,20 +163,34 @@ def _chunk_sizes(paths: list[str]) -> list[tuple[float, float, str]]:
 
 def list_images(folder: Path, recursive: bool = True) -> list[Path]:
     """Image files under `folder`, sorted; symlinked folders are followed, hidden entries skipped."""
-    found: list[Path] = []
-    stack = [folder]
+    return [Path(p) for p in list_image_paths(folder, recursive)]
+
+
+def list_image_paths(folder: Path | str, recursive: bool = True) -> list[str]:
+    """As list_images, as str paths (cheaper when there are tens of thousands). Each folder's entries
+    are visited in name order, a sub-folder where its name falls: that is pathlib's sort order."""
+    found: list[str] = []
+    stack = [iter([(str(folder), True)])]
     while stack:
-        current = stack.pop()
-        try:
-            entries = list(os.scandir(current))
-        except OSError:
+        entry = next(stack[-1], None)
+        if entry is None:
+            stack.pop()
             continue
-        for entry in entries:
-            if entry.name.startswith("."):
-                continue
-            if entry.is_dir():
-                if recursive:
-                    stack.append(Path(entry.path))
-            elif is_image(entry.name):
-                found.append(Path(entry.path))
-    return sorted(found)
+        path, is_dir = entry
+        if not is_dir:
+            found.append(path)
+        elif recursive or len(stack) == 1:
+            stack.append(iter(_sorted_entries(path)))
+    return found
+
+
+def _sorted_entries(folder: str) -> list[tuple[str, bool]]:
+    """(path, is a folder) of the folder's images and sub-folders, hidden ones left out, by name."""
+    try:
+        with os.scandir(folder) as entries:
+            kept = [(e.name, e.is_dir()) for e in entries if not e.name.startswith(".")]
+    except OSError:
+        return []
+    kept.sort()
+    head = folder + os.sep
+    return [(head + name, is_dir) for name, is_dir in kept if is_dir or is_image(name)]

@@ -112,3 +112,15 @@ def test_every_real_image_gets_pillows_size():
         assert header_size(path)[:2] == expected, path
         checked += 1
     assert checked > 100
+
+
+def test_image_listing_is_in_pathlib_order_and_skips_hidden(tmp_path):
+    from insight.formats.image_headers import list_image_paths
+
+    for rel in ["a/x.jpg", "a.jpg", "a-b/y.png", "b/c/z.jpg", "b/c.jpg", ".h/q.jpg", "b/.q.jpg", "A.JPG", "n.txt"]:
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_bytes(b"x")
+    # pathlib sorts by path parts: everything under a/ comes before a-b/ and a.jpg
+    expected = ["A.JPG", "a/x.jpg", "a-b/y.png", "a.jpg", "b/c/z.jpg", "b/c.jpg"]
+    assert [str(Path(p).relative_to(tmp_path)) for p in list_image_paths(tmp_path)] == expected
+    assert [Path(p).name for p in list_image_paths(tmp_path, recursive=False)] == ["A.JPG", "a.jpg"]
