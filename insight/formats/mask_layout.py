@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from insight.formats.image_headers import is_image, list_images
+from insight.formats.image_headers import is_image, list_image_paths
 from insight.formats.splits import is_split_word, split_name
 
 MASK_SUFFIXES = frozenset({".png", ".bmp", ".tif", ".tiff"})
@@ -48,7 +48,7 @@ class Source:
     kind: str = "generic"  # generic | voc | camvid | cityscapes | config
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Pair:
     """A mask and its image (absolute paths as str: many thousands are kept), either may be None."""
 
@@ -262,7 +262,8 @@ def has_ade20k_masks(root: Path) -> bool:
     return False
 
 
-def mask_files(source: Source, cityscapes_kind: str | None) -> list[Path]:
+def mask_files(source: Source, cityscapes_kind: str | None) -> list[str]:
+    """Absolute paths (str: tens of thousands are kept) of the source's mask files, in walk order."""
     found = []
     for dirpath, dirnames, files in os.walk(source.mask_dir, followlinks=True):
         dirnames[:] = sorted(d for d in dirnames if not _skipped(d))
@@ -273,17 +274,15 @@ def mask_files(source: Source, cityscapes_kind: str | None) -> list[Path]:
                 continue
             if source.kind == "ade20k" and not _ADE_SEG.search(f):
                 continue
-            found.append(Path(dirpath) / f)
+            found.append(os.path.join(dirpath, f))
     return found
 
 
-def split_of(path: Path, base: Path) -> str | None:
+def split_of(path: Path | str, base: Path | str) -> str | None:
     """The first split word among the folders between `base` and the file."""
-    try:
-        parts = path.relative_to(base).parts[:-1]
-    except ValueError:
-        parts = path.parts[:-1]
-    for part in parts:
+    path, base = str(path), str(base)
+    rel = path[len(base) + 1:] if path.startswith(base + os.sep) else path
+    for part in rel.split(os.sep)[:-1]:
         if is_split_word(part):
             return split_name(part)
         if part.lower().endswith("annot") and is_split_word(part[:-5]):
@@ -320,51 +319,54 @@ def _prefix(stems: list[str]) -> str:
 
 def pair_source(source: Source, root: Path, cityscapes_kind: str | None,
                 fixed: dict[str, str] | None = None) -> tuple[list[Pair], list[Pair]]:
-    """(pairs of this source incl. masks without an image, images without a mask)."""
+    """(pairs of this source incl. masks without an image, images without a mask). Paths stay str."""
     masks = mask_files(source, cityscapes_kind)
-    images = list_images(source.image_dir) if source.image_dir and source.image_dir.is_dir() else []
+    images = list_image_paths(source.image_dir) if source.image_dir and source.image_dir.is_dir() else []
     if source.kind == "ade20k":  # masks, part masks and instance masks sit among the images
-        images = [i for i in images if not _ADE_OTHER.search(i.name)]
+        images = [i for i in images if not _ADE_OTHER.search(os.path.basename(i))]
     img_base = root if source.image_dir and root in source.image_dir.parents else source.image_dir
-    mask_split = {m: _split(m, root, source, fixed) for m in masks}
-    image_split = {i: _split(i, img_base, source, fixed) for i in images}
-    matched = _match(masks, images, mask_split, image_split, lambda s: s)
-    if images and not matched:
-        mp, ip = _prefix([_key(m.stem) for m in masks]), _prefix([_key(i.stem) for i in images])
-        matched = _match(masks, images, mask_split, image_split, lambda s, mp=mp, ip=ip: s[len(mp):],
+    mask_stem = [_stem(m) for m in masks]
+    image_stem = [_stem(i) for i in images]
+    mask_split = [_split(m, st, root, source, fixed) for m, st in zip(masks, mask_stem)]
+    image_split = [_split(i, st, img_base, source, fixed) for i, st in zip(images, image_stem)]
+    matched = _match(mask_stem, image_stem, mask_split, image_split, lambda s: s)
+    if images and not any(m is not None for m in matched):
+        mp, ip = _prefix([_key(m) for m in mask_stem]), _prefix([_key(i) for i in image_stem])
+        matched = _match(mask_stem, image_stem, mask_split, image_split, lambda s, mp=mp: s[len(mp):],
                          lambda s, ip=ip: s[len(ip):])
-    pairs = [Pair(mask_split[m], str(m), _str(matched.get(m))) for m in masks]
-    used = set(matched.values())
-    lonely = [Pair(image_split[i], None, str(i)) for i in images if i not in used
-              and (fixed is None or i.stem in fixed)]
+    pairs = [Pair(split, m, None if hit is None else images[hit]) for m, split, hit in zip(masks, mask_split, matched)]
+    used = {hit for hit in matched if hit is not None}
+    lonely = [Pair(image_split[k], None, i) for k, i in enumerate(images) if k not in used
+              and (fixed is None or image_stem[k] in fixed)]
     return pairs, lonely
 
 
-def _str(path: Path | None) -> str | None:
-    return None if path is None else str(path)
+def _stem(path: str) -> str:
+    return os.path.splitext(os.path.basename(path))[0]
 
 
-def _split(path: Path, base: Path | None, source: Source, fixed: dict[str, str] | None) -> str:
+def _split(path: str, stem: str, base: Path | None, source: Source, fixed: dict[str, str] | None) -> str:
     if source.split:
         return source.split
     if fixed is not None:
-        return fixed.get(_key(path.stem), fixed.get(path.stem, "train"))
-    return split_of(path, base) if base is not None and split_of(path, base) else "train"
+        return fixed.get(_key(stem), fixed.get(stem, "train"))
+    return (split_of(path, base) if base is not None else None) or "train"
 
 
-def _match(masks, images, mask_split, image_split, mask_key, image_key=None) -> dict[Path, Path]:
+def _match(mask_stem, image_stem, mask_split, image_split, mask_key, image_key=None) -> list[int | None]:
+    """For each mask, the index of its image (same split, same key), or None."""
     image_key = image_key or mask_key
-    index: dict[tuple[str, str], Path] = {}
-    for i in images:
-        for k in {image_key(i.stem), image_key(_key(i.stem))}:
-            index.setdefault((image_split[i], k), i)
-    matched = {}
-    for m in masks:
-        split = mask_split[m]
-        hit = index.get((split, mask_key(m.stem))) or index.get((split, mask_key(_key(m.stem))))
-        if hit is not None:
-            matched[m] = hit
-    return matched
+    index: dict[str, dict[str, int]] = {}  # split -> key -> image
+    for k, (stem, split) in enumerate(zip(image_stem, image_split)):
+        keys = index.setdefault(split, {})
+        keys.setdefault(image_key(stem), k)
+        keys.setdefault(image_key(_key(stem)), k)
+    found = []
+    for stem, split in zip(mask_stem, mask_split):
+        keys = index.get(split, {})
+        hit = keys.get(mask_key(stem))
+        found.append(hit if hit is not None else keys.get(mask_key(_key(stem))))
+    return found
 
 
 def sample_pairs(layout: Layout, limit: int = 20) -> tuple[int, int]:
@@ -388,7 +390,9 @@ def _first_files(folder: Path, keep, limit: int) -> list[Path]:
     found = []
     for dirpath, dirnames, files in os.walk(folder, followlinks=True):
         dirnames.sort()
-        found += [Path(dirpath) / f for f in sorted(files) if keep(f) and not f.startswith(".")]
-        if len(found) >= limit:
-            break
-    return found[:limit]
+        for f in sorted(files):
+            if keep(f) and not f.startswith("."):
+                found.append(Path(dirpath) / f)
+                if len(found) >= limit:
+                    return found
+    return found

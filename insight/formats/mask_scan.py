@@ -10,13 +10,13 @@ Pillow's decompression-bomb limit stays on: a mask over it is reported as unread
 
 from __future__ import annotations
 
-import os
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Iterator
 
 import numpy as np
 
+from insight.pool import pooled_map, worker_count
 from insight.progress import Progress, no_progress
 
 INDEX, COLOR = "index", "color"
@@ -24,7 +24,7 @@ _SEQUENTIAL_BELOW = 32  # fewer masks than this are decoded in-process (a pool c
 _CHUNK = 64  # masks per task sent to a worker (at most)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MaskJob:
     path: str  # absolute path of the mask file
     rgb_as_color: bool = False  # RGB masks are colour-coded even when they look grey
@@ -32,7 +32,7 @@ class MaskJob:
     # "ade20k" (RGB: class = R / 10 * 256 + G, instance in B)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MaskCounts:
     """One mask: its size, how it was keyed, and per key the pixel count and inclusive box x0,y0,x1,y1.
     `error` is set (and the arrays empty) when the file could not be decoded."""
@@ -158,14 +158,16 @@ def _boxes_by_pixel(ids: np.ndarray, k: int) -> np.ndarray:
     return np.stack([x0, y0, x1, y1], axis=1).astype(np.int64)
 
 
-def scan_masks(jobs: list[MaskJob], workers: int | None = None,
+def scan_masks(paths: list[str], rgb_as_color: bool = False, decode: str = "raw", workers: int | None = None,
                progress: Progress = no_progress) -> Iterator[MaskCounts]:
-    """MaskCounts for each job, in order, streamed; a process pool across `workers` cores (all by default)."""
-    n = len(jobs)
-    workers = workers or os.cpu_count() or 1
-    if n < _SEQUENTIAL_BELOW or workers == 1:
-        yield from progress(map(scan_mask, jobs), total=n, desc="masks")
-        return
-    chunk = max(1, min(_CHUNK, n // (workers * 4) or 1))
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        yield from progress(pool.map(scan_mask, jobs, chunksize=chunk), total=n, desc="masks")
+    """MaskCounts for each mask file, in order, streamed; a process pool across `workers` cores (all by
+    default). Workers get the paths alone (the settings travel once, in the function)."""
+    n = len(paths)
+    chunk = max(1, min(_CHUNK, n // (worker_count(workers) * 4) or 1))
+    scan = partial(_scan_path, rgb_as_color=rgb_as_color, decode=decode)
+    yield from progress(pooled_map(scan, paths, workers, sequential_below=_SEQUENTIAL_BELOW, chunksize=chunk),
+                        total=n, desc="masks")
+
+
+def _scan_path(path: str, rgb_as_color: bool, decode: str) -> MaskCounts:
+    return scan_mask(MaskJob(path, rgb_as_color, decode))

@@ -31,7 +31,7 @@ from insight.formats import label_maps as lm
 from insight.formats.image_headers import read_sizes
 from insight.formats.mask_layout import (SURE_MASK_DIRS, Layout, Pair, find_layout, pair_source,
                                          sample_pairs, voc_splits)
-from insight.formats.mask_scan import COLOR, INDEX, MaskCounts, MaskJob, scan_masks
+from insight.formats.mask_scan import COLOR, INDEX, MaskCounts, scan_masks
 from insight.model import Dataset, Finding, Severity
 from insight.progress import Progress, no_progress
 
@@ -63,7 +63,8 @@ def detect(root: Path) -> Detection:
 
 class _Fold:
     """What the mask scan leaves, never a pixel array: each mask's size, one row of integers per
-    (mask, key) kept in int64 blocks (so memory grows with the labels only), and the problems met."""
+    (mask, key) kept in blocks (int32, the pixel count int64: memory grows with the labels only), and
+    the problems met. Keys fit int32: 16-bit and 32-bit ("I") values, colours packed as 0xRRGGBB."""
 
     COLUMNS = ("pair", "encoding", "key", "x0", "y0", "x1", "y1", "area")  # encoding: 0 index, 1 colour
     BLOCK = 1024  # masks whose rows are joined into one block
@@ -88,12 +89,17 @@ class _Fold:
             self.first_color = result.path
         if result.palette and self.palette is None:
             self.palette = result.palette
-        block = np.empty((result.keys.size, len(self.COLUMNS)), np.int64)
+        block = np.empty((result.keys.size, len(self.COLUMNS) - 1), np.int32)  # area apart, as int64
         block[:, 0], block[:, 1], block[:, 2] = i, int(result.encoding == COLOR), result.keys
-        block[:, 3:7], block[:, 7] = result.boxes, result.counts
-        self._pending.append(block)
+        block[:, 3:7] = result.boxes
+        self._pending.append((block, result.counts.astype(np.int64)))
         if len(self._pending) >= self.BLOCK:
-            self._blocks.append(np.concatenate(self._pending))
+            self._join_pending()
+
+    def _join_pending(self) -> None:
+        if self._pending:
+            self._blocks.append((np.concatenate([b for b, _ in self._pending]),
+                                 np.concatenate([a for _, a in self._pending])))
             self._pending = []
 
     def size(self, i: int) -> tuple[int, int] | None:
@@ -101,11 +107,12 @@ class _Fold:
 
     def table(self) -> pd.DataFrame:
         """The rows as a table; the blocks are handed over (a fold gives its table once)."""
-        parts = self._blocks + self._pending
-        self._blocks, self._pending = [], []
-        rows = np.concatenate(parts) if parts else np.zeros((0, len(self.COLUMNS)), np.int64)
+        self._join_pending()
+        parts, self._blocks = self._blocks, []
+        rows = np.concatenate([b for b, _ in parts]) if parts else np.zeros((0, len(self.COLUMNS) - 1), np.int32)
+        area = np.concatenate([a for _, a in parts]) if parts else np.zeros(0, np.int64)
         del parts
-        table = pd.DataFrame({name: rows[:, j] for j, name in enumerate(self.COLUMNS)})
+        table = pd.DataFrame({name: rows[:, j] for j, name in enumerate(self.COLUMNS[:-1])} | {"area": area})
         del rows
         table["encoding"] = pd.Categorical.from_codes(table["encoding"].to_numpy(), [INDEX, COLOR])
         return table
@@ -130,7 +137,10 @@ def load(root: Path, config: Config = Config(), progress: Progress = no_progress
     images, findings = _images(root, pairs, lonely, fold, progress, config)
     ids = images["image_id"].to_numpy()[: len(pairs)]
     images = images.drop_duplicates("image_id", keep="first").reset_index(drop=True)
-    labels, map_findings, notes = _labels(pairs, ids, fold, raw, label_map, config)
+    groups, map_findings, notes = _labels(raw, label_map, config)
+    del raw  # the labels table is built without it
+    labels = _label_table(pairs, ids, fold, groups)
+    del groups
     notes = list(layout.notes) + [f"classes from {_rel(label_map.source, root)}"] + notes
     has_files = bool(images.pop("has_file").any()) if len(images) else False
     return Dataset(root=str(given), task=TASK, format=NAME, classes=label_map.names, images=images,
@@ -179,9 +189,8 @@ def _scan(pairs: list[Pair], label_map: lm.LabelMap | None, config: Config, prog
     decode = "ade20k" if layout.kind == "ade20k" else "raw"
     if any(p.mask.endswith("_gtFine_instanceIds.png") for p in pairs[:1]):
         decode = "cityscapes_instance"
-    jobs = [MaskJob(p.mask, rgb_as_color, decode) for p in pairs]
     fold = _Fold(len(pairs))
-    for i, result in enumerate(scan_masks(jobs, config.workers, progress)):
+    for i, result in enumerate(scan_masks([p.mask for p in pairs], rgb_as_color, decode, config.workers, progress)):
         fold.add(i, result)
     return fold
 
@@ -207,22 +216,29 @@ def _images(root: Path, pairs, lonely, fold: _Fold, progress, config) -> tuple[p
     """One row per pair, then per lonely image (a mask without an image stands for its image); size
     from the image header, else the mask's. Not yet deduplicated."""
     all_pairs = list(pairs) + list(lonely)
-    image_paths = [p.image for p in all_pairs if p.image is not None]
-    sizes = read_sizes(image_paths, config.workers, progress)
-    size_of = {path: (w, h) for path, w, h in zip(image_paths, sizes.width, sizes.height)}
-    rows = []
-    for i, p in enumerate(all_pairs):
-        path = p.image if p.image is not None else p.mask
-        w, h = size_of.get(p.image, (np.nan, np.nan))
-        if np.isnan(w) and fold.size(i) is not None:
-            w, h = fold.size(i)
-        rows.append((_rel(path, root), p.split, _rel(path, root), float(w), float(h), p.image is not None))
-    images = pd.DataFrame(rows, columns=["image_id", "split", "path", "width", "height", "has_file"])
-    findings = _pair_findings(root, pairs, lonely, fold, size_of, sizes.failed)
+    has_file = np.array([p.image is not None for p in all_pairs], dtype=bool)
+    sizes = read_sizes([p.image for p in all_pairs if p.image is not None], config.workers, progress)
+    header_w, header_h = np.full(len(all_pairs), np.nan), np.full(len(all_pairs), np.nan)
+    header_w[has_file], header_h[has_file] = sizes.width, sizes.height
+    mask_w, mask_h = _mask_sizes(fold, len(all_pairs))
+    unknown = np.isnan(header_w)
+    width, height = np.where(unknown, mask_w, header_w), np.where(unknown, mask_h, header_h)
+    rel = [_rel(p.image if p.image is not None else p.mask, root) for p in all_pairs]  # the id is the path
+    images = pd.DataFrame({"image_id": rel, "split": [p.split for p in all_pairs], "path": rel,
+                           "width": width, "height": height, "has_file": has_file})
+    findings = _pair_findings(root, pairs, lonely, fold, header_w, header_h, sizes.failed)
     return images, findings
 
 
-def _pair_findings(root, pairs, lonely, fold: _Fold, size_of, failed) -> list[Finding]:
+def _mask_sizes(fold: _Fold, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's mask size (NaN for a lonely image or a mask that could not be read)."""
+    w, h = np.full(n, np.nan), np.full(n, np.nan)
+    read = np.flatnonzero(fold.width >= 0)
+    w[read], h[read] = fold.width[read], fold.height[read]
+    return w, h
+
+
+def _pair_findings(root, pairs, lonely, fold: _Fold, header_w, header_h, failed) -> list[Finding]:
     out = []
     if fold.unreadable:
         out.append(Finding("mask_unreadable", Severity.ERROR, len(fold.unreadable),
@@ -230,12 +246,11 @@ def _pair_findings(root, pairs, lonely, fold: _Fold, size_of, failed) -> list[Fi
     if failed:
         out.append(Finding("unreadable_image", Severity.ERROR, len(failed),
                            examples=[f"{_rel(p, root)}: {why}" for p, why in failed]))
-    mismatched = []
-    for i, p in enumerate(pairs):
-        w, h = size_of.get(p.image, (np.nan, np.nan))
-        if fold.size(i) is not None and not np.isnan(w) and fold.size(i) != (int(w), int(h)):
-            mw, mh = fold.size(i)
-            mismatched.append(f"{_rel(p.mask, root)} is {mw}x{mh}, {_rel(p.image, root)} is {int(w)}x{int(h)}")
+    n = len(pairs)
+    mask_w, mask_h = _mask_sizes(fold, n)
+    differ = ~np.isnan(mask_w) & ~np.isnan(header_w[:n]) & ((mask_w != header_w[:n]) | (mask_h != header_h[:n]))
+    mismatched = [f"{_rel(pairs[i].mask, root)} is {int(mask_w[i])}x{int(mask_h[i])}, "
+                  f"{_rel(pairs[i].image, root)} is {int(header_w[i])}x{int(header_h[i])}" for i in np.flatnonzero(differ)]
     if mismatched:
         out.append(Finding("mask_size_mismatch", Severity.ERROR, len(mismatched), examples=mismatched))
     has_images = any(p.image is not None for p in pairs) or bool(lonely)
@@ -248,12 +263,12 @@ def _pair_findings(root, pairs, lonely, fold: _Fold, size_of, failed) -> list[Fi
     return out
 
 
-def _labels(pairs, ids: np.ndarray, fold: _Fold, raw: pd.DataFrame, label_map: lm.LabelMap, config: Config):
-    """mask rows per (image, class); void keys dropped (noted), unknown keys reported with pixel counts.
-    `ids`: the image id of each pair."""
-    raw["class"] = _classes_of(raw, label_map)
+def _labels(raw: pd.DataFrame, label_map: lm.LabelMap, config: Config):
+    """The (mask, class) groups of the scan's rows (see _per_mask_and_class), the findings on unknown
+    keys (with pixel counts) and a note on void keys, which are dropped."""
+    cls = _classes_of(raw, label_map)
     void = _is_void(raw, label_map, config)
-    unknown = raw["class"].isna() & ~void
+    unknown = pd.isna(cls) & ~void.to_numpy()
     findings = _unknown_findings(raw[unknown])
     notes = []
     if void.any():
@@ -262,40 +277,53 @@ def _labels(pairs, ids: np.ndarray, fold: _Fold, raw: pd.DataFrame, label_map: l
         what = ", ".join([str(v) for v in values] + [lm.color_text(c) for c in colors])
         notes.append(f"{int(raw.loc[void, 'area'].sum()):,} void pixels (mask value {what}) are not counted "
                      "as a class")
-    kept = raw[~void & ~unknown]
-    pair, names, box, area = _per_mask_and_class(kept)
+    keep = ~void.to_numpy() & ~unknown
+    return _per_mask_and_class(raw, cls, keep), findings, notes
+
+
+def _label_table(pairs, ids: np.ndarray, fold: _Fold, groups) -> pd.DataFrame:
+    """The labels table from _labels' groups: one mask row per (image, class)."""
+    pair, names, box, area = groups
     split_of = np.array([p.split for p in pairs], dtype=object)
-    labels = pd.DataFrame({
+    return pd.DataFrame({
         "image_id": ids[pair], "split": split_of[pair], "class": names, "kind": np.full(len(pair), "mask", object),
         "x": box[:, 0].astype(float), "y": box[:, 1].astype(float),
         "w": (box[:, 2] - box[:, 0] + 1).astype(float), "h": (box[:, 3] - box[:, 1] + 1).astype(float),
         "area": area.astype(float), "area_pct": area * 100.0 / (fold.width[pair] * fold.height[pair]),
-    })
-    return labels, findings, notes
+    }, copy=False)
 
 
-def _per_mask_and_class(rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Rows of one (mask, class) joined (several values or colours can name one class): per group, in
-    (mask, class name) order, the mask, the class name, the union box x0 y0 x1 y1 and the pixel sum.
-    numpy reductions over one sort (a pandas groupby needs several times the memory)."""
-    codes, names = pd.factorize(rows["class"].astype(str), sort=True)
-    pair = rows["pair"].to_numpy()
+def _per_mask_and_class(raw: pd.DataFrame, cls: np.ndarray, keep: np.ndarray):
+    """The kept rows of one (mask, class) joined (several values or colours can name one class): per
+    group, in (mask, class name) order, the mask, the class name, the union box x0 y0 x1 y1 and the
+    pixel sum. numpy reductions over one sort (a pandas groupby needs several times the memory)."""
+    codes, names = pd.factorize(cls[keep], sort=True)
+    pair = raw["pair"].to_numpy()[keep]
     order = np.lexsort((codes, pair))
-    group = pair[order] * (len(names) + 1) + codes[order]
+    pair, codes = pair[order], codes[order]
+    group = pair * (len(names) + 1) + codes
     starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]]) if len(group) else np.zeros(0, np.intp)
     if not len(starts):
         return np.zeros(0, np.int64), np.zeros(0, object), np.zeros((0, 4), np.int64), np.zeros(0, np.int64)
-    col = {c: rows[c].to_numpy()[order] for c in ("x0", "y0", "x1", "y1", "area")}
-    box = np.stack([np.minimum.reduceat(col["x0"], starts), np.minimum.reduceat(col["y0"], starts),
-                    np.maximum.reduceat(col["x1"], starts), np.maximum.reduceat(col["y1"], starts)], axis=1)
-    return pair[order][starts], np.asarray(names, dtype=object)[codes[order][starts]], box, \
-        np.add.reduceat(col["area"], starts)
+    rows = np.flatnonzero(keep)[order]
+    box = np.empty((len(starts), 4), np.int64)
+    for j, (column, reduce) in enumerate((("x0", np.minimum), ("y0", np.minimum), ("x1", np.maximum),
+                                          ("y1", np.maximum))):
+        box[:, j] = reduce.reduceat(raw[column].to_numpy()[rows], starts)
+    area = np.add.reduceat(raw["area"].to_numpy()[rows], starts)
+    return pair[starts], np.asarray(names, dtype=object)[codes[starts]], box, area
 
 
-def _classes_of(raw: pd.DataFrame, label_map: lm.LabelMap) -> pd.Series:
-    by_value = raw["key"].map(label_map.by_value)
-    by_color = raw["key"].map(label_map.by_color)
-    return by_value.where(raw["encoding"] == INDEX, by_color)
+def _classes_of(raw: pd.DataFrame, label_map: lm.LabelMap) -> np.ndarray:
+    """The class name of each row (None where the map has no entry): a lookup per distinct key."""
+    keys = raw["key"].to_numpy()
+    colour = (raw["encoding"] == COLOR).to_numpy()
+    out = np.full(len(keys), None, dtype=object)
+    for rows, names in ((~colour, label_map.by_value), (colour, label_map.by_color)):
+        if rows.any():
+            distinct, inverse = np.unique(keys[rows], return_inverse=True)
+            out[rows] = np.array([names.get(int(k)) for k in distinct] + [None], dtype=object)[:-1][inverse]
+    return out
 
 
 def _is_void(raw: pd.DataFrame, label_map: lm.LabelMap, config: Config) -> pd.Series:
