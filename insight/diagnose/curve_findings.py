@@ -227,7 +227,7 @@ def _metric_regressed(table: EpochTable, t: R.CurveThresholds) -> list[Finding]:
         end = max(float(np.median(y[-R.window(y.size, t.end_share, t):])), float(y[-1]))  # one dip is not an end
         drop = R.pct((best - end) / abs(best)) if best else 0.0
         spread = noise(y) if y.size >= t.noise_min_points else 0.0
-        threshold = max(t.metric_drop, R.pct(t.gl_noise_z * spread))  # the best of a noisy metric is a lucky draw
+        threshold = max(t.metric_drop, R.pct(-math.expm1(-t.gl_noise_z * spread)))  # a noisy best is a lucky draw
         if drop >= threshold:
             out.append(_finding("metric_regressed", "warning", table.x_axis, float(x[i]), split=split,
                                 name=name, best=best, best_x=float(x[i]), end=end, drop_pct=100 * drop,

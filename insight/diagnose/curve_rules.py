@@ -81,6 +81,10 @@ class CurveThresholds:
     rebound_min_fall: float = _t(0.10, "share")  # ... having first fallen >= 10 % (the rise_above_start
     #                                              margin), so the noise of a flat loss is not read as a
     #                                              fall and a rebound
+    blowup_giveback: float = _t(0.1, "share")  # B too: the training loss ends more than spike_factor (2x) its
+    #                                            best, a spike that never came back, having given back 10 %
+    #                                            of its gain (so a near-zero loss wobbling from 0.006 to
+    #                                            0.013 is no blow-up); our choice
     osc_swing: float = _t(0.10)  # AUTOTRAINER ol_judge zeta, on loss: a max-min pair counts when it swings
     #                              by 10 % of the loss's whole fall (zeta = 0.03 on an accuracy range of 1
     #                              is our model; a loss has no fixed range, so its own fall is the range)
@@ -123,7 +127,8 @@ class CurveThresholds:
     # -- D: training does not learn ----------------------------------------------------------------------
     d_min_fall: float = _t(0.03)  # D: the smoothed training loss ends less than 3 % below its start; our
     #                               choice, above the jitter of an epoch-averaged loss, below the slow fall
-    #                               of a resumed run
+    #                               of a resumed run. On a noisy curve, less than 3 sd of the difference
+    #                               of two smoothed values (gl_noise_z): no fall the noise does not explain
 
     # -- further findings --------------------------------------------------------------------------------
     not_converged_drop: float = _t(0.01)  # still falling: >= 1 % drop over the last 10 % of the run (at
@@ -300,7 +305,7 @@ def profile(x: np.ndarray, y: np.ndarray, t: CurveThresholds) -> Profile | None:
 def gl_threshold(p: Profile, t: CurveThresholds) -> float:
     """The GL (in %) a curve must reach to count as risen from its best: Prechelt's alpha, or three standard
     deviations of the smoothed curve's noise when that is more (gl_noise_z)."""
-    return max(t.gl_alpha, pct(100 * t.gl_noise_z * p.smooth_noise))
+    return max(t.gl_alpha, pct(100 * math.expm1(t.gl_noise_z * p.smooth_noise)))  # noise is on the log scale
 
 
 def rose(p: Profile, t: CurveThresholds) -> bool:
@@ -342,7 +347,7 @@ def spike_rule(y: np.ndarray, t: CurveThresholds) -> tuple[float, int]:
 def plateau_position(p: Profile, t: CurveThresholds) -> float:
     """Where (0..1) the smoothed curve first comes within plateau_tol of its final level (or within 3 sd of
     its smoothed noise, gl_noise_z, when that is more) and stays."""
-    tol = max(t.plateau_tol, t.gl_noise_z * p.smooth_noise)
+    tol = max(t.plateau_tol, math.expm1(t.gl_noise_z * p.smooth_noise))
     far = np.abs(p.smooth - p.end) > tol * abs(p.end) if p.end else np.abs(p.smooth - p.end) > 0
     if not far.any():
         return 0.0

@@ -3,13 +3,14 @@
 `diagnose_run(run, context)` brings the metrics to one value per epoch (epochs.py), reads the total
 train and val loss, decides DeepQ's scenario A-D with the first rule that fires (in this order:
 B non-finite at the end, B rise above the start or rebound, D flat, B oscillation, B recurring spikes,
-C generalisation loss, C widening gap, else A) and adds the further findings (curve_findings.py).
-B and D read the training loss (the validation loss when no training loss is logged); C needs both. The decision is returned as data: `rule_finding.code` names the rule and
-its `values` hold the numbers; the wording lives in templates/findings/<code>.txt.
-"""
+D flat within its noise, C generalisation loss, C widening gap, else A) and adds the further findings
+(curve_findings.py). B and D read the training loss (the validation loss when no training loss is
+logged); C needs both. The decision is returned as data: `rule_finding.code` names the rule and
+its `values` hold the numbers; the wording lives in templates/findings/<code>.txt."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -98,7 +99,7 @@ def decide(j: Judged) -> tuple[str | None, Finding]:
         split = "train" if j.train else "val"
         return None, finding("insufficient_data", "warning", j.axis, points=p.n if p else 0,
                              min_points=j.t.min_points, split=split)
-    for rule in (_b_rise, _d_flat, _b_oscillation, _b_spikes, _c_overfit, _c_gap):
+    for rule in (_b_rise, _d_flat, _b_oscillation, _b_spikes, _d_flat_within_noise, _c_overfit, _c_gap):
         found = rule(j)
         if found is not None:
             return found
@@ -129,20 +130,37 @@ def _b_rise(j: Judged):
                             end=p.end, rise_pct=-100 * p.fall, threshold_pct=100 * t.rise_above_start,
                             ratio=p.end / p.early if p.early > 0 else None)
     fell = R.pct((p.early - p.best) / abs(p.early)) if p.early else 0.0
-    if fell >= t.rebound_min_fall and p.giveback >= t.giveback_b:
+    blowup = p.best > 0 and p.end > t.spike_factor * p.best and p.giveback >= t.blowup_giveback
+    if fell >= t.rebound_min_fall and (p.giveback >= t.giveback_b or blowup):
         return "B", finding("diverged_rebound", "error", j.axis, p.best_x, split=split, start=p.early,
                             best=p.best, best_x=p.best_x, end=p.end, giveback_pct=100 * p.giveback,
-                            threshold_pct=100 * t.giveback_b)
+                            threshold_pct=100 * t.giveback_b, blowup=bool(blowup and p.giveback < t.giveback_b),
+                            factor=t.spike_factor, ratio=p.end / p.best if p.best > 0 else None)
     return None
 
 
 def _d_flat(j: Judged):
     p = j.primary
     if p.fall < j.t.d_min_fall:
-        return "D", finding("train_flat", "warning", j.axis, float(p.x[0]), split="train" if j.train else "val",
-                            start=p.early, end=p.end, fall_pct=100 * p.fall,
-                            threshold_pct=100 * j.t.d_min_fall, jitter_pct=100 * p.noise)
+        return "D", _flat(j)
     return None
+
+
+def _d_flat_within_noise(j: Judged):
+    """D on a noisy curve (after the B rules, so a loss that swings or spikes is B): a least-squares line
+    through the whole curve (log scale) falls by less than trend_z standard errors of its noise."""
+    p, t = j.primary, j.t
+    fall, z, _ = R.end_trend(p, t, p.n)
+    if p.noise > 0 and z < t.trend_z:
+        return "D", _flat(j, within_noise=True, z=z, trend_z=t.trend_z)
+    return None
+
+
+def _flat(j: Judged, within_noise: bool = False, **values) -> Finding:
+    p = j.primary
+    return finding("train_flat", "warning", j.axis, float(p.x[0]), split="train" if j.train else "val",
+                   start=p.early, end=p.end, fall_pct=100 * p.fall, threshold_pct=100 * j.t.d_min_fall,
+                   jitter_pct=100 * p.noise, within_noise=within_noise, **values)
 
 
 def _b_oscillation(j: Judged):
