@@ -64,7 +64,7 @@ def read(path: Path, config: Config = Config()) -> Run:
     root = path.parent if path.is_file() else path
     rows, notes, empty, others = Rows(), [], [], set()
     for file in files:
-        scalars, orphans = _drop_orphans(_scalars(accumulator, file))
+        scalars, orphans, repeats = _drop_orphans(_scalars(accumulator, file))
         cut = _cut_short(file)
         if cut:
             notes.append(f"{file.relative_to(root)} is cut short (its last record is incomplete, {cut} bytes): "
@@ -72,6 +72,10 @@ def read(path: Path, config: Config = Config()) -> Run:
         if orphans:
             notes.append(f"{file.relative_to(root)}: {orphans} point(s) left by a "
                          "restart (the step went back) were replaced by the restarted run's, as TensorBoard shows")
+        if repeats:
+            notes.append(f"{file.relative_to(root)}: {repeats} value(s) logged again at the step just logged "
+                         "(an extra evaluation, e.g. of the best weights after the last epoch): the first, the "
+                         "step's own, was kept")
         if not scalars:
             empty.append(f"{file.relative_to(root)} ({file.stat().st_size} bytes)")
             continue
@@ -134,20 +138,26 @@ def _cut_short(file: Path) -> int:
     return size - pos
 
 
-def _drop_orphans(scalars: dict) -> tuple[dict, int]:
+def _drop_orphans(scalars: dict) -> tuple[dict, int, int]:
     """When a tag's step goes back inside one file, the run restarted: its earlier points at or beyond
-    the new step are orphans (TensorBoard's purge_orphaned_data rule), counted for a note."""
-    dropped, kept_all = 0, {}
+    the new step are orphans (TensorBoard's purge_orphaned_data rule), counted for a note. A tag logged
+    again at the step it just logged, in the same file (one process: a restart writes a new file), is an
+    extra evaluation (Ultralytics validates the best weights again at the last epoch): the first value,
+    the step's own, is kept and the repeats counted. Returns (scalars, orphans, repeats)."""
+    dropped, repeats, kept_all = 0, 0, {}
     for tag, points in scalars.items():
         kept: list[tuple[int, float]] = []
         for step, value in points:
+            if kept and step == kept[-1][0]:
+                repeats += 1
+                continue
             if kept and step < kept[-1][0]:
                 before = len(kept)
                 kept = [p for p in kept if p[0] < step]
                 dropped += before - len(kept)
             kept.append((step, value))
         kept_all[tag] = kept
-    return kept_all, dropped
+    return kept_all, dropped, repeats
 
 
 def _place(sub: Path, scalars: dict) -> list[tuple[str, str | None, list]] | None:

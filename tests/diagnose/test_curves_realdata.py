@@ -146,6 +146,11 @@ def test_weather_classify_memorises(sub):
     d = diagnose(f"{ULTRA}/yolov8_classify_weather_5pcd3/runs/classify/train/{sub}")
     assert d.scenario == "C" and d.rule_finding.code == "overfit_gap_widens"
     assert 3 <= d.rule_finding.epoch <= 5
+    # "top-1 peaks at epoch 3 (0.977) and ends at 0.962": the event file logs top-1 again at the last step
+    # (the best weights validated after training); the epoch's own value is the curve's last
+    top1 = metric(d, "val", "accuracy")
+    assert top1.best == pytest.approx(0.977, abs=0.001) and top1.best_epoch == 3
+    assert top1.last == pytest.approx(0.962, abs=0.001)
 
 
 def test_korawichint_tensorboard_holds_the_training_losses_only():

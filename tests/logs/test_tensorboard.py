@@ -165,3 +165,20 @@ def test_a_file_cut_short_is_read_up_to_the_cut_with_a_note(tmp_path):
     assert any("cut short" in n for n in run.notes)
     whole = write_events(tmp_path / "w", {"train/loss": [(0, 1.0)]})
     assert not tensorboard.read(whole).notes
+
+
+def test_a_value_logged_again_at_the_same_step_keeps_the_first(tmp_path):
+    # one process logs top-1 at epochs 1-3, then again at step 3 for the best weights (Ultralytics'
+    # final validation): the curve keeps 0.5 at step 3, and a note says why
+    from tensorboard.compat.proto.event_pb2 import Event
+    from tensorboard.compat.proto.summary_pb2 import Summary
+    from tensorboard.summary.writer.event_file_writer import EventFileWriter
+
+    writer = EventFileWriter(str(tmp_path))
+    for i, (step, value) in enumerate([(1, 0.3), (2, 0.6), (3, 0.5), (3, 0.6)]):
+        summary = Summary(value=[Summary.Value(tag="metrics/accuracy_top1", simple_value=value)])
+        writer.add_event(Event(step=step, wall_time=1.0 + i, summary=summary))
+    writer.close()
+    run = load_run(tmp_path)
+    assert run.series("accuracy", "val")["value"].tolist() == pytest.approx([0.3, 0.6, 0.5])
+    assert any("1 value(s) logged again at the step just logged" in n for n in run.notes)
