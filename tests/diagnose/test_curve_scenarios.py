@@ -387,4 +387,19 @@ def test_d_a_fall_within_the_noise_is_no_fall():
     d = diagnose_run(run_of({"train/loss": train}))
     assert d.scenario == "D" and d.rule_finding.code == "train_flat"
     assert d.rule_finding.values["within_noise"] is True
-    assert d.rule_finding.values["fall_pct"] == pytest.approx(4.87, abs=0.01)
+    # smoothed end (one-sided) = (2.0 + e^-2 1.98 + e^-8 2.05) / (1 + e^-2 + e^-8) = 1.99763
+    assert d.rule_finding.values["fall_pct"] == pytest.approx(100 * (2.1 - smooth_by_hand(train)[-1]) / 2.1)
+    assert smooth_by_hand(train)[-1] == pytest.approx(1.99763, abs=1e-5)
+
+
+@pytest.mark.parametrize("trough, oscillates", [(2.7, True), (2.74, False)])
+def test_oscillation_swings_must_reach_a_tenth_of_the_level(trough, oscillates):
+    # after 3.6, 3.4, 3.2, 3.0 the loss zigzags between 3.0 and the trough. Early level median(3.6, 3.4,
+    # 3.2) = 3.4, smoothed best about 2.77, so 10 % of the fall is about 0.06: every zigzag clears it. The
+    # interior peaks at epochs 6, 8, 10 pair with the troughs after them: 3 pairs in 13 points (>= 20 %:
+    # 2.6). Each pair drops 3.0 - trough: 0.3 >= 10 % of 2.7 (0.27) -> B; 0.26 < 10 % of 2.74 -> not B
+    train = [3.6, 3.4, 3.2, 3.0] + [trough, 3.0] * 4 + [trough]
+    d = diagnose_run(run_of({"train/loss": train}))
+    assert (d.rule_finding.code == "unstable_oscillation") is oscillates
+    if oscillates:
+        assert d.scenario == "B" and d.rule_finding.values["pairs"] == 3
