@@ -33,6 +33,7 @@ import pandas as pd
 
 from insight.config import Config
 from insight.errors import DatasetError
+from insight.formats.coco_decode import Annotations, Category, Decoded, Image, decode
 from insight.formats import LIKELY, SURE, UNSURE, Detection
 from insight.formats.detection import (PLACEHOLDER_NAMES, box_labels, fill_sizes, finding,
                                        images_table)
@@ -46,43 +47,6 @@ TASK = "detection"
 
 _PEEK = 1 << 16  # bytes looked at to tell a COCO file from another JSON
 _SAMPLE = 50  # file names tried when looking for the image folder
-
-
-class Category(msgspec.Struct, gc=False):
-    id: int
-    name: str
-    supercategory: str | None = None
-
-
-class Image(msgspec.Struct, gc=False):
-    id: int | str
-    file_name: str = ""
-    width: float | None = None
-    height: float | None = None
-
-
-class Annotation(msgspec.Struct, gc=False):
-    image_id: int | str
-    id: int | str | None = None
-    category_id: int | None = None
-    bbox: list[float] | None = None
-    iscrowd: int | bool = 0
-
-
-class SegmentedAnnotation(Annotation):
-    """Read when the task is segmentation: the polygon or RLE stays raw bytes until decoded."""
-
-    segmentation: msgspec.Raw = msgspec.field(default_factory=msgspec.Raw)
-
-
-class CocoFile(msgspec.Struct, gc=False):
-    images: list[Image] = []
-    annotations: list[Annotation] = []
-    categories: list[Category] = []
-
-
-class SegmentedCocoFile(CocoFile):
-    annotations: list[SegmentedAnnotation] = []
 
 
 @dataclass(frozen=True)
@@ -194,8 +158,9 @@ def load(root: Path, config: Config = Config(), progress: Progress = no_progress
                    has_image_files=has_files)
 
 
-def read(path: Path, segmentation: bool = False) -> CocoFile:
-    """Decode one annotation file; a malformed file is a DatasetError naming the line."""
+def read(path: Path, segmentation: bool = False) -> Decoded:
+    """Decode one annotation file (insight/formats/coco_decode.py); a malformed file is a DatasetError
+    naming the line."""
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -204,9 +169,8 @@ def read(path: Path, segmentation: bool = False) -> CocoFile:
         raise DatasetError("the file is empty (expected a COCO JSON object)", path)
     if not data.isascii():  # msgspec checks UTF-8 only in the fields it decodes, not in skipped ones
         _refuse_non_utf8(data, path)
-    kind = SegmentedCocoFile if segmentation else CocoFile
     try:
-        return msgspec.json.decode(data, type=kind)
+        return decode(data, segmentation)
     except msgspec.ValidationError as exc:
         raise DatasetError(f"not a COCO instances file: {exc}", path) from None
     except msgspec.DecodeError as exc:
@@ -235,12 +199,12 @@ class _Part:
     has_files: bool
 
 
-def _read_part(root: Path, source: Source, coco: CocoFile, findings: list, prefix: str) -> _Part:
+def _read_part(root: Path, source: Source, coco: Decoded, findings: list, prefix: str) -> _Part:
     name = source.path.relative_to(root)
-    if not coco.annotations and not coco.categories:
+    if not len(coco.annotations) and not coco.categories:
         raise DatasetError("no categories and no annotations (an image-info file, not instances)",
                            source.path)
-    if coco.annotations and all(a.bbox is None for a in coco.annotations):
+    if len(coco.annotations) and coco.annotations.no_bbox.all():
         raise DatasetError("annotations have no bbox (a captions, labels or panoptic file, "
                            "not instances)", source.path)
     image_dir, has_files = _image_dir(root, source, coco.images)
@@ -283,63 +247,49 @@ def _images(root: Path, source: Source, images: list[Image], image_dir: Path, id
                         [i.height if i.height and i.height > 0 else np.nan for i in images])
 
 
-def _categories(coco: CocoFile) -> list[Category]:
+def _categories(coco: Decoded) -> list[Category]:
     seen: dict[int, Category] = {}
     for c in coco.categories:
         seen.setdefault(c.id, c)
     return list(seen.values())
 
 
-def _labels(source: Source, coco: CocoFile, images: pd.DataFrame, categories: list[Category],
+def _labels(source: Source, coco: Decoded, images: pd.DataFrame, categories: list[Category],
             findings: list, name: str) -> pd.DataFrame:
-    anns = coco.annotations
+    anns: Annotations = coco.annotations
     n = len(anns)
-    image_ref = [a.image_id for a in anns]
-    cat_ref = np.array([-1 if a.category_id is None else a.category_id for a in anns], dtype=np.int64)
-    crowd = np.array([int(a.iscrowd) for a in anns], dtype=np.int64)
-    boxes, good_box = _bbox_array([a.bbox for a in anns])
-    row = pd.Index([i.id for i in coco.images]).get_indexer(image_ref) if n else np.empty(0, int)
-    cat_index = pd.Index([c.id for c in categories])
-    cat_row = cat_index.get_indexer(cat_ref) if n else np.empty(0, int)
+    good_box = anns.good_box
+    row = pd.Index([i.id for i in coco.images]).get_indexer(anns.image_ref) if n else np.empty(0, int)
+    cat_row = pd.Index([c.id for c in categories]).get_indexer(anns.category) if n else np.empty(0, int)
     _report(findings, anns, name, ~good_box, "bad_bbox", Severity.WARNING)
     _report(findings, anns, name, good_box & (row < 0), "annotation_without_image", Severity.WARNING)
     undeclared = good_box & (row >= 0) & (cat_row < 0)
     if undeclared.any():
-        ids = sorted({int(i) for i in cat_ref[undeclared]})
+        ids = sorted({int(i) for i in anns.category[undeclared]})
         findings.append(finding("undeclared_class", Severity.WARNING,
-                                (f"{name}: annotation {anns[i].id}" for i in np.flatnonzero(undeclared)),
+                                (f"{name}: annotation {anns.ann_id[i]}" for i in np.flatnonzero(undeclared)),
                                 ids=ids[:10], file=name))
     keep = good_box & (row >= 0)
     names = np.array([c.name for c in categories] + ["\0undeclared"], dtype=object)
-    img = images.iloc[row[keep]]
-    b = boxes[keep]
-    table = box_labels(img["image_id"].to_numpy(), img["split"].to_numpy(), names[cat_row[keep]],
-                       b[:, 0], b[:, 1], b[:, 2], b[:, 3], img["width"].to_numpy(),
-                       img["height"].to_numpy(), iscrowd=crowd[keep])
-    if isinstance(coco, SegmentedCocoFile):  # segmentation: the polygon or RLE, not the box
+    image_row = row[keep]
+    b = anns.bbox[keep]
+    width, height = images["width"].to_numpy()[image_row], images["height"].to_numpy()[image_row]
+    table = box_labels(images["image_id"].to_numpy()[image_row], images["split"].to_numpy()[image_row],
+                       names[cat_row[keep]], b[:, 0], b[:, 1], b[:, 2], b[:, 3], width, height,
+                       iscrowd=anns.crowd[keep])
+    if anns.segmentation is not None:  # segmentation: the polygon or RLE, not the box
         from insight.formats.instance_masks import coco_mask_labels
 
         kept = np.flatnonzero(keep)
-        table, invalid = coco_mask_labels(table, [anns[i].segmentation for i in kept], img["width"].to_numpy(),
-                                          img["height"].to_numpy(), [f"{name}: annotation {anns[i].id}" for i in kept])
+        table, invalid = coco_mask_labels(table, [anns.segmentation[i] for i in kept], width, height,
+                                          [f"{name}: annotation {anns.ann_id[i]}" for i in kept])
         findings += invalid
     return table
 
 
-def _bbox_array(bboxes: list) -> tuple[np.ndarray, np.ndarray]:
-    """(n, 4) float array and a mask of annotations whose bbox is four numbers."""
-    n = len(bboxes)
-    lengths = np.fromiter((-1 if b is None else len(b) for b in bboxes), dtype=np.int64, count=n)
-    good = lengths == 4
-    if good.all():
-        return np.array(bboxes, dtype=float).reshape(n, 4), good
-    nan4 = [np.nan] * 4
-    return np.array([b if ok else nan4 for b, ok in zip(bboxes, good)], dtype=float).reshape(n, 4), good
-
-
-def _report(findings: list, anns, name: str, mask: np.ndarray, code: str, severity) -> None:
+def _report(findings: list, anns: Annotations, name: str, mask: np.ndarray, code: str, severity) -> None:
     if mask.any():
-        findings.append(finding(code, severity, (f"{name}: annotation {anns[i].id}"
+        findings.append(finding(code, severity, (f"{name}: annotation {anns.ann_id[i]}"
                                                  for i in np.flatnonzero(mask)[:5]),
                                 count=int(mask.sum()), file=name))
 

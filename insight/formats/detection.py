@@ -46,14 +46,13 @@ def box_labels(image_id, split, cls, x, y, w, h, img_w, img_h, area_pct=None,
             # area * 100 / (W * H): exact for whole pixels, so a box on a bin edge lands on it
             area_pct = area * 100 / (np.asarray(img_w, dtype=float) * np.asarray(img_h, dtype=float))
     n = len(x)
-    table = pd.DataFrame({
+    columns = {
         "image_id": pd.Series(image_id, dtype=object), "split": pd.Series(split, dtype=object),
-        "class": pd.Series(cls, dtype=object), "kind": np.full(n, "box", dtype=object),
+        "class": pd.Series(cls, dtype=object), "kind": pd.Series(np.full(n, "box", dtype=object), dtype=object),
         "x": x, "y": y, "w": w, "h": h, "area": area, "area_pct": np.asarray(area_pct, dtype=float),
-    })
-    for name, values in extra.items():
-        table[name] = np.asarray(values)
-    return table[list(LABEL_COLUMNS) + list(extra)]
+    }
+    columns = {c: columns[c] for c in LABEL_COLUMNS} | {name: np.asarray(v) for name, v in extra.items()}
+    return pd.DataFrame(columns, copy=False)  # one block per column: no copy into a 2-D block
 
 
 def fill_sizes(images: pd.DataFrame, root: Path, workers: int | None,

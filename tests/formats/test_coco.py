@@ -189,8 +189,8 @@ def test_segmentation_task_keeps_the_raw_segment(tmp_path):
                  [{"id": 1, "image_id": 1, "category_id": 3, "bbox": [0, 0, 2, 2],
                    "segmentation": [[0, 0, 2, 0, 2, 2]]}], CATS)
     with_seg = coco.read(path, segmentation=True)
-    assert json.loads(bytes(with_seg.annotations[0].segmentation)) == [[0, 0, 2, 0, 2, 2]]
-    assert not hasattr(coco.read(path).annotations[0], "segmentation")
+    assert json.loads(bytes(with_seg.annotations.segmentation[0])) == [[0, 0, 2, 0, 2, 2]]
+    assert coco.read(path).annotations.segmentation is None
     assert len(coco.load(tmp_path, Config(task="segmentation")).labels) == 1
 
 
