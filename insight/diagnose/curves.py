@@ -234,12 +234,13 @@ def _c_overfit(j: Judged):
 
 
 def _c_gap(j: Judged):
-    """The gap widens: over the second half the training loss fell >= gap_train_fall while validation fell
-    less than gap_slow_ratio as much (log terms); or, over the whole run, the training loss fell that much
-    while validation ended no lower than it started (it never improved)."""
+    """The gap widens: validation is no longer falling at its end, and over the second half the training
+    loss fell >= gap_train_fall while validation fell less than gap_slow_ratio as much (log terms); or,
+    over the whole run, the training loss fell that much while validation ended no lower than it started
+    (it never improved)."""
     t, v, th = j.train, j.val, j.t
-    if t is None or v is None or v.n < th.min_points or v.end <= t.end:
-        return None
+    if t is None or v is None or v.n < th.min_points or v.end <= t.end or R.still_falling(v, th):
+        return None  # a validation loss still falling at the end has not stopped improving
     lo, hi = max(t.x[0], v.x[0]), min(t.x[-1], v.x[-1])
     if hi <= lo:
         return None

@@ -403,3 +403,17 @@ def test_oscillation_swings_must_reach_a_tenth_of_the_level(trough, oscillates):
     assert (d.rule_finding.code == "unstable_oscillation") is oscillates
     if oscillates:
         assert d.scenario == "B" and d.rule_finding.values["pairs"] == 3
+
+
+def test_a_gap_that_widens_while_val_still_falls_is_not_c():
+    # Ultralytics-like: the train loss drops again when mosaic augmentation is switched off for the last
+    # epochs (1.11 -> 0.7), so from the half (x 10.5) it falls ln(1.25 / 0.71) = 0.56 while val falls
+    # ln(1.715 / 1.52) = 0.12 (< a quarter of 0.56: the widening-gap numbers). But val is still falling at the
+    # end (a line through its last 5 points falls 5 %, far beyond its noise): it has not stopped improving -> A
+    train = [3.0, 2.4, 2.0, 1.75, 1.6, 1.5, 1.42, 1.36, 1.31, 1.27, 1.23, 1.2, 1.17, 1.14, 1.11, 0.95, 0.85,
+             0.78, 0.73, 0.7]
+    val = [3.1, 2.6, 2.3, 2.1, 1.98, 1.9, 1.84, 1.8, 1.76, 1.73, 1.7, 1.68, 1.66, 1.64, 1.62, 1.6, 1.58, 1.56,
+           1.54, 1.52]
+    assert end_line_by_hand(val[-5:])[0] == pytest.approx(0.05, abs=0.003)
+    d = diagnose_run(run_of({"train/loss": train, "val/loss": val}))
+    assert d.scenario == "A"
