@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from fractions import Fraction
 
+import numpy as np
 import pandas as pd
 
 from insight.config import Config
@@ -37,9 +38,14 @@ def label_counts(ds: Dataset) -> pd.DataFrame:
     labels = ds.labels
     if ds.task != "detection":
         labels = labels.drop_duplicates(["image_id", "class"])
-    table = pd.crosstab(labels["class"].astype(str), labels["split"].astype(str)) if len(labels) else pd.DataFrame()
-    splits = ds.splits
-    return table.reindex(index=list(ds.classes), columns=splits, fill_value=0).astype("int64")
+    classes, splits = list(ds.classes), ds.splits
+    # one bincount over (class, split) codes; labels of a class that is not declared are not counted
+    cls = pd.Categorical(labels["class"].astype(str), categories=classes).codes.astype(np.int64)
+    split = pd.Categorical(labels["split"].astype(str), categories=splits).codes.astype(np.int64)
+    known = (cls >= 0) & (split >= 0)
+    counts = np.bincount(cls[known] * len(splits) + split[known], minlength=len(classes) * len(splits))
+    return pd.DataFrame(counts.reshape(len(classes), len(splits)), index=pd.Index(classes, name="class"),
+                        columns=pd.Index(splits, name="split"), dtype="int64")
 
 
 def cutoff(total: int, n_classes: int, factor: float) -> int:

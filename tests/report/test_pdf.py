@@ -84,6 +84,18 @@ def test_serves_own_files_and_data_urls(tmp_path):
 
 
 def test_whole_report_renders_to_pdf(tmp_path, calls):
-    data = render_pdf(render_html(builders.pets_insight()), tmp_path)
+    html = render_html(builders.pets_insight())
+    data = render_pdf(html, tmp_path)
     assert data.startswith(b"%PDF") and data.rstrip().endswith(b"%%EOF")
-    assert calls == []  # the report is self-contained: nothing to fetch
+    # the report is self-contained: the only URLs are its own charts, as data: URIs
+    assert len(calls) == html.count('<svg class="chart-svg"') > 0
+    assert all(url.startswith("data:image/svg+xml;base64,") and how == "served" for url, how in calls)
+
+
+def test_charts_become_images_of_the_same_svg():
+    svg = '<svg class="chart-svg" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 2 1"><text>a &lt; b</text></svg>'
+    html = f"<figure class='chart'>{svg}</figure><p>after</p>{svg}"
+    out = pdf.charts_as_images(html)
+    assert "<svg" not in out and out.count('<img class="chart-svg"') == 2 and "<p>after</p>" in out
+    uri = out.split('src="', 1)[1].split('"', 1)[0]
+    assert base64.b64decode(uri.split(",", 1)[1]).decode() == svg
