@@ -10,7 +10,6 @@ its `values` hold the numbers; the wording lives in templates/findings/<code>.tx
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np

@@ -22,12 +22,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
-import multiprocessing
 import os
 import re
 import warnings
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pandas as pd
@@ -36,6 +34,7 @@ from PIL import Image, UnidentifiedImageError
 from insight.config import Config
 from insight.images.strict import strict_decoding
 from insight.model import Dataset
+from insight.pool import pooled_map, worker_count
 from insight.progress import Progress, no_progress
 
 HASH_COLUMNS = ("image_id", "split", "path", "sha256", "phash", "error")
@@ -91,19 +90,8 @@ def hash_images(ds: Dataset, config: Config = Config(), progress: Progress = no_
 
 def _hash_all(files: list[str], workers: int | None) -> Iterator[tuple]:
     """hash_file over `files`, in order, streamed: in a process pool unless there is little to do."""
-    workers = workers or os.cpu_count() or 1
-    if workers <= 1 or len(files) < POOL_MIN_FILES:
-        yield from map(hash_file, files)
-        return
-    chunk = max(1, min(CHUNK_MAX, len(files) // (workers * 8)))
-    with ProcessPoolExecutor(max_workers=workers, mp_context=_context()) as pool:
-        yield from pool.map(hash_file, files, chunksize=chunk)
-
-
-def _context():
-    """forkserver where it exists: safe when the parent has threads (progress bars), yet cheap."""
-    methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    chunk = max(1, min(CHUNK_MAX, len(files) // (worker_count(workers) * 8)))
+    yield from pooled_map(hash_file, files, workers, sequential_below=POOL_MIN_FILES, chunksize=chunk)
 
 
 def thumbnail_uri(path: str) -> str | None:

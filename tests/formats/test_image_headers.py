@@ -3,7 +3,6 @@ every kind of file, and hands everything it does not read plainly to Pillow."""
 
 from __future__ import annotations
 
-import io
 import struct
 import zlib
 from pathlib import Path
