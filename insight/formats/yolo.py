@@ -160,7 +160,11 @@ def _match(splits: list[Split]) -> _Files:
             continue
         parents = {p[:p.rfind(os.sep)] for p in split.images}
         beside = {str(d) for p in parents if (d := label_dir_of(Path(p))) is not None}  # Ultralytics rule
-        for folder in {str(d) for d in split.label_dirs} | parents | beside:
+        folders = {str(d) for d in split.label_dirs} | parents | beside
+        if split.txt_under_image_dir is not None:  # the image folder's .txt files are known already
+            universe.update(split.txt_under_image_dir)
+            folders = {f for f in folders if not _under(f, str(split.image_dir))}
+        for folder in folders:
             universe.update(walk(folder, exclude=NOT_LABELS))
         images = list(dict.fromkeys(split.images))  # an image listed twice is read once
         labels = _find_labels(images, split, universe)
@@ -171,6 +175,10 @@ def _match(splits: list[Split]) -> _Files:
     claimed.discard(None)
     files.orphans = sorted(universe - claimed)
     return files
+
+
+def _under(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder + os.sep)
 
 
 def _find_labels(images: list[str], split: Split, universe: set[str]) -> list[str | None]:

@@ -33,17 +33,21 @@ class Split:
     images: list[str] = field(default_factory=list)
     label_dirs: list[Path] = field(default_factory=list)
     image_dir: Path | None = None  # the folder the images were listed from, if any
+    txt_under_image_dir: list[str] | None = None  # the .txt files met while listing image_dir
 
 
 def has_txt(folder: Path) -> bool:
     return any(True for _ in walk(folder, limit=1))
 
 
-def walk(folder: Path | str, limit: int | None = None, images: bool = False, exclude: frozenset = frozenset()):
+def walk(folder: Path | str, limit: int | None = None, images: bool = False, exclude: frozenset = frozenset(),
+         also_txt: bool = False):
     """Paths (str) of files under `folder`, following symlinks: .txt files, or images with `images=True`,
     but none whose lower-case name is in `exclude`. Hidden entries are skipped; each folder's files
     come in name order, then its sub-folders."""
     wanted = _is_image_name if images else _is_txt_name
+    if also_txt:
+        wanted = _is_image_or_txt_name
     found = 0
     stack = [str(folder)]
     while stack:
@@ -73,6 +77,10 @@ def walk(folder: Path | str, limit: int | None = None, images: bool = False, exc
 
 def _is_txt_name(name: str) -> bool:
     return name.endswith(".txt")
+
+
+def _is_image_or_txt_name(name: str) -> bool:
+    return name.endswith(".txt") or _is_image_name(name)
 
 
 def _is_image_name(name: str) -> bool:
@@ -185,11 +193,23 @@ def _split_from_dir(name: str, image_dir: Path | None, label_dir: Path | None,
                     real_dir: Path | None = None) -> Split:
     """`real_dir` is where the images are when `image_dir` was reached through a link file."""
     real_dir = real_dir or image_dir
-    images = list(walk(real_dir, images=True)) if real_dir else []
+    images, txt = _images_and_txt(real_dir) if real_dir else ([], [])
     label_dirs = [d for d in (label_dir,) if d is not None]
     if image_dir is not None and not label_dirs:
         label_dirs = [real_dir]  # labels beside the images
-    return Split(name, images, label_dirs, real_dir)
+    return Split(name, images, label_dirs, real_dir, txt)
+
+
+def _images_and_txt(folder: Path) -> tuple[list[str], list[str]]:
+    """walk(folder, images=True) and walk(folder, exclude=NOT_LABELS) in one pass over the folder."""
+    images, txt = [], []
+    for path in walk(folder, images=True, also_txt=True):
+        if path.endswith(".txt"):
+            if os.path.basename(path).lower() not in NOT_LABELS:
+                txt.append(path)
+        else:
+            images.append(path)
+    return images, txt
 
 
 def _scan(root: Path) -> list[Split]:
