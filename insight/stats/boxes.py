@@ -77,27 +77,53 @@ class BoxStats:
 
 
 def box_stats(ds: Dataset) -> dict[str, BoxStats]:
-    """Split -> BoxStats, splits in report order; every declared class appears in per_class."""
-    boxes = ds.labels[ds.labels["kind"] == "box"]
-    return {split: split_box_stats(boxes[boxes["split"] == split],
-                                   ds.images.loc[ds.images["split"] == split, "image_id"], ds.classes)
-            for split in ds.splits}
+    """Split -> BoxStats, splits in report order; every declared class appears in per_class.
+
+    Splits and image rows are looked up once for all boxes (one hash pass each over ~900,000 rows
+    at COCO scale), then each split is a boolean selection."""
+    is_box = (ds.labels["kind"] == "box").to_numpy()
+    boxes = ds.labels if is_box.all() else ds.labels[is_box]
+    split_code = pd.Categorical(boxes["split"], categories=ds.splits).codes
+    image_row = pd.Index(ds.images["image_id"]).get_indexer(boxes["image_id"])
+    image_split = ds.images["split"].to_numpy()
+    out = {}
+    for k, split in enumerate(ds.splits):
+        rows = np.flatnonzero(image_split == split)
+        local = np.full(len(image_split) + 1, -1, np.int64)  # global image row -> row in the split
+        local[rows] = np.arange(len(rows))
+        selected = split_code == k
+        part = boxes if selected.all() else boxes[selected]
+        out[split] = split_box_stats(part, ds.images["image_id"].iloc[rows], ds.classes,
+                                     image_index=local[image_row[selected]])
+    return out
 
 
-def split_box_stats(boxes: pd.DataFrame, image_ids: pd.Series, classes) -> BoxStats:
-    """Statistics of one split's box rows; `image_ids` lists every image of the split."""
+def split_box_stats(boxes: pd.DataFrame, image_ids: pd.Series, classes,
+                    image_index: np.ndarray | None = None) -> BoxStats:
+    """Statistics of one split's box rows; `image_ids` lists every image of the split.
+    `image_index` (optional) is each box's row in `image_ids`, -1 for none, when already known.
+    Crowd boxes are counted apart; the rest are read as arrays (no copy of the table)."""
     crowd_mask = _crowd(boxes)
-    kept = boxes[~crowd_mask]
-    area = kept["area_pct"].to_numpy(dtype=float)
-    aspect = aspect_ratio(kept["w"].to_numpy(dtype=float), kept["h"].to_numpy(dtype=float))
-    image_index = pd.Index(image_ids).get_indexer(kept["image_id"])  # -1: not an image of the split
+    keep = ~crowd_mask
+
+    def column(name: str) -> np.ndarray:
+        values = boxes[name].to_numpy(dtype=float)
+        return values[keep] if crowd_mask.any() else values
+
+    area, w, h = column("area_pct"), column("w"), column("h")
+    aspect = aspect_ratio(w, h)
+    classes_of = boxes["class"].to_numpy()[keep]
+    if image_index is None:
+        image_index = pd.Index(image_ids).get_indexer(boxes["image_id"])  # -1: not an image of the split
+    image_index = image_index[keep]
     per_image = np.bincount(image_index[image_index >= 0], minlength=len(image_ids)).astype(float)
     known_area = area[~np.isnan(area)]
     known_aspect = aspect[~np.isnan(aspect)]
-    table = pd.DataFrame({"class": kept["class"].to_numpy(), "image_id": kept["image_id"].to_numpy(),
-                          "image": image_index, "area_pct": area, "aspect_ratio": aspect})
+    table = pd.DataFrame({"class": pd.Series(classes_of, dtype=object, copy=False),
+                          "image_id": pd.Series(boxes["image_id"].to_numpy()[keep], dtype=object, copy=False),
+                          "image": image_index, "area_pct": area, "aspect_ratio": aspect}, copy=False)
     return BoxStats(
-        count=len(kept),
+        count=len(area),
         area_pct=Histogram(AREA_BINS, area_counts(known_area)),
         aspect_ratio=Histogram(ASPECT_BINS, aspect_counts(known_aspect)),
         per_image=Histogram(PER_IMAGE_BINS, per_image_counts(per_image)),
@@ -105,8 +131,7 @@ def split_box_stats(boxes: pd.DataFrame, image_ids: pd.Series, classes) -> BoxSt
         crowd=int(crowd_mask.sum()),
         area_pct_unknown=int(np.isnan(area).sum()),
         aspect_unknown=int(np.isnan(aspect).sum()),
-        coco_size=Histogram(COCO_BINS, coco_size_counts(kept["w"].to_numpy(dtype=float) *
-                                                        kept["h"].to_numpy(dtype=float))),
+        coco_size=Histogram(COCO_BINS, coco_size_counts(w * h)),
         quantiles={"area_pct": quantiles(known_area), "aspect_ratio": quantiles(known_aspect),
                    "per_image": quantiles(per_image)},
         per_class=per_class(table, boxes.loc[crowd_mask, "class"], classes),
