@@ -57,16 +57,24 @@ class LabelMap:
         return bool(self.by_color)
 
 
+# Names a label map gives to pixels that carry no class (COCO-stuff and Cityscapes "unlabeled", CamVid
+# "Void", "ignore" entries): void like the ignore index, never a class to balance. Compared in lower case.
+VOID_NAMES = frozenset({"unlabeled", "unlabelled", "void", "ignore", "ignored", "__ignore__", "_ignore_",
+                        "dontcare", "don't care", "not labeled", "no label"})
+
+
 def from_entries(entries: list[tuple[int, str, tuple[int, int, int] | None]], source: str,
                  void_names: tuple[str, ...] = ()) -> LabelMap:
-    """[(value, name, colour or None)] -> LabelMap; a name given twice is one class; `void_names` are void."""
+    """[(value, name, colour or None)] -> LabelMap; a name given twice is one class; `void_names` and
+    VOID_NAMES are void."""
     names: list[str] = []
     by_value: dict[int, str] = {}
     by_color: dict[int, str] = {}
     void_values, void_colors = set(), set()
+    void = VOID_NAMES | {n.lower() for n in void_names}
     for value, name, color in entries:
         name = str(name).strip()
-        if name in void_names:
+        if name.lower() in void:
             void_values.add(value)
             if color is not None:
                 void_colors.add(pack(*color))

@@ -72,6 +72,17 @@ def test_a_relative_dataset_path_gives_paths_relative_to_the_dataset(tmp_path, m
     assert "classes from classes.txt" in ds.notes
 
 
+def test_a_class_named_unlabeled_is_void(tmp_path):
+    # 2 x 2 mask: three pixels 0 ("unlabeled" in the map), one pixel 1 (cat): cat covers 25 %
+    _png(tmp_path / "masks" / "a.png", np.array([[0, 0], [0, 1]], np.uint8))
+    _image(tmp_path / "images" / "a.jpg", (2, 2))
+    (tmp_path / "classes.txt").write_text("unlabeled\ncat\n")
+    ds = masks.load(tmp_path, ONE)
+    assert ds.classes == ("cat",)
+    assert _rows(ds) == {("a", "cat"): (1.0, 25.0, 1.0, 1.0, 1.0, 1.0)}
+    assert "3 void pixels (mask value 0) are not counted as a class" in ds.notes
+
+
 def test_ignore_index_is_configurable(tmp_path):
     mask = np.array([[0, 0], [7, 7]], np.uint8)
     _png(tmp_path / "masks" / "a.png", mask)
@@ -232,13 +243,13 @@ def test_detect_reasons(tmp_path):
 
 # --------------------------------------------------------------------------------------- real samples
 
-def _bincount_rows(mask_dir: Path, names: dict[int, str], void: int = 255) -> dict[tuple[str, str], int]:
+def _bincount_rows(mask_dir: Path, names: dict[int, str], void=(255,)) -> dict[tuple[str, str], int]:
     """(mask stem, class) -> pixels, from Pillow decode + np.bincount on each PNG (not the loader)."""
     out = {}
     for png in sorted(mask_dir.rglob("*.png")):
         counts = np.bincount(np.asarray(Image.open(png)).ravel())
         for value in np.flatnonzero(counts):
-            if value != void:
+            if value not in void:
                 out[(png.stem, names[int(value)])] = int(counts[value])
     return out
 
@@ -247,8 +258,10 @@ def test_real_coco128_semantic_masks_match_numpy():
     root = realdata("yolo/lightly_coco128_subset10/semantic_segmentation")
     names = {int(k): v for k, v in yaml.safe_load((root / "config.yaml").read_text())["classes"].items()}
     ds = load_dataset(root, ONE)
-    assert ds.format == "masks" and len(ds.classes) == len(names) == 130
-    expected = _bincount_rows(root / "masks", names)
+    # 130 entries; 0 is "unlabeled" (pixels with no panoptic segment): void, not a class
+    assert names[0] == "unlabeled" and ds.format == "masks" and len(ds.classes) == len(names) - 1 == 129
+    assert "unlabeled" not in ds.classes and any("void pixels (mask value 0)" in n for n in ds.notes)
+    expected = _bincount_rows(root / "masks", names, void=(0, 255))
     assert {k: v[0] for k, v in _rows(ds).items()} == expected
     assert ds.splits == ["train", "val"] and len(ds.images) == 10 and ds.has_image_files
     # area_pct is the pixel count over the mask's W*H
