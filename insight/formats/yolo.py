@@ -285,4 +285,7 @@ def _file_findings(root: Path, files: _Files, parsed, label_row) -> list:
     if files.orphans:
         found.append(finding("label_without_image", Severity.WARNING,
                              (relative(p, root) for p in files.orphans), count=len(files.orphans)))
+    elif files.label and all(image is None for image in files.image):  # a labels-only export
+        found.append(finding("label_without_image", Severity.INFO, (relative(p, root) for p in files.label),
+                             count=len(files.label), labels_only=True))
     return found

@@ -127,6 +127,18 @@ def test_label_without_image_and_yolov5_layout(tmp_path):
     assert any("../valid/images does not exist" in n for n in ds.notes)
 
 
+def test_a_labels_only_export_is_said_once_as_a_note_in_health(tmp_path):
+    root = make(tmp_path, {
+        "data.yaml": "names: ['thing']\n",
+        "labels/train/a.txt": "0 0.5 0.5 0.5 0.5\n", "labels/train/b.txt": "0 0.5 0.5 0.2 0.2\n",
+    })
+    ds = yolo.load(root)
+    found = {f.code: f for f in ds.health}
+    assert found["label_without_image"].severity.value == "info" and found["label_without_image"].count == 2
+    assert found["label_without_image"].values["labels_only"] is True
+    assert len(ds.labels) == 2  # the boxes are still counted
+
+
 def test_side_by_side_without_names_and_darknet(tmp_path):
     side = make(tmp_path / "side", {"1.png": (10, 10), "1.txt": "3 0.5 0.5 0.5 0.5\n"})
     ds = yolo.load(side)
