@@ -95,11 +95,19 @@ def _xml_folders(root: Path) -> list[Path]:
     return found
 
 
+_LOOK_AT_XML = 20  # XML files whose head is read to tell a VOC folder; one empty or broken file among
+# them does not hide the layout (the loader reports it as annotation_unreadable)
+
+
 def _voc_xml(folder: Path) -> bool:
-    for entry in sorted(os.scandir(folder), key=lambda e: e.name):
-        if entry.is_file() and entry.name.lower().endswith(".xml"):
-            with open(entry.path, "rb") as f:
-                return b"<annotation" in f.read(2048)
+    names = sorted(e.name for e in os.scandir(folder) if e.is_file() and e.name.lower().endswith(".xml"))
+    for name in names[:_LOOK_AT_XML]:
+        try:
+            with open(os.path.join(folder, name), "rb") as f:
+                if b"<annotation" in f.read(2048):
+                    return True
+        except OSError:
+            continue
     return False
 
 
@@ -224,6 +232,14 @@ def _image_index(folders: list[Path]) -> dict[str, Path]:
     return index
 
 
+def _is_empty(path: Path) -> bool:
+    try:
+        with open(path, "rb") as f:
+            return not f.read(4096).strip()
+    except OSError:
+        return False
+
+
 def _read_item(root, tree, split, stem, xml, images, rows: _Rows) -> None:
     size, objects = (None, None), []
     filename = None
@@ -232,7 +248,9 @@ def _read_item(root, tree, split, stem, xml, images, rows: _Rows) -> None:
             doc = parse(str(xml)).getroot()
         except ParseError as exc:
             line = exc.position[0] if getattr(exc, "position", None) else 1
-            rows.unreadable.append((relative(xml, root), line, f"XML does not parse: {exc}"))
+            empty = _is_empty(xml)
+            rows.unreadable.append((relative(xml, root), line, "the file is empty" if empty else
+                                    f"XML does not parse: {exc}"))
             return
         except DefusedXmlException:
             rows.unreadable.append((relative(xml, root), 1, "DOCTYPE or entity declaration refused: "

@@ -44,13 +44,11 @@ KNOWN_BAD_MESSAGES = {
     "csv_empty_file": (("/results.csv", "the file is empty"),
                        "insight/logs: a 0-byte results.csv is 'not a training log this tool reads' and lists "
                        "every reader, instead of saying the file is empty"),
-    "voc_empty_xml": (("/Annotations/a.xml", "empty"),
-                      "insight/formats: one empty XML among valid ones makes the whole VOC layout undetected "
-                      "('no Annotations/ folder of VOC *.xml'), instead of a finding naming a.xml"),
 }
 
 # name -> {finding code: (an example it must list, or None; words its message must hold)}
 FINDINGS = {
+    "voc_empty_xml": {"annotation_unreadable": ("Annotations/a.xml:1 (the file is empty)", "could not be parsed")},
     "coco_negative_sizes": {"image_size_invalid": ("annotations/a.jpg", "width or height of zero or less"),
                             "box_zero_size": ("annotations/a.jpg", "1 box has a width or height of zero or less")},
     "coco_missing_images_key": {"annotation_without_image": ("instances_train.json: annotation 1",
