@@ -34,7 +34,18 @@ def readers() -> list[ModuleType]:
     return found
 
 
+def _is_blank(path: Path) -> bool:
+    """Nothing in the file but white space (a log that was created and never written)."""
+    try:
+        with open(path, "rb") as f:
+            return not f.read(1 << 16).strip() and not f.read(1)
+    except OSError:
+        return False
+
+
 def detect(path: Path) -> tuple[ModuleType, Detection]:
+    if Path(path).is_file() and _is_blank(Path(path)):
+        raise LogError("the file is empty (expected a training log: CSV, JSON lines or TensorBoard events)", path)
     results = [(m, _safe_detect(m, path)) for m in readers()]
     module, best = max(results, key=lambda r: r[1].confidence)
     if best.confidence < UNSURE:

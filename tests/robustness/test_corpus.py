@@ -23,6 +23,7 @@ CASE_BY_NAME = {c.name: c for c in CASES}
 
 # name -> (where, relative to the case folder, and the reason that follows it) for refusals
 REFUSED = {
+    "csv_empty_file": ("/results.csv", "the file is empty (expected a training log"),
     "coco_truncated_json": ("/annotations/instances_train.json", "Input data was truncated"),
     "coco_non_utf8": ("/annotations/instances_train.json:1", "not UTF-8 text (byte 119); JSON must be UTF-8"),
     "coco_no_instances": ("/annotations/instances_train.json",
@@ -41,9 +42,6 @@ REFUSED = {
 
 # Refusals whose message misleads today; the loaders are not ours to change (see the reasons).
 KNOWN_BAD_MESSAGES = {
-    "csv_empty_file": (("/results.csv", "the file is empty"),
-                       "insight/logs: a 0-byte results.csv is 'not a training log this tool reads' and lists "
-                       "every reader, instead of saying the file is empty"),
 }
 
 # name -> {finding code: (an example it must list, or None; words its message must hold)}
