@@ -97,7 +97,8 @@ def load(root: Path, config: Config = Config(), progress: Progress = no_progress
     root = Path(root)
     notes: list[str] = []
     spec = dataset_yaml(root)
-    names = class_names(root, spec[1] if spec else None, config, notes)
+    names, names_source = class_names(root, spec[1] if spec else None, config, notes, spec[0] if spec else None)
+    _refuse_repeated_names(names, names_source)
     splits = find_splits(root, spec, notes)
     if not splits:
         raise DatasetError("no YOLO layout found (images/ + labels/, <split>/images + <split>/labels, "
@@ -134,6 +135,14 @@ def load(root: Path, config: Config = Config(), progress: Progress = no_progress
     return Dataset(root=str(root), task="segmentation" if segmentation else TASK, format=NAME,
                    classes=tuple(names), images=images, labels=labels, health=tuple(findings),
                    notes=tuple(notes), has_image_files=has_images)
+
+
+def _refuse_repeated_names(names: dict[int, str] | None, source: Path) -> None:
+    """Two class ids with one name would merge two classes: refused before any label file is read."""
+    ordered = [names[i] for i in sorted(names)] if names else []
+    repeated = sorted({n for n in ordered if ordered.count(n) > 1})
+    if repeated:
+        raise DatasetError("class names are not unique: " + ", ".join(repeated), source)
 
 
 def _unreadable_images(root: Path, failed: list[tuple[str, str]]) -> list:
@@ -263,11 +272,7 @@ def _labels(root, files, parsed, label_row, images, names, findings, notes):
                         cls_name[keep], (v[:, 1] - v[:, 3] / 2) * width, (v[:, 2] - v[:, 4] / 2) * height,
                         w, h, width, height, area_pct=v[:, 3] * v[:, 4] * 100,
                         iscrowd=np.zeros(len(v), dtype=np.int64))
-    ordered = [names[i] for i in sorted(names)]
-    if len(set(ordered)) != len(ordered):
-        raise DatasetError("class names are not unique: " + ", ".join(
-            sorted({n for n in ordered if ordered.count(n) > 1})), root)
-    return ordered, labels
+    return [names[i] for i in sorted(names)], labels
 
 
 def _file_findings(root: Path, files: _Files, parsed, label_row) -> list:

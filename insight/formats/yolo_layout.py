@@ -120,25 +120,32 @@ def names_file(root: Path) -> Path | None:
     return extra[0] if extra else None
 
 
-def class_names(root: Path, spec: dict | None, config: Config, notes: list) -> dict[int, str] | None:
+def class_names(root: Path, spec: dict | None, config: Config, notes: list,
+                yaml_path: Path | None = None) -> tuple[dict[int, str] | None, Path]:
+    """(class id -> name, or None when nothing names the classes; the file the names came from)."""
+    source = yaml_path or root
     if config.classes_file:
-        return dict(enumerate(_lines(Path(config.classes_file))))
+        return dict(enumerate(_lines(Path(config.classes_file)))), Path(config.classes_file)
     if spec is not None and spec.get("names") is not None:
         names = spec["names"]
         if isinstance(names, dict):
-            return {int(k): str(v) for k, v in names.items()}
+            try:
+                return {int(k): str(v) for k, v in names.items()}, source
+            except (TypeError, ValueError):
+                raise DatasetError("`names` keys must be class ids (whole numbers), e.g. {0: cat, 1: dog}",
+                                   source) from None
         if isinstance(names, (list, tuple)):
-            return {i: str(v) for i, v in enumerate(names)}
+            return {i: str(v) for i, v in enumerate(names)}, source
         if isinstance(names, str) and (root / names).is_file():
-            return dict(enumerate(_lines(root / names)))
-        raise DatasetError("`names` must be a list or a mapping of class id to name", root)
+            return dict(enumerate(_lines(root / names))), root / names
+        raise DatasetError("`names` must be a list or a mapping of class id to name", source)
     if spec is not None and isinstance(spec.get("nc"), int):
         notes.append(f"data.yaml gives nc: {spec['nc']} but no names: classes are named by id")
-        return {i: str(i) for i in range(spec["nc"])}
+        return {i: str(i) for i in range(spec["nc"])}, source
     listed = names_file(root)
     if listed is not None:
-        return dict(enumerate(_lines(listed)))
-    return None
+        return dict(enumerate(_lines(listed))), listed
+    return None, root
 
 
 def _lines(path: Path) -> list[str]:

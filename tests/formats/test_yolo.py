@@ -139,6 +139,15 @@ def test_a_labels_only_export_is_said_once_as_a_note_in_health(tmp_path):
     assert len(ds.labels) == 2  # the boxes are still counted
 
 
+@pytest.mark.parametrize("names, reason", [("{a: cat}", "keys must be class ids"), ("[cat, cat]", "not unique: cat"),
+                                           ("7", "must be a list or a mapping")])
+def test_bad_names_are_refused_naming_data_yaml(tmp_path, names, reason):
+    root = make(tmp_path, {"data.yaml": f"names: {names}\n", "labels/train/a.txt": "0 0.5 0.5 0.5 0.5\n"})
+    with pytest.raises(DatasetError, match=reason) as caught:
+        yolo.load(root)
+    assert str(caught.value).startswith(str(root / "data.yaml") + ":")
+
+
 def test_side_by_side_without_names_and_darknet(tmp_path):
     side = make(tmp_path / "side", {"1.png": (10, 10), "1.txt": "3 0.5 0.5 0.5 0.5\n"})
     ds = yolo.load(side)
