@@ -238,7 +238,11 @@ def _relative_fast(path: str, base: str) -> str:
 
 def _images_table(root: Path, files: _Files, width: np.ndarray, height: np.ndarray):
     base = str(root)
-    paths = [_relative_fast(img if img is not None else lbl, base) for img, lbl in zip(files.image, files.label)]
+    head = base + os.sep
+    cut = len(head)
+    plain = os.sep == "/"  # a path under ROOT is then a slice; others go through relpath
+    paths = [f[cut:] if plain and f.startswith(head) else _relative_fast(f, base)
+             for f in (img if img is not None else lbl for img, lbl in zip(files.image, files.label))]
     ids = paths
     if len(set(ids)) != len(ids):  # one image listed in two splits
         ids = [f"{s}/{p}" for s, p in zip(files.split, paths)]
@@ -264,14 +268,15 @@ def _labels(root, files, parsed, label_row, images, names, findings, notes):
         findings.append(finding("class_id_out_of_range", Severity.ERROR, where, count=int(bad.sum()),
                                 ids=[int(c) if c == int(c) else c for c in ids], classes=len(names),
                                 last_id=max(names, default=-1)))
-    keep = ~bad
-    v, row = parsed.values[keep], row[keep]
+    v = parsed.values
+    if bad.any():
+        v, row, cls_name = v[~bad], row[~bad], cls_name[~bad]
     width, height = images["width"].to_numpy()[row], images["height"].to_numpy()[row]
-    w, h = v[:, 3] * width, v[:, 4] * height
-    labels = box_labels(images["image_id"].to_numpy()[row], images["split"].to_numpy()[row],
-                        cls_name[keep], (v[:, 1] - v[:, 3] / 2) * width, (v[:, 2] - v[:, 4] / 2) * height,
-                        w, h, width, height, area_pct=v[:, 3] * v[:, 4] * 100,
-                        iscrowd=np.zeros(len(v), dtype=np.int64))
+    cx, cy, nw, nh = v[:, 1], v[:, 2], v[:, 3], v[:, 4]
+    w, h = nw * width, nh * height
+    labels = box_labels(images["image_id"].to_numpy()[row], images["split"].to_numpy()[row], cls_name,
+                        (cx - nw / 2) * width, (cy - nh / 2) * height, w, h, width, height,
+                        area_pct=nw * nh * 100, iscrowd=np.zeros(len(v), dtype=np.int64))
     return [names[i] for i in sorted(names)], labels
 
 

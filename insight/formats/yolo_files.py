@@ -70,11 +70,21 @@ def read_pair(label: str | None, image: str | None) -> tuple[bytes | None, str, 
     return content, label_error, w, h, image_error
 
 
-def read_chunk(task: tuple[list[tuple[str | None, str | None]], bool]) -> tuple[list[tuple], ParsedLabels]:
-    """Runs in a worker process: read a chunk of pairs and parse its label files."""
+def read_chunk(task: tuple[list[tuple[str | None, str | None]], bool]) -> tuple:
+    """Runs in a worker process: read a chunk of pairs and parse its label files. Returns the label
+    bytes, widths and heights as arrays, the (position, reason) of each failure, and the parsed lines."""
     pairs, keypoints = task
-    rows = [read_pair(label, image) for label, image in pairs]
-    return rows, parse([r[0] for r in rows if r[0] is not None], keypoints=keypoints)
+    contents, label_errors, image_errors = [], [], []
+    width, height = np.empty(len(pairs)), np.empty(len(pairs))
+    for i, (label, image) in enumerate(pairs):
+        content, label_error, width[i], height[i], image_error = read_pair(label, image)
+        contents.append(content)
+        if label_error:
+            label_errors.append((i, label_error))
+        if image_error:
+            image_errors.append((i, image_error))
+    parsed = parse([c for c in contents if c is not None], keypoints=keypoints)
+    return contents, width, height, label_errors, image_errors, parsed
 
 
 def read_label_files(labels: list[str | None], images: list[str | None], workers: int | None = None,
@@ -87,16 +97,15 @@ def read_label_files(labels: list[str | None], images: list[str | None], workers
     parts, files = [], []
     tasks = [(chunk, keypoints) for chunk in chunked(list(zip(labels, images)), CHUNK)]
     results = pooled_map(read_chunk, tasks, workers, sequential_below=4, chunksize=1)
-    i = 0
-    for rows, parsed in progress(results, total=len(tasks), desc=f"YOLO labels and image sizes ({CHUNK} a step)"):
+    start = 0
+    for chunk in progress(results, total=len(tasks), desc=f"YOLO labels and image sizes ({CHUNK} a step)"):
+        chunk_contents, w, h, label_errors, image_errors, parsed = chunk
+        end = start + len(chunk_contents)
+        contents += chunk_contents
+        width[start:end], height[start:end] = w, h
+        bad_labels += [(labels[start + i], why) for i, why in label_errors]
+        bad_images += [(images[start + i], why) for i, why in image_errors]
         parts.append(parsed)
-        files.append(sum(r[0] is not None for r in rows))
-        for content, label_error, w, h, image_error in rows:
-            contents.append(content)
-            width[i], height[i] = w, h
-            if label_error:
-                bad_labels.append((labels[i], label_error))
-            if image_error:
-                bad_images.append((images[i], image_error))
-            i += 1
+        files.append(len(chunk_contents) - chunk_contents.count(None))
+        start = end
     return LabelFiles(contents, merge(parts, files), width, height, bad_labels, bad_images)
