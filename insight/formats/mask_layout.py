@@ -71,11 +71,23 @@ def is_mask_file(name: str) -> bool:
     return os.path.splitext(name)[1].lower() in MASK_SUFFIXES
 
 
-def _subdirs(folder: Path) -> list[Path]:
+def _subdirs(folder: Path, limit: int | None = None) -> list[Path]:
+    """Sub-folders, sorted; with `limit`, only among the first `limit` entries of the folder."""
+    found = []
     try:
-        return sorted(Path(e.path) for e in os.scandir(folder) if e.is_dir() and not e.name.startswith("."))
+        with os.scandir(folder) as entries:
+            for i, e in enumerate(entries):
+                if limit is not None and i >= limit:
+                    break
+                if e.is_dir() and not e.name.startswith("."):
+                    found.append(Path(e.path))
     except OSError:
         return []
+    return sorted(found)
+
+
+_SEARCH_ENTRIES = 5000  # entries of a folder looked at for mask sub-folders: a folder of 100,000
+# images holds its images, not the masks
 
 
 def _skipped(name: str) -> bool:
@@ -125,7 +137,7 @@ def find_mask_dirs(root: Path) -> list[Path]:
     found, frontier = [], [(root, 0)]
     while frontier:
         folder, depth = frontier.pop(0)
-        for sub in _subdirs(folder):
+        for sub in _subdirs(folder, _SEARCH_ENTRIES):
             if _is_mask_dir_name(sub.name):
                 if _holds_masks(sub):
                     found.append(sub)
