@@ -44,6 +44,11 @@ def pooled_map(fn: Callable[[T], R], items: Sequence[T], workers: int | None = N
         yield from pool.map(fn, items, chunksize=chunksize)
 
 
+def mp_context():
+    """How a worker process starts now (see the module's notes)."""
+    return _context()
+
+
 def _context():
     methods = multiprocessing.get_all_start_methods()
     if "fork" in methods and threading.active_count() == 1:

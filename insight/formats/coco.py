@@ -34,6 +34,7 @@ import pandas as pd
 from insight.config import Config
 from insight.errors import DatasetError
 from insight.formats.coco_decode import Annotations, Category, Decoded, Image, decode
+from insight.formats.coco_split import SPLIT_ABOVE, split_decode
 from insight.formats import LIKELY, SURE, UNSURE, Detection
 from insight.formats.detection import (PLACEHOLDER_NAMES, box_labels, fill_sizes, finding,
                                        images_table)
@@ -161,6 +162,12 @@ def load(root: Path, config: Config = Config(), progress: Progress = no_progress
 def read(path: Path, segmentation: bool = False) -> Decoded:
     """Decode one annotation file (insight/formats/coco_decode.py); a malformed file is a DatasetError
     naming the line."""
+    if not segmentation and _size(path) > SPLIT_ABOVE:
+        from insight.pool import mp_context
+
+        decoded = split_decode(path, mp_context())
+        if decoded is not None:
+            return decoded
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -179,6 +186,13 @@ def read(path: Path, segmentation: bool = False) -> Decoded:
         line = data.count(b"\n", 0, int(found.group(1))) + 1 if found else None
         reason = re.sub(r"\s*\(byte \d+\)", "", str(exc))
         raise DatasetError(reason, path, line) from None
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def _refuse_non_utf8(data: bytes, path: Path) -> None:
