@@ -126,7 +126,11 @@ def _time_rss(path: Path) -> float | None:
     return None
 
 
-def measure(row: Row, runs: int, workdir: Path, log) -> None:
+def measure(row: Row, runs: int, workdir: Path, log, warmup: int = 1) -> None:
+    """`warmup` untimed runs first (the first run after another command pays for what that one left:
+    page-cache and allocator state; seen as a 2x slower floor), then `runs` timed ones."""
+    for _ in range(warmup):
+        run_once(row.cmd, workdir)
     for i in range(runs):
         wall, rss, code, out, err = run_once(row.cmd, workdir)
         if code != 0:
@@ -200,6 +204,7 @@ def main(argv=None) -> int:
     p.add_argument("--scale", type=float, default=1.0, help="1.0 is COCO 2017 train + val (default)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--runs", type=int, default=3, help="runs per command; the median is shown (default 3)")
+    p.add_argument("--warmup", type=int, default=1, help="untimed runs of each command before its timed runs (default 1)")
     p.add_argument("--data", type=Path, default=generate.DEFAULT_BASE, help="where data is generated")
     p.add_argument("--only", default="", help="comma-separated row keys or groups to run (default: all)")
     p.add_argument("--cold", action="store_true", help="do not read the data once before timing")
@@ -215,7 +220,7 @@ def main(argv=None) -> int:
         rows = select(plan(roots, args.scale, Path(tmp)), args.only)
         for row in rows:
             log(f"  {row.group}: {row.label}")
-            measure(row, args.runs, Path(tmp), log)
+            measure(row, args.runs, Path(tmp), log, args.warmup)
             load_peak = max(load_peak, os.getloadavg()[0])
             if row.key == "help" and not row.error:
                 row.extra["heavy_modules"] = heavy_imports()
@@ -281,11 +286,13 @@ def select(rows: list[Row], only: str) -> list[Row]:
 
 def results_text(rows, checks, args, roots, elapsed: float, loads: tuple[float, float]) -> str:
     head = [f"# insight benchmark: scale {args.scale:g}", "",
-            *machine.describe(TIME_BIN), f"- scale {args.scale:g}, seed {args.seed}, {args.runs} runs per command; "
+            *machine.describe(TIME_BIN), f"- scale {args.scale:g}, seed {args.seed}, {args.runs} timed runs per command after {args.warmup} untimed; "
             f"whole benchmark took {elapsed / 60:.1f} min; "
             + ("page cache not warmed (--cold)" if args.cold else "every data file read once before timing"),
             f"- 1-minute load average {loads[0]:.1f} before the run, at most {loads[1]:.1f} between rows (the benchmark's "
-            "own processes count too; well above the core count, other work shared the machine and times are inflated)", *machine.data_summary(roots["1"]), ""]
+            "own processes count too" + ("; well above the core count: other work shared the machine and times are "
+                                         "inflated)" if loads[1] > 1.5 * (os.cpu_count() or 1) else ")"),
+            *machine.data_summary(roots["1"]), ""]
     return "\n".join(head + table(rows, args.runs) + ["", "## Targets (issue 6)", ""] + targets.lines(checks)) + "\n"
 
 
