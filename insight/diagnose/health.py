@@ -46,7 +46,7 @@ class _ImageSizes:
 
     @classmethod
     def of(cls, ds: Dataset) -> "_ImageSizes":
-        row = pd.Index(ds.images["image_id"]).get_indexer(ds.labels["image_id"])
+        row = ds.label_image_rows()
         known = row >= 0
         width, height = np.full(len(row), np.nan), np.full(len(row), np.nan)
         width[known] = ds.images["width"].to_numpy(dtype=float)[row[known]]
@@ -100,8 +100,9 @@ def _unlabelled(ds: Dataset) -> Finding | None:
 
 
 def _never_used(ds: Dataset) -> Finding | None:
-    used = set(ds.labels["class"].astype(str).unique())
-    unused = [c for c in ds.classes if c not in used]
+    codes = ds.label_codes("class")
+    used = np.bincount(codes[codes >= 0], minlength=len(ds.classes)) > 0
+    unused = [c for c, u in zip(ds.classes, used) if not u]
     if not unused:
         return None
     return Finding("class_never_used", Severity.WARNING, len(unused),

@@ -8,9 +8,11 @@ a whole JSON document:
     tail:  {"annotations": [  +  Ak+1, ..., An], "categories": [...]}
 
 A cut anywhere but between two annotations of the top-level array (inside a string, a nested list
-of objects, an array that follows the annotations) leaves a half malformed or mistyped, or the head's
-annotations array ending before the head does; each is checked, and then `split_decode` returns None
-and the caller decodes the file in one piece (which also gives an error its line). Each process
+of objects, an array that follows the annotations) leaves a half malformed or mistyped: a string or a
+nested list does not close, and a cut in a later array puts that array's key in the head, which
+accepts only the keys COCO writers put before the annotations, or has the tail read its objects as
+annotations without an image_id. Then `split_decode` returns None and the caller decodes the file in
+one piece (which also gives an error its line). Each process
 reads its own half from the file: only the path and the offset travel to the worker, and the
 worker starts before either half is in memory (forking a process that holds 450 MB costs seconds
 of copy-on-write).
@@ -20,6 +22,7 @@ The worker's module (this one) imports only msgspec, numpy and the decoding type
 
 from __future__ import annotations
 
+import os
 import re
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -27,35 +30,39 @@ from pathlib import Path
 import msgspec
 import numpy as np
 
-from insight.formats.coco_decode import Annotations, Decoded, decode
+from insight.formats.coco_decode import (Annotation, Annotations, Category, Decoded, Image, annotation_arrays,
+                                          decode, no_gc)
 
 SPLIT_ABOVE = 64 << 20  # bytes: smaller files are decoded in one piece (a worker costs ~20 ms)
 _KEY = re.compile(rb'"annotations"\s*:\s*\[')
 _BOUNDARY = re.compile(rb"\}\s*,\s*\{")
 _SCAN = 8 << 20  # bytes read at a time while looking for the annotations key
 _WINDOW = 1 << 20  # bytes looked at for a boundary past the cut point
-HEAD_SHARE = 0.45  # of the annotations' bytes decoded here: this process also checks its half
-# (one more pass over it), so both halves take about as long (measured on COCO 2017 train)
+HEAD_SHARE = 0.5  # of the annotations' bytes decoded here, the rest in the worker
 
 
-class _Last(msgspec.Struct):
-    """The annotations array of the head document, undecoded: its length tells whether it runs to
-    the end of the head, as it must when the cut is inside it."""
+class _Head(msgspec.Struct, forbid_unknown_fields=True, gc=False):
+    """The head document, which may hold only the keys COCO writers put before or around the
+    annotations: any other key is refused, so a head whose annotations array closed before the cut
+    (the cut then lies in a later array) cannot decode. Such a file is decoded in one piece."""
 
-    annotations: msgspec.Raw = msgspec.field(default_factory=msgspec.Raw)
+    images: list[Image] = []
+    annotations: list[Annotation] = []
+    categories: list[Category] = []
+    info: msgspec.Raw = msgspec.field(default_factory=msgspec.Raw)
+    licenses: msgspec.Raw = msgspec.field(default_factory=msgspec.Raw)
+    type: msgspec.Raw = msgspec.field(default_factory=msgspec.Raw)
 
 
 def split_decode(path: Path, mp_context) -> Decoded | None:
-    """The file decoded in two halves, or None when it cannot be cut safely (then decode it whole)."""
-    cut = find_cut(path)
-    if cut is None:
-        return None
-    array_start, head_end, tail_start = cut
+    """The file decoded in two halves, or None when it cannot be cut safely (then decode it whole).
+    The worker starts first and finds the cut itself (the same search, so the same cut)."""
     with ProcessPoolExecutor(max_workers=1, mp_context=mp_context) as pool:
-        tail = pool.submit(decode_tail, str(path), tail_start)
-        head = _decode_head(path, array_start, head_end)
+        tail = pool.submit(decode_tail, str(path))
+        cut = find_cut(path)
+        head = _decode_head(path, cut[1]) if cut is not None else None
         try:
-            rest = tail.result()
+            rest = tail.result() if head is not None else None
         except Exception:  # noqa: BLE001 - a worker that could not run: decode in one piece
             rest = None
     if head is None or rest is None:
@@ -93,33 +100,53 @@ def _key_offset(f) -> int | None:
     return None
 
 
-def _decode_head(path: Path, array_start: int, head_end: int) -> Decoded | None:
-    with open(path, "rb") as f:
-        data = f.read(head_end)
-    if not data.isascii():
+def _decode_head(path: Path, head_end: int) -> Decoded | None:
+    document = _read_into(path, 0, head_end, b"", b"]}")
+    if not document.isascii():
         return None  # the whole-file path names the first byte that is not UTF-8
-    document = data + b"]}"
-    del data
     try:
-        last = msgspec.json.decode(document, type=_Last).annotations
-        if len(last) != len(document) - 1 - array_start:  # the annotations array closed before the cut
-            return None
+        with no_gc():
+            head = msgspec.json.decode(document, type=_Head)
+            del document
+            return Decoded(head.images, head.categories, annotation_arrays(head.annotations))
+    except (msgspec.ValidationError, msgspec.DecodeError):
+        return None
+
+
+def decode_tail(path: str) -> Decoded | None:
+    """Runs in the worker: the annotations from the cut on, and whatever follows them."""
+    cut = find_cut(Path(path))
+    if cut is None:
+        return None
+    document = _read_into(Path(path), cut[2], None, _TAIL_PREFIX, b"")
+    if not document.isascii():
+        return None
+    try:
         return decode(document)
     except (msgspec.ValidationError, msgspec.DecodeError):
         return None
 
 
-def decode_tail(path: str, offset: int) -> Decoded | None:
-    """Runs in the worker: the annotations from `offset` on, and whatever follows them."""
+_TAIL_PREFIX = b'{"annotations":['
+
+
+def _read_into(path: Path, start: int, end: int | None, prefix: bytes, suffix: bytes) -> bytearray:
+    """prefix + the file's bytes [start, end) + suffix, read straight into one buffer (no copy of a
+    200 MB half to add a few bytes)."""
     with open(path, "rb") as f:
-        f.seek(offset)
-        data = f.read()
-    if not data.isascii():
-        return None
-    try:
-        return decode(b'{"annotations":[' + data)
-    except (msgspec.ValidationError, msgspec.DecodeError):
-        return None
+        size = (os.fstat(f.fileno()).st_size if end is None else end) - start
+        buffer = bytearray(len(prefix) + size + len(suffix))
+        buffer[:len(prefix)] = prefix
+        f.seek(start)
+        view = memoryview(buffer)[len(prefix):len(prefix) + size]
+        got = 0
+        while got < size and (n := f.readinto(view[got:])):
+            got += n
+        view.release()
+    if got < size:  # the file changed under us: the whole-file path will say what it holds now
+        return bytearray(b"\xff")
+    buffer[len(prefix) + size:] = suffix
+    return buffer
 
 
 def concat(a: Annotations, b: Annotations) -> Annotations:

@@ -58,6 +58,20 @@ class Dataset:
         """Splits in reading order: train, val, test, then any other name alphabetically."""
         return order_splits(self.images["split"].unique())
 
+    def label_codes(self, column: str) -> np.ndarray:
+        """labels["class"] as positions in `classes`, or labels["split"] in `splits` (int64, -1 for a
+        value not there); computed once: several statistics group by them."""
+        key = f"_label_codes_{column}"
+        if key not in self.__dict__:
+            order = list(self.classes) if column == "class" else self.splits
+            codes = pd.Categorical(self.labels[column], categories=order).codes.astype(np.int64)
+            self.__dict__[key] = codes
+        return self.__dict__[key]
+
+    def label_image_rows(self) -> np.ndarray:
+        """For each label, the row of its image in `images` (found once, when the tables are checked)."""
+        return self.__dict__["_label_image_rows"]
+
     def images_of(self, split: str) -> pd.DataFrame:
         return self.images[self.images["split"] == split]
 
@@ -95,10 +109,11 @@ def _validate(ds: Dataset) -> None:
         bad_kind = set(labels["kind"].unique()) - set(LABEL_KINDS)
         if bad_kind:
             raise ValueError(f"label kind must be one of {LABEL_KINDS}, got {sorted(bad_kind)}")
-        unknown = ~labels["image_id"].isin(images["image_id"])
-        if unknown.any():
-            raise ValueError(f"labels refer to images not in the images table: "
-                             f"{labels.loc[unknown, 'image_id'].iloc[0]!r}")
+    rows = pd.Index(images["image_id"]).get_indexer(labels["image_id"]) if len(labels) else np.zeros(0, np.intp)
+    if (rows < 0).any():
+        raise ValueError(f"labels refer to images not in the images table: "
+                         f"{labels['image_id'].iloc[int(np.flatnonzero(rows < 0)[0])]!r}")
+    ds.__dict__["_label_image_rows"] = rows  # frozen: kept beside the fields, read by label_image_rows()
 
 
 def _require_columns(table: str, df: pd.DataFrame, columns, numeric) -> None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime as _dt
 from dataclasses import replace
 
+import numpy as np
+
 from insight import __version__
 from insight.config import Config
 from insight.model import Dataset, Finding, Run
@@ -50,8 +52,9 @@ def dataset_parts(ds: Dataset, config: Config) -> dict:
 
 def summarize(ds: Dataset) -> DatasetSummary:
     images = ds.images["split"].value_counts()
-    labels = ds.labels["split"].value_counts()
-    splits = {s: SplitSize(images=int(images.get(s, 0)), labels=int(labels.get(s, 0))) for s in ds.splits}
+    codes = ds.label_codes("split")
+    labels = np.bincount(codes[codes >= 0], minlength=len(ds.splits))
+    splits = {s: SplitSize(images=int(images.get(s, 0)), labels=int(labels[k])) for k, s in enumerate(ds.splits)}
     return DatasetSummary(path=ds.root, task=ds.task, format=ds.format, classes=ds.classes,
                           splits=splits, notes=ds.notes)
 

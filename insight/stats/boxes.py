@@ -82,9 +82,11 @@ def box_stats(ds: Dataset) -> dict[str, BoxStats]:
     Splits and image rows are looked up once for all boxes (one hash pass each over ~900,000 rows
     at COCO scale), then each split is a boolean selection."""
     is_box = (ds.labels["kind"] == "box").to_numpy()
-    boxes = ds.labels if is_box.all() else ds.labels[is_box]
-    split_code = pd.Categorical(boxes["split"], categories=ds.splits).codes
-    image_row = pd.Index(ds.images["image_id"]).get_indexer(boxes["image_id"])
+    every = is_box.all()
+    boxes = ds.labels if every else ds.labels[is_box]
+    split_code = ds.label_codes("split") if every else ds.label_codes("split")[is_box]
+    class_code = ds.label_codes("class") if every else ds.label_codes("class")[is_box]
+    image_row = ds.label_image_rows() if every else ds.label_image_rows()[is_box]
     image_split = ds.images["split"].to_numpy()
     out = {}
     for k, split in enumerate(ds.splits):
@@ -94,14 +96,15 @@ def box_stats(ds: Dataset) -> dict[str, BoxStats]:
         selected = split_code == k
         part = boxes if selected.all() else boxes[selected]
         out[split] = split_box_stats(part, ds.images["image_id"].iloc[rows], ds.classes,
-                                     image_index=local[image_row[selected]])
+                                     image_index=local[image_row[selected]], class_code=class_code[selected])
     return out
 
 
 def split_box_stats(boxes: pd.DataFrame, image_ids: pd.Series, classes,
-                    image_index: np.ndarray | None = None) -> BoxStats:
+                    image_index: np.ndarray | None = None, class_code: np.ndarray | None = None) -> BoxStats:
     """Statistics of one split's box rows; `image_ids` lists every image of the split.
-    `image_index` (optional) is each box's row in `image_ids`, -1 for none, when already known.
+    `image_index` (optional) is each box's row in `image_ids`, -1 for none, and `class_code` its
+    class's position in `classes`, when already known.
     Crowd boxes are counted apart; the rest are read as arrays (no copy of the table)."""
     crowd_mask = _crowd(boxes)
     keep = ~crowd_mask
@@ -134,7 +137,8 @@ def split_box_stats(boxes: pd.DataFrame, image_ids: pd.Series, classes,
         coco_size=Histogram(COCO_BINS, coco_size_counts(w * h)),
         quantiles={"area_pct": quantiles(known_area), "aspect_ratio": quantiles(known_aspect),
                    "per_image": quantiles(per_image)},
-        per_class=per_class(table, boxes.loc[crowd_mask, "class"], classes),
+        per_class=per_class(table, boxes.loc[crowd_mask, "class"], classes,
+                            None if class_code is None else class_code[keep]),
         table=table,
     )
 
@@ -197,10 +201,12 @@ def quantiles(values: np.ndarray) -> Quantiles:
     return Quantiles(*(float(v) for v in q))
 
 
-def per_class(table: pd.DataFrame, crowd_classes: pd.Series, classes) -> tuple[ClassBoxStats, ...]:
+def per_class(table: pd.DataFrame, crowd_classes: pd.Series, classes,
+              class_code: np.ndarray | None = None) -> tuple[ClassBoxStats, ...]:
     """One entry per declared class, in declared order (vectorised: one sort, no per-class scan)."""
     crowd = crowd_classes.value_counts()
-    cls = pd.Categorical(table["class"], categories=list(classes)).codes.astype(np.int64)
+    cls = pd.Categorical(table["class"], categories=list(classes)).codes.astype(np.int64) \
+        if class_code is None else class_code
     image = table["image"].to_numpy() if "image" in table else pd.factorize(table["image_id"])[0]
     order = np.argsort(cls, kind="stable")
     bounds = np.searchsorted(cls[order], np.arange(len(classes) + 1))

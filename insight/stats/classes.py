@@ -35,13 +35,12 @@ def label_counts(ds: Dataset) -> pd.DataFrame:
     Boxes count one each; tags and masks count the images that carry the class (a class with three
     instance masks in one image counts once).
     """
-    labels = ds.labels
-    if ds.task != "detection":
-        labels = labels.drop_duplicates(["image_id", "class"])
     classes, splits = list(ds.classes), ds.splits
-    # one bincount over (class, split) codes; labels of a class that is not declared are not counted
-    cls = pd.Categorical(labels["class"].astype(str), categories=classes).codes.astype(np.int64)
-    split = pd.Categorical(labels["split"].astype(str), categories=splits).codes.astype(np.int64)
+    cls, split = ds.label_codes("class"), ds.label_codes("split")
+    if ds.task != "detection":
+        first = ~ds.labels.duplicated(["image_id", "class"]).to_numpy()
+        cls, split = cls[first], split[first]
+    # one bincount over (class, split) codes
     known = (cls >= 0) & (split >= 0)
     counts = np.bincount(cls[known] * len(splits) + split[known], minlength=len(classes) * len(splits))
     return pd.DataFrame(counts.reshape(len(classes), len(splits)), index=pd.Index(classes, name="class"),
