@@ -177,6 +177,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def _dispatch(args: argparse.Namespace) -> ExitCode:
     from insight import commands
+    from insight.allocator import keep_freed_memory
+
+    keep_freed_memory()
 
     return {"report": commands.report, "scan": commands.scan, "curves": commands.curves}[args.command](
         args, config_from(args))

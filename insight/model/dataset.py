@@ -59,12 +59,12 @@ class Dataset:
         return order_splits(self.images["split"].unique())
 
     def label_codes(self, column: str) -> np.ndarray:
-        """labels["class"] as positions in `classes`, or labels["split"] in `splits` (int64, -1 for a
+        """labels["class"] as positions in `classes`, or labels["split"] in `splits` (int32, -1 for a
         value not there); computed once: several statistics group by them."""
         key = f"_label_codes_{column}"
         if key not in self.__dict__:
             order = list(self.classes) if column == "class" else self.splits
-            codes = pd.Categorical(self.labels[column], categories=order).codes.astype(np.int64)
+            codes = pd.Categorical(self.labels[column], categories=order).codes.astype(np.int32)
             self.__dict__[key] = codes
         return self.__dict__[key]
 
@@ -113,7 +113,7 @@ def _validate(ds: Dataset) -> None:
     if (rows < 0).any():
         raise ValueError(f"labels refer to images not in the images table: "
                          f"{labels['image_id'].iloc[int(np.flatnonzero(rows < 0)[0])]!r}")
-    ds.__dict__["_label_image_rows"] = rows  # frozen: kept beside the fields, read by label_image_rows()
+    ds.__dict__["_label_image_rows"] = rows.astype(np.int32)  # frozen: kept beside the fields
 
 
 def _require_columns(table: str, df: pd.DataFrame, columns, numeric) -> None:

@@ -205,8 +205,8 @@ def per_class(table: pd.DataFrame, crowd_classes: pd.Series, classes,
               class_code: np.ndarray | None = None) -> tuple[ClassBoxStats, ...]:
     """One entry per declared class, in declared order (vectorised: one sort, no per-class scan)."""
     crowd = crowd_classes.value_counts()
-    cls = pd.Categorical(table["class"], categories=list(classes)).codes.astype(np.int64) \
-        if class_code is None else class_code
+    cls = (pd.Categorical(table["class"], categories=list(classes)).codes if class_code is None
+           else class_code).astype(np.int64)  # class * images + image below must not overflow
     image = table["image"].to_numpy() if "image" in table else pd.factorize(table["image_id"])[0]
     order = np.argsort(cls, kind="stable")
     bounds = np.searchsorted(cls[order], np.arange(len(classes) + 1))

@@ -38,15 +38,22 @@ def area_bin(pct: np.ndarray) -> np.ndarray:
     return np.minimum(index, len(AREA_BINS) - 1)
 
 
-def area_per_image_class(ds: Dataset) -> pd.DataFrame:
-    """One row per (image, class) with mask rows: image_id, split, class, area_pct (summed, capped at 100)."""
-    masks = ds.labels[ds.labels["kind"] == "mask"]
-    if masks.empty:
-        return pd.DataFrame({"image_id": [], "split": [], "class": [], "area_pct": []})
-    grouped = masks.groupby(["image_id", "split", "class"], sort=False)["area_pct"].sum(min_count=1)
-    out = grouped.reset_index()
-    out["area_pct"] = out["area_pct"].clip(upper=100.0)
-    return out
+def area_per_image_class(ds: Dataset) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(image row, class position, area_pct summed over the rows of that pair and capped at 100), one
+    entry per (image, class) with mask rows: numpy on the Dataset's label codes, no table copy."""
+    mask = (ds.labels["kind"] == "mask").to_numpy()
+    image = ds.label_image_rows()[mask].astype(np.int64)
+    cls = ds.label_codes("class")[mask].astype(np.int64)
+    area = ds.labels["area_pct"].to_numpy(dtype=float)[mask]
+    known = cls >= 0
+    image, cls, area = image[known], cls[known], area[known]
+    pairs, inverse = np.unique(image * max(len(ds.classes), 1) + cls, return_inverse=True)
+    missing = np.bincount(inverse, weights=np.isnan(area), minlength=len(pairs)) == \
+        np.bincount(inverse, minlength=len(pairs))  # every row of the pair has no area: NaN, as min_count=1
+    summed = np.bincount(inverse, weights=np.nan_to_num(area), minlength=len(pairs))
+    summed = np.where(missing, np.nan, np.minimum(summed, 100.0))
+    k = max(len(ds.classes), 1)
+    return pairs // k, pairs % k, summed
 
 
 def class_stats(present: np.ndarray, n_images: int) -> MaskClassStats:
@@ -65,12 +72,17 @@ def class_stats(present: np.ndarray, n_images: int) -> MaskClassStats:
 
 def mask_stats(ds: Dataset) -> dict[str, dict[str, MaskClassStats]]:
     """split -> class -> MaskClassStats, every declared class in declared order, splits in reading order."""
-    per_pair = area_per_image_class(ds)
+    image, cls, area = area_per_image_class(ds)
+    image_split = ds.images["split"].to_numpy()
+    pair_split = image_split[image] if len(image) else np.zeros(0, object)
     images_per_split = ds.images["split"].value_counts()
     out: dict[str, dict[str, MaskClassStats]] = {}
     for split in ds.splits:
         n_images = int(images_per_split.get(split, 0))
-        rows = per_pair[per_pair["split"] == split]
-        by_class = {c: g["area_pct"].to_numpy(dtype=float) for c, g in rows.groupby("class", sort=False)}
-        out[split] = {c: class_stats(by_class.get(c, np.zeros(0)), n_images) for c in ds.classes}
+        here = pair_split == split
+        split_cls, split_area = cls[here], area[here]
+        order = np.argsort(split_cls, kind="stable")
+        bounds = np.searchsorted(split_cls[order], np.arange(len(ds.classes) + 1))
+        ordered = split_area[order]
+        out[split] = {c: class_stats(ordered[bounds[k]:bounds[k + 1]], n_images) for k, c in enumerate(ds.classes)}
     return out
