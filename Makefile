@@ -30,7 +30,7 @@ $(VENV)/.bench-installed: $(STAMP)
 	touch $@
 
 bench: $(VENV)/.bench-installed
-	$(PY) bench/run.py --scale $(or $(SCALE),1.0)
+	$(PY) bench/run.py --scale $(or $(SCALE),1.0) $(if $(BENCH_OUT),--out $(BENCH_OUT))
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info fixtures/pets fixtures/runs

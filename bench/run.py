@@ -5,7 +5,8 @@
 
 Every command runs as its own process, --runs times (median wall time, peak RSS of the process tree's
 largest process from `/usr/bin/time -v`, or from os.wait4 when that is absent). Prints one table with
-ratios against the floors, then the issue's targets (pass/fail; the exit code is 0 either way), and writes
+ratios against the floors, then the issue's targets (pass/fail; the exit code is 0 either way, 1 only
+when a command did not run), and writes
 bench/results.md (full scale) or bench/results-scale-<S>.md. See bench/README.md for what each row means.
 """
 
@@ -234,6 +235,10 @@ def main(argv=None) -> int:
     out = args.out or BENCH / ("results.md" if args.scale == 1.0 else f"results-scale-{args.scale:g}.md")
     out.write_text(text)
     log(f"wrote {out}")
+    failed = [r.key for r in rows if r.error]
+    if failed:  # a target missed is a figure; a command that does not run is a broken benchmark
+        log(f"commands that did not run: {', '.join(failed)}")
+        return 1
     return 0
 
 
