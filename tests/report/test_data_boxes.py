@@ -62,8 +62,10 @@ def test_unknown_pixel_sizes_leave_out_the_panels_that_need_them():
     insight = build_insight(detection_dataset(2, sizes_known=False), None)
     ctx = data_boxes.build(insight)
     assert "aspect ratio" in ctx.histograms.caption and "Not drawn" in ctx.histograms.caption
+    assert not ctx.coco_size_drawn  # so the text does not explain a COCO size chart that is not there
     html = render_html(insight)
-    assert "no aspect ratio" in html
+    assert "no aspect ratio" in html and "COCO sizes are small" not in html
+    assert data_boxes.build(build_insight(detection_dataset(2), None)).coco_size_drawn
 
 
 def test_inline_table_has_one_row_per_class_and_split():

@@ -59,7 +59,8 @@ class BoxesContext:
     (boxes and images per class, classes with at least one box; several when there are many). histograms: area, COCO size,
     aspect ratio and boxes-per-image chart. class_rows: per-class sizes, largest class first (printed
     in the block when inline_table is True, else only in the tables section). class_count: declared
-    classes. unused: classes with no box in any split.
+    classes. unused: classes with no box in any split. coco_size_drawn: the COCO size panel is drawn
+    (some box has a size in pixels).
     """
 
     splits: tuple[str, ...]
@@ -69,6 +70,7 @@ class BoxesContext:
     class_rows: tuple[BoxClassRow, ...]
     inline_table: bool
     class_count: int
+    coco_size_drawn: bool
     unused: tuple[str, ...]
 
 
@@ -145,6 +147,7 @@ def build(insight: Insight) -> BoxesContext | None:
     hist = chart("box-histograms", histograms_chart(panels, list(splits)), caption)
     return BoxesContext(splits=splits, per_split=split_rows(insight), classes=charts, histograms=hist,
                         class_rows=rows, inline_table=len(rows) <= INLINE_CLASSES, class_count=len(rows),
+                        coco_size_drawn="coco size" not in left_out,
                         unused=tuple(r.name for r in rows if not any(r.boxes)))
 
 
