@@ -110,3 +110,14 @@ def test_pdf_embeds_the_thumbnails(leak_insight, tmp_path):
     # distinct pictures: drawing A (train/a.png and its byte copies share one data URI) and the
     # half-size JPEG re-encode; WeasyPrint embeds each distinct image once
     assert pdf.count(b"/Subtype /Image") == 2
+
+
+def test_how_the_check_ran_is_said_once_in_the_block_not_also_in_the_findings_table(leak_insight):
+    from insight.report.sections.health import build_health
+
+    assert any(f.code == "duplicates_checked" for f in leak_insight.health)
+    health = build_health(leak_insight)
+    codes = [row.code for row in health.findings]
+    assert "duplicates_checked" not in codes and "leakage_exact" in codes  # the copies stay listed
+    checked = next(f for f in leak_insight.health if f.code == "duplicates_checked")
+    assert render_html(leak_insight).count(checked.message) == 1
