@@ -70,9 +70,14 @@ def diagnose_run(run: Run, context: CurveContext | None = None) -> CurveDiagnosi
     return CurveDiagnosis(
         format=run.format, source=run.source, scenario=scenario, findings=tuple(order(findings)),
         metrics=tuple(metric_summaries(table)), rule_finding=rule, x_axis=table.x_axis,
-        smoothing=describe({s: q.n for s, q in (("train", train), ("val", val)) if q is not None},
-                           t.sigma_share, t.min_sigma), losses=loss_names(table),
+        smoothing=describe(_charted_points(table), t.sigma_share, t.min_sigma), losses=loss_names(table),
         notes=tuple(run.notes) + table.notes + t.changes(), table=long_table(table, t))
+
+
+def _charted_points(table) -> dict[str, int]:
+    """Points of each split's total loss as the charts smooth them (NaN/inf points included: the
+    smoothed lines are drawn over the whole curve)."""
+    return {s: int(np.asarray(table.totals[s].x).size) for s in ("train", "val") if s in table.totals}
 
 
 def _profile(curve: Curve | None, t: R.CurveThresholds) -> R.Profile | None:

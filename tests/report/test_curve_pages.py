@@ -195,3 +195,18 @@ def test_smoothing_statement_gives_one_width_when_the_splits_agree():
                       x={"train/loss": list(range(1, 21)), "val/loss": list(range(2, 21, 2))}, axis="step"))
     assert "(sigma 0.5 points here)" in ctx.smoothing
     assert "for train" not in ctx.smoothing and "for val" not in ctx.smoothing
+
+
+def test_smoothing_statement_counts_the_nan_points_the_lines_are_drawn_over(drawn):
+    # 800 train points of which 50 are NaN: the smoothed line is drawn over all 800 (NaN left out of each
+    # average), so sigma = 0.02 * 800 = 16, not 0.02 * 750 = 15
+    steps = list(range(1, 801))
+    train = [float("nan") if s % 16 == 0 else 2 * math.exp(-s / 300) + 0.2 for s in steps]
+    assert sum(math.isnan(v) for v in train) == 50
+    val = [2 * math.exp(-s / 300) + 0.3 for s in range(20, 801, 20)]
+    ctx = page(run_of({"train/loss": train, "val/loss": val},
+                      x={"train/loss": steps, "val/loss": list(range(20, 801, 20))}, axis="step"))
+    assert "(sigma 16 points for train, 0.8 points for val)" in ctx.smoothing
+    part = drawn["loss-loss"]["rows"]
+    part = part[part["split"] == "train"].sort_values("x")
+    np.testing.assert_allclose(part["smoothed"].to_numpy(), smooth_by_hand(train, 16.0), rtol=1e-12)
