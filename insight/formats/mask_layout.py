@@ -12,9 +12,10 @@
     ROOT/training/<scene>/x.jpg + x_seg.png                  ADE20K full release (class = R/10*256 + G);
                                                              x_parts_N.png and instance masks are skipped
 
-Panoptic folders (segment ids, not classes) are skipped. A mask and an image pair when their stems match, after dropping a mask suffix (`_mask`, `_seg`, `_gt`,
-`_label`, `_L`, Cityscapes' `_gtFine_*`, `_leftImg8bit`) or, failing that, a prefix every file of a
-folder shares (`gt_0001.png` with `image_0001.png`). Splits are the first split word in the path.
+Panoptic folders (segment ids, not classes) are skipped. A mask and an image pair when their stems
+match, after dropping a mask suffix (`_mask`, `_seg`, `_gt`, `_label`, `_L`, Cityscapes' `_gtFine_*`,
+`_leftImg8bit`) or, failing that, a prefix every file of a folder shares (`gt_0001.png` with
+`image_0001.png`): see insight/formats/mask_pairing.py. Splits are the first split word in the path.
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from insight.formats.image_headers import is_image, list_image_paths
 from insight.formats.splits import is_split_word, split_name
 
 MASK_SUFFIXES = frozenset({".png", ".bmp", ".tif", ".tiff"})
@@ -33,8 +33,6 @@ MASK_DIR_NAMES = frozenset({"masks", "mask", "labels", "label", "annotations", "
 IMAGE_DIR_NAMES = ("images", "image", "imgs", "img", "jpegimages", "leftimg8bit", "rgb")
 SURE_MASK_DIRS = frozenset({"segmentationclass", "segmentationclassaug", "gtfine"})
 CITYSCAPES_KINDS = ("labelTrainIds", "labelIds", "instanceIds", "color")
-_STRIP = re.compile(r"(_gtFine_(labelTrainIds|labelIds|instanceIds|color)|_leftImg8bit|_mask|_masks|_seg|_gt"
-                    r"|_label|_labels|_L|_lbl|_annot)$", re.IGNORECASE)
 _MAX_DEPTH = 3
 
 
@@ -254,7 +252,6 @@ def _cityscapes_kind(sources: list[Source]) -> str | None:
 
 
 _ADE_SEG = re.compile(r"_seg\.png$")
-_ADE_OTHER = re.compile(r"(_seg|_parts_\d+)\.png$|^instance_\d+_", re.IGNORECASE)
 
 
 def has_ade20k_masks(root: Path) -> bool:
@@ -314,97 +311,3 @@ def voc_splits(root: Path) -> dict[str, str]:
             if line.split():
                 out.setdefault(line.split()[0], split)
     return out
-
-
-def _key(stem: str) -> str:
-    return _STRIP.sub("", stem)
-
-
-def _prefix(stems: list[str]) -> str:
-    """The prefix every stem shares, cut back to its last `_` or `-` (`gt_0001`, `gt_0002` -> `gt_`)."""
-    if not stems:
-        return ""
-    common = os.path.commonprefix(stems)
-    cut = max(common.rfind("_"), common.rfind("-"))
-    return common[:cut + 1] if cut >= 0 else ""
-
-
-def pair_source(source: Source, root: Path, cityscapes_kind: str | None,
-                fixed: dict[str, str] | None = None) -> tuple[list[Pair], list[Pair]]:
-    """(pairs of this source incl. masks without an image, images without a mask). Paths stay str."""
-    masks = mask_files(source, cityscapes_kind)
-    images = list_image_paths(source.image_dir) if source.image_dir and source.image_dir.is_dir() else []
-    if source.kind == "ade20k":  # masks, part masks and instance masks sit among the images
-        images = [i for i in images if not _ADE_OTHER.search(os.path.basename(i))]
-    img_base = root if source.image_dir and root in source.image_dir.parents else source.image_dir
-    mask_stem = [_stem(m) for m in masks]
-    image_stem = [_stem(i) for i in images]
-    mask_split = [_split(m, st, root, source, fixed) for m, st in zip(masks, mask_stem)]
-    image_split = [_split(i, st, img_base, source, fixed) for i, st in zip(images, image_stem)]
-    matched = _match(mask_stem, image_stem, mask_split, image_split, lambda s: s)
-    if images and not any(m is not None for m in matched):
-        mp, ip = _prefix([_key(m) for m in mask_stem]), _prefix([_key(i) for i in image_stem])
-        matched = _match(mask_stem, image_stem, mask_split, image_split, lambda s, mp=mp: s[len(mp):],
-                         lambda s, ip=ip: s[len(ip):])
-    pairs = [Pair(split, m, None if hit is None else images[hit]) for m, split, hit in zip(masks, mask_split, matched)]
-    used = {hit for hit in matched if hit is not None}
-    lonely = [Pair(image_split[k], None, i) for k, i in enumerate(images) if k not in used
-              and (fixed is None or image_stem[k] in fixed)]
-    return pairs, lonely
-
-
-def _stem(path: str) -> str:
-    return os.path.splitext(os.path.basename(path))[0]
-
-
-def _split(path: str, stem: str, base: Path | None, source: Source, fixed: dict[str, str] | None) -> str:
-    if source.split:
-        return source.split
-    if fixed is not None:
-        return fixed.get(_key(stem), fixed.get(stem, "train"))
-    return (split_of(path, base) if base is not None else None) or "train"
-
-
-def _match(mask_stem, image_stem, mask_split, image_split, mask_key, image_key=None) -> list[int | None]:
-    """For each mask, the index of its image (same split, same key), or None."""
-    image_key = image_key or mask_key
-    index: dict[str, dict[str, int]] = {}  # split -> key -> image
-    for k, (stem, split) in enumerate(zip(image_stem, image_split)):
-        keys = index.setdefault(split, {})
-        keys.setdefault(image_key(stem), k)
-        keys.setdefault(image_key(_key(stem)), k)
-    found = []
-    for stem, split in zip(mask_stem, mask_split):
-        keys = index.get(split, {})
-        hit = keys.get(mask_key(stem))
-        found.append(hit if hit is not None else keys.get(mask_key(_key(stem))))
-    return found
-
-
-def sample_pairs(layout: Layout, limit: int = 20) -> tuple[int, int]:
-    """(masks looked at, masks that found their image) over a few masks: how well the layout fits."""
-    looked = paired = 0
-    for source in layout.sources:
-        if source.image_dir is None or not source.image_dir.is_dir():
-            continue
-        images = [_key(p.stem) for p in _first_files(source.image_dir, is_image, limit * 50)]
-        masks = [_key(m.stem) for m in _first_files(source.mask_dir, is_mask_file, limit)]
-        hits = sum(m in set(images) for m in masks)
-        if not hits:  # `gt_0001` with `image_0001`: compare without each side's shared prefix
-            mp, ip = _prefix(masks), _prefix(images)
-            hits = sum(m[len(mp):] in {i[len(ip):] for i in images} for m in masks)
-        looked += len(masks)
-        paired += hits
-    return looked, paired
-
-
-def _first_files(folder: Path, keep, limit: int) -> list[Path]:
-    found = []
-    for dirpath, dirnames, files in os.walk(folder, followlinks=True):
-        dirnames.sort()
-        for f in sorted(files):
-            if keep(f) and not f.startswith("."):
-                found.append(Path(dirpath) / f)
-                if len(found) >= limit:
-                    return found
-    return found

@@ -29,8 +29,8 @@ from insight.errors import DatasetError
 from insight.formats import LIKELY, SURE, UNSURE, Detection
 from insight.formats import label_maps as lm
 from insight.formats.image_headers import read_sizes
-from insight.formats.mask_layout import (SURE_MASK_DIRS, Layout, Pair, find_layout, pair_source,
-                                         sample_pairs, voc_splits)
+from insight.formats.mask_layout import SURE_MASK_DIRS, Layout, Pair, find_layout, voc_splits
+from insight.formats.mask_pairing import pair_source, sample_pairs
 from insight.formats.mask_scan import COLOR, INDEX, MaskCounts, scan_masks
 from insight.model import Dataset, Finding, Severity
 from insight.progress import Progress, no_progress
