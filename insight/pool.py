@@ -40,7 +40,12 @@ def pooled_map(fn: Callable[[T], R], items: Sequence[T], workers: int | None = N
         yield from map(fn, items)
         return
     chunksize = chunksize or max(1, len(items) // (workers * 8))
-    with ProcessPoolExecutor(max_workers=workers, mp_context=_context()) as pool:
+    try:
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=_context())
+    except (OSError, NotImplementedError):  # no process pool on this system (no /dev/shm, a sandbox)
+        yield from map(fn, items)
+        return
+    with pool:
         yield from pool.map(fn, items, chunksize=chunksize)
 
 

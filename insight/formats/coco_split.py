@@ -57,7 +57,11 @@ class _Head(msgspec.Struct, forbid_unknown_fields=True, gc=False):
 def split_decode(path: Path, mp_context) -> Decoded | None:
     """The file decoded in two halves, or None when it cannot be cut safely (then decode it whole).
     The worker starts first and finds the cut itself (the same search, so the same cut)."""
-    with ProcessPoolExecutor(max_workers=1, mp_context=mp_context) as pool:
+    try:
+        pool = ProcessPoolExecutor(max_workers=1, mp_context=mp_context)
+    except (OSError, NotImplementedError):  # no process pool here (no /dev/shm, a sandbox): one piece
+        return None
+    with pool:
         tail = pool.submit(decode_tail, str(path))
         cut = find_cut(path)
         head = _decode_head(path, cut[1]) if cut is not None else None

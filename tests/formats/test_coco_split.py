@@ -86,3 +86,16 @@ def test_the_loader_splits_large_files_and_reports_errors_as_before(tmp_path, mo
     good.write_text(text[: len(text) * 3 // 4])  # cut off: both the split and the whole decode fail
     with pytest.raises(coco.DatasetError, match="truncated"):
         coco.load(tmp_path)
+
+
+def test_without_a_process_pool_the_file_is_decoded_in_one_piece(tmp_path, monkeypatch):
+    def no_pool(*args, **kwargs):
+        raise OSError("no /dev/shm")
+
+    monkeypatch.setattr(coco_split, "ProcessPoolExecutor", no_pool)
+    path = _write(tmp_path / "a.json", _doc())
+    assert coco_split.split_decode(path, mp_context()) is None
+    monkeypatch.setattr(coco, "SPLIT_ABOVE", 1000)
+    (tmp_path / "annotations").mkdir()
+    _write(tmp_path / "annotations" / "instances_train.json", _doc())
+    assert len(coco.load(tmp_path).labels) == 400
