@@ -44,17 +44,15 @@ _FIRST_READ = 1 << 16  # a label file is a few hundred bytes: one read() call ta
 
 
 def read_bytes(path: str) -> bytes:
-    """The whole file, in one read() system call when it is small (open().read() makes three: fstat,
-    read, and a read that finds the end; system calls are most of the cost of a small file)."""
+    """The whole file: a read() that takes a small file whole, and one that finds the end (open().read()
+    also asks for the file's size first; system calls are most of the cost of a small file). A short
+    read is not taken for the end: network file systems may return less than asked."""
     fd = os.open(path, os.O_RDONLY)
     try:
-        data = os.read(fd, _FIRST_READ)
-        if len(data) < _FIRST_READ:
-            return data
-        parts = [data]
-        while more := os.read(fd, 1 << 20):
-            parts.append(more)
-        return b"".join(parts)
+        parts = []
+        while chunk := os.read(fd, _FIRST_READ if not parts else 1 << 20):
+            parts.append(chunk)
+        return parts[0] if len(parts) == 1 else b"".join(parts)
     finally:
         os.close(fd)
 

@@ -223,3 +223,12 @@ def test_txt_list_with_an_image_twice(tmp_path):
                            "images/a.png": (10, 10), "labels/a.txt": "0 0.5 0.5 0.5 0.5\n"})
     ds = yolo.load(root)
     assert len(ds.images) == 1 and len(ds.labels) == 1
+
+
+@pytest.mark.parametrize("size", [0, 5, 65535, 65536, 65537, 300000])
+def test_label_files_are_read_whole_whatever_their_size(tmp_path, size):
+    from insight.formats.yolo_files import read_bytes
+
+    data = bytes(range(256)) * (size // 256) + bytes(size % 256)
+    (tmp_path / "a.txt").write_bytes(data)
+    assert read_bytes(str(tmp_path / "a.txt")) == data
