@@ -41,7 +41,7 @@ def pooled_map(fn: Callable[[T], R], items: Sequence[T], workers: int | None = N
         return
     chunksize = chunksize or max(1, len(items) // (workers * 8))
     try:
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=_context())
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp_context())
     except (OSError, NotImplementedError):  # no process pool on this system (no /dev/shm, a sandbox)
         yield from map(fn, items)
         return
@@ -51,10 +51,6 @@ def pooled_map(fn: Callable[[T], R], items: Sequence[T], workers: int | None = N
 
 def mp_context():
     """How a worker process starts now (see the module's notes)."""
-    return _context()
-
-
-def _context():
     methods = multiprocessing.get_all_start_methods()
     if "fork" in methods and threading.active_count() == 1:
         return multiprocessing.get_context("fork")

@@ -46,12 +46,9 @@ class _ImageSizes:
 
     @classmethod
     def of(cls, ds: Dataset) -> "_ImageSizes":
-        row = ds.label_image_rows()
-        known = row >= 0
-        width, height = np.full(len(row), np.nan), np.full(len(row), np.nan)
-        width[known] = ds.images["width"].to_numpy(dtype=float)[row[known]]
-        height[known] = ds.images["height"].to_numpy(dtype=float)[row[known]]
-        return cls(row, width, height)
+        row = ds.label_image_rows()  # every label has its image: Dataset validation sees to it
+        return cls(row, ds.images["width"].to_numpy(dtype=float)[row],
+                   ds.images["height"].to_numpy(dtype=float)[row])
 
 
 def _column(ds: Dataset, name: str) -> np.ndarray:
@@ -115,8 +112,7 @@ def _finding(code: str, severity: Severity, bad: np.ndarray, ds: Dataset, sizes:
     if not bad.any():
         return None
     rows = ds.labels.loc[bad, ["image_id", "split", "kind"]]
-    row = sizes.row[bad]
-    paths = np.where(row >= 0, ds.images["path"].to_numpy(dtype=object)[np.maximum(row, 0)], None)
+    paths = ds.images["path"].to_numpy(dtype=object)[sizes.row[bad]]
     examples = tuple(dict.fromkeys(str(p) for p in paths[:MAX_EXAMPLES * 50]))[:MAX_EXAMPLES]
     return Finding(code, severity, len(rows),
                    values={"by_split": _by_split(rows, ds), "kind": _kinds(rows), **values},

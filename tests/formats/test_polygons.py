@@ -122,20 +122,26 @@ def test_coco_annotation_without_segmentation_is_a_finding():
     assert any(f.code == "undeclared_class" for f in ds.health)
 
 
-def test_yolo_segment_lines_become_mask_rows(tmp_path):
+def _load_yolo_seg(root, size, label_text: str, names: str):
+    """A one-image YOLO dataset (images/train/a.jpg of `size`, labels/train/a.txt), loaded in-process."""
     from PIL import Image
 
     from insight.config import Config
     from insight.formats import yolo
 
-    (tmp_path / "images" / "train").mkdir(parents=True)
-    (tmp_path / "labels" / "train").mkdir(parents=True)
-    Image.new("RGB", (100, 50)).save(tmp_path / "images" / "train" / "a.jpg")
+    (root / "images" / "train").mkdir(parents=True)
+    (root / "labels" / "train").mkdir(parents=True)
+    Image.new("RGB", size).save(root / "images" / "train" / "a.jpg")
+    (root / "labels" / "train" / "a.txt").write_text(label_text)
+    (root / "data.yaml").write_text(f"names: {names}\ntrain: images/train\n")
+    return yolo.load(root, Config(workers=1))
+
+
+def test_yolo_segment_lines_become_mask_rows(tmp_path):
     # class 1: triangle (0,0) (1,0) (0,1) = half of 100 x 50 = 2500 px; class 0: square 0.2..0.6 x
     # 0.2..0.6 = 0.16 of the image = 800 px, box x 20 w 40, y 10 h 20
-    (tmp_path / "labels" / "train" / "a.txt").write_text("1 0 0 1 0 0 1\n0 0.2 0.2 0.6 0.2 0.6 0.6 0.2 0.6\n")
-    (tmp_path / "data.yaml").write_text("names: [square, triangle]\ntrain: images/train\n")
-    ds = yolo.load(tmp_path, Config(workers=1))  # every line is a polygon: segmentation without asking
+    ds = _load_yolo_seg(tmp_path, (100, 50), "1 0 0 1 0 0 1\n0 0.2 0.2 0.6 0.2 0.6 0.6 0.2 0.6\n",
+                        "[square, triangle]")  # every line is a polygon: segmentation without asking
     assert ds.task == "segmentation" and set(ds.labels["kind"]) == {"mask"}
     rows = ds.labels.set_index("class")
     assert rows.at["triangle", "area"] == pytest.approx(2500) and rows.at["triangle", "area_pct"] == pytest.approx(50)
@@ -145,18 +151,8 @@ def test_yolo_segment_lines_become_mask_rows(tmp_path):
 
 
 def test_yolo_segment_line_with_a_nan_class_is_an_invalid_polygon(tmp_path):
-    from PIL import Image
-
-    from insight.config import Config
-    from insight.formats import yolo
-
-    (tmp_path / "images" / "train").mkdir(parents=True)
-    (tmp_path / "labels" / "train").mkdir(parents=True)
-    Image.new("RGB", (10, 10)).save(tmp_path / "images" / "train" / "a.jpg")
     # found by the property test: seven values, the class id NaN
-    (tmp_path / "labels" / "train" / "a.txt").write_text("nan 0 0 0 0 0 0\n0 0 0 1 0 0 1\n")
-    (tmp_path / "data.yaml").write_text("names: [a]\ntrain: images/train\n")
-    ds = yolo.load(tmp_path, Config(workers=1))
+    ds = _load_yolo_seg(tmp_path, (10, 10), "nan 0 0 0 0 0 0\n0 0 0 1 0 0 1\n", "[a]")
     invalid = next(f for f in ds.health if f.code == "segmentation_invalid")
     assert invalid.count == 1 and list(invalid.examples) == ["labels/train/a.txt:1"]
     assert invalid.values["reasons"] == ["NaN or inf value"]

@@ -26,12 +26,17 @@ def _events(folder: Path) -> None:
     writer.close()
 
 
-def test_newest_run_is_read_and_the_others_listed(tmp_path):
-    old, new = tmp_path / "exp1" / "log.csv", tmp_path / "exp2" / "log.csv"
-    for path, when in ((old, 1_000_000), (new, 2_000_000)):
+def _write_runs(root: Path, modified: dict[str, float]) -> None:
+    """ROOT/<name>/log.csv for each run, with the given modification time."""
+    for name, when in modified.items():
+        path = root / name / "log.csv"
         path.parent.mkdir()
         path.write_text(CSV)
         os.utime(path, (when, when))
+
+
+def test_newest_run_is_read_and_the_others_listed(tmp_path):
+    _write_runs(tmp_path, {"exp1": 1_000_000, "exp2": 2_000_000})
     run = load_run(tmp_path)
     assert run.source.endswith(str(Path("exp2") / "log.csv"))
     assert any("exp1/log.csv" in n for n in run.notes)
@@ -75,11 +80,7 @@ def test_runs_copied_together_are_ordered_by_their_number(tmp_path):
 
 def test_runs_written_apart_are_ordered_by_time(tmp_path):
     # exp2 was written an hour after exp10: time wins over the number
-    for name, when in (("exp10", 1_000_000.0), ("exp2", 1_003_600.0)):
-        path = tmp_path / name / "log.csv"
-        path.parent.mkdir()
-        path.write_text(CSV)
-        os.utime(path, (when, when))
+    _write_runs(tmp_path, {"exp10": 1_000_000.0, "exp2": 1_003_600.0})
     run = load_run(tmp_path)
     assert run.source.endswith(str(Path("exp2") / "log.csv"))
     assert any("read exp2/log.csv, the newest by modification time; not read: exp10/log.csv" in n for n in run.notes)
