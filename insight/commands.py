@@ -14,6 +14,7 @@ from insight.errors import ExitCode, UsageError
 from insight.gate import fired, parse_fail_on, refuse_unreachable
 from insight.model.insight import SCHEMA
 from insight.progress import progress_for
+from insight.report.renderer import Renderer
 
 
 def _load_dataset(args: argparse.Namespace, config: Config, check_duplicates: bool):
@@ -25,7 +26,7 @@ def _load_dataset(args: argparse.Namespace, config: Config, check_duplicates: bo
     if check_duplicates:
         from insight.images.leakage import duplicate_findings
 
-        ds = replace(ds, health=ds.health + tuple(duplicate_findings(ds, config, progress)))
+        ds = ds.with_health(duplicate_findings(ds, config, progress))
     return ds
 
 
@@ -66,7 +67,6 @@ def curves(args: argparse.Namespace, config: Config) -> ExitCode:
 
 
 def report(args: argparse.Namespace, config: Config) -> ExitCode:
-    from insight.report.build import build_insight
     from insight.report.write import prepare_out
 
     gate = parse_fail_on(args.fail_on)
@@ -74,13 +74,21 @@ def report(args: argparse.Namespace, config: Config) -> ExitCode:
                        dataset=True, duplicates=not args.no_duplicates, run=args.run is not None)
     baseline = read_baseline(args.baseline) if args.baseline else None
     out = prepare_out(args.out)
+    with Renderer.start(enabled=config.workers != 1) as renderer:
+        return _report(args, config, gate, baseline, out, renderer)
+
+
+def _report(args, config: Config, gate, baseline, out: Path, renderer) -> ExitCode:
+    from insight.report.build import build_insight
+
     dataset = _load_dataset(args, config, not args.no_duplicates)
+    renderer.warm()
     run = _load_run(args.run, config) if args.run else None
     curves_error = None if args.run else "No training log was given (--run), so there is no curve diagnosis."
-    insight = build_insight(dataset, run, config, curves_error=curves_error)
+    insight = build_insight(dataset, run, config, curves_error=curves_error, on_representation=renderer.begin)
     if baseline is not None:
         insight = with_changes(insight, baseline, args.baseline)
-    written = render_and_write(insight, out)
+    written = render_and_write(insight, out, renderer)
     if not args.quiet:
         print("wrote " + ", ".join(str(p) for p in written), file=sys.stderr)
     return _gate_exit(insight, gate)
@@ -123,16 +131,13 @@ def with_changes(insight, baseline: dict, path: Path):
     return replace(insight, changes=compare(baseline, insight_dict(insight), str(path)))
 
 
-def render_and_write(insight, out):
+def render_and_write(insight, out, renderer: Renderer | None = None):
     """Render all three outputs in memory, then write them atomically. insight.json is renamed into
     place last: the file a nightly job diffs or reads as the next --baseline never runs ahead of its
     report."""
-    from insight.report.html import render_html
-    from insight.report.pdf import render_pdf
-    from insight.report.serialize import to_json, utf8_safe
+    from insight.report.serialize import to_json
     from insight.report.write import write_outputs
 
-    html = utf8_safe(render_html(insight))
-    pdf = render_pdf(html, out)
+    html, pdf = (renderer or Renderer()).render(insight, out)
     return write_outputs(out, {"report.pdf": pdf, "report.html": html.encode(),
                                "insight.json": to_json(insight).encode()})

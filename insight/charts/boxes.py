@@ -16,7 +16,7 @@ import math
 import pandas as pd
 from matplotlib.ticker import MaxNLocator
 
-from insight.charts.style import COLORS, new_figure, rows_per_page, styled, to_svg
+from insight.charts.style import COLORS, draw_pages, new_figure, rows_per_page, styled, to_svg
 
 ROWS_PER_CHART = 40  # classes per chart at most; fewer when more splits make each row taller
 ROW_IN = 0.15  # inches per class row and split
@@ -77,8 +77,8 @@ def class_boxes_charts(table: pd.DataFrame, splits: list[str], key: str = "box-c
     most = rows_per_page(BASE_IN, _row_in(len(splits)), ROWS_PER_CHART)
     count = max(1, math.ceil(len(classes) / most))
     per = max(1, math.ceil(len(classes) / count))
-    return [_class_chart(boxes.iloc[i:i + per], images.iloc[i:i + per], splits, tops,
-                         f"{key}-{i // per + 1}") for i in range(0, max(len(classes), 1), per)]
+    return draw_pages(_class_chart, [(boxes.iloc[i:i + per], images.iloc[i:i + per], splits, tops,
+                                      f"{key}-{i // per + 1}") for i in range(0, max(len(classes), 1), per)])
 
 
 def _wide(table: pd.DataFrame, classes: list[str], splits: list[str], column: str) -> pd.DataFrame:

@@ -10,6 +10,7 @@ largest first. Up to `VERTICAL_MAX` classes get vertical bars; more classes get 
 from __future__ import annotations
 
 import math
+from functools import partial
 
 import pandas as pd
 from matplotlib.figure import Figure
@@ -17,7 +18,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
-from insight.charts.style import COLORS, new_figure, rows_per_page, styled, to_svg
+from insight.charts.style import COLORS, draw_pages, new_figure, rows_per_page, styled, to_svg
 
 TIERS = ("well", "mild", "serious")
 TIER_LABELS = {
@@ -60,7 +61,7 @@ def class_charts(rows: pd.DataFrame, cutoff: int, key: str = "classes") -> list[
         return [_vertical(ordered, cutoff, key)]
     top = HEADROOM * max(int(ordered["count"].max()), cutoff, 1)
     chunks = _chunks(ordered, ROWS_PER_CHART)
-    return [_horizontal(chunk, cutoff, top, f"{key}-{i + 1}") for i, chunk in enumerate(chunks)]
+    return draw_pages(_horizontal, [(chunk, cutoff, top, f"{key}-{i + 1}") for i, chunk in enumerate(chunks)])
 
 
 def _chunks(frame: pd.DataFrame, size: int) -> list[pd.DataFrame]:
@@ -158,7 +159,8 @@ def split_charts(table: pd.DataFrame, splits: list[str], key: str = "splits") ->
         return [_grouped(wide, key, vertical=True)]
     top = HEADROOM * 100 * float(wide.to_numpy().max() or 1.0)
     chunks = _chunks(wide, rows_per_page(GROUPED_BASE_IN, _group_in(len(splits)), GROUPS_PER_CHART))
-    return [_grouped(c, f"{key}-{i + 1}", vertical=False, top=top) for i, c in enumerate(chunks)]
+    return draw_pages(partial(_grouped, vertical=False, top=top),
+                      [(c, f"{key}-{i + 1}") for i, c in enumerate(chunks)])
 
 
 def _group_in(splits: int) -> float:

@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
+from functools import partial
 
 import matplotlib
 from matplotlib.figure import Figure
@@ -102,6 +104,29 @@ def rows_per_page(base_in: float, row_in: float, most: int) -> int:
     """How many rows of `row_in` inches fit one printed page under `base_in` inches of axes, ticks
     and legend; at most `most`, at least 1."""
     return max(1, min(most, int((PAGE_CHART_IN - base_in) / row_in)))
+
+
+_PAGE_MAP: ContextVar[Callable[[list], list] | None] = ContextVar("insight_page_map", default=None)
+
+
+def draw_pages(draw: Callable[..., str], pages: list[tuple]) -> list[str]:
+    """[draw(*page) for page in pages]: the SVGs of one chart cut into printed pages. Inside
+    `pages_drawn_by(mapper)`, `mapper` gets the calls and returns their SVGs (the report's
+    renderer draws the pages in parallel processes)."""
+    calls = [partial(draw, *page) for page in pages]
+    mapper = _PAGE_MAP.get()
+    if mapper is None or len(calls) < 2:
+        return [call() for call in calls]
+    return mapper(calls)
+
+
+@contextmanager
+def pages_drawn_by(mapper: Callable[[list], list]) -> Iterator[None]:
+    token = _PAGE_MAP.set(mapper)
+    try:
+        yield
+    finally:
+        _PAGE_MAP.reset(token)
 
 
 def chart_key(*parts: str) -> str:

@@ -53,6 +53,15 @@ class Dataset:
         object.__setattr__(self, "notes", tuple(self.notes))
         _validate(self)
 
+    def with_health(self, findings) -> Dataset:
+        """This dataset with more health findings. The tables are the same ones, so they are not
+        checked again (dataclasses.replace would, at a cost of seconds at COCO scale) and what was
+        computed from them is kept."""
+        copy = object.__new__(Dataset)
+        copy.__dict__.update(self.__dict__)
+        object.__setattr__(copy, "health", self.health + tuple(findings))
+        return copy
+
     @property
     def splits(self) -> list[str]:
         """Splits in reading order: train, val, test, then any other name alphabetically."""

@@ -7,6 +7,7 @@ format what the Insight holds.
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Callable
 from dataclasses import replace
 
 import numpy as np
@@ -14,26 +15,31 @@ import numpy as np
 from insight import __version__
 from insight.config import Config
 from insight.model import Dataset, Finding, Run
-from insight.model.insight import CurveDiagnosis, DatasetSummary, Insight, SplitSize
+from insight.model.insight import CurveDiagnosis, DatasetSummary, Insight, Representation, SplitSize
 from insight.report.messages import message_for, worded
 
 
 def build_insight(dataset: Dataset | None, run: Run | None, config: Config = Config(),
-                  curves_error: str | None = None, today: _dt.date | None = None) -> Insight:
+                  curves_error: str | None = None, today: _dt.date | None = None,
+                  on_representation: Callable[[Representation], None] | None = None) -> Insight:
+    """`on_representation`, if given, is called with the class representation as soon as it is
+    made, before the other statistics (the report's renderer starts drawing from it)."""
     parts: dict = {}
     if dataset is not None:
-        parts.update(dataset_parts(dataset, config))
+        parts.update(dataset_parts(dataset, config, on_representation))
     if run is not None:
         parts["curves"] = word_curves(diagnose(run, parts, config))
     return Insight(version=__version__, curves_error=curves_error,
                    generated=(today or _dt.date.today()).isoformat(), **parts)
 
 
-def dataset_parts(ds: Dataset, config: Config) -> dict:
+def dataset_parts(ds: Dataset, config: Config, on_representation=None) -> dict:
     from insight.stats.classes import representation
 
     rep = representation(ds, config)
     rep = replace(rep, verdict=worded(rep.verdict), split_findings=tuple(map(worded, rep.split_findings)))
+    if on_representation is not None:
+        on_representation(rep)
     parts = {"dataset": summarize(ds), "representation": rep, "health": health(ds)}
     if ds.task == "detection":
         from insight.stats.boxes import box_stats

@@ -58,6 +58,13 @@ def fmt_cell(value, kind: str = "text") -> str:
     return formats[kind](value) if kind in formats else str(value)
 
 
+def printed_rows(table):
+    """A table of chart values as fixed-width text lines for print, or None (see text_table.py)."""
+    from insight.report.text_table import printed_rows as rows
+
+    return rows(table)
+
+
 FILTERS = {
     "int": fmt_int,
     "pct": fmt_pct,
@@ -66,4 +73,5 @@ FILTERS = {
     "plural": plural,
     "join_and": join_and,
     "cell": fmt_cell,
+    "printed_rows": printed_rows,
 }

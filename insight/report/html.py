@@ -9,7 +9,7 @@ import jinja2
 
 from insight.model.insight import Insight
 from insight.report.filters import FILTERS
-from insight.report.sections import build_report_context
+from insight.report.sections import ReportContext, build_report_context
 from insight.report.templates import template_loader
 
 REPORT_TEMPLATE = "report.html"
@@ -25,7 +25,17 @@ def environment() -> jinja2.Environment:
     return env
 
 
-def render_html(insight: Insight) -> str:
+MEDIA = ("screen", "print")
+
+
+def render_html(insight: Insight, medium: str = "screen") -> str:
     """The whole report as one self-contained HTML page (CSS inlined, charts inline SVG, no script)."""
-    context = build_report_context(insight)
-    return environment().get_template(REPORT_TEMPLATE).render(**context.as_template_vars())
+    return render_context(build_report_context(insight), medium)
+
+
+def render_context(context: ReportContext, medium: str = "screen") -> str:
+    """The page of a built context. medium "screen" is report.html; "print" is the page WeasyPrint
+    makes report.pdf from: the same page, with the tables of chart values as text lines."""
+    if medium not in MEDIA:
+        raise ValueError(f"medium must be one of {MEDIA}, got {medium!r}")
+    return environment().get_template(REPORT_TEMPLATE).render(medium=medium, **context.as_template_vars())

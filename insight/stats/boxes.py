@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from insight.model import Dataset
-from insight.model.insight import Histogram, chart_only
+from insight.model.insight import Histogram
 
 AREA_EDGES = (0.16, 1.44, 2.56, 10.24, 40.96)
 AREA_BINS = ("[0, 0.16)", "[0.16, 1.44)", "[1.44, 2.56)", "[2.56, 10.24)", "[10.24, 40.96)", "[40.96, 100]")
@@ -73,7 +73,6 @@ class BoxStats:
     coco_size: Histogram
     quantiles: dict[str, Quantiles]  # area_pct, aspect_ratio, per_image
     per_class: tuple[ClassBoxStats, ...]
-    table: pd.DataFrame | None = chart_only()  # the split's boxes: class, area_pct, aspect_ratio
 
 
 def box_stats(ds: Dataset) -> dict[str, BoxStats]:
@@ -123,7 +122,6 @@ def split_box_stats(boxes: pd.DataFrame, image_ids: pd.Series, classes,
     known_area = area[~np.isnan(area)]
     known_aspect = aspect[~np.isnan(aspect)]
     table = pd.DataFrame({"class": pd.Series(classes_of, dtype=object, copy=False),
-                          "image_id": pd.Series(boxes["image_id"].to_numpy()[keep], dtype=object, copy=False),
                           "image": image_index, "area_pct": area, "aspect_ratio": aspect}, copy=False)
     return BoxStats(
         count=len(area),
@@ -139,7 +137,6 @@ def split_box_stats(boxes: pd.DataFrame, image_ids: pd.Series, classes,
                    "per_image": quantiles(per_image)},
         per_class=per_class(table, boxes.loc[crowd_mask, "class"], classes,
                             None if class_code is None else class_code[keep]),
-        table=table,
     )
 
 

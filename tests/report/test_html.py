@@ -183,3 +183,19 @@ def _ids(html: str) -> list[str]:
     parser = Ids()
     parser.feed(html)
     return parser.ids
+
+
+def test_printed_tables_of_values_are_text_lines_and_the_screen_keeps_real_tables():
+    from insight.report.html import render_context
+
+    ctx = build_report_context(builders.pets_insight())
+    screen, printed = render_context(ctx, "screen"), render_context(ctx, "print")
+    assert 'class="text-table"' not in screen and 'class="text-table"' in printed
+    # the pets class table by hand (builders.PETS: dog 98 + 25 = 123 of 297 = 41.4 %, tier words,
+    # to add 0, train 98, val 25). Column widths: class 5 ("class"), images 6, share 6 ("41.4 %"),
+    # tier 27 ("seriously under-represented"), to add 3 ("add", "55"), train 5, val 3; gaps of 2.
+    line = ("dog".ljust(5) + "  " + "123".rjust(6) + "  " + "41.4 %" + "  " + "well represented".ljust(27)
+            + "  " + "0".rjust(3) + "  " + "98".rjust(5) + "  " + "25".rjust(3))
+    assert f"<td>{line}</td>" in printed
+    with pytest.raises(ValueError, match="medium"):
+        render_context(ctx, "paper")

@@ -20,13 +20,15 @@ templates/sections/, a field on ReportContext and an entry in SECTIONS.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from collections.abc import Callable
+from dataclasses import dataclass, fields, replace
+from functools import partial
 
-from insight.model.insight import Insight
+from insight.model.insight import Insight, Representation
 from insight.report.sections.changes import ChangesContext, build_changes
 from insight.report.sections.cover import CoverContext, build_cover
 from insight.report.sections.curves import CurvesContext, build_curves
-from insight.report.sections.data_stats import DataStatsContext, build_data_stats
+from insight.report.sections.data_stats import DataStatsContext, build_distribution, build_parts
 from insight.report.sections.health import HealthContext, build_health
 from insight.report.sections.how_to_read import HowToReadContext, build_how_to_read
 from insight.report.sections.leakage import LeakageContext, build_leakage
@@ -73,17 +75,50 @@ class ReportContext:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
-def build_report_context(insight: Insight) -> ReportContext:
-    changes = build_changes(insight.changes)
+def early_jobs(rep: Representation | None) -> dict[str, Callable[[], object]]:
+    """The pieces drawn from the label counts alone: they can start before the box, mask and health
+    statistics are done (report/renderer.py)."""
+    return {"summary": partial(build_summary, rep), "data": partial(build_distribution, rep)}
+
+
+def section_jobs(insight: Insight) -> dict[str, Callable[[], object]]:
+    """Every piece of the context as a call that reads only `insight`. The pieces that draw charts
+    (data_parts, summary, data, curves) are independent of each other, so the report's renderer
+    runs them in parallel; `build_report_context` runs them in order."""
+    return {
+        "data_parts": partial(build_parts, insight),  # the slowest first: boxes or masks charts
+        **early_jobs(insight.representation),
+        "curves": partial(build_curves, insight.curves, insight.curves_error),
+        "cover": partial(build_cover, insight),
+        "changes": partial(build_changes, insight.changes),
+        "health": partial(build_health, insight),
+        "leakage": partial(build_leakage, insight),
+        "tables": partial(build_tables, insight),
+        "how_to_read": partial(build_how_to_read, insight),
+    }
+
+
+def run_in_order(jobs: dict[str, Callable[[], object]]) -> dict[str, object]:
+    return {name: job() for name, job in jobs.items()}
+
+
+def build_report_context(insight: Insight, run_jobs=run_in_order) -> ReportContext:
+    """The report's context; `run_jobs` runs section_jobs(insight) and returns {name: result}."""
+    return assemble_context(run_jobs(section_jobs(insight)))
+
+
+def assemble_context(done: dict[str, object]) -> ReportContext:
+    """The context from the results of section_jobs, by name."""
+    data = done["data"]
     return ReportContext(
-        sections=((CHANGES_SECTION,) if changes else ()) + SECTIONS,
-        cover=build_cover(insight),
-        changes=changes,
-        summary=build_summary(insight.representation),
-        curves=build_curves(insight.curves, insight.curves_error),
-        data=build_data_stats(insight),
-        health=build_health(insight),
-        leakage=build_leakage(insight),
-        tables=build_tables(insight),
-        how_to_read=build_how_to_read(insight),
+        sections=((CHANGES_SECTION,) if done["changes"] else ()) + SECTIONS,
+        cover=done["cover"],
+        changes=done["changes"],
+        summary=done["summary"],
+        curves=done["curves"],
+        data=None if data is None else replace(data, parts=done["data_parts"]),
+        health=done["health"],
+        leakage=done["leakage"],
+        tables=done["tables"],
+        how_to_read=done["how_to_read"],
     )

@@ -96,7 +96,12 @@ def build_parts(insight: Insight, specs: tuple[DataPartSpec, ...] = None) -> tup
 
 
 def build_data_stats(insight: Insight) -> DataStatsContext | None:
-    rep = insight.representation
+    return build_distribution(insight.representation, build_parts(insight))
+
+
+def build_distribution(rep: Representation | None, parts: tuple[DataPart, ...] = ()) -> DataStatsContext | None:
+    """The section from the label counts alone, with the task blocks `parts` (built apart when the
+    report is rendered in parallel: sections.section_jobs)."""
     if rep is None:
         return None
     splits = representation_splits(rep)
@@ -110,4 +115,4 @@ def build_data_stats(insight: Insight) -> DataStatsContext | None:
                          f"Share of each split's labels ({rep.count_of}) per class."
                          + (f" Part {i + 1} of {n}." if n > 1 else "")) for i, svg in enumerate(svgs))
     return DataStatsContext(splits=splits, one_split=len(splits) < 2, count_of=rep.count_of,
-                            distribution=charts, unlabelled=len(unlabelled), parts=build_parts(insight))
+                            distribution=charts, unlabelled=len(unlabelled), parts=parts)

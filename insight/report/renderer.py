@@ -1,0 +1,318 @@
+"""Render report.html and report.pdf in a helper process that works while the statistics are made.
+
+Rendering an 80-class report is about a second of imports and fonts, a second of charts and a
+second of PDF layout, whatever the size of the dataset. `insight report` starts a `Renderer` before
+it reads anything, and tells it what it knows as soon as it knows it:
+
+1. `warm()` once the dataset is read: the helper imports matplotlib, Jinja and WeasyPrint and loads
+   the fonts, on a core the scan no longer uses (doing it during the scan slowed the scan);
+2. `begin(representation)` once the label counts are known: the helper forks workers that draw the
+   summary and label-distribution charts while the command computes the box, mask and health
+   statistics;
+3. `render(insight, out)` with the finished Insight: the other charts are drawn in forked workers,
+   then the HTML and the PDF are made and sent back. The command writes the files (report/write.py);
+   the helper never touches the output folder.
+
+The helper renders one report. It exits after answering, or as soon as the command's end of the pipe
+closes (the command finished early, failed or was killed). If it cannot start (one core, `--workers
+1`, a system without fork) or dies before it answers, the report is rendered in the command's own
+process; an error raised while rendering (a bug) is raised again in the command.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import logging
+import multiprocessing
+import os
+import signal
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+LOG = logging.getLogger(__name__)
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+CHART_JOBS = ("data_parts", "summary", "data", "curves")  # the section jobs that draw charts
+
+
+def render_in_process(insight, out: Path, run_jobs=None) -> tuple[str, bytes]:
+    """(report.html text, report.pdf bytes) of `insight`; `run_jobs` runs the section jobs (in
+    this process, in order, by default)."""
+    from insight.report.html import render_context
+    from insight.report.pdf import render_pdf
+    from insight.report.sections import build_report_context, run_in_order
+    from insight.report.serialize import utf8_safe
+
+    context = build_report_context(insight, run_jobs or run_in_order)
+    html = utf8_safe(render_context(context, "screen"))
+    return html, render_pdf(utf8_safe(render_context(context, "print")), out)
+
+
+def warm_up() -> None:
+    """Import everything rendering needs and lay out one tiny PDF, so fonts are loaded."""
+    from weasyprint import HTML
+
+    import insight.charts.boxes
+    import insight.charts.classes
+    import insight.charts.curves
+    import insight.charts.masks
+    import insight.charts.multilabel
+    import insight.report.html
+    import insight.report.pdf  # noqa: F401
+
+    HTML(string="<p style='font-family: DejaVu Sans'>insight</p>").write_pdf()
+
+
+EARLY_NICENESS = 10  # charts drawn while the command still computes statistics yield the CPU to it
+
+
+class Forked:
+    """fn() computed in a forked copy of this process; `result()` waits for it and returns it, or
+    raises what fn raised. Where no process can be forked, fn runs at once, here. `niceness` lowers
+    the copy's CPU priority (os.nice)."""
+
+    def __init__(self, fn: Callable[[], object], niceness: int = 0):
+        self._process = self._receive = None
+        try:
+            context = multiprocessing.get_context("fork")
+            self._receive, send = context.Pipe(duplex=False)
+            self._process = context.Process(target=_send_result, args=(fn, send, niceness, os.getpid()),
+                                            name="insight-chart")
+            self._process.start()
+        except (OSError, ValueError):
+            self._process = None
+            self._value = _call(fn)
+            return
+        send.close()
+
+    def result(self):
+        if self._process is None:
+            status, value = self._value
+        else:
+            try:
+                status, value = self._receive.recv()
+            except EOFError:
+                status, value = "error", RuntimeError("a chart process ended without a result")
+            finally:
+                self._receive.close()
+                self._process.join()
+                self._process = None
+                self._value = ("error", RuntimeError("result() was already taken"))
+        if status == "error":
+            raise value
+        return value
+
+
+def _call(fn) -> tuple[str, object]:
+    try:
+        return "done", fn()
+    except Exception as exc:  # noqa: BLE001 - raised again where the result is taken
+        return "error", exc
+
+
+def die_with_parent(parent: int) -> None:
+    """Ask Linux to kill this process when the process that started it dies (prctl
+    PR_SET_PDEATHSIG), so a killed command leaves no helper drawing behind it. Elsewhere the helper
+    notices on its next read or write of the pipe."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # it died before the request was made
+        os._exit(0)
+
+
+def _send_result(fn, send, niceness: int, parent: int) -> None:
+    die_with_parent(parent)
+    if niceness:
+        os.nice(niceness)
+    outcome = _call(fn)
+    try:
+        try:
+            send.send(outcome)
+        except (OSError, EOFError):
+            return  # nobody waits for it any more (the renderer was stopped)
+        except Exception as exc:  # noqa: BLE001 - a result or an exception that cannot be pickled
+            send.send(("error", RuntimeError(f"{type(exc).__name__} while sending a chart: {exc}")))
+    except (OSError, EOFError):
+        return
+    finally:
+        send.close()
+
+
+def forked_pages(calls: list) -> list:
+    """The pages of one chart: all but the first drawn in forked copies, the first here."""
+    others = [Forked(call) for call in calls[1:]]
+    first = calls[0]()
+    return [first] + [job.result() for job in others]
+
+
+def run_forked(jobs: dict, started: dict[str, Forked] | None = None) -> dict:
+    """The section jobs' results by name: chart jobs in forked workers (those in `started` are
+    running already), the others here while the workers draw."""
+    started = dict(started or {})
+    for name, job in jobs.items():
+        if name in CHART_JOBS and name not in started:
+            started[name] = Forked(job)
+    local = {name: job() for name, job in jobs.items() if name not in started}
+    return {name: started[name].result() if name in started else local[name] for name in jobs}
+
+
+class _Helper:
+    """The helper process's state between messages."""
+
+    def __init__(self):
+        self.warm = False
+        self.early_rep = None
+        self.early: dict[str, Forked] = {}
+
+    def handle(self, kind: str, payload: tuple):
+        from insight.charts.style import pages_drawn_by
+
+        if kind == "warm":
+            self._warm()
+        elif kind == "begin":
+            from insight.report.sections import early_jobs
+
+            self._warm()
+            self.early_rep = payload[0]
+            with pages_drawn_by(forked_pages):
+                self.early = {name: Forked(job, EARLY_NICENESS) for name, job in early_jobs(self.early_rep).items()}
+        elif kind == "render":
+            insight, out = payload
+            early = self.early if insight.representation == self.early_rep else {}
+            for name in set(self.early) - set(early):
+                self._discard(self.early[name])
+            with pages_drawn_by(forked_pages):
+                return render_in_process(insight, out, run_jobs=lambda jobs: run_forked(jobs, early))
+        return None
+
+    def _warm(self):
+        if not self.warm:
+            self.warm = True
+            try:
+                warm_up()
+            except Exception:
+                LOG.debug("renderer warm-up failed", exc_info=True)
+
+    @staticmethod
+    def _discard(job: Forked):
+        try:
+            job.result()
+        except Exception:  # its result is not wanted, nor its failure
+            LOG.debug("an early chart job failed", exc_info=True)
+
+
+def _serve(conn, parent_end, parent: int) -> None:
+    die_with_parent(parent)
+    parent_end.close()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the command's to handle
+    helper = _Helper()
+    while True:
+        try:
+            kind, *payload = conn.recv()
+        except (EOFError, OSError):  # the command ended without a report to render
+            return
+        if kind != "render":
+            try:
+                helper.handle(kind, tuple(payload))
+            except Exception:
+                LOG.debug("renderer: %s failed", kind, exc_info=True)
+            continue
+        try:
+            result = ("done", helper.handle(kind, tuple(payload)))
+        except Exception as exc:  # noqa: BLE001 - raised again in the command
+            result = ("error", exc)
+        try:
+            conn.send(result)
+        except Exception as exc:  # noqa: BLE001 - an exception that cannot be pickled
+            conn.send(("error", RuntimeError(f"{type(exc).__name__} while rendering: {exc}")))
+        conn.close()
+        return
+
+
+class Renderer:
+    """A helper process that renders one report; see the module's notes."""
+
+    def __init__(self, process=None, conn=None):
+        self._process, self._conn = process, conn
+
+    @classmethod
+    def start(cls, enabled: bool = True) -> Renderer:
+        """Start the helper now (call it before the scan); `enabled=False`, one core or a system
+        where no process can be forked give a Renderer that renders in the calling process."""
+        if not enabled or (os.cpu_count() or 1) < 2:
+            return cls()
+        from insight.pool import mp_context
+
+        try:
+            context = mp_context()
+            if context.get_start_method() != "fork":
+                return cls()  # a fresh interpreter would import everything anew: no gain
+            mine, theirs = context.Pipe()
+            # not a daemon: it forks the chart workers; it ends when this end of the pipe closes
+            process = context.Process(target=_serve, args=(theirs, mine, os.getpid()),
+                                      name="insight-renderer")
+            process.start()
+        except (OSError, ValueError, multiprocessing.ProcessError):
+            return cls()
+        theirs.close()
+        return cls(process, mine)
+
+    @property
+    def helping(self) -> bool:
+        """True while a helper process is there to render."""
+        return self._process is not None
+
+    def warm(self) -> None:
+        """The scan is done: load the rendering libraries now."""
+        self._tell("warm")
+
+    def begin(self, representation) -> None:
+        """The label counts are known: start drawing the charts made from them."""
+        self._tell("begin", representation)
+
+    def _tell(self, *message) -> None:
+        if self._process is None:
+            return
+        try:
+            self._conn.send(message)
+        except (OSError, ValueError):  # the helper is gone: render() renders here
+            LOG.debug("renderer process is gone; the report will be rendered here")
+            self.close()
+
+    def render(self, insight, out: Path) -> tuple[str, bytes]:
+        if self._process is None:
+            return render_in_process(insight, out)
+        try:
+            self._conn.send(("render", insight, Path(out)))
+            status, value = self._conn.recv()
+        except (EOFError, OSError):
+            LOG.debug("renderer process ended without an answer; rendering here")
+            self.close()
+            return render_in_process(insight, out)
+        self.close()
+        if status == "error":
+            raise value
+        return value
+
+    def close(self) -> None:
+        """Stop the helper: it has answered, or its work is no longer wanted."""
+        if self._process is None:
+            return
+        self._conn.close()
+        self._process.join(timeout=1)  # it exits at once after answering
+        if self._process.is_alive():
+            self._process.kill()
+            self._process.join()
+        self._process = None
+
+    def __enter__(self) -> Renderer:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

@@ -1,0 +1,145 @@
+"""The report's renderer process (insight/report/renderer.py): what it renders is what the command
+would have rendered itself, a failure in it reaches the command, and it never outlives the command."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from dataclasses import replace
+
+import pytest
+
+from insight.charts.style import draw_pages, pages_drawn_by
+from insight.report import renderer as renderer_module
+from insight.report.build import build_insight
+from insight.report.renderer import Forked, Renderer, forked_pages, render_in_process
+from tests.report import builders
+from tests.report.test_data_boxes import detection_dataset
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="the renderer process is forked")
+
+
+@pytest.fixture(scope="module")
+def detection_insight():
+    """45 classes: the class charts take two pages each, so pages are drawn in parallel too."""
+    return build_insight(detection_dataset(45), None, today=None)
+
+
+def test_the_helper_renders_what_the_command_would(detection_insight, tmp_path):
+    expected = render_in_process(detection_insight, tmp_path)
+    with Renderer.start() as renderer:
+        assert renderer.helping
+        renderer.warm()
+        renderer.begin(detection_insight.representation)
+        html, pdf = renderer.render(detection_insight, tmp_path)
+    assert html == expected[0]
+    assert pdf == expected[1]
+
+
+def test_charts_begun_from_other_counts_are_not_used(detection_insight, tmp_path):
+    """begin() with a representation that is not the final one: the final one is drawn."""
+    other = builders.pets_insight().representation
+    with Renderer.start() as renderer:
+        renderer.begin(other)
+        html, _ = renderer.render(detection_insight, tmp_path)
+    assert html == render_in_process(detection_insight, tmp_path)[0]
+    assert "fish" not in html  # a pets class: the charts begun from the pets counts were dropped
+
+
+def test_an_error_while_rendering_is_raised_in_the_command(tmp_path, monkeypatch):
+    def broken(insight, out, run_jobs=None):
+        raise KeyError("no such chart")
+
+    monkeypatch.setattr(renderer_module, "render_in_process", broken)  # the forked helper inherits it
+    with Renderer.start() as renderer, pytest.raises(KeyError, match="no such chart"):
+        renderer.render(builders.pets_insight(), tmp_path)
+
+
+def test_a_helper_that_died_is_replaced_by_rendering_here(tmp_path):
+    insight = builders.pets_insight()
+    with Renderer.start() as renderer:
+        os.kill(renderer._process.pid, signal.SIGKILL)
+        renderer._process.join()
+        renderer.warm()  # telling a dead helper is not an error
+        html, pdf = renderer.render(insight, tmp_path)
+    assert (html, pdf) == render_in_process(insight, tmp_path)
+
+
+def test_one_worker_renders_in_the_command():
+    with Renderer.start(enabled=False) as renderer:
+        assert not renderer.helping
+
+
+def test_forked_returns_the_result_or_raises_the_error():
+    assert Forked(lambda: os.getpid()).result() != os.getpid()
+    with pytest.raises(ZeroDivisionError):
+        Forked(lambda: 1 / 0).result()
+
+
+def test_pages_in_parallel_come_back_in_order():
+    def page(n, key):
+        return f"{key}:{n}:{os.getpid()}"
+
+    pages = [(n, "k") for n in range(4)]
+    with pages_drawn_by(forked_pages):
+        drawn = draw_pages(page, pages)
+    assert [d.split(":")[:2] for d in drawn] == [["k", str(n)] for n in range(4)]
+    assert drawn[0].endswith(str(os.getpid())) and len({d.split(":")[2] for d in drawn}) == 4
+    assert draw_pages(page, pages) == [f"k:{n}:{os.getpid()}" for n in range(4)]  # outside: here, in order
+
+
+def test_the_helper_dies_with_a_killed_command(tmp_path):
+    """SIGKILL the command while its helper is inside WeasyPrint's write_pdf: the helper is gone
+    within seconds (it asked Linux to kill it with its parent) and nothing was written."""
+    if not sys.platform.startswith("linux"):
+        pytest.skip("PR_SET_PDEATHSIG is Linux's")
+    out = tmp_path / "out"
+    script = textwrap.dedent(f"""
+        import os, sys, time
+        import weasyprint.document
+        def stalled(self, *args, **kwargs):
+            print("helper", os.getpid(), flush=True)
+            time.sleep(120)
+        weasyprint.document.Document.write_pdf = stalled
+        from tests.report import builders
+        from insight.report.renderer import Renderer
+        with Renderer.start() as renderer:
+            renderer.render(builders.pets_insight(), {str(out)!r})
+    """)
+    child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True,
+                             cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
+    try:
+        word, pid = child.stdout.readline().split()
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+    assert word == "helper" and int(pid) != child.pid
+    for _ in range(100):
+        if not _alive(int(pid)):
+            break
+        time.sleep(0.05)
+    assert not _alive(int(pid))
+    assert not out.exists()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().split(") ")[1][0] != "Z"  # a zombie has exited
+    except FileNotFoundError:
+        return False
+
+
+def test_the_renderer_sees_the_final_insight_not_a_copy_of_an_early_one(detection_insight, tmp_path):
+    """The Insight sent at render time wins over anything sent before (here: a changed verdict)."""
+    changed = replace(detection_insight, representation=replace(
+        detection_insight.representation,
+        verdict=replace(detection_insight.representation.verdict, message="A verdict set by the test.")))
+    with Renderer.start() as renderer:
+        renderer.begin(detection_insight.representation)
+        html, _ = renderer.render(changed, tmp_path)
+    assert "A verdict set by the test." in html

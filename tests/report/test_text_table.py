@@ -1,0 +1,52 @@
+"""Printed tables of chart values as fixed-width lines (insight/report/text_table.py).
+
+Every expected line below is written out by hand, column by column: names left-aligned, numbers
+right-aligned, two spaces between columns, trailing spaces dropped.
+"""
+
+from __future__ import annotations
+
+from insight.report.sections.common import Column, table
+from insight.report.text_table import PRINT_CHARS, printed_rows, text_rows
+
+
+def _table(rows, layout="wide"):
+    return table("t", "T", [Column("class"), Column("train boxes", "int"), Column("share", "pct")], rows,
+                 layout=layout)
+
+
+def test_numbers_right_names_left_header_wrapped_to_the_bottom():
+    rows = text_rows(_table([["person", 253590, 0.3], ["cat", 7, 0.0125]]), chars=80)
+    # widths: class 6 ("person"), train boxes 7 ("253,590"; the label wraps to "train"/"boxes"),
+    # share 6 ("30.0 %")
+    assert rows.header == ("          train\n"
+                           "class     boxes   share")
+    assert rows.rows == ("person  253,590  30.0 %",
+                         "cat           7   1.2 %")
+
+
+def test_a_dash_for_a_missing_value():
+    rows = text_rows(_table([["dog", None, None]]), chars=80)
+    # widths: "class" 5, "train"/"boxes" 5, "share" 5
+    assert rows.rows == ("dog        –      –",)
+
+
+def test_a_long_name_wraps_within_its_column_when_the_line_is_too_long():
+    name = "chest of drawers chest bureau dresser"  # 37 characters
+    rows = text_rows(_table([[name, 12, 0.5]]), chars=30)
+    # numbers take "boxes" 5 + "share"/"50.0 %" 6 and two gaps of 2: 15, leaving 15 for the name;
+    # first line: "chest of" padded to 15, gap 2, "12" right-aligned in 5, gap 2, "50.0 %"
+    assert rows.rows == ("chest of" + " " * 7 + "  " + "   12" + "  " + "50.0 %\n"
+                         "drawers chest\n"
+                         "bureau dresser",)
+    assert all(len(line) <= 30 for line in rows.rows[0].split("\n"))
+
+
+def test_a_table_that_cannot_fit_prints_as_a_real_table():
+    assert text_rows(_table([["person", 253590, 0.3]]), chars=20) is None
+
+
+def test_the_print_layout_picks_the_width():
+    many = [["c", 1, 0.1]] * 3
+    assert printed_rows(_table(many, "narrow")) == text_rows(_table(many, "narrow"), PRINT_CHARS["narrow"])
+    assert PRINT_CHARS["narrow"] < PRINT_CHARS["wide"]
