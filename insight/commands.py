@@ -85,7 +85,8 @@ def _report(args, config: Config, gate, baseline, out: Path, renderer) -> ExitCo
     renderer.warm()
     run = _load_run(args.run, config) if args.run else None
     curves_error = None if args.run else "No training log was given (--run), so there is no curve diagnosis."
-    insight = build_insight(dataset, run, config, curves_error=curves_error, on_representation=renderer.begin)
+    insight = build_insight(dataset, run, config, curves_error=curves_error,
+                            on_representation=lambda rep: renderer.begin(rep, dataset.task))
     if baseline is not None:
         insight = with_changes(insight, baseline, args.baseline)
     written = render_and_write(insight, out, renderer)

@@ -3,10 +3,11 @@
 - `histograms_chart`: several binned statistics (box area, COCO size, aspect ratio, boxes per image),
   one panel each, one bar per split in each bin, as the share of the split's boxes (or images): splits
   of different sizes compare directly.
-- `class_boxes_charts`: the label distribution per class as boxes and as images containing the class,
-  two panels side by side, horizontal bars sorted by box count (largest on top), one bar per split.
-  At most `ROWS_PER_CHART` classes per chart, every chart on the same scale, so 80 classes make two
-  legible charts.
+- `class_boxes_charts`: the label distribution per class: each class's share of the split's boxes
+  and share of the split's images that contain it, two panels side by side, horizontal bars sorted
+  by box count (largest on top), one bar per split. Shares, not counts: a validation split 25 times
+  smaller than train still shows its bars next to train's. At most `ROWS_PER_CHART` classes per
+  chart, every chart on the same scale, so 80 classes make two legible charts.
 """
 
 from __future__ import annotations
@@ -65,15 +66,16 @@ def histograms_chart(panels: list[tuple[str, str, pd.DataFrame]], splits: list[s
 
 
 def class_boxes_charts(table: pd.DataFrame, splits: list[str], key: str = "box-classes") -> list[str]:
-    """`table`: columns class, split, boxes, images, classes in the order to draw (top first).
+    """`table`: columns class, split, box_share (0..1 of the split's boxes), image_share (0..1 of the
+    split's images containing the class), classes in the order to draw (top first).
 
     Returns one SVG per ROWS_PER_CHART classes (even chunks), all on the same scale.
     """
     classes = list(dict.fromkeys(table["class"]))
-    boxes = _wide(table, classes, splits, "boxes")
-    images = _wide(table, classes, splits, "images")
-    tops = (1.25 * max(float(boxes.to_numpy().max(initial=0)), 1.0),
-            1.25 * max(float(images.to_numpy().max(initial=0)), 1.0))
+    boxes = 100 * _wide(table, classes, splits, "box_share")
+    images = 100 * _wide(table, classes, splits, "image_share")
+    tops = (1.25 * max(float(boxes.to_numpy().max(initial=0)), 1e-9),
+            1.25 * max(float(images.to_numpy().max(initial=0)), 1e-9))
     most = rows_per_page(BASE_IN, _row_in(len(splits)), ROWS_PER_CHART)
     count = max(1, math.ceil(len(classes) / most))
     per = max(1, math.ceil(len(classes) / count))
@@ -98,17 +100,17 @@ def _class_chart(boxes: pd.DataFrame, images: pd.DataFrame, splits: list[str], t
         fig = new_figure(BASE_IN + _row_in(len(splits)) * max(rows, 3))
         fig.get_layout_engine().set(wspace=0.08)  # room between the panels' end and start ticks
         ax_boxes, ax_images = fig.subplots(1, 2, sharey=True)
-        for ax, wide, top, label in ((ax_boxes, boxes, tops[0], "boxes"),
-                                     (ax_images, images, tops[1], "images containing the class")):
+        for ax, wide, top, label in ((ax_boxes, boxes, tops[0], "share of the split's boxes (%)"),
+                                     (ax_images, images, tops[1], "share of the split's images with the class (%)")):
             for i, split in enumerate(splits):
                 ys = [p - 0.4 + width * (i + 0.5) for p in range(rows)]
                 ax.barh(ys, wide[split], height=width, color=_color(split), label=split)
                 if len(splits) * rows <= 60:
                     for y, v in zip(ys, wide[split]):
-                        ax.annotate(f"{int(v):,}", (v, y), xytext=(2, 0), textcoords="offset points",
+                        ax.annotate(f"{v:.3g} %", (v, y), xytext=(2, 0), textcoords="offset points",
                                     ha="left", va="center", fontsize=5.5, bbox=LABEL_BOX)
             ax.set_xlim(0, top)
-            ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # counts: no 0.5 boxes
+            ax.xaxis.set_major_locator(MaxNLocator(nbins=5))
             ax.set_xlabel(label)
             ax.xaxis.set_ticks_position("top")
             ax.xaxis.set_label_position("top")

@@ -106,27 +106,31 @@ def rows_per_page(base_in: float, row_in: float, most: int) -> int:
     return max(1, min(most, int((PAGE_CHART_IN - base_in) / row_in)))
 
 
-_PAGE_MAP: ContextVar[Callable[[list], list] | None] = ContextVar("insight_page_map", default=None)
+_PARALLEL: ContextVar[Callable[[list], list] | None] = ContextVar("insight_chart_map", default=None)
 
 
-def draw_pages(draw: Callable[..., str], pages: list[tuple]) -> list[str]:
-    """[draw(*page) for page in pages]: the SVGs of one chart cut into printed pages. Inside
-    `pages_drawn_by(mapper)`, `mapper` gets the calls and returns their SVGs (the report's
-    renderer draws the pages in parallel processes)."""
-    calls = [partial(draw, *page) for page in pages]
-    mapper = _PAGE_MAP.get()
+def draw_all(calls: list[Callable[[], object]]) -> list:
+    """[call() for call in calls]: charts that do not depend on each other. Inside
+    `drawn_by(mapper)`, `mapper` gets the calls and returns their results in order (the report's
+    renderer draws them in parallel processes)."""
+    mapper = _PARALLEL.get()
     if mapper is None or len(calls) < 2:
         return [call() for call in calls]
     return mapper(calls)
 
 
+def draw_pages(draw: Callable[..., str], pages: list[tuple]) -> list[str]:
+    """[draw(*page) for page in pages]: the SVGs of one chart cut into printed pages (see draw_all)."""
+    return draw_all([partial(draw, *page) for page in pages])
+
+
 @contextmanager
-def pages_drawn_by(mapper: Callable[[list], list]) -> Iterator[None]:
-    token = _PAGE_MAP.set(mapper)
+def drawn_by(mapper: Callable[[list], list]) -> Iterator[None]:
+    token = _PARALLEL.set(mapper)
     try:
         yield
     finally:
-        _PAGE_MAP.reset(token)
+        _PARALLEL.reset(token)
 
 
 def chart_key(*parts: str) -> str:
@@ -140,10 +144,41 @@ def to_svg(fig: Figure, key: str = "chart") -> str:
     with matplotlib.rc_context(STYLE):
         fig.savefig(buffer, format="svg", metadata=NO_METADATA)
     text = buffer.getvalue()
-    svg = text[text.index("<svg"):]
+    svg = _without_plain_groups(text[text.index("<svg"):])
     svg = _scope_ids(svg, chart_key(key))
     svg = re.sub(r'<svg ([^>]*?)width="[^"]*" height="[^"]*" ', r"<svg \1", svg, count=1)
     return svg.replace("<svg ", '<svg class="chart-svg" ', 1).strip()
+
+
+# matplotlib's own ids (figure_1, patch_3, matplotlib.axis_2, text_12); a gid set by our charts
+# (train-value) is kept, with its group
+_AUTO_ID = r'( id="[A-Za-z][A-Za-z0-9.]*_\d+")?'
+_PLAIN_GROUP = re.compile(f"<g{_AUTO_ID}>")
+_EMPTY_GROUP = re.compile(f"<g{_AUTO_ID}/>")
+
+
+def _without_plain_groups(svg: str) -> str:
+    """matplotlib wraps every artist in a <g id="..."> that sets nothing (a third of the nodes; its
+    own ids are never referenced). Drawing them cost WeasyPrint a sixth of a chart's time, so they are
+    unwrapped: their children stay in place, in order. Groups with any other attribute (transform,
+    clip-path, style) are kept. The SVG writer puts each group tag on a line of its own."""
+    kept: list[str] = []
+    open_groups: list[bool] = []  # for each open <g>: is its tag kept?
+    for line in svg.split("\n"):
+        tag = line.strip()
+        if _EMPTY_GROUP.fullmatch(tag):
+            continue
+        if _PLAIN_GROUP.fullmatch(tag):
+            open_groups.append(False)
+            continue
+        if tag == "</g>" and open_groups:
+            if open_groups.pop():
+                kept.append(line)
+            continue
+        if tag.startswith("<g") and not tag.endswith("/>") and "</g>" not in tag:
+            open_groups.append(True)
+        kept.append(line)
+    return "\n".join(kept)
 
 
 def _scope_ids(svg: str, key: str) -> str:

@@ -6,11 +6,11 @@ it reads anything, and tells it what it knows as soon as it knows it:
 
 1. `warm()` once the dataset is read: the helper imports matplotlib, Jinja and WeasyPrint and loads
    the fonts, on a core the scan no longer uses (doing it during the scan slowed the scan);
-2. `begin(representation)` once the label counts are known: the helper forks workers that draw the
-   summary and label-distribution charts while the command computes the box, mask and health
-   statistics;
-3. `render(insight, out)` with the finished Insight: the other charts are drawn in forked workers,
-   then the HTML and the PDF are made and sent back. The command writes the files (report/write.py);
+2. `begin(representation, task)` once the label counts are known: the helper forks one worker that
+   draws the summary (and label-distribution) charts while the command computes the box, mask and
+   health statistics on the other core;
+3. `render(insight, out)` with the finished Insight: the other charts are drawn, their pages in
+   forked workers, then the HTML and the PDF are made and sent back. The command writes the files (report/write.py);
    the helper never touches the output folder.
 
 The helper renders one report. It exits after answering, or as soon as the command's end of the pipe
@@ -33,7 +33,7 @@ from pathlib import Path
 LOG = logging.getLogger(__name__)
 
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
-CHART_JOBS = ("data_parts", "summary", "data", "curves")  # the section jobs that draw charts
+FORKED_JOBS = ("curves", "summary", "data")  # section jobs that draw charts in a worker of their own
 
 
 def render_in_process(insight, out: Path, run_jobs=None) -> tuple[str, bytes]:
@@ -64,20 +64,16 @@ def warm_up() -> None:
     HTML(string="<p style='font-family: DejaVu Sans'>insight</p>").write_pdf()
 
 
-EARLY_NICENESS = 10  # charts drawn while the command still computes statistics yield the CPU to it
-
-
 class Forked:
     """fn() computed in a forked copy of this process; `result()` waits for it and returns it, or
-    raises what fn raised. Where no process can be forked, fn runs at once, here. `niceness` lowers
-    the copy's CPU priority (os.nice)."""
+    raises what fn raised. Where no process can be forked, fn runs at once, here."""
 
-    def __init__(self, fn: Callable[[], object], niceness: int = 0):
+    def __init__(self, fn: Callable[[], object]):
         self._process = self._receive = None
         try:
             context = multiprocessing.get_context("fork")
             self._receive, send = context.Pipe(duplex=False)
-            self._process = context.Process(target=_send_result, args=(fn, send, niceness, os.getpid()),
+            self._process = context.Process(target=_send_result, args=(fn, send, os.getpid()),
                                             name="insight-chart")
             self._process.start()
         except (OSError, ValueError):
@@ -126,10 +122,8 @@ def die_with_parent(parent: int) -> None:
         os._exit(0)
 
 
-def _send_result(fn, send, niceness: int, parent: int) -> None:
+def _send_result(fn, send, parent: int) -> None:
     die_with_parent(parent)
-    if niceness:
-        os.nice(niceness)
     outcome = _call(fn)
     try:
         try:
@@ -144,22 +138,28 @@ def _send_result(fn, send, niceness: int, parent: int) -> None:
         send.close()
 
 
-def forked_pages(calls: list) -> list:
-    """The pages of one chart: all but the first drawn in forked copies, the first here."""
+def forked_calls(calls: list) -> list:
+    """Independent chart calls (insight.charts.style.draw_all): all but the first in forked copies,
+    the first here."""
     others = [Forked(call) for call in calls[1:]]
     first = calls[0]()
     return [first] + [job.result() for job in others]
 
 
-def run_forked(jobs: dict, started: dict[str, Forked] | None = None) -> dict:
-    """The section jobs' results by name: chart jobs in forked workers (those in `started` are
-    running already), the others here while the workers draw."""
-    started = dict(started or {})
-    for name, job in jobs.items():
-        if name in CHART_JOBS and name not in started:
-            started[name] = Forked(job)
-    local = {name: job() for name, job in jobs.items() if name not in started}
-    return {name: started[name].result() if name in started else local[name] for name in jobs}
+def run_forked(jobs: dict, early: Forked | None = None, early_names: tuple[str, ...] = ()) -> dict:
+    """The section jobs' results by name. `early` is computing the jobs named `early_names` already;
+    the other jobs that draw charts run in forked workers, except data_parts, which runs here with
+    its chart pages drawn in parallel; the rest run here too, while the workers draw."""
+    from insight.charts.style import drawn_by
+
+    early_names = early_names if early is not None else ()
+    forks = {name: Forked(job) for name, job in jobs.items() if name in FORKED_JOBS and name not in early_names}
+    with drawn_by(forked_calls):
+        local = {name: job() for name, job in jobs.items() if name not in forks and name not in early_names}
+    results = {**local, **{name: job.result() for name, job in forks.items()}}
+    if early is not None:
+        results.update(early.result())
+    return {name: results[name] for name in jobs}
 
 
 class _Helper:
@@ -168,27 +168,28 @@ class _Helper:
     def __init__(self):
         self.warm = False
         self.early_rep = None
-        self.early: dict[str, Forked] = {}
+        self.early: Forked | None = None
+        self.early_names: tuple[str, ...] = ()
 
     def handle(self, kind: str, payload: tuple):
-        from insight.charts.style import pages_drawn_by
-
         if kind == "warm":
             self._warm()
         elif kind == "begin":
-            from insight.report.sections import early_jobs
+            from insight.report.sections import early_jobs, run_in_order
 
             self._warm()
-            self.early_rep = payload[0]
-            with pages_drawn_by(forked_pages):
-                self.early = {name: Forked(job, EARLY_NICENESS) for name, job in early_jobs(self.early_rep).items()}
+            self.early_rep = payload
+            jobs = early_jobs(*payload)
+            self.early_names = tuple(jobs)
+            self.early = Forked(lambda: run_in_order(jobs))  # one worker: the command still runs
         elif kind == "render":
             insight, out = payload
-            early = self.early if insight.representation == self.early_rep else {}
-            for name in set(self.early) - set(early):
-                self._discard(self.early[name])
-            with pages_drawn_by(forked_pages):
-                return render_in_process(insight, out, run_jobs=lambda jobs: run_forked(jobs, early))
+            task = insight.dataset.task if insight.dataset else None
+            early = self.early if (insight.representation, task) == self.early_rep else None
+            if early is None and self.early is not None:
+                self._discard(self.early)
+            return render_in_process(insight, out,
+                                     run_jobs=lambda jobs: run_forked(jobs, early, self.early_names))
         return None
 
     def _warm(self):
@@ -272,9 +273,9 @@ class Renderer:
         """The scan is done: load the rendering libraries now."""
         self._tell("warm")
 
-    def begin(self, representation) -> None:
+    def begin(self, representation, task: str | None) -> None:
         """The label counts are known: start drawing the charts made from them."""
-        self._tell("begin", representation)
+        self._tell("begin", representation, task)
 
     def _tell(self, *message) -> None:
         if self._process is None:

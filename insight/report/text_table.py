@@ -16,10 +16,11 @@ from dataclasses import dataclass
 
 from insight.report.filters import fmt_cell
 
-# Characters a line holds in templates/report.css's print style: 7 pt DejaVu Sans Mono advances
-# 0.602 em (4.21 pt), so the 174 mm of A4 text width hold 117 and a half page column (83 mm) 55;
-# a little is kept for the cell's padding.
-PRINT_CHARS = {"wide": 112, "narrow": 52}
+# Characters a line holds in templates/report.css's print style: DejaVu Sans Mono advances 0.602 em,
+# so at 7 pt (4.21 pt a character) the 174 mm of A4 text width hold 117 and a half-page column
+# (83 mm) 55; at 8 pt ("list": the summary's labels to add) the full width holds 102. A little is
+# kept for the cell's padding and border.
+PRINT_CHARS = {"wide": 112, "narrow": 52, "list": 98}
 GAP = "  "
 LEFT_KINDS = ("text", "tag")  # every other kind is a number, right-aligned
 NAME_MIN_CHARS = 12  # a wrapped name column is never narrower than this
@@ -28,10 +29,17 @@ NAME_MIN_CHARS = 12  # a wrapped name column is never narrower than this
 @dataclass(frozen=True)
 class TextRows:
     """header: the column labels as lines (words wrapped, aligned to the bottom); rows: one string
-    per table row, several lines joined by newlines where a long name wraps."""
+    per table row, several lines joined by newlines where a long name wraps; lines: (row's CSS
+    class, row) pairs, the class "" where the table has none."""
 
     header: str
     rows: tuple[str, ...]
+    classes: tuple[str, ...] = ()
+
+    @property
+    def lines(self) -> tuple[tuple[str, str], ...]:
+        classes = self.classes or ("",) * len(self.rows)
+        return tuple(zip(classes, self.rows))
 
 
 def printed_rows(table) -> TextRows | None:
@@ -51,7 +59,8 @@ def text_rows(table, chars: int) -> TextRows | None:
         if _longest_word(table.columns[0].label) > widths[0]:
             return None
     header = _header([c.label for c in table.columns], widths, kinds)
-    return TextRows(header=header, rows=tuple(_row(row, widths, kinds) for row in cells))
+    return TextRows(header=header, rows=tuple(_row(row, widths, kinds) for row in cells),
+                    classes=tuple(table.row_classes))
 
 
 def _longest_word(text: str) -> int:

@@ -186,13 +186,21 @@ def _tick_texts(svg: str) -> set[str]:
     return set(re.findall(r"<text [^>]*>([\d.,]+)</text>", svg))
 
 
-def test_count_axes_have_integer_ticks():
+def test_box_classes_are_drawn_as_shares_of_each_split():
+    """train: a 4 and b 8 of 12 boxes, a in 2 and b in 1 of 3 images; val: a 13 of 13 boxes, in its
+    1 image. By hand: a 33.3 % / 100 % of the boxes, 66.7 % / 100 % of the images; b 66.7 % / 0 %
+    and 33.3 % / 0 %. With 8 bars every bar carries its value."""
     from insight.charts.boxes import class_boxes_charts
 
     table = pd.DataFrame({"class": ["a", "a", "b", "b"], "split": ["train", "val"] * 2,
-                          "boxes": [4, 13, 8, 0], "images": [2, 1, 1, 0]})
+                          "box_share": [4 / 12, 13 / 13, 8 / 12, 0.0], "image_share": [2 / 3, 1.0, 1 / 3, 0.0]})
     (svg,) = class_boxes_charts(table, ["train", "val"])
-    assert not {"0.5", "1.5", "2.5", "0.0", "1.0", "2.0"} & _tick_texts(svg)
+    labels = re.findall(r"<text [^>]*>([\d.]+ %)</text>", svg)
+    assert sorted(labels) == sorted(["33.3 %", "100 %", "66.7 %", "0 %", "66.7 %", "100 %", "33.3 %", "0 %"])
+    assert "share of the split&#39;s boxes (%)" in svg or "share of the split's boxes (%)" in svg
+
+
+def test_count_axes_have_integer_ticks():
     rows = pd.DataFrame({"name": ["a", "b"], "count": [3, 1], "share": [0.75, 0.25], "tier": ["well", "mild"]})
     (svg,) = class_charts(rows, 2)
     assert not {"0.5", "1.5", "2.5", "0.0"} & _tick_texts(svg)
@@ -215,7 +223,8 @@ def test_many_classes_and_three_splits_fit_one_page_per_chart():
     # classes make 3 charts (27 + 27 + 26), where 40 rows a chart would be 11.9 in tall: past the page.
     charts = split_charts(shares, splits)
     assert len(charts) == 3 and all(_height_in(c) <= PAGE_CHART_IN for c in charts)
-    boxes = pd.DataFrame([{"class": n, "split": s, "boxes": 5, "images": 2} for n in names for s in splits])
+    boxes = pd.DataFrame([{"class": n, "split": s, "box_share": 0.0125, "image_share": 0.05}
+                          for n in names for s in splits])
     charts = class_boxes_charts(boxes, splits)  # (8.6 - 1.2) / 0.27 = 27.4 -> 27 rows: 3 charts
     assert len(charts) == 3 and all(_height_in(c) <= PAGE_CHART_IN for c in charts)
     # masks, 2 splits: a row is 0.15 x 0.7 x 2 = 0.21 in; (8.6 - 1.1) / 0.21 = 35.7 -> 35 classes drawn

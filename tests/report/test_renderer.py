@@ -13,10 +13,10 @@ from dataclasses import replace
 
 import pytest
 
-from insight.charts.style import draw_pages, pages_drawn_by
+from insight.charts.style import draw_pages, drawn_by
 from insight.report import renderer as renderer_module
 from insight.report.build import build_insight
-from insight.report.renderer import Forked, Renderer, forked_pages, render_in_process
+from insight.report.renderer import Forked, Renderer, forked_calls, render_in_process
 from tests.report import builders
 from tests.report.test_data_boxes import detection_dataset
 
@@ -34,7 +34,7 @@ def test_the_helper_renders_what_the_command_would(detection_insight, tmp_path):
     with Renderer.start() as renderer:
         assert renderer.helping
         renderer.warm()
-        renderer.begin(detection_insight.representation)
+        renderer.begin(detection_insight.representation, "detection")
         html, pdf = renderer.render(detection_insight, tmp_path)
     assert html == expected[0]
     assert pdf == expected[1]
@@ -44,7 +44,7 @@ def test_charts_begun_from_other_counts_are_not_used(detection_insight, tmp_path
     """begin() with a representation that is not the final one: the final one is drawn."""
     other = builders.pets_insight().representation
     with Renderer.start() as renderer:
-        renderer.begin(other)
+        renderer.begin(other, "classification")
         html, _ = renderer.render(detection_insight, tmp_path)
     assert html == render_in_process(detection_insight, tmp_path)[0]
     assert "fish" not in html  # a pets class: the charts begun from the pets counts were dropped
@@ -85,7 +85,7 @@ def test_pages_in_parallel_come_back_in_order():
         return f"{key}:{n}:{os.getpid()}"
 
     pages = [(n, "k") for n in range(4)]
-    with pages_drawn_by(forked_pages):
+    with drawn_by(forked_calls):
         drawn = draw_pages(page, pages)
     assert [d.split(":")[:2] for d in drawn] == [["k", str(n)] for n in range(4)]
     assert drawn[0].endswith(str(os.getpid())) and len({d.split(":")[2] for d in drawn}) == 4
@@ -140,6 +140,6 @@ def test_the_renderer_sees_the_final_insight_not_a_copy_of_an_early_one(detectio
         detection_insight.representation,
         verdict=replace(detection_insight.representation.verdict, message="A verdict set by the test.")))
     with Renderer.start() as renderer:
-        renderer.begin(detection_insight.representation)
+        renderer.begin(detection_insight.representation, "detection")
         html, _ = renderer.render(changed, tmp_path)
     assert "A verdict set by the test." in html

@@ -75,10 +75,10 @@ class ReportContext:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
-def early_jobs(rep: Representation | None) -> dict[str, Callable[[], object]]:
-    """The pieces drawn from the label counts alone: they can start before the box, mask and health
-    statistics are done (report/renderer.py)."""
-    return {"summary": partial(build_summary, rep), "data": partial(build_distribution, rep)}
+def early_jobs(rep: Representation | None, task: str | None) -> dict[str, Callable[[], object]]:
+    """The pieces drawn from the label counts and the task alone: they can start before the box,
+    mask and health statistics are done (report/renderer.py)."""
+    return {"summary": partial(build_summary, rep), "data": partial(build_distribution, rep, task)}
 
 
 def section_jobs(insight: Insight) -> dict[str, Callable[[], object]]:
@@ -87,7 +87,7 @@ def section_jobs(insight: Insight) -> dict[str, Callable[[], object]]:
     runs them in parallel; `build_report_context` runs them in order."""
     return {
         "data_parts": partial(build_parts, insight),  # the slowest first: boxes or masks charts
-        **early_jobs(insight.representation),
+        **early_jobs(insight.representation, insight.dataset.task if insight.dataset else None),
         "curves": partial(build_curves, insight.curves, insight.curves_error),
         "cover": partial(build_cover, insight),
         "changes": partial(build_changes, insight.changes),

@@ -69,8 +69,8 @@ class Column:
 @dataclass(frozen=True)
 class Table:
     """A table of a chart's values. `note` says when rows were thinned out (long step logs).
-    `layout` is "wide" (full width) or "narrow" (a long table of few columns, printed in two
-    columns per page)."""
+    `layout` is "wide" (full width), "narrow" (a long table of few columns, printed in two
+    columns per page) or "list" (full width, a size larger: the summary's labels to add)."""
 
     key: str
     title: str
@@ -78,17 +78,19 @@ class Table:
     rows: tuple[tuple[Cell, ...], ...]
     note: str = ""
     layout: str = "wide"
+    row_classes: tuple[str, ...] = ()  # a CSS class per row (e.g. its tier), or none
 
 
 NARROW_MAX_COLUMNS = 5  # a "narrow" table prints in half the A4 width only up to this many columns
 
 
 def table(key: str, title: str, columns: list[Column], rows: list[list], note: str = "",
-          layout: str = "wide") -> Table:
+          layout: str = "wide", row_classes: tuple[str, ...] = ()) -> Table:
     """Build a Table from plain row values; each value takes its column's kind. A "narrow" table
     with more than NARROW_MAX_COLUMNS columns (three splits side by side) is printed full width: in
     half the page its columns would run into the next print column."""
     if layout == "narrow" and len(columns) > NARROW_MAX_COLUMNS:
         layout = "wide"
     cells = tuple(tuple(Cell(v, c.kind) for v, c in zip(row, columns)) for row in rows)
-    return Table(key=key, title=title, columns=tuple(columns), rows=cells, note=note, layout=layout)
+    return Table(key=key, title=title, columns=tuple(columns), rows=cells, note=note, layout=layout,
+                 row_classes=tuple(row_classes))

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from insight.charts.boxes import class_boxes_charts, histograms_chart
+from insight.charts.style import draw_all
 from insight.model.dataset import order_splits
 from insight.model.insight import Insight
 from insight.report.sections.common import Chart, Column, Table, chart, table
@@ -55,8 +56,9 @@ class BoxClassRow:
 class BoxesContext:
     """Template: sections/data_boxes.html.
 
-    splits: split names. per_split: one summary row per split. classes: label distribution charts
-    (boxes and images per class, classes with at least one box; several when there are many). histograms: area, COCO size,
+    splits: split names. per_split: one summary row per split. classes: the label distribution
+    charts (each class's share of the split's boxes and of its images; classes with at least one
+    box; several when there are many): for detection they replace the data section's own. histograms: area, COCO size,
     aspect ratio and boxes-per-image chart. class_rows: per-class sizes, largest class first (printed
     in the block when inline_table is True, else only in the tables section). class_count: declared
     classes. unused: classes with no box in any split. coco_size_drawn: the COCO size panel is drawn
@@ -110,6 +112,10 @@ def histogram_frame(insight: Insight, field: str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["bin", "split", "count", "share"])
 
 
+def _of(part: int, whole: int) -> float:
+    return part / whole if whole else 0.0
+
+
 def _ordered(insight: Insight):
     return [(s, insight.boxes[s]) for s in order_splits(insight.boxes)]
 
@@ -120,16 +126,14 @@ def build(insight: Insight) -> BoxesContext | None:
     splits = tuple(order_splits(insight.boxes))
     rows = class_rows(insight)
     drawn = [r for r in rows if any(r.boxes)]  # classes with no box are named in the text instead
-    frame = pd.DataFrame([{"class": r.name, "split": s, "boxes": b, "images": i}
-                          for r in drawn for s, b, i in zip(splits, r.boxes, r.images)],
-                         columns=["class", "split", "boxes", "images"])
-    svgs = class_boxes_charts(frame, list(splits)) if drawn else []
+    totals = {s: (insight.boxes[s].count, insight.boxes[s].images) for s in splits}
+    shares = pd.DataFrame([{"class": r.name, "split": s, "box_share": _of(b, totals[s][0]),
+                           "image_share": _of(i, totals[s][1])}
+                           for r in drawn for s, b, i in zip(splits, r.boxes, r.images)],
+                          columns=["class", "split", "box_share", "image_share"])
     vs = " vs ".join(splits)
-    charts = tuple(chart(f"box-classes-{i + 1}", svg,
-                         f"Labels per class as boxes (left) and as images containing the class (right), {vs}; "
-                         f"classes with the most boxes first." + (f" Part {i + 1} of {len(svgs)}."
-                                                                  if len(svgs) > 1 else ""))
-                   for i, svg in enumerate(svgs))
+    class_caption = (f"Each class's share of the split's boxes (left) and of the split's images that "
+                     f"contain it (right), {vs}; crowd boxes left out; classes with the most boxes first.")
     panels, left_out = [], []
     for field, title, what in HISTOGRAMS:
         frame = histogram_frame(insight, field)
@@ -144,7 +148,12 @@ def build(insight: Insight) -> BoxesContext | None:
                f"image: of its images). Crowd boxes are left out.")
     if left_out:
         caption += f" Not drawn, as no box has the pixel size it needs: {' and '.join(left_out)}."
-    hist = chart("box-histograms", histograms_chart(panels, list(splits)), caption)
+    svgs, hist_svg = draw_all([lambda: class_boxes_charts(shares, list(splits)) if drawn else [],
+                               lambda: histograms_chart(panels, list(splits))])
+    charts = tuple(chart(f"box-classes-{i + 1}", svg, class_caption + (f" Part {i + 1} of {len(svgs)}."
+                                                                       if len(svgs) > 1 else ""))
+                   for i, svg in enumerate(svgs))
+    hist = chart("box-histograms", hist_svg, caption)
     return BoxesContext(splits=splits, per_split=split_rows(insight), classes=charts, histograms=hist,
                         class_rows=rows, inline_table=len(rows) <= INLINE_CLASSES, class_count=len(rows),
                         coco_size_drawn="coco size" not in left_out,

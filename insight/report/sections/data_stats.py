@@ -60,14 +60,16 @@ class DataStatsContext:
     statistics are missing). count_of: what a label counts. distribution: charts of each split's
     label shares per class, classes with at least one label only. unlabelled: how many declared
     classes have no label in any split (left out of the charts: empty rows would fill pages; the
-    summary names them and the tables list every class). parts: task-specific blocks, each with its
-    template and context.
+    summary names them and the tables list every class). drawn_in_part: the task's block draws the
+    label distribution itself (detection: shares of boxes and of images per class, side by side), so
+    `distribution` is empty. parts: task-specific blocks, each with its template and context.
     """
 
     splits: tuple[str, ...]
     one_split: bool
     count_of: str
     distribution: tuple[Chart, ...]
+    drawn_in_part: bool
     unlabelled: int
     parts: tuple[DataPart, ...]
 
@@ -95,24 +97,31 @@ def build_parts(insight: Insight, specs: tuple[DataPartSpec, ...] = None) -> tup
     return tuple(parts)
 
 
+# Tasks whose block (DATA_PARTS) draws the label distribution per split with more beside it.
+DISTRIBUTION_IN_PART = ("detection",)
+
+
 def build_data_stats(insight: Insight) -> DataStatsContext | None:
-    return build_distribution(insight.representation, build_parts(insight))
+    task = insight.dataset.task if insight.dataset else None
+    return build_distribution(insight.representation, task, build_parts(insight))
 
 
-def build_distribution(rep: Representation | None, parts: tuple[DataPart, ...] = ()) -> DataStatsContext | None:
-    """The section from the label counts alone, with the task blocks `parts` (built apart when the
-    report is rendered in parallel: sections.section_jobs)."""
+def build_distribution(rep: Representation | None, task: str | None = None,
+                       parts: tuple[DataPart, ...] = ()) -> DataStatsContext | None:
+    """The section from the label counts and the task alone, with the task blocks `parts` (built
+    apart when the report is rendered in parallel: sections.section_jobs)."""
     if rep is None:
         return None
+    in_part = task in DISTRIBUTION_IN_PART
     splits = representation_splits(rep)
     frame = distribution_frame(rep)
     totals = frame.groupby("class", sort=False)["count"].sum()
     unlabelled = set(totals.index[totals == 0])  # empty rows would fill pages (80 COCO classes)
     frame = frame[~frame["class"].isin(unlabelled)]
-    svgs = split_charts(frame, list(splits), key="splits") if not frame.empty else []
+    svgs = split_charts(frame, list(splits), key="splits") if not (frame.empty or in_part) else []
     n = len(svgs)
     charts = tuple(chart(f"splits-{i + 1}", svg,
                          f"Share of each split's labels ({rep.count_of}) per class."
                          + (f" Part {i + 1} of {n}." if n > 1 else "")) for i, svg in enumerate(svgs))
     return DataStatsContext(splits=splits, one_split=len(splits) < 2, count_of=rep.count_of,
-                            distribution=charts, unlabelled=len(unlabelled), parts=parts)
+                            distribution=charts, drawn_in_part=in_part, unlabelled=len(unlabelled), parts=parts)

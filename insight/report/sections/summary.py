@@ -10,7 +10,8 @@ import pandas as pd
 from insight.charts.classes import TIER_LABELS, class_charts, cutoff_label
 from insight.model.dataset import order_splits
 from insight.model.insight import Representation
-from insight.report.sections.common import Chart, FindingRow, chart, finding_row, finding_rows
+from insight.report.sections.common import (Chart, Column, FindingRow, Table, chart, finding_row,
+                                            finding_rows, table)
 
 TIER_ORDER = {"serious": 0, "mild": 1, "well": 2}
 
@@ -37,7 +38,8 @@ class SummaryContext:
     verdict: the summary sentence (a finding, message already worded). cutoff/total/count_of: the
     cutoff in labels, the total label count and what a label count counts ("images", "boxes", ...).
     cutoff_label: the text on the chart's cutoff line. charts: one or more class bar charts.
-    to_add: classes below the cutoff, serious first, then by labels to add. classes: all classes,
+    to_add: classes below the cutoff, serious first, then by labels to add; to_add_table: the same
+    rows as a Table (rows classed by tier), printed as text lines. classes: all classes,
     largest first. splits: split names for ClassRow.by_split. split_findings: classes missing from
     val or whose share differs between train and val.
     """
@@ -52,6 +54,7 @@ class SummaryContext:
     serious_factor: float
     charts: tuple[Chart, ...]
     to_add: tuple[ClassRow, ...]
+    to_add_table: Table
     classes: tuple[ClassRow, ...]
     splits: tuple[str, ...]
     split_findings: tuple[FindingRow, ...]
@@ -78,6 +81,14 @@ def class_rows(rep: Representation) -> tuple[ClassRow, ...]:
     return tuple(sorted(rows, key=lambda r: -r.count))
 
 
+def _to_add_table(rows: list[ClassRow]) -> Table:
+    columns = [Column("Class"), Column("Tier", "tag"), Column("Labels", "int"), Column("Share", "pct"),
+               Column("To add", "int")]
+    return table("t-to-add", "Labels to add", columns,
+                 [[r.name, r.tier_label, r.count, r.share, r.to_add] for r in rows],
+                 layout="list", row_classes=tuple(f"tier-row {r.tier}" for r in rows))
+
+
 def build_summary(rep: Representation | None) -> SummaryContext | None:
     if rep is None:
         return None
@@ -92,5 +103,6 @@ def build_summary(rep: Representation | None) -> SummaryContext | None:
                           cutoff_label=cutoff_label(rep.cutoff), total=rep.total, count_of=rep.count_of,
                           class_count=len(rows), cutoff_factor=rep.cutoff_factor,
                           serious_factor=rep.serious_factor, charts=charts, to_add=tuple(to_add),
+                          to_add_table=_to_add_table(to_add),
                           classes=rows, splits=representation_splits(rep),
                           split_findings=finding_rows(rep.split_findings))
