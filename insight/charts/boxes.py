@@ -17,7 +17,7 @@ import math
 import pandas as pd
 from matplotlib.ticker import MaxNLocator
 
-from insight.charts.style import COLORS, draw_pages, new_figure, rows_per_page, styled, to_svg
+from insight.charts.style import COLORS, bars, draw_pages, new_figure, rows_per_page, styled, to_svg
 
 ROWS_PER_CHART = 40  # classes per chart at most; fewer when more splits make each row taller
 ROW_IN = 0.15  # inches per class row and split
@@ -52,7 +52,7 @@ def histograms_chart(panels: list[tuple[str, str, pd.DataFrame]], splits: list[s
             wide = wide.reindex(columns=splits, fill_value=0.0)
             for i, split in enumerate(splits):
                 xs = [p - 0.4 + width * (i + 0.5) for p in range(len(bins))]
-                ax.bar(xs, 100 * wide[split], width=width, color=_color(split), label=split)
+                bars(ax, xs, 100 * wide[split], width, _color(split), label=split)
             ax.set_xticks(range(len(bins)), bins, rotation=35 if len(bins) > 5 else 0,
                           ha="right" if len(bins) > 5 else "center", rotation_mode="anchor", fontsize=6.5)
             ax.set_title(title, loc="left")
@@ -69,18 +69,22 @@ def class_boxes_charts(table: pd.DataFrame, splits: list[str], key: str = "box-c
     """`table`: columns class, split, box_share (0..1 of the split's boxes), image_share (0..1 of the
     split's images containing the class), classes in the order to draw (top first).
 
-    Returns one SVG per ROWS_PER_CHART classes (even chunks), all on the same scale.
+    Returns one SVG per ROWS_PER_CHART classes (even chunks). Each has its own scale: on one scale
+    for all, the long tail of a COCO-like dataset (shares of 0.1 %) is bars too short to see.
     """
     classes = list(dict.fromkeys(table["class"]))
     boxes = 100 * _wide(table, classes, splits, "box_share")
     images = 100 * _wide(table, classes, splits, "image_share")
-    tops = (1.25 * max(float(boxes.to_numpy().max(initial=0)), 1e-9),
-            1.25 * max(float(images.to_numpy().max(initial=0)), 1e-9))
     most = rows_per_page(BASE_IN, _row_in(len(splits)), ROWS_PER_CHART)
     count = max(1, math.ceil(len(classes) / most))
     per = max(1, math.ceil(len(classes) / count))
-    return draw_pages(_class_chart, [(boxes.iloc[i:i + per], images.iloc[i:i + per], splits, tops,
-                                      f"{key}-{i // per + 1}") for i in range(0, max(len(classes), 1), per)])
+    pages = [(boxes.iloc[i:i + per], images.iloc[i:i + per]) for i in range(0, max(len(classes), 1), per)]
+    return draw_pages(_class_chart, [(b, m, splits, (_top(b), _top(m)), f"{key}-{n + 1}")
+                                     for n, (b, m) in enumerate(pages)])
+
+
+def _top(shares: pd.DataFrame) -> float:
+    return 1.25 * max(float(shares.to_numpy().max(initial=0)), 1e-9)
 
 
 def _wide(table: pd.DataFrame, classes: list[str], splits: list[str], column: str) -> pd.DataFrame:
@@ -99,12 +103,12 @@ def _class_chart(boxes: pd.DataFrame, images: pd.DataFrame, splits: list[str], t
     with styled():
         fig = new_figure(BASE_IN + _row_in(len(splits)) * max(rows, 3))
         fig.get_layout_engine().set(wspace=0.08)  # room between the panels' end and start ticks
-        ax_boxes, ax_images = fig.subplots(1, 2, sharey=True)
+        ax_boxes, ax_images = fig.subplots(1, 2)  # same rows; only the left one names them
         for ax, wide, top, label in ((ax_boxes, boxes, tops[0], "share of the split's boxes (%)"),
                                      (ax_images, images, tops[1], "share of the split's images with the class (%)")):
             for i, split in enumerate(splits):
                 ys = [p - 0.4 + width * (i + 0.5) for p in range(rows)]
-                ax.barh(ys, wide[split], height=width, color=_color(split), label=split)
+                bars(ax, ys, wide[split], width, _color(split), label=split, horizontal=True)
                 if len(splits) * rows <= 60:
                     for y, v in zip(ys, wide[split]):
                         ax.annotate(f"{v:.3g} %", (v, y), xytext=(2, 0), textcoords="offset points",
@@ -117,7 +121,9 @@ def _class_chart(boxes: pd.DataFrame, images: pd.DataFrame, splits: list[str], t
             ax.grid(axis="y", visible=False)
             ax.tick_params(axis="y", length=0)
         ax_boxes.set_yticks(range(rows), [_short(c) for c in boxes.index], fontsize=7)
-        ax_boxes.set_ylim(rows - 0.5, -0.5)
+        ax_images.set_yticks([])  # a shared axis would draw (and lay out) every name twice
+        for ax in (ax_boxes, ax_images):
+            ax.set_ylim(rows - 0.5, -0.5)
         handles, labels = ax_boxes.get_legend_handles_labels()
         fig.legend(handles, labels, loc="outside lower center", ncols=max(1, len(splits)))
         return to_svg(fig, key)

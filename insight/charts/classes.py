@@ -18,7 +18,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
-from insight.charts.style import COLORS, draw_pages, new_figure, rows_per_page, styled, to_svg
+from insight.charts.style import COLORS, bars, draw_pages, new_figure, rows_per_page, styled, to_svg
 
 TIERS = ("well", "mild", "serious")
 TIER_LABELS = {
@@ -86,7 +86,7 @@ def _vertical(rows: pd.DataFrame, cutoff: int, key: str) -> str:
         fig = new_figure(3.4)
         ax = fig.add_subplot()
         xs = range(len(rows))
-        ax.bar(xs, rows["count"], color=[COLORS[t] for t in rows["tier"]], width=0.7)
+        bars(ax, xs, rows["count"], 0.7, [COLORS[t] for t in rows["tier"]])
         ax.set_ylim(0, HEADROOM * max(int(rows["count"].max()), cutoff, 1))
         for x, count, share in zip(xs, rows["count"], rows["share"]):
             ax.annotate(_bar_text(count, share), (x, label_anchor(count, cutoff)), xytext=(0, 2),
@@ -118,7 +118,7 @@ def _horizontal(rows: pd.DataFrame, cutoff: int, top: float, key: str) -> str:
         fig = new_figure(1.2 + ROW_IN * len(rows))
         ax = fig.add_subplot()
         ys = range(len(rows))
-        ax.barh(ys, rows["count"], color=[COLORS[t] for t in rows["tier"]], height=0.72)
+        bars(ax, ys, rows["count"], 0.72, [COLORS[t] for t in rows["tier"]], horizontal=True)
         for y, count, share in zip(ys, rows["count"], rows["share"]):
             ax.annotate(_bar_text(count, share), (label_anchor(count, cutoff), y), xytext=(2, 0),
                         textcoords="offset points",
@@ -157,10 +157,11 @@ def split_charts(table: pd.DataFrame, splits: list[str], key: str = "splits") ->
     wide = wide.reindex(columns=splits, fill_value=0.0)
     if len(classes) <= VERTICAL_MAX:
         return [_grouped(wide, key, vertical=True)]
-    top = HEADROOM * 100 * float(wide.to_numpy().max() or 1.0)
     chunks = _chunks(wide, rows_per_page(GROUPED_BASE_IN, _group_in(len(splits)), GROUPS_PER_CHART))
-    return draw_pages(partial(_grouped, vertical=False, top=top),
-                      [(c, f"{key}-{i + 1}") for i, c in enumerate(chunks)])
+    # each part on its own scale: on one scale for all, a long tail's shares are bars too short to see
+    return draw_pages(partial(_grouped, vertical=False),
+                      [(c, f"{key}-{i + 1}", HEADROOM * 100 * float(c.to_numpy().max() or 1.0))
+                       for i, c in enumerate(chunks)])
 
 
 def _group_in(splits: int) -> float:
@@ -168,7 +169,7 @@ def _group_in(splits: int) -> float:
     return ROW_IN * max(1.0, 0.6 * splits)
 
 
-def _grouped(wide: pd.DataFrame, key: str, vertical: bool, top: float | None = None) -> str:
+def _grouped(wide: pd.DataFrame, key: str, top: float | None = None, vertical: bool = True) -> str:
     splits = list(wide.columns)
     width = 0.8 / max(1, len(splits))
     with styled():
@@ -179,10 +180,7 @@ def _grouped(wide: pd.DataFrame, key: str, vertical: bool, top: float | None = N
             offsets = [p - 0.4 + width * (i + 0.5) for p in range(rows)]
             pct = 100 * wide[split]
             color = COLORS.get(split, COLORS["other"])
-            if vertical:
-                ax.bar(offsets, pct, width=width, color=color, label=split)
-            else:
-                ax.barh(offsets, pct, height=width, color=color, label=split)
+            bars(ax, offsets, pct, width, color, label=split, horizontal=not vertical)
         names = [_short(n) for n in wide.index]
         if vertical:
             ax.set_xticks(range(rows), names, rotation=_rotation(wide.index),

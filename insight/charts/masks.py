@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from insight.charts.style import COLORS, new_figure, rows_per_page, styled, to_svg
+from insight.charts.style import COLORS, bars, new_figure, rows_per_page, styled, to_svg
 
 MAX_ROWS = 40  # classes in the mean-area chart at most; `max_rows` gives fewer when rows are taller
 ROW_IN = 0.15  # inches per class row and split
@@ -47,7 +47,7 @@ def coverage_chart(table: pd.DataFrame, splits: list[str], key: str = "mask-cove
         ax = fig.add_subplot()
         for i, split in enumerate(splits):
             xs = [p - 0.4 + width * (i + 0.5) for p in range(len(bins))]
-            ax.bar(xs, 100 * wide[split], width=width, color=COLORS.get(split, COLORS["other"]), label=split)
+            bars(ax, xs, 100 * wide[split], width, COLORS.get(split, COLORS["other"]), label=split)
         ax.set_xticks(range(len(bins)), bins, rotation=45, ha="right", rotation_mode="anchor", fontsize=6.5)
         ax.set_xlabel("area of the image the class covers (%)")
         ax.set_ylabel("share of (image, class) pairs (%)")
@@ -71,7 +71,7 @@ def mean_area_chart(table: pd.DataFrame, splits: list[str], key: str = "mask-mea
         for i, split in enumerate(splits):
             ys = [p - 0.4 + width * (i + 0.5) for p in range(rows)]
             values = wide[split].fillna(0.0)
-            ax.barh(ys, values, height=width, color=COLORS.get(split, COLORS["other"]), label=split)
+            bars(ax, ys, values, width, COLORS.get(split, COLORS["other"]), label=split, horizontal=True)
             for y, v, raw in zip(ys, values, wide[split]):
                 if not pd.isna(raw):
                     ax.annotate(f"{v:.1f} %", (v, y), xytext=(2, 0), textcoords="offset points", ha="left",

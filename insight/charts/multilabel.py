@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from insight.charts.style import COLORS, TEXT_WIDTH_IN, new_figure, styled, to_svg
+from insight.charts.style import COLORS, TEXT_WIDTH_IN, bars, new_figure, styled, to_svg
 
 
 def _short(name: str, limit: int = 22) -> str:
@@ -31,7 +31,7 @@ def per_image_chart(table: pd.DataFrame, splits: list[str], key: str = "labels-p
         ax = fig.add_subplot()
         for i, split in enumerate(splits):
             xs = [p - 0.4 + width * (i + 0.5) for p in range(len(bins))]
-            ax.bar(xs, 100 * wide[split], width=width, color=COLORS.get(split, COLORS["other"]), label=split)
+            bars(ax, xs, 100 * wide[split], width, COLORS.get(split, COLORS["other"]), label=split)
             for x, v in zip(xs, 100 * wide[split]):
                 ax.annotate(f"{v:.0f} %", (x, v), xytext=(0, 2), textcoords="offset points", ha="center",
                             va="bottom", fontsize=6)

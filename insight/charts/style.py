@@ -24,7 +24,10 @@ from contextvars import ContextVar
 from functools import partial
 
 import matplotlib
+import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.patches import PathPatch
+from matplotlib.path import Path
 
 # Okabe-Ito colours: distinguishable with the common colour-vision deficiencies and in greyscale.
 COLORS = {
@@ -50,7 +53,10 @@ PAGE_CHART_IN = 8.6
 FONT_SIZE = 8.0
 
 STYLE = {
-    "font.family": ["DejaVu Sans", "sans-serif"],
+    "font.family": ["sans-serif"],
+    # the SVG names these fonts on every text: DejaVu Sans (drawn by matplotlib and WeasyPrint), then
+    # the usual sans fonts of a reader's browser; a long list cost WeasyPrint a look-up per letter
+    "font.sans-serif": ["DejaVu Sans", "Helvetica", "Arial"],
     "font.size": FONT_SIZE,
     "axes.titlesize": FONT_SIZE + 1,
     "axes.titleweight": "bold",
@@ -131,6 +137,32 @@ def drawn_by(mapper: Callable[[list], list]) -> Iterator[None]:
         yield
     finally:
         _PARALLEL.reset(token)
+
+
+def bars(ax, positions, lengths, thickness: float, color, label: str | None = None,
+         horizontal: bool = False) -> None:
+    """Bars from 0 to each length, centred on their positions, drawn as one path per colour.
+
+    The picture of ax.bar / ax.barh (bars start at the axis: 0 is a sticky edge), but ax.bar makes
+    every bar a patch of its own, which matplotlib lays out and WeasyPrint draws one by one: one path
+    per colour made an 80-class chart about a quarter faster to make and to print. `color` is one
+    colour or one per bar; `label` names a single-colour series in the legend."""
+    positions = np.asarray(positions, dtype=float)
+    lengths = np.nan_to_num(np.asarray(lengths, dtype=float), nan=0.0)
+    colors = [color] * len(positions) if isinstance(color, str) else list(color)
+    for shade in dict.fromkeys(colors):
+        picked = np.array([c == shade for c in colors], dtype=bool)
+        start, end = positions[picked] - thickness / 2, positions[picked] + thickness / 2
+        length, zero = lengths[picked], np.zeros(int(picked.sum()))
+        corners = ([(zero, start), (length, start), (length, end), (zero, end)] if horizontal
+                   else [(start, zero), (start, length), (end, length), (end, zero)])
+        vertices = np.stack([np.column_stack(c) for c in corners + [corners[0]]], axis=1).reshape(-1, 2)
+        codes = np.tile([Path.MOVETO, Path.LINETO, Path.LINETO, Path.LINETO, Path.CLOSEPOLY], len(length))
+        patch = PathPatch(Path(vertices, codes), facecolor=shade, edgecolor="none", linewidth=0,
+                          label=label if len(set(colors)) == 1 else None)
+        (patch.sticky_edges.x if horizontal else patch.sticky_edges.y).append(0.0)
+        ax.add_patch(patch)
+    ax.autoscale_view()  # add_patch, unlike ax.bar, leaves the limits to the caller
 
 
 def chart_key(*parts: str) -> str:

@@ -22,6 +22,7 @@ process; an error raised while rendering (a bug) is raised again in the command.
 from __future__ import annotations
 
 import ctypes
+import gc
 import logging
 import multiprocessing
 import os
@@ -75,6 +76,7 @@ class Forked:
             self._receive, send = context.Pipe(duplex=False)
             self._process = context.Process(target=_send_result, args=(fn, send, os.getpid()),
                                             name="insight-chart")
+            gc.freeze()  # the copy's garbage collector then leaves this process's objects (and pages) alone
             self._process.start()
         except (OSError, ValueError):
             self._process = None
@@ -124,6 +126,7 @@ def die_with_parent(parent: int) -> None:
 
 def _send_result(fn, send, parent: int) -> None:
     die_with_parent(parent)
+    gc.disable()  # a short-lived copy: collecting would write to (and copy) pages it shares
     outcome = _call(fn)
     try:
         try:
@@ -146,14 +149,17 @@ def forked_calls(calls: list) -> list:
     return [first] + [job.result() for job in others]
 
 
-def run_forked(jobs: dict, early: Forked | None = None, early_names: tuple[str, ...] = ()) -> dict:
+def run_forked(jobs: dict, early: Forked | None = None, early_names: tuple[str, ...] = (),
+               quick: set[str] = frozenset()) -> dict:
     """The section jobs' results by name. `early` is computing the jobs named `early_names` already;
     the other jobs that draw charts run in forked workers, except data_parts, which runs here with
-    its chart pages drawn in parallel; the rest run here too, while the workers draw."""
+    its charts and their pages drawn in parallel; the rest, and the `quick` jobs that draw nothing,
+    run here too, while the workers draw."""
     from insight.charts.style import drawn_by
 
     early_names = early_names if early is not None else ()
-    forks = {name: Forked(job) for name, job in jobs.items() if name in FORKED_JOBS and name not in early_names}
+    forks = {name: Forked(job) for name, job in jobs.items()
+             if name in FORKED_JOBS and name not in early_names and name not in quick}
     with drawn_by(forked_calls):
         local = {name: job() for name, job in jobs.items() if name not in forks and name not in early_names}
     results = {**local, **{name: job.result() for name, job in forks.items()}}
@@ -188,8 +194,11 @@ class _Helper:
             early = self.early if (insight.representation, task) == self.early_rep else None
             if early is None and self.early is not None:
                 self._discard(self.early)
+            from insight.report.sections import jobs_without_charts
+
+            quick = jobs_without_charts(insight)
             return render_in_process(insight, out,
-                                     run_jobs=lambda jobs: run_forked(jobs, early, self.early_names))
+                                     run_jobs=lambda jobs: run_forked(jobs, early, self.early_names, quick))
         return None
 
     def _warm(self):
@@ -199,6 +208,10 @@ class _Helper:
                 warm_up()
             except Exception:
                 LOG.debug("renderer warm-up failed", exc_info=True)
+            # One report, then exit: the garbage collector's passes over the charts' and the
+            # layout's objects cost a tenth of the rendering, for some tens of MB kept instead.
+            gc.freeze()
+            gc.disable()
 
     @staticmethod
     def _discard(job: Forked):

@@ -50,3 +50,12 @@ def test_the_print_layout_picks_the_width():
     many = [["c", 1, 0.1]] * 3
     assert printed_rows(_table(many, "narrow")) == text_rows(_table(many, "narrow"), PRINT_CHARS["narrow"])
     assert PRINT_CHARS["narrow"] < PRINT_CHARS["wide"]
+
+
+def test_rows_print_five_to_a_cell_unless_each_row_has_a_class():
+    rows = text_rows(_table([[f"c{i}", i, 0.1] for i in range(7)]), chars=80)
+    assert [text.count("\n") + 1 for _, text in rows.lines] == [5, 2]
+    assert rows.lines[1][1] == "\n".join(rows.rows[5:])
+    classed = table("t", "T", [Column("class"), Column("n", "int")], [["a", 1], ["b", 2]],
+                    row_classes=("tier-row well", "tier-row serious"))
+    assert text_rows(classed, 80).lines == (("tier-row well", "a      1"), ("tier-row serious", "b      2"))

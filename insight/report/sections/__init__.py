@@ -98,6 +98,16 @@ def section_jobs(insight: Insight) -> dict[str, Callable[[], object]]:
     }
 
 
+def jobs_without_charts(insight: Insight) -> set[str]:
+    """The section jobs that draw no chart for this insight (no curves, no dataset): quick ones."""
+    idle = set()
+    if insight.curves is None or insight.curves.table is None:
+        idle.add("curves")
+    if insight.representation is None:
+        idle |= {"summary", "data", "data_parts"}
+    return idle
+
+
 def run_in_order(jobs: dict[str, Callable[[], object]]) -> dict[str, object]:
     return {name: job() for name, job in jobs.items()}
 

@@ -150,8 +150,8 @@ def build(insight: Insight) -> BoxesContext | None:
         caption += f" Not drawn, as no box has the pixel size it needs: {' and '.join(left_out)}."
     svgs, hist_svg = draw_all([lambda: class_boxes_charts(shares, list(splits)) if drawn else [],
                                lambda: histograms_chart(panels, list(splits))])
-    charts = tuple(chart(f"box-classes-{i + 1}", svg, class_caption + (f" Part {i + 1} of {len(svgs)}."
-                                                                       if len(svgs) > 1 else ""))
+    charts = tuple(chart(f"box-classes-{i + 1}", svg,
+                         class_caption + (f" Part {i + 1} of {len(svgs)}, on its own scale." if len(svgs) > 1 else ""))
                    for i, svg in enumerate(svgs))
     hist = chart("box-histograms", hist_svg, caption)
     return BoxesContext(splits=splits, per_split=split_rows(insight), classes=charts, histograms=hist,

@@ -122,6 +122,7 @@ def build_distribution(rep: Representation | None, task: str | None = None,
     n = len(svgs)
     charts = tuple(chart(f"splits-{i + 1}", svg,
                          f"Share of each split's labels ({rep.count_of}) per class."
-                         + (f" Part {i + 1} of {n}." if n > 1 else "")) for i, svg in enumerate(svgs))
+                         + (f" Part {i + 1} of {n}, on its own scale." if n > 1 else ""))
+                   for i, svg in enumerate(svgs))
     return DataStatsContext(splits=splits, one_split=len(splits) < 2, count_of=rep.count_of,
                             distribution=charts, drawn_in_part=in_part, unlabelled=len(unlabelled), parts=parts)
