@@ -28,6 +28,7 @@ import multiprocessing
 import os
 import signal
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -62,7 +63,8 @@ def warm_up() -> None:
     import insight.report.html
     import insight.report.pdf  # noqa: F401
 
-    HTML(string="<p style='font-family: DejaVu Sans'>insight</p>").write_pdf()
+    HTML(string="<p style='font-family: DejaVu Sans'>insight <b>report</b> "
+                "<span style='font-family: DejaVu Sans Mono'>1,234</span></p>").write_pdf()
 
 
 class Forked:
@@ -71,6 +73,9 @@ class Forked:
 
     def __init__(self, fn: Callable[[], object]):
         self._process = self._receive = None
+        if threading.active_count() > 1:  # forking could copy a lock another thread holds
+            self._value = _call(fn)
+            return
         try:
             context = multiprocessing.get_context("fork")
             self._receive, send = context.Pipe(duplex=False)
