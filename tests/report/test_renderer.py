@@ -29,8 +29,15 @@ def detection_insight():
     return build_insight(detection_dataset(45), None, today=None)
 
 
-def test_the_helper_renders_what_the_command_would(detection_insight, tmp_path):
-    expected = render_in_process(detection_insight, tmp_path)
+@pytest.fixture(scope="module")
+def rendered_here(detection_insight, tmp_path_factory):
+    """(out folder, what rendering in this process makes of detection_insight there)."""
+    out = tmp_path_factory.mktemp("out")
+    return out, render_in_process(detection_insight, out)
+
+
+def test_the_helper_renders_what_the_command_would(detection_insight, rendered_here):
+    tmp_path, expected = rendered_here
     with Renderer.start() as renderer:
         assert renderer.helping
         renderer.warm()
@@ -40,13 +47,14 @@ def test_the_helper_renders_what_the_command_would(detection_insight, tmp_path):
     assert pdf == expected[1]
 
 
-def test_charts_begun_from_other_counts_are_not_used(detection_insight, tmp_path):
+def test_charts_begun_from_other_counts_are_not_used(detection_insight, rendered_here):
     """begin() with a representation that is not the final one: the final one is drawn."""
+    tmp_path, expected = rendered_here
     other = builders.pets_insight().representation
     with Renderer.start() as renderer:
         renderer.begin(other, "classification")
         html, _ = renderer.render(detection_insight, tmp_path)
-    assert html == render_in_process(detection_insight, tmp_path)[0]
+    assert html == expected[0]
     assert "fish" not in html  # a pets class: the charts begun from the pets counts were dropped
 
 

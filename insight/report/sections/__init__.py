@@ -28,7 +28,11 @@ from insight.model.insight import Insight, Representation
 from insight.report.sections.changes import ChangesContext, build_changes
 from insight.report.sections.cover import CoverContext, build_cover
 from insight.report.sections.curves import CurvesContext, build_curves
-from insight.report.sections.data_stats import DataStatsContext, build_distribution, build_parts
+from insight.report.sections.data_stats import (
+    DataStatsContext,
+    build_distribution,
+    build_parts,
+)
 from insight.report.sections.health import HealthContext, build_health
 from insight.report.sections.how_to_read import HowToReadContext, build_how_to_read
 from insight.report.sections.leakage import LeakageContext, build_leakage

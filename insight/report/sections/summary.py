@@ -10,8 +10,16 @@ import pandas as pd
 from insight.charts.classes import TIER_LABELS, class_charts, cutoff_label
 from insight.model.dataset import order_splits
 from insight.model.insight import Representation
-from insight.report.sections.common import (Chart, Column, FindingRow, Table, chart, finding_row,
-                                            finding_rows, table)
+from insight.report.sections.common import (
+    Chart,
+    Column,
+    FindingRow,
+    Table,
+    chart,
+    finding_row,
+    finding_rows,
+    table,
+)
 
 TIER_ORDER = {"serious": 0, "mild": 1, "well": 2}
 
