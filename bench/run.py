@@ -204,7 +204,7 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--scale", type=float, default=1.0, help="1.0 is COCO 2017 train + val (default)")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--runs", type=int, default=3, help="runs per command; the median is shown (default 3)")
+    p.add_argument("--runs", type=int, default=5, help="runs per command; the median is shown (default 5)")
     p.add_argument("--warmup", type=int, default=1, help="untimed runs of each command before its timed runs (default 1)")
     p.add_argument("--data", type=Path, default=generate.DEFAULT_BASE, help="where data is generated")
     p.add_argument("--only", default="", help="comma-separated row keys or groups to run (default: all)")

@@ -5,6 +5,10 @@ Reading image headers, label files, masks and hashes is CPU work in Python (a fi
 core, and on a cold cache or a network share they also keep several reads in flight. Little work is
 done in-process, where starting workers would cost more than it saves.
 
+`Forked(fn)` runs one call in a forked copy of this process (fn may be a closure: nothing is
+pickled on the way in) and `result()` takes its value back; the report's renderer and the YOLO
+loader's folder listing use it to do two things at once.
+
 Workers are forked when the parent runs no other thread (cheap, and a caller's script needs no
 `if __name__ == "__main__"` guard); with threads alive (a progress bar), forking could copy a held
 lock, so workers then start from a fork server, which imports `fn`'s module: keep it cheap to import.
@@ -12,8 +16,12 @@ lock, so workers then start from a fork server, which imports `fn`'s module: kee
 
 from __future__ import annotations
 
+import ctypes
+import gc
 import multiprocessing
 import os
+import signal
+import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -55,3 +63,88 @@ def mp_context():
     if "fork" in methods and threading.active_count() == 1:
         return multiprocessing.get_context("fork")
     return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+class Forked:
+    """fn() computed in a forked copy of this process; `result()` waits for it and returns it, or
+    raises what fn raised. Where no process can be forked, fn runs at once, here."""
+
+    def __init__(self, fn: Callable[[], object]):
+        self._process = self._receive = None
+        if threading.active_count() > 1:  # forking could copy a lock another thread holds
+            self._value = _call(fn)
+            return
+        try:
+            context = multiprocessing.get_context("fork")
+            self._receive, send = context.Pipe(duplex=False)
+            self._process = context.Process(target=_send_result, args=(fn, send, os.getpid()),
+                                            name=f"insight-{getattr(fn, '__name__', 'job')}")
+            gc.freeze()  # the copy's garbage collector then leaves this process's objects (and pages) alone
+            try:
+                self._process.start()
+            finally:
+                gc.unfreeze()  # here they are collected as before
+        except (OSError, ValueError):
+            self._process = None
+            self._value = _call(fn)
+            return
+        send.close()
+
+    def result(self):
+        if self._process is None:
+            status, value = self._value
+        else:
+            try:
+                status, value = self._receive.recv()
+            except EOFError:
+                status, value = "error", RuntimeError("a forked worker ended without a result")
+            finally:
+                self._receive.close()
+                self._process.join()
+                self._process = None
+                self._value = ("error", RuntimeError("result() was already taken"))
+        if status == "error":
+            raise value
+        return value
+
+
+def _call(fn) -> tuple[str, object]:
+    try:
+        return "done", fn()
+    except Exception as exc:  # noqa: BLE001 - raised again where the result is taken
+        return "error", exc
+
+
+def die_with_parent(parent: int) -> None:
+    """Ask Linux to kill this process when the process that started it dies (prctl
+    PR_SET_PDEATHSIG), so a killed command leaves no worker behind it. Elsewhere a worker notices
+    on its next read or write of its pipe."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # it died before the request was made
+        os._exit(0)
+
+
+def _send_result(fn, send, parent: int) -> None:
+    die_with_parent(parent)
+    gc.disable()  # a short-lived copy: collecting would write to (and copy) pages it shares
+    outcome = _call(fn)
+    try:
+        try:
+            send.send(outcome)
+        except (OSError, EOFError):
+            return  # nobody waits for it any more (its parent was stopped)
+        except Exception as exc:  # noqa: BLE001 - a result or an exception that cannot be pickled
+            send.send(("error", RuntimeError(f"{type(exc).__name__} while sending a result: {exc}")))
+    except (OSError, EOFError):
+        return
+    finally:
+        send.close()

@@ -21,20 +21,17 @@ process; an error raised while rendering (a bug) is raised again in the command.
 
 from __future__ import annotations
 
-import ctypes
 import gc
 import logging
 import multiprocessing
 import os
 import signal
-import sys
-import threading
-from collections.abc import Callable
 from pathlib import Path
+
+from insight.pool import Forked, die_with_parent
 
 LOG = logging.getLogger(__name__)
 
-PR_SET_PDEATHSIG = 1  # linux/prctl.h
 FORKED_JOBS = ("curves", "summary", "data")  # section jobs that draw charts in a worker of their own
 
 
@@ -65,85 +62,6 @@ def warm_up() -> None:
 
     HTML(string="<p style='font-family: DejaVu Sans'>insight <b>report</b> "
                 "<span style='font-family: DejaVu Sans Mono'>1,234</span></p>").write_pdf()
-
-
-class Forked:
-    """fn() computed in a forked copy of this process; `result()` waits for it and returns it, or
-    raises what fn raised. Where no process can be forked, fn runs at once, here."""
-
-    def __init__(self, fn: Callable[[], object]):
-        self._process = self._receive = None
-        if threading.active_count() > 1:  # forking could copy a lock another thread holds
-            self._value = _call(fn)
-            return
-        try:
-            context = multiprocessing.get_context("fork")
-            self._receive, send = context.Pipe(duplex=False)
-            self._process = context.Process(target=_send_result, args=(fn, send, os.getpid()),
-                                            name="insight-chart")
-            gc.freeze()  # the copy's garbage collector then leaves this process's objects (and pages) alone
-            self._process.start()
-        except (OSError, ValueError):
-            self._process = None
-            self._value = _call(fn)
-            return
-        send.close()
-
-    def result(self):
-        if self._process is None:
-            status, value = self._value
-        else:
-            try:
-                status, value = self._receive.recv()
-            except EOFError:
-                status, value = "error", RuntimeError("a chart process ended without a result")
-            finally:
-                self._receive.close()
-                self._process.join()
-                self._process = None
-                self._value = ("error", RuntimeError("result() was already taken"))
-        if status == "error":
-            raise value
-        return value
-
-
-def _call(fn) -> tuple[str, object]:
-    try:
-        return "done", fn()
-    except Exception as exc:  # noqa: BLE001 - raised again where the result is taken
-        return "error", exc
-
-
-def die_with_parent(parent: int) -> None:
-    """Ask Linux to kill this process when the process that started it dies (prctl
-    PR_SET_PDEATHSIG), so a killed command leaves no helper drawing behind it. Elsewhere the helper
-    notices on its next read or write of the pipe."""
-    if not sys.platform.startswith("linux"):
-        return
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    except (OSError, AttributeError):
-        return
-    if os.getppid() != parent:  # it died before the request was made
-        os._exit(0)
-
-
-def _send_result(fn, send, parent: int) -> None:
-    die_with_parent(parent)
-    gc.disable()  # a short-lived copy: collecting would write to (and copy) pages it shares
-    outcome = _call(fn)
-    try:
-        try:
-            send.send(outcome)
-        except (OSError, EOFError):
-            return  # nobody waits for it any more (the renderer was stopped)
-        except Exception as exc:  # noqa: BLE001 - a result or an exception that cannot be pickled
-            send.send(("error", RuntimeError(f"{type(exc).__name__} while sending a chart: {exc}")))
-    except (OSError, EOFError):
-        return
-    finally:
-        send.close()
 
 
 def forked_calls(calls: list) -> list:

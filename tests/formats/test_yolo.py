@@ -232,3 +232,22 @@ def test_label_files_are_read_whole_whatever_their_size(tmp_path, size):
     data = bytes(range(256)) * (size // 256) + bytes(size % 256)
     (tmp_path / "a.txt").write_bytes(data)
     assert read_bytes(str(tmp_path / "a.txt")) == data
+
+
+def test_label_files_listed_aside_are_those_a_walk_finds(tmp_path):
+    """The labels/ folder listed in a forked process while the images are listed: for a folder in it,
+    the same files as walking that folder (classes.txt left out); a folder outside it is walked."""
+    from insight.formats.yolo import LabelListing
+    from insight.formats.yolo_layout import NOT_LABELS, walk
+
+    for name in ("labels/train/a.txt", "labels/train/sub/b.txt", "labels/train/classes.txt",
+                 "labels/val/c.txt", "labels/train2/d.txt", "elsewhere/e.txt"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("0 0.5 0.5 0.1 0.1\n")
+    for workers in (None, 1):
+        listing = LabelListing.aside(tmp_path / "labels", workers)
+        for folder in ("labels/train", "labels/val", "elsewhere"):
+            expected = sorted(walk(tmp_path / folder, exclude=NOT_LABELS))
+            assert sorted(listing.under(str(tmp_path / folder))) == expected, (workers, folder)
+        train = sorted(listing.under(str(tmp_path / "labels/train")))
+        assert [p[len(str(tmp_path)) + 1:] for p in train] == ["labels/train/a.txt", "labels/train/sub/b.txt"]
