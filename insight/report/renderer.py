@@ -218,8 +218,9 @@ class Renderer:
             return
         try:
             self._conn.send(message)
-        except (OSError, ValueError):  # the helper is gone: render() renders here
-            LOG.debug("renderer process is gone; the report will be rendered here")
+        except Exception:  # the helper is gone, or the message cannot be pickled: render() renders here
+            LOG.debug("renderer process cannot be told %s; the report will be rendered here", message[0],
+                      exc_info=True)
             self.close()
 
     def render(self, insight, out: Path) -> tuple[str, bytes]:
@@ -228,8 +229,8 @@ class Renderer:
         try:
             self._conn.send(("render", insight, Path(out)))
             status, value = self._conn.recv()
-        except (EOFError, OSError):
-            LOG.debug("renderer process ended without an answer; rendering here")
+        except Exception:  # no answer (the helper died), or one that cannot be pickled either way
+            LOG.debug("renderer process gave no answer; rendering here", exc_info=True)
             self.close()
             return render_in_process(insight, out)
         self.close()

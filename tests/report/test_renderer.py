@@ -151,3 +151,13 @@ def test_the_renderer_sees_the_final_insight_not_a_copy_of_an_early_one(detectio
         renderer.begin(detection_insight.representation, "detection")
         html, _ = renderer.render(changed, tmp_path)
     assert "A verdict set by the test." in html
+
+
+def test_an_insight_that_cannot_be_pickled_is_rendered_here(tmp_path):
+    """Nothing in an Insight stops pickling today; if something ever does, the report is still made."""
+    insight = replace(builders.pets_insight(), extras={"not picklable": lambda: None})
+    with Renderer.start() as renderer:
+        renderer.begin(insight.representation, "classification")
+        html, pdf = renderer.render(insight, tmp_path)
+        assert not renderer.helping
+    assert (html, pdf) == render_in_process(insight, tmp_path)
