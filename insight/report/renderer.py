@@ -10,8 +10,8 @@ it reads anything, and tells it what it knows as soon as it knows it:
    draws the summary (and label-distribution) charts while the command computes the box, mask and
    health statistics on the other core;
 3. `render(insight, out)` with the finished Insight: the other charts are drawn, their pages in
-   forked workers, then the HTML and the PDF are made and sent back. The command writes the files (report/write.py);
-   the helper never touches the output folder.
+   forked workers, then the HTML and the PDF are made and sent back. The command writes the files
+   (report/write.py); the helper never touches the output folder.
 
 The helper renders one report. It exits after answering, or as soon as the command's end of the pipe
 closes (the command finished early, failed or was killed). If it cannot start (one core, `--workers

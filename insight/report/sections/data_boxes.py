@@ -58,9 +58,10 @@ class BoxesContext:
 
     splits: split names. per_split: one summary row per split. classes: the label distribution
     charts (each class's share of the split's boxes and of its images; classes with at least one
-    box; several when there are many): for detection they replace the data section's own. histograms: area, COCO size,
-    aspect ratio and boxes-per-image chart. class_rows: per-class sizes, largest class first (printed
-    in the block when inline_table is True, else only in the tables section). class_count: declared
+    box; several when there are many): for detection they replace the data section's own.
+    histograms: area, COCO size, aspect ratio and boxes-per-image chart. class_rows: per-class sizes,
+    largest class first (printed in the block when inline_table is True, else only in the tables
+    section). class_count: declared
     classes. unused: classes with no box in any split. coco_size_drawn: the COCO size panel is drawn
     (some box has a size in pixels).
     """
@@ -150,8 +151,9 @@ def build(insight: Insight) -> BoxesContext | None:
         caption += f" Not drawn, as no box has the pixel size it needs: {' and '.join(left_out)}."
     svgs, hist_svg = draw_all([lambda: class_boxes_charts(shares, list(splits)) if drawn else [],
                                lambda: histograms_chart(panels, list(splits))])
+    parts = len(svgs)
     charts = tuple(chart(f"box-classes-{i + 1}", svg,
-                         class_caption + (f" Part {i + 1} of {len(svgs)}, on its own scale." if len(svgs) > 1 else ""))
+                         class_caption + (f" Part {i + 1} of {parts}, on its own scale." if parts > 1 else ""))
                    for i, svg in enumerate(svgs))
     hist = chart("box-histograms", hist_svg, caption)
     return BoxesContext(splits=splits, per_split=split_rows(insight), classes=charts, histograms=hist,
