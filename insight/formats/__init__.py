@@ -66,6 +66,9 @@ def detect(root: Path, config: Config = Config()) -> ModuleType:
     results = [(module, _safe_detect(module, root)) for module in candidates]
     best_module, best = max(results, key=lambda r: r[1].confidence)
     if best.confidence < UNSURE:
+        nested = _dataset_one_level_down(root, candidates)
+        if nested:
+            raise DatasetError(f"no dataset here, but {nested}: pass that folder", root)
         tried = "; ".join(f"{m.NAME}: {d.reason}" for m, d in results)
         raise DatasetError(f"unknown dataset layout (tried {tried})", root)
     rivals = [m for m, d in results if m is not best_module and d.confidence >= best.confidence]
@@ -73,6 +76,24 @@ def detect(root: Path, config: Config = Config()) -> ModuleType:
         tried = "; ".join(f"{m.NAME}: {d.reason}" for m, d in results if d.confidence >= best.confidence)
         raise DatasetError(f"ambiguous dataset layout ({tried}); choose one with --format", root)
     return best_module
+
+
+NESTED_LOOKS = 8  # sub-folders tried when the folder itself is no dataset
+
+
+def _dataset_one_level_down(root: Path, candidates: list[ModuleType]) -> str:
+    """'SUB reads as FORMAT' for the first of the folder's first sub-folders that one reader takes
+    for sure or likely (a user who passed the folder above the dataset), or ""."""
+    try:
+        subs = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))[:NESTED_LOOKS]
+    except OSError:
+        return ""
+    for sub in subs:
+        found = [(m.NAME, d.confidence) for m in candidates if (d := _safe_detect(m, sub)).confidence >= LIKELY]
+        if found:
+            name = max(found, key=lambda f: f[1])[0]
+            return f"{sub} reads as {name}"
+    return ""
 
 
 def load_dataset(root: Path, config: Config = Config(), progress: Progress = no_progress) -> Dataset:

@@ -72,6 +72,10 @@ def detect(root: Path) -> Detection:
     names = {c.name.lower() for c in class_dirs}
     if names & NOT_CLASS_NAMES:
         return Detection.no(f"folders named {sorted(names & NOT_CLASS_NAMES)} belong to another layout")
+    for folder in class_dirs:
+        marker = dataset_marker(folder)
+        if marker:
+            return Detection.no(f"{folder.name}/ holds a dataset of its own ({marker}), not images of one class")
     with_images = [c for c in class_dirs if _has_image(c)]
     if not with_images:
         return Detection.no("no image files inside the class folders")
@@ -79,6 +83,34 @@ def detect(root: Path) -> Detection:
     if annotations:
         return Detection(UNSURE, f"class folders, but {annotations[0].name}/ holds annotation files")
     return Detection(LIKELY, f"{len(class_dirs)} class folders holding images")
+
+
+DATASET_FILES = ("data.yaml", "dataset.yaml", "_annotations.coco.json")
+
+
+def dataset_marker(folder: Path) -> str:
+    """What shows that `folder` is a dataset's root rather than a class's images: a dataset file
+    (data.yaml), or an images/, labels/ or annotations/ folder in it or in one of its split folders.
+    "" when nothing does."""
+    for name in DATASET_FILES:
+        if (folder / name).is_file():
+            return name
+    try:
+        subs = _subdirs(folder)
+    except OSError:
+        return ""
+    for sub in subs:
+        if sub.name.lower() in NOT_CLASS_NAMES:
+            return f"{sub.name}/"
+    for split in (s for s in subs if is_split_word(s.name)):
+        try:
+            inner = _subdirs(split)
+        except OSError:
+            continue
+        for sub in inner:
+            if sub.name.lower() in NOT_CLASS_NAMES:
+                return f"{split.name}/{sub.name}/"
+    return ""
 
 
 def _has_image(folder: Path, limit: int = 2000) -> bool:

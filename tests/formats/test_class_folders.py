@@ -127,3 +127,18 @@ def test_decompression_bomb_is_refused_not_decoded(tmp_path):
     bomb = [f for f in ds.health if f.code == "image_too_large"][0]
     assert bomb.examples == ("a/bomb.png",)
     assert Image.MAX_IMAGE_PIXELS is not None
+
+
+def test_a_class_folder_with_an_images_folder_in_a_split_is_another_layout(tmp_path):
+    """ROOT/dogs/train/images/x.jpg is a dataset under ROOT/dogs, not a class named dogs."""
+    from insight.formats.class_folders import dataset_marker, detect
+
+    img = tmp_path / "dogs" / "train" / "images" / "x.jpg"
+    img.parent.mkdir(parents=True)
+    Image.new("RGB", (8, 8)).save(img)
+    assert dataset_marker(tmp_path / "dogs") == "train/images/"
+    assert detect(tmp_path).confidence == 0
+    plain = tmp_path / "plain" / "cat" / "a.jpg"
+    plain.parent.mkdir(parents=True)
+    Image.new("RGB", (8, 8)).save(plain)
+    assert dataset_marker(tmp_path / "plain" / "cat") == "" and detect(tmp_path / "plain").confidence > 0

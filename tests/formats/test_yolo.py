@@ -251,3 +251,20 @@ def test_label_files_listed_aside_are_those_a_walk_finds(tmp_path):
             assert sorted(listing.under(str(tmp_path / folder))) == expected, (workers, folder)
         train = sorted(listing.under(str(tmp_path / "labels/train")))
         assert [p[len(str(tmp_path)) + 1:] for p in train] == ["labels/train/a.txt", "labels/train/sub/b.txt"]
+
+
+def test_the_folder_above_a_yolo_dataset_is_refused_with_the_folder_to_pass(tmp_path):
+    """A Roboflow export unpacked into a folder of its own: the folder above reads as no dataset (its
+    one sub-folder is not a class of images) and the error names the sub-folder that reads as YOLO."""
+    from insight.formats import class_folders, load_dataset
+
+    make(tmp_path / "fire-8", {"data.yaml": "names: ['fire']\ntrain: train/images\nval: valid/images\n",
+                               "train/images/a.jpg": (32, 24), "train/labels/a.txt": "0 0.5 0.5 0.2 0.2\n",
+                               "valid/images/b.jpg": (32, 24), "valid/labels/b.txt": "0 0.5 0.5 0.2 0.2\n",
+                               "README.roboflow.txt": "exported"})
+    assert class_folders.detect(tmp_path).confidence == 0
+    assert "fire-8/ holds a dataset of its own (data.yaml)" in class_folders.detect(tmp_path).reason
+    with pytest.raises(DatasetError) as err:
+        load_dataset(tmp_path)
+    assert str(err.value) == f"{tmp_path}: no dataset here, but {tmp_path / 'fire-8'} reads as yolo: pass that folder"
+    assert load_dataset(tmp_path / "fire-8").format == "yolo"
