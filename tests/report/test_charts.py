@@ -233,3 +233,37 @@ def test_many_classes_and_three_splits_fit_one_page_per_chart():
                           for i in range(150) for s in ("train", "val")])
     svg = mean_area_chart(means, ["train", "val"])
     assert ">m034<" in svg and ">m035<" not in svg and _height_in(svg) <= PAGE_CHART_IN
+
+
+def test_plain_wrapper_groups_are_unwrapped_and_the_others_kept():
+    """matplotlib's own empty <g id="..."> wrappers go; a group with a transform, and one with an id
+    our charts set (gid), stay with their children in order. Expected text written out by hand."""
+    from insight.charts.style import _without_plain_groups
+
+    svg = "\n".join([
+        "<svg>",
+        ' <g id="figure_1">',
+        '  <g id="patch_1">',
+        '   <path d="M 0 0"/>',
+        "  </g>",
+        '  <g id="legend_1"/>',
+        '  <g transform="translate(1 2)">',
+        '   <g id="text_3">',
+        "    <text>a</text>",
+        "   </g>",
+        "  </g>",
+        '  <g id="train-value">',
+        '   <path d="M 1 1"/>',
+        "  </g>",
+        " </g>",
+        "</svg>"])
+    assert _without_plain_groups(svg).split("\n") == [
+        "<svg>",
+        '   <path d="M 0 0"/>',
+        '  <g transform="translate(1 2)">',
+        "    <text>a</text>",
+        "  </g>",
+        '  <g id="train-value">',
+        '   <path d="M 1 1"/>',
+        "  </g>",
+        "</svg>"]
