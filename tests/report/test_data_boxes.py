@@ -10,6 +10,7 @@ from insight.model import Dataset
 from insight.report.build import build_insight
 from insight.report.html import render_html
 from insight.report.sections import data_boxes
+from tests.report import builders
 
 
 def detection_dataset(n_classes: int, sizes_known: bool = True) -> Dataset:
@@ -56,6 +57,9 @@ def test_eighty_classes_make_two_class_charts_and_a_full_table():
     html = render_html(insight)
     assert html.count('id="fig-box-classes-') == 2
     assert "Boxes per class" in html
+    # the per-class share chart is detection's label distribution: the section does not draw it twice
+    assert 'id="fig-splits-' not in html and "Label distribution per split: boxes and images" in html
+    assert 'id="fig-splits-' in render_html(builders.pets_insight())  # classification keeps its own
 
 
 def test_unknown_pixel_sizes_leave_out_the_panels_that_need_them():
