@@ -9,8 +9,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from insight.report.html import render_html
-from insight.report.pdf import render_pdf
+from insight.report.renderer import render_in_process
 from tests.report import builders
 
 INSIGHTS = {
@@ -26,9 +25,9 @@ def main(out: str) -> None:
     for name, build in INSIGHTS.items():
         folder = Path(out) / name
         folder.mkdir(parents=True, exist_ok=True)
-        html = render_html(build())
+        html, pdf = render_in_process(build(), folder)  # what `insight report` writes
         (folder / "report.html").write_text(html, encoding="utf-8")
-        (folder / "report.pdf").write_bytes(render_pdf(html, folder))
+        (folder / "report.pdf").write_bytes(pdf)
         print(folder / "report.pdf")
 
 

@@ -14,7 +14,7 @@ from insight.config import Config
 from insight.images.leakage import duplicate_findings
 from insight.report.html import render_html
 from insight.report.messages import worded
-from insight.report.pdf import render_pdf
+from insight.report.renderer import render_in_process
 from insight.report.sections.leakage import build_leakage
 from tests.images.test_hashes import make_dataset
 from tests.report import builders
@@ -106,7 +106,7 @@ def test_html_shows_thumbnails_as_data_uris_only_and_escapes_names(leak_insight)
 
 
 def test_pdf_embeds_the_thumbnails(leak_insight, tmp_path):
-    pdf = render_pdf(render_html(leak_insight), tmp_path)
+    _, pdf = render_in_process(leak_insight, tmp_path)
     # distinct pictures: drawing A (train/a.png and its byte copies share one data URI) and the
     # half-size JPEG re-encode; WeasyPrint embeds each distinct image once
     assert pdf.count(b"/Subtype /Image") == 2

@@ -1,4 +1,4 @@
-"""The printed pages: what WeasyPrint lays out from report.html (no PDF file is read back).
+"""The printed pages: what WeasyPrint lays out from the print page (no PDF file is read back).
 
 The page header names the section the page starts in. A section that begins lower on a page (data
 health after the data statistics) must not rename the page above it.
@@ -38,7 +38,7 @@ def _pages(html: str) -> list[tuple[str, str]]:
 
 
 def test_page_header_names_the_section_the_page_starts_in():
-    pages = _pages(render_html(builders.many_classes_insight()))
+    pages = _pages(render_html(builders.many_classes_insight(), "print"))  # the page report.pdf is made from
     current, checked_mid_page = -1, False  # index in SECTIONS of the section the page starts in
     for header, body in pages[1:]:  # the cover has no header
         if any(body.startswith(s) for s in SECTIONS[current + 1:]):

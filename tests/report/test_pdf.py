@@ -11,8 +11,8 @@ import base64
 import pytest
 
 from insight.report import pdf
-from insight.report.html import render_html
 from insight.report.pdf import LocalOnlyFetcher, RefusedURL, render_pdf
+from insight.report.renderer import render_in_process
 from tests.report import builders
 
 # A 1x1 PNG written by hand (8-byte signature, IHDR, IDAT, IEND), so the test needs no image library.
@@ -84,8 +84,7 @@ def test_serves_own_files_and_data_urls(tmp_path):
 
 
 def test_whole_report_renders_to_pdf(tmp_path, calls):
-    html = render_html(builders.pets_insight())
-    data = render_pdf(html, tmp_path)
+    html, data = render_in_process(builders.pets_insight(), tmp_path)  # what `insight report` writes
     assert data.startswith(b"%PDF") and data.rstrip().endswith(b"%%EOF")
     # the report is self-contained: the only URLs are its own charts, as data: URIs
     assert len(calls) == html.count('<svg class="chart-svg"') > 0

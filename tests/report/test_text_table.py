@@ -6,6 +6,8 @@ right-aligned, two spaces between columns, trailing spaces dropped.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from insight.report.sections.common import Column, table
 from insight.report.text_table import PRINT_CHARS, printed_rows, text_rows
 
@@ -47,9 +49,17 @@ def test_a_table_that_cannot_fit_prints_as_a_real_table():
 
 
 def test_the_print_layout_picks_the_width():
-    many = [["c", 1, 0.1]] * 3
-    assert printed_rows(_table(many, "narrow")) == text_rows(_table(many, "narrow"), PRINT_CHARS["narrow"])
-    assert PRINT_CHARS["narrow"] < PRINT_CHARS["wide"]
+    """One row: 8 number columns of "1,000,000" (9 wide) and a 4-letter name, gaps
+    of 2: 4 + 8 x 9 + 8 x 2 = 92. It fits a full-width line (112), not a half-page column (52):
+    there the name column cannot shrink below NAME_MIN_CHARS, so it prints as a real table."""
+    columns = [Column("name")] + [Column(f"c{i}", "int") for i in range(8)]
+    rows = [["abcd"] + [1_000_000] * 8]
+    wide = printed_rows(table("t", "T", columns, rows, layout="wide"))
+    assert wide is not None and len(wide.rows[0]) == 92
+    # table() turns a narrow table of more than 5 columns into a wide one: build the narrow Table as is
+    narrow = replace(table("t", "T", columns, rows), layout="narrow")
+    assert printed_rows(narrow) is None
+    assert PRINT_CHARS["narrow"] < 92 <= PRINT_CHARS["wide"]
 
 
 def test_rows_print_five_to_a_cell_unless_each_row_has_a_class():
