@@ -153,7 +153,7 @@ def test_distribution_chart_leaves_out_classes_without_labels():
     counts = dict(builders.PETS, ghost=(0, 0), moth=(0, 0))
     tiers = dict(builders.PETS_TIERS, ghost=("serious", 60), moth=("serious", 60))
     insight = builders.pets_insight(representation=builders.representation(counts, tiers, 56))
-    ctx = data_stats.build_data_stats(insight)
+    ctx = sections.build_report_context(insight).data
     assert ctx.unlabelled == 2
     svg = "".join(str(c.svg) for c in ctx.distribution)
     assert ">dog<" in svg and ">ghost<" not in svg and ">moth<" not in svg

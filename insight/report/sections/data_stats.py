@@ -101,11 +101,6 @@ def build_parts(insight: Insight, specs: tuple[DataPartSpec, ...] = None) -> tup
 DISTRIBUTION_IN_PART = ("detection",)
 
 
-def build_data_stats(insight: Insight) -> DataStatsContext | None:
-    task = insight.dataset.task if insight.dataset else None
-    return build_distribution(insight.representation, task, build_parts(insight))
-
-
 def build_distribution(rep: Representation | None, task: str | None = None,
                        parts: tuple[DataPart, ...] = ()) -> DataStatsContext | None:
     """The section from the label counts and the task alone, with the task blocks `parts` (built
