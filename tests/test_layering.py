@@ -68,3 +68,11 @@ def test_every_finding_code_has_its_wording():
                 if not (TEMPLATES / "findings" / f"{code}.txt").exists():
                     missing.append(f"{path.name}: {code}")
     assert not missing, missing
+
+
+def test_log_readers_do_not_import_dataset_formats():
+    """The detection types live in insight/detection.py so that logs/ stands apart from formats/."""
+    for path in _modules("logs"):
+        modules = {n.module for n in ast.walk(ast.parse(path.read_text()))
+                   if isinstance(n, ast.ImportFrom) and n.module}
+        assert not any(m == "insight.formats" or m.startswith("insight.formats.") for m in modules), path

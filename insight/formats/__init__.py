@@ -9,31 +9,17 @@ Every loader module exposes:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING
 
 from insight.config import Config
+from insight.detection import LIKELY, SURE, UNSURE, Detection  # noqa: F401 (re-exported)
 from insight.errors import DatasetError
 from insight.progress import Progress, no_progress
 
 if TYPE_CHECKING:  # pool workers import modules of this package: keep pandas out of their start-up
     from insight.model import Dataset
-
-SURE = 0.9  # a layout that can only be this format
-LIKELY = 0.6  # the layout fits, but another format could read it too
-UNSURE = 0.3  # a weak sign; used only when nothing better fits
-
-
-@dataclass(frozen=True)
-class Detection:
-    confidence: float  # 0 when the folder is not this format
-    reason: str  # why it fits, or why not
-
-    @classmethod
-    def no(cls, reason: str) -> "Detection":
-        return cls(0.0, reason)
 
 
 def readers() -> list[ModuleType]:

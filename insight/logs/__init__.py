@@ -16,7 +16,7 @@ from types import ModuleType
 
 from insight.config import Config
 from insight.errors import LogError
-from insight.formats import UNSURE, Detection
+from insight.detection import UNSURE, Detection
 from insight.model import Run
 
 READER_MODULES = ("ultralytics_csv", "lightning_csv", "generic_csv", "tensorboard", "mlflow",

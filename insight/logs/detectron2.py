@@ -25,7 +25,7 @@ import numpy as np
 
 from insight.config import Config
 from insight.errors import LogError
-from insight.formats import LIKELY, SURE, Detection
+from insight.detection import LIKELY, SURE, Detection
 from insight.logs.table import Rows, first_record, json_lines, walk
 from insight.model import Run
 

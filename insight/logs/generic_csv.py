@@ -18,7 +18,7 @@ from pathlib import Path
 
 from insight.config import Config
 from insight.errors import LogError
-from insight.formats import LIKELY, UNSURE, Detection
+from insight.detection import LIKELY, UNSURE, Detection
 from insight.logs.names import normalise
 from insight.logs.table import Rows, csv_header, first_line, read_csv, read_text, to_float, walk
 from insight.model import Run

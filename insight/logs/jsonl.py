@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from insight.config import Config
-from insight.formats import LIKELY, SURE, UNSURE, Detection
+from insight.detection import LIKELY, SURE, UNSURE, Detection
 from insight.logs.names import SPLIT_WORDS, normalise
 from insight.logs.table import Rows, first_record, json_lines, walk
 from insight.model import Run

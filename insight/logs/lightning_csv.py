@@ -17,7 +17,7 @@ from pathlib import Path
 
 from insight.config import Config
 from insight.errors import LogError
-from insight.formats import LIKELY, SURE, Detection
+from insight.detection import LIKELY, SURE, Detection
 from insight.logs.names import normalise
 from insight.logs.table import Rows, csv_header, read_csv, to_float, walk
 from insight.model import Run

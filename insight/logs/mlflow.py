@@ -25,7 +25,7 @@ import yaml
 
 from insight.config import Config
 from insight.errors import LogError
-from insight.formats import SURE, Detection
+from insight.detection import SURE, Detection
 from insight.logs.table import Rows, read_text, walk
 from insight.model import Run
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from insight.config import Config
 from insight.errors import LogError
-from insight.formats import LIKELY, SURE, Detection
+from insight.detection import LIKELY, SURE, Detection
 from insight.logs.names import is_lr
 from insight.logs.table import Rows, first_record, json_lines, to_float, walk
 from insight.model import Run

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from insight.config import Config
 from insight.errors import LogError, MissingExtraError
-from insight.formats import SURE, Detection
+from insight.detection import SURE, Detection
 from insight.logs.names import SPLIT_WORDS, normalise
 from insight.logs.table import Rows, walk
 from insight.model import Run

@@ -24,7 +24,7 @@ import pandas as pd
 
 from insight.config import Config
 from insight.errors import LogError
-from insight.formats import SURE, Detection
+from insight.detection import SURE, Detection
 from insight.logs.names import normalise
 from insight.logs.table import Rows, csv_header, ranges, read_csv, to_float, walk
 from insight.model import Run

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from insight.formats import Detection
+from insight.detection import Detection
 from insight.logs import READER_MODULES, readers
 
 
