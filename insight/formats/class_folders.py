@@ -25,8 +25,9 @@ import pandas as pd
 
 from insight.config import Config
 from insight.errors import DatasetError
-from insight.formats import LIKELY, UNSURE, Detection
-from insight.formats.splits import is_split_word, split_name
+from insight.formats.protocol import FormatReader
+from insight.detection import LIKELY, UNSURE, Detection
+from insight.formats.shared.splits import is_split_word, split_name
 from insight.model import Dataset, Finding, Severity
 from insight.progress import Progress, no_progress
 
@@ -245,3 +246,6 @@ def _findings(found: _Walk, unreadable: list[str], too_large: list[str]) -> list
         findings.append(Finding(f"ignored_{reason}", severity.get(reason, Severity.INFO), count,
                                 examples=found.ignored_examples[reason]))
     return findings
+
+
+READER = FormatReader(NAME, TASK, ("classification",), detect, load)

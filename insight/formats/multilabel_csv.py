@@ -26,9 +26,10 @@ import pandas as pd
 
 from insight.config import Config
 from insight.errors import DatasetError
-from insight.formats import LIKELY, SURE, Detection
-from insight.formats.image_headers import list_images, read_sizes
-from insight.formats.splits import is_split_word, split_name
+from insight.formats.protocol import FormatReader
+from insight.detection import LIKELY, SURE, Detection
+from insight.formats.shared.image_headers import list_images, read_sizes
+from insight.formats.shared.splits import is_split_word, split_name
 from insight.model import Dataset, Finding, Severity
 from insight.progress import Progress, no_progress
 
@@ -285,7 +286,7 @@ class _Declared:
 
 def _declared(root: Path, records: _Records, config: Config) -> _Declared:
     if config.classes_file:
-        from insight.formats.label_maps import read_label_map
+        from insight.formats.shared.label_maps import read_label_map
 
         names = list(read_label_map(Path(config.classes_file)).names)
         return _Declared(names, {}, config.classes_file)
@@ -385,3 +386,6 @@ def _notes(records: _Records, config: Config) -> list[str]:
     if records.uncertain:
         notes.append(f"{records.uncertain:,} uncertain (-1) one-hot values are not counted as positive")
     return notes
+
+
+READER = FormatReader(NAME, TASK, ("classification", "multilabel"), detect, load)

@@ -11,7 +11,7 @@ from PIL import Image
 
 from insight.config import Config
 from insight.errors import DatasetError
-from insight.formats import coco
+from insight.formats.coco import reader as coco
 from tests.realdata import realdata
 
 # Real instance files, each read alone by insight (its folder) and by pycocotools.

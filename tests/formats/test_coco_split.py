@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from insight.formats import coco, coco_split
-from insight.formats.coco_decode import decode
+from insight.formats.coco import reader as coco, split as coco_split
+from insight.formats.coco.decode import decode
 from insight.pool import mp_context
 
 FIELDS = ("ann_id", "image_ref", "category", "bbox", "good_box", "no_bbox", "crowd")

@@ -8,7 +8,10 @@ from pathlib import Path
 import pytest
 
 from insight.errors import DatasetError, InsightError
-from insight.formats import coco, detect, pascal_voc, yolo
+from insight.formats import detect
+from insight.formats.coco import reader as coco
+from insight.formats.voc import reader as pascal_voc
+from insight.formats.yolo import reader as yolo
 from insight.model import Dataset
 from tests.realdata import REALDATA
 
@@ -101,7 +104,7 @@ PROVENANCE_SAMPLES = {
 def test_detection_samples_are_detected_and_load(rel):
     path = REALDATA / rel
     module = detect(path)
-    assert module.NAME == PROVENANCE_SAMPLES[rel]
+    assert module.name == PROVENANCE_SAMPLES[rel]
     ds = module.load(path)
     assert ds.task == "detection" and len(ds.images) > 0
 

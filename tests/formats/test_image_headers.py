@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from insight.formats.image_headers import exif_size, header_size, plain_size
+from insight.formats.shared.image_headers import exif_size, header_size, plain_size
 from tests.realdata import REALDATA
 
 
@@ -114,7 +114,7 @@ def test_every_real_image_gets_pillows_size():
 
 
 def test_image_listing_is_in_pathlib_order_and_skips_hidden(tmp_path):
-    from insight.formats.image_headers import list_image_paths
+    from insight.formats.shared.image_headers import list_image_paths
 
     for rel in ["a/x.jpg", "a.jpg", "a-b/y.png", "b/c/z.jpg", "b/c.jpg", ".h/q.jpg", "b/.q.jpg", "A.JPG", "n.txt"]:
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)

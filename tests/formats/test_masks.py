@@ -15,8 +15,9 @@ from PIL import Image
 
 from insight.config import Config
 from insight.errors import DatasetError
-from insight.formats import load_dataset, masks
-from insight.formats.label_maps import VOC_NAMES, voc_colormap
+from insight.formats import load_dataset
+from insight.formats.masks import reader as masks
+from insight.formats.shared.label_maps import VOC_NAMES, voc_colormap
 from tests.realdata import realdata
 
 ONE = Config(workers=1)

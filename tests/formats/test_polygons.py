@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pytest
 
-from insight.formats.polygons import InvalidSegmentation, coco_shape, shoelace, yolo_polygon
+from insight.formats.shared.polygons import InvalidSegmentation, coco_shape, shoelace, yolo_polygon
 from tests.realdata import realdata
 
 
@@ -94,7 +94,7 @@ def test_invalid_yolo_polygons(bad):
 
 def test_coco_loader_reads_masks_when_the_task_is_segmentation():
     from insight.config import Config
-    from insight.formats import coco
+    from insight.formats.coco import reader as coco
 
     root = realdata("coco/cocoapi_pr437_stuff_examples")
     images, anns = _load(root / "stuff_examples.json")
@@ -111,7 +111,7 @@ def test_coco_loader_reads_masks_when_the_task_is_segmentation():
 
 def test_coco_annotation_without_segmentation_is_a_finding():
     from insight.config import Config
-    from insight.formats import coco
+    from insight.formats.coco import reader as coco
 
     ds = coco.load(realdata("coco/mmyolo_coco_sample"), Config(task="segmentation", workers=1))
     # annotation 1 is a 10 x 10 polygon square; the other seven (ids 2-7 and 9) carry no segmentation;
@@ -127,7 +127,7 @@ def _load_yolo_seg(root, size, label_text: str, names: str):
     from PIL import Image
 
     from insight.config import Config
-    from insight.formats import yolo
+    from insight.formats.yolo import reader as yolo
 
     (root / "images" / "train").mkdir(parents=True)
     (root / "labels" / "train").mkdir(parents=True)
@@ -161,7 +161,7 @@ def test_yolo_segment_line_with_a_nan_class_is_an_invalid_polygon(tmp_path):
 
 def test_real_yolo_seg_polygons_with_panoptic_ids():
     from insight.config import Config
-    from insight.formats import yolo
+    from insight.formats.yolo import reader as yolo
 
     root = realdata("yolo/lightly_coco128_subset10/instance_segmentation")
     ds = yolo.load(root, Config(workers=1, task="segmentation"))

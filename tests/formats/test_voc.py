@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from insight.formats import pascal_voc
+from insight.formats.voc import reader as pascal_voc
 from tests.realdata import realdata
 
 

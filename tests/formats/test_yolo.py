@@ -10,9 +10,9 @@ from PIL import Image, ImageOps
 
 from insight.config import Config
 from insight.errors import DatasetError
-from insight.formats import yolo
-from insight.formats.image_headers import exif_size, read_sizes
-from insight.formats.yolo_txt import parse
+from insight.formats.yolo import reader as yolo
+from insight.formats.shared.image_headers import exif_size, read_sizes
+from insight.formats.yolo.txt import parse
 from insight.stats.boxes import box_stats
 from tests.realdata import realdata
 
@@ -227,7 +227,7 @@ def test_txt_list_with_an_image_twice(tmp_path):
 
 @pytest.mark.parametrize("size", [0, 5, 65535, 65536, 65537, 300000])
 def test_label_files_are_read_whole_whatever_their_size(tmp_path, size):
-    from insight.formats.yolo_files import read_bytes
+    from insight.formats.yolo.files import read_bytes
 
     data = bytes(range(256)) * (size // 256) + bytes(size % 256)
     (tmp_path / "a.txt").write_bytes(data)
@@ -237,8 +237,8 @@ def test_label_files_are_read_whole_whatever_their_size(tmp_path, size):
 def test_label_files_listed_aside_are_those_a_walk_finds(tmp_path):
     """The labels/ folder listed in a forked process while the images are listed: for a folder in it,
     the same files as walking that folder (classes.txt left out); a folder outside it is walked."""
-    from insight.formats.yolo import LabelListing
-    from insight.formats.yolo_layout import NOT_LABELS, walk
+    from insight.formats.yolo.reader import LabelListing
+    from insight.formats.yolo.layout import NOT_LABELS, walk
 
     for name in ("labels/train/a.txt", "labels/train/sub/b.txt", "labels/train/classes.txt",
                  "labels/val/c.txt", "labels/train2/d.txt", "elsewhere/e.txt"):

@@ -8,7 +8,7 @@ import io
 import pytest
 from PIL import Image, ImageFile
 
-from insight.formats.mask_scan import MaskJob, scan_mask
+from insight.formats.masks.scan import MaskJob, scan_mask
 from insight.images.hashes import hash_file
 
 

@@ -13,7 +13,7 @@ from PIL import Image
 
 from insight.config import Config
 from insight.errors import InsightError
-from insight.formats import yolo
+from insight.formats.yolo import reader as yolo
 
 NUMBERISH = st.sampled_from(["0", "1", "2", "-1", "7", "0.5", "1e3", "nan", "inf", "-0.2", "1.5", "", "x",
                              "0x10", "١", "0.25", "\t", "1,5"])

@@ -3,7 +3,7 @@
     COCO  annotations[].segmentation   polygons or RLE  -> area and box from pycocotools
     YOLO  labels/<split>/x.txt         `cls x1 y1 x2 y2 ...` (0..1) -> shoelace area, box from the vertices
 
-The loaders call these when the task is segmentation; the geometry lives in insight/formats/polygons.py.
+The loaders call these when the task is segmentation; the geometry lives in insight/formats/shared/polygons.py.
 A segmentation that cannot be measured is left out and counted in a `segmentation_invalid` finding.
 """
 
@@ -14,7 +14,7 @@ import json
 import numpy as np
 import pandas as pd
 
-from insight.formats.polygons import InvalidSegmentation, coco_shape, yolo_polygon
+from insight.formats.shared.polygons import InvalidSegmentation, coco_shape, yolo_polygon
 from insight.model.dataset import LABEL_COLUMNS
 from insight.model.findings import MAX_EXAMPLES, Finding, Severity
 
@@ -133,7 +133,7 @@ def yolo_segmentation(root, label_paths: list, contents: list, parsed, label_row
 
     `contents` are the label files' bytes (None where an image has none), `parsed` the ParsedLabels of
     the files that exist, `label_row` the image row of each of those."""
-    from insight.formats.detection import relative
+    from insight.formats.shared.tables import relative
 
     present = [c for c in contents if c is not None]
     split_cache: dict[int, list[bytes]] = {}

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from insight.formats.image_headers import read_sizes
+from insight.formats.shared.image_headers import read_sizes
 from insight.model.dataset import IMAGE_COLUMNS, LABEL_COLUMNS
 from insight.model.findings import MAX_EXAMPLES, Finding, Severity
 from insight.progress import Progress, no_progress

@@ -29,13 +29,14 @@ import numpy as np
 
 from insight.config import Config
 from insight.errors import DatasetError
-from insight.formats import LIKELY, SURE, UNSURE, Detection
-from insight.formats.detection import box_labels, finding, images_table, relative
-from insight.formats.image_headers import FILE_NOT_FOUND
-from insight.formats.yolo_layout import (NOT_LABELS, Split, class_names, dataset_yaml, find_splits,
+from insight.formats.protocol import FormatReader
+from insight.detection import LIKELY, SURE, UNSURE, Detection
+from insight.formats.shared.tables import box_labels, finding, images_table, relative
+from insight.formats.shared.image_headers import FILE_NOT_FOUND
+from insight.formats.yolo.layout import (NOT_LABELS, Split, class_names, dataset_yaml, find_splits,
                                          has_txt, label_dir_candidates, label_dir_of, names_file,
                                          side_by_side_dirs, walk)
-from insight.formats.yolo_files import read_label_files
+from insight.formats.yolo.files import read_label_files
 from insight.model.dataset import Dataset
 from insight.model.findings import Severity
 from insight.progress import Progress, no_progress
@@ -130,7 +131,7 @@ def load(root: Path, config: Config = Config(), progress: Progress = no_progress
     findings += _file_findings(root, files, parsed, label_row)
     segmentation = config.task == "segmentation" or (len(parsed.polygon_line) > 0 and len(parsed.values) == 0)
     if segmentation:  # YOLO segment lines (`cls x1 y1 x2 y2 ...`) as mask rows
-        from insight.formats.instance_masks import yolo_segmentation
+        from insight.formats.shared.instance_masks import yolo_segmentation
 
         names, labels, findings = yolo_segmentation(root, files.label, contents, parsed, label_row, images,
                                                     id_names, names, labels, findings)
@@ -331,3 +332,6 @@ def _file_findings(root: Path, files: _Files, parsed, label_row) -> list:
         found.append(finding("label_without_image", Severity.INFO, (relative(p, root) for p in files.label),
                              count=len(files.label), labels_only=True))
     return found
+
+
+READER = FormatReader(NAME, TASK, ("detection", "segmentation"), detect, load)

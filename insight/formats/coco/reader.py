@@ -33,12 +33,13 @@ import pandas as pd
 
 from insight.config import Config
 from insight.errors import DatasetError
-from insight.formats.coco_decode import Annotations, Category, Decoded, Image, decode
-from insight.formats.coco_split import SPLIT_ABOVE, split_decode
-from insight.formats import LIKELY, SURE, UNSURE, Detection
-from insight.formats.detection import (PLACEHOLDER_NAMES, box_labels, fill_sizes, finding,
+from insight.formats.coco.decode import Annotations, Category, Decoded, Image, decode
+from insight.formats.coco.split import SPLIT_ABOVE, split_decode
+from insight.formats.protocol import FormatReader
+from insight.detection import LIKELY, SURE, UNSURE, Detection
+from insight.formats.shared.tables import (PLACEHOLDER_NAMES, box_labels, fill_sizes, finding,
                                        images_table)
-from insight.formats.splits import is_split_word, split_name
+from insight.formats.shared.splits import is_split_word, split_name
 from insight.model.dataset import Dataset
 from insight.model.findings import Severity
 from insight.progress import Progress, no_progress
@@ -160,7 +161,7 @@ def load(root: Path, config: Config = Config(), progress: Progress = no_progress
 
 
 def read(path: Path, segmentation: bool = False) -> Decoded:
-    """Decode one annotation file (insight/formats/coco_decode.py); a malformed file is a DatasetError
+    """Decode one annotation file (insight/formats/coco/decode.py); a malformed file is a DatasetError
     naming the line."""
     if not segmentation and _size(path) > SPLIT_ABOVE:
         from insight.pool import mp_context
@@ -292,7 +293,7 @@ def _labels(source: Source, coco: Decoded, images: pd.DataFrame, categories: lis
                        names[cat_row[keep]], b[:, 0], b[:, 1], b[:, 2], b[:, 3], width, height,
                        iscrowd=anns.crowd[keep])
     if anns.segmentation is not None:  # segmentation: the polygon or RLE, not the box
-        from insight.formats.instance_masks import coco_mask_labels
+        from insight.formats.shared.instance_masks import coco_mask_labels
 
         kept = np.flatnonzero(keep)
         table, invalid = coco_mask_labels(table, [anns.segmentation[i] for i in kept], width, height,
@@ -345,3 +346,6 @@ def _refresh_area_pct(labels: pd.DataFrame, images: pd.DataFrame) -> pd.DataFram
     with np.errstate(divide="ignore", invalid="ignore"):
         labels["area_pct"] = labels["area"].to_numpy() * 100 / area.reindex(labels["image_id"]).to_numpy()
     return labels
+
+
+READER = FormatReader(NAME, TASK, ("detection", "segmentation"), detect, load)

@@ -28,11 +28,12 @@ from defusedxml.ElementTree import ParseError, parse
 
 from insight.config import Config
 from insight.errors import DatasetError
-from insight.formats import LIKELY, SURE, Detection
-from insight.formats.detection import (PLACEHOLDER_NAMES, box_labels, fill_sizes, finding,
+from insight.formats.protocol import FormatReader
+from insight.detection import LIKELY, SURE, Detection
+from insight.formats.shared.tables import (PLACEHOLDER_NAMES, box_labels, fill_sizes, finding,
                                        images_table, relative)
-from insight.formats.image_headers import is_image
-from insight.formats.splits import is_split_word, split_name
+from insight.formats.shared.image_headers import is_image
+from insight.formats.shared.splits import is_split_word, split_name
 from insight.model.dataset import Dataset
 from insight.model.findings import Severity
 from insight.progress import Progress, no_progress
@@ -356,3 +357,6 @@ def _findings(rows: _Rows, undeclared: list) -> list:
     if rows.missing:
         found.append(finding("listed_image_missing", Severity.WARNING, rows.missing))
     return found
+
+
+READER = FormatReader(NAME, TASK, ("detection",), detect, load)

@@ -15,7 +15,7 @@
 Panoptic folders (segment ids, not classes) are skipped. A mask and an image pair when their stems
 match, after dropping a mask suffix (`_mask`, `_seg`, `_gt`, `_label`, `_L`, Cityscapes' `_gtFine_*`,
 `_leftImg8bit`) or, failing that, a prefix every file of a folder shares (`gt_0001.png` with
-`image_0001.png`): see insight/formats/mask_pairing.py. Splits are the first split word in the path.
+`image_0001.png`): see insight/formats/masks/pairing.py. Splits are the first split word in the path.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from insight.formats.splits import is_split_word, split_name
+from insight.formats.shared.splits import is_split_word, split_name
 
 MASK_SUFFIXES = frozenset({".png", ".bmp", ".tif", ".tiff"})
 MASK_DIR_NAMES = frozenset({"masks", "mask", "labels", "label", "annotations", "segmentationclass",

@@ -5,7 +5,7 @@
       masks/<split>/a.png           (or labels/, SegmentationClass/, annotations/, gtFine/, trainannot/, GT/)
       classes.txt | labelmap.txt | label_colors.txt | class_dict.csv | dataset_meta.json | data.yaml
 
-Layouts and pairing: insight/formats/mask_layout.py. Label maps: insight/formats/label_maps.py.
+Layouts and pairing: insight/formats/masks/layout.py. Label maps: insight/formats/shared/label_maps.py.
 - class-index masks (L, I;16, P): the pixel value is the class; `Config.ignore_index` (255) is void.
 - palette PNGs: the palette index is the class; with no label map, a VOC palette names the classes.
 - colour (RGB) masks: each colour is mapped through the label map's colours; unknown colours are a
@@ -26,12 +26,13 @@ import pandas as pd
 
 from insight.config import Config
 from insight.errors import DatasetError
-from insight.formats import LIKELY, SURE, UNSURE, Detection
-from insight.formats import label_maps as lm
-from insight.formats.image_headers import read_sizes
-from insight.formats.mask_layout import SURE_MASK_DIRS, Layout, Pair, find_layout, voc_splits
-from insight.formats.mask_pairing import pair_source, sample_pairs
-from insight.formats.mask_scan import COLOR, INDEX, MaskCounts, scan_masks
+from insight.formats.protocol import FormatReader
+from insight.detection import LIKELY, SURE, UNSURE, Detection
+from insight.formats.shared import label_maps as lm
+from insight.formats.shared.image_headers import read_sizes
+from insight.formats.masks.layout import SURE_MASK_DIRS, Layout, Pair, find_layout, voc_splits
+from insight.formats.masks.pairing import pair_source, sample_pairs
+from insight.formats.masks.scan import COLOR, INDEX, MaskCounts, scan_masks
 from insight.model import Dataset, Finding, Severity
 from insight.progress import Progress, no_progress
 
@@ -359,3 +360,6 @@ def _rel(path, root: Path) -> str:
 def _rel_example(example: str, root: Path) -> str:
     path, _, why = example.partition(": ")
     return f"{_rel(path, root)}: {why}"
+
+
+READER = FormatReader(NAME, TASK, ("segmentation",), detect, load)

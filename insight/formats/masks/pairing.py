@@ -14,8 +14,8 @@ import os
 import re
 from pathlib import Path
 
-from insight.formats.image_headers import is_image, list_image_paths
-from insight.formats.mask_layout import Layout, Pair, Source, is_mask_file, mask_files, split_of
+from insight.formats.shared.image_headers import is_image, list_image_paths
+from insight.formats.masks.layout import Layout, Pair, Source, is_mask_file, mask_files, split_of
 
 _STRIP = re.compile(r"(_gtFine_(labelTrainIds|labelIds|instanceIds|color)|_leftImg8bit|_mask|_masks|_seg|_gt"
                     r"|_label|_labels|_L|_lbl|_annot)$", re.IGNORECASE)

@@ -1,5 +1,5 @@
 """Where a YOLO dataset keeps its class names, images and label files (the layouts listed in
-insight/formats/yolo.py), as `Split` objects: image files per split, or label folders alone.
+insight/formats/yolo/reader.py), as `Split` objects: image files per split, or label folders alone.
 
 Paths in data.yaml that do not exist as written are tried against the folder itself (Roboflow writes
 `../train/images`); a symlink that git checked out as a small text file is followed.
@@ -15,9 +15,9 @@ import yaml
 
 from insight.config import Config
 from insight.errors import DatasetError
-from insight.formats.detection import relative
-from insight.formats.image_headers import IMAGE_SUFFIXES, is_image
-from insight.formats.splits import is_split_word, split_name
+from insight.formats.shared.tables import relative
+from insight.formats.shared.image_headers import IMAGE_SUFFIXES, is_image
+from insight.formats.shared.splits import is_split_word, split_name
 
 NAME_FILES = ("classes.txt", "obj.names", "classes.names", "_darknet.labels", "labels.txt")
 NOT_LABELS = frozenset({*NAME_FILES, "train.txt", "val.txt", "valid.txt", "test.txt", "readme.txt",

@@ -6,7 +6,7 @@ the files, in a process pool across all cores.
     (labels/train/z.txt, None)                ->  label-only dataset: the bytes, no size
 
 At COCO scale (122,000 label files and as many images) opening files dominates: each worker takes
-chunks of pairs, opens each file once, parses its chunk's label lines (insight.formats.yolo_txt) and
+chunks of pairs, opens each file once, parses its chunk's label lines (insight.formats.yolo.txt) and
 sends back the bytes, the sizes and the parsed arrays.
 """
 
@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from insight.formats.image_headers import header_size
-from insight.formats.yolo_txt import ParsedLabels, merge, parse
+from insight.formats.shared.image_headers import header_size
+from insight.formats.yolo.txt import ParsedLabels, merge, parse
 from insight.pool import chunked, pooled_map
 from insight.progress import Progress, no_progress
 

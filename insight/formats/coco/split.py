@@ -30,7 +30,7 @@ from pathlib import Path
 import msgspec
 import numpy as np
 
-from insight.formats.coco_decode import (Annotation, Annotations, Category, Decoded, Image, annotation_arrays,
+from insight.formats.coco.decode import (Annotation, Annotations, Category, Decoded, Image, annotation_arrays,
                                           decode, no_gc)
 
 SPLIT_ABOVE = 64 << 20  # bytes: smaller files are decoded in one piece (a worker costs ~20 ms)

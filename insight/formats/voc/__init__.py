@@ -1,0 +1,1 @@
+"""Pascal VOC XML (detection): reader.py."""
