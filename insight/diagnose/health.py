@@ -99,7 +99,7 @@ def _unlabelled(ds: Dataset) -> Finding | None:
 def _never_used(ds: Dataset) -> Finding | None:
     codes = ds.label_codes("class")
     used = np.bincount(codes[codes >= 0], minlength=len(ds.classes)) > 0
-    unused = [c for c, u in zip(ds.classes, used) if not u]
+    unused = [c for c, u in zip(ds.classes, used) if not u and c not in ds.background]
     if not unused:
         return None
     return Finding("class_never_used", Severity.WARNING, len(unused),

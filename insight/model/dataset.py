@@ -46,11 +46,15 @@ class Dataset:
     notes: tuple[str, ...] = ()
     has_image_files: bool = True
     extras: dict = field(default_factory=dict)
+    # Declared classes that are a label map's background (or what the format defines as background):
+    # their rows stay in the tables (their mask area is a statistic), but they are no class to represent.
+    background: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "classes", tuple(str(c) for c in self.classes))
         object.__setattr__(self, "health", tuple(self.health))
         object.__setattr__(self, "notes", tuple(self.notes))
+        object.__setattr__(self, "background", tuple(str(c) for c in self.background))
         _validate(self)
 
     def with_health(self, findings) -> Dataset:
@@ -61,6 +65,11 @@ class Dataset:
         copy.__dict__.update(self.__dict__)
         object.__setattr__(copy, "health", self.health + tuple(findings))
         return copy
+
+    @property
+    def represented(self) -> tuple[str, ...]:
+        """The declared classes to represent: every class but the background, in declared order."""
+        return tuple(c for c in self.classes if c not in self.background)
 
     @property
     def splits(self) -> list[str]:
@@ -103,6 +112,8 @@ def _validate(ds: Dataset) -> None:
     if len(set(ds.classes)) != len(ds.classes):
         dupes = sorted({c for c in ds.classes if ds.classes.count(c) > 1})
         raise ValueError(f"classes declared twice: {dupes}")
+    if set(ds.background) - set(ds.classes):
+        raise ValueError(f"background classes that are not declared: {sorted(set(ds.background) - set(ds.classes))}")
     _require_columns("images", ds.images, IMAGE_COLUMNS, _NUMERIC_IMAGE_COLUMNS)
     _require_columns("labels", ds.labels, LABEL_COLUMNS, _NUMERIC_LABEL_COLUMNS)
     images, labels = ds.images, ds.labels

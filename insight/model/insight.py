@@ -47,6 +47,7 @@ class DatasetSummary:
     classes: tuple[str, ...]
     splits: dict[str, SplitSize]
     notes: tuple[str, ...] = ()
+    background: tuple[str, ...] = ()  # declared classes that are background: no class to represent
 
 
 @dataclass(frozen=True)

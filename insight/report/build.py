@@ -10,7 +10,6 @@ import datetime as _dt
 from collections.abc import Callable
 from dataclasses import replace
 
-import numpy as np
 
 from insight import __version__
 from insight.config import Config
@@ -57,12 +56,13 @@ def dataset_parts(ds: Dataset, config: Config, on_representation=None) -> dict:
 
 
 def summarize(ds: Dataset) -> DatasetSummary:
+    from insight.stats.classes import label_counts_by_split
+
     images = ds.images["split"].value_counts()
-    codes = ds.label_codes("split")
-    labels = np.bincount(codes[codes >= 0], minlength=len(ds.splits))
-    splits = {s: SplitSize(images=int(images.get(s, 0)), labels=int(labels[k])) for k, s in enumerate(ds.splits)}
+    labels = label_counts_by_split(ds)
+    splits = {s: SplitSize(images=int(images.get(s, 0)), labels=labels[s]) for s in ds.splits}
     return DatasetSummary(path=ds.root, task=ds.task, format=ds.format, classes=ds.classes,
-                          splits=splits, notes=ds.notes)
+                          splits=splits, notes=ds.notes, background=ds.background)
 
 
 def health(ds: Dataset) -> tuple[Finding, ...]:

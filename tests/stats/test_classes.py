@@ -93,9 +93,41 @@ def test_split_checks_missing_and_shifted_classes():
     assert codes["class_missing_from_val"].values["classes"] == ["c"]
     assert "split_share_mismatch" not in codes
     # shifted: train a 90 %, b 10 %; val a 40 %, b 60 %: b |0.1-0.6| = 0.5 > 0.3, a |0.9-0.4| = 0.5 > 0.45
-    rep = representation(classification({"train": {"a": 90, "b": 10}, "val": {"a": 4, "b": 6}}))
+    rep = representation(classification({"train": {"a": 90, "b": 10}, "val": {"a": 40, "b": 60}}))
     shifted = [f for f in rep.split_findings if f.code == "split_share_mismatch"][0]
     assert sorted(c["name"] for c in shifted.values["classes"]) == ["a", "b"]
+    assert shifted.values["classes"][0] | {} == {"name": "a", "train_share": 0.9, "val_share": 0.4,
+                                                 "train": 90, "val": 40}
+
+
+def test_a_share_difference_needs_enough_labels_to_go_by():
+    # The same shares with 10 val labels: a expects 0.9 * 10 = 9 val labels and has 4, b expects 1 and has 6:
+    # neither reaches SPLIT_SHARE_MIN_COUNT (10), so the 50-point swing is not a finding.
+    rep = representation(classification({"train": {"a": 90, "b": 10}, "val": {"a": 4, "b": 6}}))
+    assert not [f for f in rep.split_findings if f.code == "split_share_mismatch"]
+    # 20 val labels: a expects 18 (has 8), b expects 2 but has 12 (>= 10): both are compared and differ.
+    rep = representation(classification({"train": {"a": 90, "b": 10}, "val": {"a": 8, "b": 12}}))
+    shifted = [f for f in rep.split_findings if f.code == "split_share_mismatch"][0]
+    assert [c["name"] for c in shifted.values["classes"]] == ["a", "b"]
+    # c: 5 train of 100, 12 val of 100: expects 5, has 12 -> compared; a 95 -> 88 differs by 7 points only
+    rep = representation(classification({"train": {"a": 95, "c": 5}, "val": {"a": 88, "c": 12}}))
+    shifted = [f for f in rep.split_findings if f.code == "split_share_mismatch"][0]
+    assert [c["name"] for c in shifted.values["classes"]] == ["c"]
+
+
+def test_the_missing_split_is_named_right():
+    # val and test but no train (a Roboflow export whose train folder was left behind)
+    rep = representation(classification({"val": {"a": 5}, "test": {"a": 3}}))
+    assert [(f.code, f.values["splits"]) for f in rep.split_findings] == [("no_training_split", ["val", "test"])]
+    # test only: both are missing, validation first
+    rep = representation(classification({"test": {"a": 3}}))
+    assert [f.code for f in rep.split_findings] == ["no_validation_split", "no_training_split"]
+
+
+def test_classes_with_validation_labels_but_no_training_labels_are_a_warning():
+    rep = representation(classification({"train": {"a": 5}, "val": {"a": 2, "b": 1, "c": 4}}))
+    found = {f.code: f for f in rep.split_findings}["class_missing_from_train"]
+    assert found.severity.value == "warning" and found.count == 2 and found.values["classes"] == ["b", "c"]
 
 
 def test_options_change_the_cutoff_and_tiers():
