@@ -28,6 +28,7 @@ from insight.config import Config
 from insight.errors import DatasetError
 from insight.formats.protocol import FormatReader
 from insight.detection import LIKELY, SURE, Detection
+from insight.formats.shared.label_maps import is_label_map_csv
 from insight.formats.shared.image_headers import list_images, read_sizes
 from insight.formats.shared.splits import is_split_word, split_name
 from insight.model import Dataset, Finding, Severity
@@ -113,6 +114,8 @@ def _is_label_map_csv(path: Path) -> bool:
     if LABEL_MAP_CSV.match(path.stem):
         return True
     header, _ = _peek(path, 0)
+    if is_label_map_csv(header):  # Roboflow masks' `_classes.csv`: Pixel Value, Class
+        return True
     return bool(header) and header[0].startswith("/m/")  # Open Images class descriptions have no header
 
 

@@ -11,6 +11,8 @@
     ROOT/config.yaml  train: {images: DIR, masks: DIR}       LightlyTrain semantic-segmentation config
     ROOT/training/<scene>/x.jpg + x_seg.png                  ADE20K full release (class = R/10*256 + G);
                                                              x_parts_N.png and instance masks are skipped
+    ROOT/<split>/x.jpg + x_mask.png + _classes.csv           Roboflow "Semantic Segmentation Masks" export
+                                                             (`Pixel Value, Class`); also the split folder
 
 Panoptic folders (segment ids, not classes) are skipped. A mask and an image pair when their stems
 match, after dropping a mask suffix (`_mask`, `_seg`, `_gt`, `_label`, `_L`, Cityscapes' `_gtFine_*`,
@@ -193,6 +195,10 @@ def find_layout(root: Path) -> Layout | None:
     if not dirs:
         if has_ade20k_masks(root):
             return Layout(root, "ade20k", [Source(root, root, None, "ade20k")], [root])
+        beside = beside_mask_folders(root)
+        if beside:
+            sources = [Source(f, f, split_name(f.name) if is_split_word(f.name) else None, "beside") for f in beside]
+            return Layout(root, "beside", sources, [root] + [f for f in beside if f != root])
         return None
     by_image_dir: dict[Path | None, list[Path]] = {}
     for d in dirs:
@@ -252,6 +258,19 @@ def _cityscapes_kind(sources: list[Source]) -> str | None:
 
 
 _ADE_SEG = re.compile(r"_seg\.png$")
+BESIDE_MASK = re.compile(r"_mask\.png$", re.IGNORECASE)  # Roboflow: x_mask.png beside x.jpg
+
+
+def beside_mask_folders(root: Path) -> list[Path]:
+    """The folder itself and its split folders where `x_mask.png` files sit beside their image `x.*`
+    (among the first _LOOK_AT entries of each)."""
+    found = []
+    for folder in [root] + [d for d in _subdirs(root) if is_split_word(d.name)]:
+        files, _ = _names(str(folder))
+        stems = {os.path.splitext(f)[0] for f in files if not BESIDE_MASK.search(f)}
+        if any(BESIDE_MASK.search(f) and f[:-len("_mask.png")] in stems for f in files):
+            found.append(folder)
+    return found
 
 
 def has_ade20k_masks(root: Path) -> bool:
@@ -275,13 +294,15 @@ def mask_files(source: Source, cityscapes_kind: str | None) -> list[str]:
     """Absolute paths (str: tens of thousands are kept) of the source's mask files, in walk order."""
     found = []
     for dirpath, dirnames, files in os.walk(source.mask_dir, followlinks=True):
-        dirnames[:] = sorted(d for d in dirnames if not _skipped(d))
+        dirnames[:] = [] if source.kind == "beside" else sorted(d for d in dirnames if not _skipped(d))
         for f in sorted(files):
             if f.startswith(".") or not is_mask_file(f):
                 continue
             if cityscapes_kind and source.kind == "cityscapes" and not f.endswith(f"_gtFine_{cityscapes_kind}.png"):
                 continue
             if source.kind == "ade20k" and not _ADE_SEG.search(f):
+                continue
+            if source.kind == "beside" and not BESIDE_MASK.search(f):
                 continue
             found.append(os.path.join(dirpath, f))
     return found

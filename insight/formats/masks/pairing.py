@@ -15,7 +15,7 @@ import re
 from pathlib import Path
 
 from insight.formats.shared.image_headers import is_image, list_image_paths
-from insight.formats.masks.layout import Layout, Pair, Source, is_mask_file, mask_files, split_of
+from insight.formats.masks.layout import BESIDE_MASK, Layout, Pair, Source, is_mask_file, mask_files, split_of
 
 _STRIP = re.compile(r"(_gtFine_(labelTrainIds|labelIds|instanceIds|color)|_leftImg8bit|_mask|_masks|_seg|_gt"
                     r"|_label|_labels|_L|_lbl|_annot)$", re.IGNORECASE)
@@ -39,9 +39,7 @@ def pair_source(source: Source, root: Path, cityscapes_kind: str | None,
                 fixed: dict[str, str] | None = None) -> tuple[list[Pair], list[Pair]]:
     """(pairs of this source incl. masks without an image, images without a mask). Paths stay str."""
     masks = mask_files(source, cityscapes_kind)
-    images = list_image_paths(source.image_dir) if source.image_dir and source.image_dir.is_dir() else []
-    if source.kind == "ade20k":  # masks, part masks and instance masks sit among the images
-        images = [i for i in images if not _ADE_OTHER.search(os.path.basename(i))]
+    images = _images(source)
     img_base = root if source.image_dir and root in source.image_dir.parents else source.image_dir
     mask_stem = [_stem(m) for m in masks]
     image_stem = [_stem(i) for i in images]
@@ -57,6 +55,18 @@ def pair_source(source: Source, root: Path, cityscapes_kind: str | None,
     lonely = [Pair(image_split[k], None, i) for k, i in enumerate(images) if k not in used
               and (fixed is None or image_stem[k] in fixed)]
     return pairs, lonely
+
+
+def _images(source: Source) -> list[str]:
+    """The source's image files, without the masks that sit among them (ADE20K, Roboflow's x_mask.png)."""
+    if not (source.image_dir and source.image_dir.is_dir()):
+        return []
+    images = list_image_paths(source.image_dir, recursive=source.kind != "beside")
+    if source.kind == "ade20k":  # masks, part masks and instance masks sit among the images
+        images = [i for i in images if not _ADE_OTHER.search(os.path.basename(i))]
+    if source.kind == "beside":
+        images = [i for i in images if not BESIDE_MASK.search(os.path.basename(i))]
+    return images
 
 
 def _stem(path: str) -> str:

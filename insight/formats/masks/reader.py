@@ -48,6 +48,9 @@ def detect(root: Path) -> Detection:
                             "*annot/ holding PNG files)")
     first = layout.sources[0]
     where = first.mask_dir.relative_to(root) if Path(root) in first.mask_dir.parents else first.mask_dir
+    if layout.kind == "beside":
+        return Detection(SURE, f"{where}/ holds x_mask.png masks beside their images (Roboflow semantic "
+                               "segmentation export)")
     looked, paired = sample_pairs(layout)
     if layout.kind == "config":
         return Detection(SURE, f"a config names mask folders ({where}/)")
@@ -146,7 +149,8 @@ def load(root: Path, config: Config = Config(), progress: Progress = no_progress
     has_files = bool(images.pop("has_file").any()) if len(images) else False
     return Dataset(root=str(given), task=TASK, format=NAME, classes=label_map.names, images=images,
                    labels=labels, health=tuple(findings + map_findings), notes=tuple(notes),
-                   has_image_files=has_files, extras={"mask_layout": layout.kind})
+                   has_image_files=has_files, extras={"mask_layout": layout.kind},
+                   background=lm.background_of(label_map))
 
 
 def _pairs(layout: Layout) -> tuple[list[Pair], list[Pair]]:

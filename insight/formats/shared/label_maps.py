@@ -5,6 +5,7 @@
                                                  (CVAT, Datumaro and VOC exports); line i is value i
     label_colors.txt                             `r g b name` (CamVid, Datumaro); line i is value i
     class_dict.csv / labelmap.csv                `name,r,g,b` with a header; row i is value i
+    _classes.csv                                 Roboflow masks: `Pixel Value, Class` (value, name)
     dataset_meta.json                            Datumaro: {"label_map": {"0": name}, "segmentation_colors": [[r,g,b]]}
     data.yaml / config.yaml                      `names:` (list or {id: name}) or `classes: {id: name}`
     config_v2.0.json                             Mapillary Vistas: {"labels": [{"name", "color"}]}; entry i is value i
@@ -26,7 +27,7 @@ from insight.errors import DatasetError
 
 # Files that hold a label map, in the order they are preferred when a folder has several.
 LABEL_MAP_FILES = ("dataset_meta.json", "labelmap.txt", "label_colors.txt", "class_dict.csv", "labelmap.csv",
-                   "classes.txt", "class_names.txt", "obj.names", "data.yaml", "data.yml", "config.yaml",
+                   "_classes.csv", "classes.txt", "class_names.txt", "obj.names", "data.yaml", "data.yml", "config.yaml",
                    "config_v2.0.json", "config_v1.2.json")
 _INT = re.compile(r"^-?\d+$")
 
@@ -61,6 +62,17 @@ class LabelMap:
 # "Void", "ignore" entries): void like the ignore index, never a class to balance. Compared in lower case.
 VOID_NAMES = frozenset({"unlabeled", "unlabelled", "void", "ignore", "ignored", "__ignore__", "_ignore_",
                         "dontcare", "don't care", "not labeled", "no label"})
+
+
+# Names a label map gives its background (index 0): kept in the mask statistics, never a class to represent.
+BACKGROUND_NAMES = frozenset({"background", "_background_", "__background__"})
+
+
+def background_of(label_map: LabelMap) -> tuple[str, ...]:
+    """The map's background class: value 0 (or, for a map by colour only, its first entry) when named
+    in BACKGROUND_NAMES; else none."""
+    name = label_map.by_value.get(0) if label_map.by_value else (label_map.names[0] if label_map.names else None)
+    return (name,) if name is not None and name.lower() in BACKGROUND_NAMES else ()
 
 
 def from_entries(entries: list[tuple[int, str, tuple[int, int, int] | None]], source: str,
@@ -128,20 +140,39 @@ def parse_label_colors(text: str, source: str, void_names: tuple[str, ...] = ())
 
 
 def parse_color_csv(text: str, source: str) -> LabelMap:
-    """`name,r,g,b` with a header row (CamVid `class_dict.csv`, Kaggle `labelmap.csv`)."""
+    """`name,r,g,b` with a header row (CamVid `class_dict.csv`, Kaggle `labelmap.csv`), or Roboflow's
+    `Pixel Value, Class` (the mask value and its class)."""
     rows = list(csv.DictReader(io.StringIO(text), skipinitialspace=True))
     entries = []
     for i, row in enumerate(rows):
         row = {str(k).strip().lower(): (v or "").strip() for k, v in row.items() if k is not None}
         name = row.get("name") or row.get("class") or row.get("label")
-        try:
-            color = tuple(int(row[c]) for c in ("r", "g", "b"))
-        except (KeyError, ValueError):
-            raise DatasetError("expected columns name,r,g,b with whole-number colours", source, i + 2) from None
         if not name:
             raise DatasetError("a row has no class name", source, i + 2)
-        entries.append((i, name, color))
+        entries.append(_value_row(row, name, i, source) if "pixel value" in row else (i, name, _rgb(row, source, i)))
     return from_entries(entries, source)
+
+
+def _value_row(row: dict, name: str, i: int, source: str) -> tuple[int, str, None]:
+    value = row["pixel value"]
+    if not _INT.match(value):
+        raise DatasetError(f"expected a whole-number pixel value, got {value!r}", source, i + 2)
+    return int(value), name, None
+
+
+def _rgb(row: dict, source: str, i: int) -> tuple[int, int, int]:
+    try:
+        return tuple(int(row[c]) for c in ("r", "g", "b"))
+    except (KeyError, ValueError):
+        raise DatasetError("expected columns name,r,g,b with whole-number colours, or Pixel Value,Class",
+                           source, i + 2) from None
+
+
+def is_label_map_csv(header: list[str]) -> bool:
+    """A CSV header that names a label map: `Pixel Value, Class` or `name, r, g, b`."""
+    columns = {h.strip().lower() for h in header}
+    named = bool(columns & {"name", "class", "label"})
+    return named and ("pixel value" in columns or {"r", "g", "b"} <= columns)
 
 
 def parse_dataset_meta(obj: dict, source: str) -> LabelMap:
@@ -234,7 +265,14 @@ def find_label_map(folders: list[Path]) -> Path | None:
 
 
 def _holds_label_map(path: Path) -> bool:
-    """A yaml config counts only when it names classes (a YOLO data.yaml always does)."""
+    """A yaml config counts only when it names classes (a YOLO data.yaml always does); Roboflow's
+    `_classes.csv` only when it maps pixel values (its multi-label `_classes.csv` is one-hot labels)."""
+    if path.name.lower() == "_classes.csv":
+        try:
+            with open(path, newline="", encoding="utf-8-sig", errors="replace") as f:
+                return is_label_map_csv(next(csv.reader(f), []))
+        except OSError:
+            return True
     if path.suffix.lower() not in (".yaml", ".yml"):
         return True
     try:
