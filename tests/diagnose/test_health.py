@@ -121,7 +121,6 @@ DETECTION_CODES = {
     "undeclared_class": {"file": "instances_val.json", "ids": [3, 7]},
     "class_id_out_of_range": {"ids": [-1, 80], "classes": 80, "last_id": 79},
     "bad_label_line": {"reasons": ["4 values", "not a number"]},
-    "polygon_lines_skipped": {"files": 3},
     "label_without_image": {},
     "annotation_unreadable": {},
     "bad_annotation": {},

@@ -8,7 +8,8 @@ import json
 import numpy as np
 import pytest
 
-from insight.formats.shared.polygons import InvalidSegmentation, coco_shape, shoelace, yolo_polygon
+from insight.formats.shared.polygons import (InvalidSegmentation, coco_shape, extent, measure, polygon_rle,
+                                             union, yolo_vertices)
 from tests.realdata import realdata
 
 
@@ -67,29 +68,36 @@ def test_invalid_coco_segmentations(bad):
         coco_shape(bad, 10, 10)
 
 
-def test_yolo_triangle_by_hand():
-    # (0,0) (1,0) (0,1) in a 100 x 50 image: half of the image, 2500 px; box the whole image
-    shape = yolo_polygon([0, 0, 1, 0, 0, 1], 100, 50)
-    assert shape.area == 2500 and (shape.x, shape.y, shape.w, shape.h) == (0, 0, 100, 50)
+def test_extent_of_a_triangle_by_hand():
+    # (0,0) (1,0) (0,1): the box from (0, 0), 1 wide and 1 high
+    assert extent(np.array([0, 0, 1, 0, 0, 1.0])) == (0, 0, 1, 1)
+    assert extent(np.array([0.25, 0.5, 0.75, 0.25, 0.5, 0.75])) == (0.25, 0.25, 0.5, 0.5)
 
 
-def test_yolo_square_normalised():
-    # 0.25..0.75 square, any vertex order: a quarter of the image; width = height = 1 gives fractions
-    shape = yolo_polygon([0.25, 0.25, 0.25, 0.75, 0.75, 0.75, 0.75, 0.25], 1, 1)
-    assert shape.area == pytest.approx(0.25) and (shape.x, shape.w) == (0.25, 0.5)
+def test_a_rectangle_rasterises_to_its_pixels():
+    # a 4 x 3 px rectangle on pixel corners covers exactly 12 pixels, box (2, 1, 4, 3)
+    shape = measure(polygon_rle([2, 1, 6, 1, 6, 4, 2, 4], 10, 10))
+    assert shape.area == 12 and (shape.x, shape.y, shape.w, shape.h) == (2, 1, 4, 3)
 
 
-def test_shoelace_of_an_l_shape():
-    # L of three unit squares: 3
-    xs = np.array([0, 2, 2, 1, 1, 0.0])
-    ys = np.array([0, 0, 1, 1, 2, 2.0])
-    assert shoelace(xs, ys) == 3
+def test_the_union_counts_an_overlap_once():
+    # two 4 x 4 squares overlapping in a 2 x 2 corner: 16 + 16 - 4 = 28 pixels
+    a, b = polygon_rle([0, 0, 4, 0, 4, 4, 0, 4], 10, 10), polygon_rle([2, 2, 6, 2, 6, 6, 2, 6], 10, 10)
+    assert measure(union([a, b])).area == 28 and measure(union([a])).area == 16
+
+
+def test_a_self_intersecting_polygon_is_measured_by_its_pixels():
+    # a bow tie (0,0) (8,0) (0,8) (8,8): the shoelace sum is 0, the two triangles cover about 32 px
+    # (8 x 8 / 2, pixels on the crossing counted once)
+    xs, ys = np.array([0, 8, 0, 8.0]), np.array([0, 0, 8, 8.0])
+    assert abs(np.dot(xs, np.roll(ys, -1)) - np.dot(ys, np.roll(xs, -1))) / 2 == 0
+    assert 28 <= measure(polygon_rle([0, 0, 8, 0, 0, 8, 8, 8], 10, 10)).area <= 36
 
 
 @pytest.mark.parametrize("bad", [[0.1, 0.2, 0.3, 0.4], [0.1, 0.2, 0.3, 0.4, 0.5], [0, 0, 1, 0, float("nan"), 1]])
 def test_invalid_yolo_polygons(bad):
     with pytest.raises(InvalidSegmentation):
-        yolo_polygon(bad, 10, 10)
+        yolo_vertices(bad)
 
 
 def test_coco_loader_reads_masks_when_the_task_is_segmentation():
@@ -144,8 +152,10 @@ def test_yolo_segment_lines_become_mask_rows(tmp_path):
                         "[square, triangle]")  # every line is a polygon: segmentation without asking
     assert ds.task == "segmentation" and set(ds.labels["kind"]) == {"mask"}
     rows = ds.labels.set_index("class")
-    assert rows.at["triangle", "area"] == pytest.approx(2500) and rows.at["triangle", "area_pct"] == pytest.approx(50)
-    assert rows.at["square", "area"] == pytest.approx(800)
+    # rasterised, the triangle's area is within half a pixel along its outline (100 + 50 + 112 px) of 2500
+    assert abs(rows.at["triangle", "area"] - 2500) <= 131
+    assert rows.at["triangle", "area_pct"] == pytest.approx(rows.at["triangle", "area"] / 50)
+    assert rows.at["square", "area"] == 800  # 40 x 20 px on pixel corners
     assert tuple(rows.loc["square", ["x", "y", "w", "h"]]) == pytest.approx((20, 10, 40, 20))
     assert not any(f.code == "polygon_lines_skipped" for f in ds.health)
 
@@ -160,19 +170,28 @@ def test_yolo_segment_line_with_a_nan_class_is_an_invalid_polygon(tmp_path):
 
 
 def test_real_yolo_seg_polygons_with_panoptic_ids():
+    from pycocotools import mask as mask_utils
+
     from insight.config import Config
     from insight.formats.yolo import reader as yolo
 
     root = realdata("yolo/lightly_coco128_subset10/instance_segmentation")
     ds = yolo.load(root, Config(workers=1, task="segmentation"))
-    lines = [ln.split() for p in sorted((root / "labels").rglob("*.txt")) for ln in p.read_text().splitlines()
-             if ln.strip()]
-    assert len(ds.labels) == len(lines) and ds.task == "segmentation"
-    # the first line of 000000000143.txt, by the shoelace formula on its normalised vertices
-    first = [float(v) for v in (root / "labels" / "train2017" / "000000000143.txt").read_text().split("\n")[0].split()]
-    xs, ys = np.array(first[1::2]), np.array(first[2::2])
-    expected = abs(np.dot(xs, np.roll(ys, -1)) - np.dot(ys, np.roll(xs, -1))) / 2 * 100
-    assert ds.labels["area_pct"].iloc[0] == pytest.approx(expected)
+    pairs = {(p.stem, ln.split()[0]) for p in sorted((root / "labels").rglob("*.txt")) for ln in p.read_text().splitlines()
+             if ln.strip()}
+    assert len(ds.labels) == len(pairs) and ds.task == "segmentation"
+    # 000000000143.jpg (600 x 500) holds eight polygons of class 16 (bird): merged by pycocotools
+    import yaml
+
+    name = yaml.safe_load((root / "config.yaml").read_text())["names"][16]
+    lines = [[float(v) for v in ln.split()] for ln in
+             (root / "labels" / "train2017" / "000000000143.txt").read_text().splitlines() if ln.strip()]
+    birds = [np.array(v[1:]) * np.tile([600, 500], (len(v) - 1) // 2) for v in lines if v[0] == 16]
+    rle = mask_utils.merge([mask_utils.merge(mask_utils.frPyObjects([p.tolist()], 500, 600)) for p in birds])
+    row = ds.labels[ds.labels["image_id"].str.endswith("000000000143.jpg") & (ds.labels["class"] == name)]
+    assert len(birds) == 8 and row["instances"].iat[0] == 8
+    assert row["area"].iat[0] == float(mask_utils.area(rle))
+    assert row["area_pct"].iat[0] == pytest.approx(float(mask_utils.area(rle)) * 100 / (600 * 500))
 
 
 COCO_SAMPLES = ["cocoapi_pr437_stuff_examples", "cocoapi_pr585_val2017_1img", "labelme_instance_segmentation",

@@ -109,8 +109,9 @@ def test_bad_lines_are_findings_with_file_and_line(tmp_path):
     assert found["class_id_out_of_range"].count == 2
     assert found["class_id_out_of_range"].examples == ("labels/a.txt:4", "labels/a.txt:5")
     assert found["class_id_out_of_range"].values["ids"] == [-1, 2]
-    assert found["polygon_lines_skipped"].examples == ("labels/a.txt:8",)
-    assert list(ds.labels["class"]) == ["dog"]
+    # line 8, a polygon among boxes, is read as a box: its extent 0.1..0.2 x 0.1..0.2
+    assert list(ds.labels["class"]) == ["dog", "cat"]
+    assert ds.labels["area_pct"].iat[1] == pytest.approx(0.1 * 0.1 * 100)
 
 
 def test_label_without_image_and_yolov5_layout(tmp_path):

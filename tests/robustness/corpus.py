@@ -179,7 +179,7 @@ CASES: tuple[Case, ...] = (
     Case("coco_empty_file", "scan", lambda r: _coco_dir(r, b"")),
     # --- YOLO ---
     Case("yolo_four_values", "scan", lambda r: _yolo_dir(r, "0 0.5 0.5 0.2\n1 0.5 0.5 0.2 0.2\n")),
-    Case("yolo_seven_values", "scan", lambda r: _yolo_dir(r, "0 0.1 0.1 0.2 0.1 0.2 0.2\n1 0.5 0.5 0.2 0.2\n")),
+    Case("yolo_seven_values", "scan", lambda r: _yolo_dir(r, "0 0.1 0.1 0.2 0.1 inf 0.2\n1 0.5 0.5 0.2 0.2\n")),
     Case("yolo_letters", "scan", lambda r: _yolo_dir(r, "cat 0.5 0.5 0.2 0.2\n1 0.5 abc 0.2 0.2\n1 0.5 0.5 0.2 0.2\n")),
     Case("yolo_nan", "scan", lambda r: _yolo_dir(r, "0 nan 0.5 0.2 0.2\n1 0.5 0.5 0.2 0.2\n")),
     Case("yolo_class_minus_one", "scan", lambda r: _yolo_dir(r, "-1 0.5 0.5 0.2 0.2\n1 0.5 0.5 0.2 0.2\n")),

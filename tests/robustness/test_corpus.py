@@ -52,8 +52,8 @@ FINDINGS = {
     "coco_missing_images_key": {"annotation_without_image": ("instances_train.json: annotation 1",
                                                              "refers to an image_id that images[] does not list")},
     "yolo_four_values": {"bad_label_line": ("labels/train/a.txt:1 (4 values)", "1 label line is not five numbers")},
-    "yolo_seven_values": {"polygon_lines_skipped": ("labels/train/a.txt:1", "1 label line in 1 file has more than "
-                                                                        "five values: it is a polygon")},
+    # a polygon line among boxes is read as a box (its extent); one that cannot be measured is a finding
+    "yolo_seven_values": {"segmentation_invalid": ("labels/train/a.txt:1", "NaN or inf value")},
     "yolo_letters": {"bad_label_line": ("labels/train/a.txt:2 (not a number)", "2 label lines are not five")},
     "yolo_nan": {"bad_label_line": ("labels/train/a.txt:1 (NaN or inf value)", "1 label line is not five")},
     "yolo_class_minus_one": {"class_id_out_of_range": ("labels/train/a.txt:1", "(ids 0 to 1): -1")},

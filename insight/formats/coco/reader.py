@@ -15,9 +15,9 @@ image file is needed. Category ids need not be contiguous. `iscrowd` boxes are k
 coordinates are skipped unless the task is segmentation.
 
 Segmentation (`config.task == "segmentation"`): `read(path, segmentation=True)` decodes
-`SegmentedCocoFile`, whose annotations keep `segmentation` as raw JSON bytes (`msgspec.Raw`, empty
-when absent) for a polygon/RLE decoder; `_labels` builds the box rows and is the place to add mask
-rows from those bytes (same image rows, same undeclared-category and missing-image handling).
+`SegmentedCocoFile`, whose annotations keep `segmentation` as raw JSON bytes (`msgspec.Raw`), and
+`_labels` turns them into one mask row per (image, class): the union of the class's polygons and RLEs
+(insight/formats/shared/instance_masks.py).
 """
 
 from __future__ import annotations
@@ -292,11 +292,11 @@ def _labels(source: Source, coco: Decoded, images: pd.DataFrame, categories: lis
     table = box_labels(images["image_id"].to_numpy()[image_row], images["split"].to_numpy()[image_row],
                        names[cat_row[keep]], b[:, 0], b[:, 1], b[:, 2], b[:, 3], width, height,
                        iscrowd=anns.crowd[keep])
-    if anns.segmentation is not None:  # segmentation: the polygon or RLE, not the box
+    if anns.segmentation is not None:  # segmentation: per (image, class) the union of its polygons and RLEs
         from insight.formats.shared.instance_masks import coco_mask_labels
 
         kept = np.flatnonzero(keep)
-        table, invalid = coco_mask_labels(table, [anns.segmentation[i] for i in kept], width, height,
+        table, invalid = coco_mask_labels(table, [anns.segmentation[i] for i in kept], image_row, images,
                                           [f"{name}: annotation {anns.ann_id[i]}" for i in kept])
         findings += invalid
     return table

@@ -5,8 +5,9 @@
                           {"counts": "<string>", "size": [h, w]}     compressed RLE
     YOLO segment line:    class x1 y1 x2 y2 ...                      polygon, coordinates 0..1
 
-COCO masks are rasterised and measured by pycocotools (the library COCO's own `area` comes from);
-a YOLO polygon's area is the shoelace formula on its vertices.
+Every mask is rasterised and measured by pycocotools (the library COCO's own `area` comes from), YOLO
+polygons too: a class's area in an image is the union of its instances (`union`), overlaps counted
+once, and a self-intersecting polygon is measured by the pixels it covers, not by a shoelace sum.
 """
 
 from __future__ import annotations
@@ -78,21 +79,39 @@ def coco_shape(segmentation: Any, height: int, width: int) -> Shape:
     return Shape(area, x, y, w, h)
 
 
-def shoelace(xs: np.ndarray, ys: np.ndarray) -> float:
-    """Area of a simple polygon from its vertices (absolute value; any orientation)."""
-    return float(abs(np.dot(xs, np.roll(ys, -1)) - np.dot(ys, np.roll(xs, -1))) / 2.0)
+def union(rles: list[dict]) -> dict:
+    """One RLE covering every pixel any of `rles` covers (all of one size)."""
+    return rles[0] if len(rles) == 1 else _mask_api().merge(rles, intersect=0)
 
 
-def yolo_polygon(coords: Sequence[float], width: float, height: float) -> Shape:
-    """A YOLO segment line's coordinates (x1 y1 x2 y2 ..., 0..1) -> pixel area and box.
+def measure(rle: dict) -> Shape:
+    """Pixel area and bounding box of an RLE."""
+    mask_utils = _mask_api()
+    x, y, w, h = (float(v) for v in mask_utils.toBbox(rle))
+    return Shape(float(mask_utils.area(rle)), x, y, w, h)
 
-    With width = height = 1 the result is normalised (area as a fraction of the image)."""
+
+def polygon_rle(flat_xy: Sequence[float], height: int, width: int) -> dict:
+    """A polygon in pixels (x1 y1 x2 y2 ...) rasterised as pycocotools does."""
+    mask_utils = _mask_api()
+    return mask_utils.merge(mask_utils.frPyObjects([list(map(float, flat_xy))], int(height), int(width)))
+
+
+def yolo_vertices(coords: Sequence[float]) -> np.ndarray:
+    """A YOLO segment line's coordinates (x1 y1 x2 y2 ..., 0..1), checked: an even number, at least
+    three points, every one finite."""
     values = np.asarray(coords, dtype=float)
     if values.size < MIN_POLYGON_COORDS or values.size % 2:
         raise InvalidSegmentation(f"a polygon needs an even number (>= {MIN_POLYGON_COORDS}) of coordinates, "
                                   f"got {values.size}")
     if not np.isfinite(values).all():
         raise InvalidSegmentation("a polygon coordinate is not a finite number")
-    xs, ys = values[0::2] * float(width), values[1::2] * float(height)
-    x0, y0 = xs.min(), ys.min()
-    return Shape(shoelace(xs, ys), float(x0), float(y0), float(xs.max() - x0), float(ys.max() - y0))
+    return values
+
+
+def extent(flat_xy: np.ndarray) -> tuple[float, float, float, float]:
+    """(x, y, w, h) of the box around a polygon's vertices: the box Ultralytics trains a detector on
+    for a segment line (segments2boxes)."""
+    xs, ys = flat_xy[0::2], flat_xy[1::2]
+    x0, y0 = float(xs.min()), float(ys.min())
+    return x0, y0, float(xs.max()) - x0, float(ys.max()) - y0

@@ -26,11 +26,14 @@ from functools import partial
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from insight.config import Config
 from insight.errors import DatasetError
 from insight.formats.protocol import FormatReader
 from insight.detection import LIKELY, SURE, UNSURE, Detection
+from insight.formats.shared.instance_masks import (YoloShapes, parse_segment_lines, rectangle, yolo_box_rows,
+                                                  yolo_mask_rows)
 from insight.formats.shared.tables import box_labels, finding, images_table, relative
 from insight.formats.shared.image_headers import FILE_NOT_FOUND
 from insight.formats.yolo.layout import (NOT_LABELS, Split, class_names, dataset_yaml, find_splits,
@@ -127,14 +130,15 @@ def load(root: Path, config: Config = Config(), progress: Progress = no_progress
         notes.append("no image files: image sizes are unknown, so boxes have no pixel values "
                      "(area_pct is still known from the normalised sizes)")
     id_names = names
-    names, labels = _labels(root, files, parsed, label_row, images, names, findings, notes)
+    names, labels, boxes = _labels(root, files, parsed, label_row, images, names, findings, notes)
     findings += _file_findings(root, files, parsed, label_row)
-    segmentation = config.task == "segmentation" or (len(parsed.polygon_line) > 0 and len(parsed.values) == 0)
-    if segmentation:  # YOLO segment lines (`cls x1 y1 x2 y2 ...`) as mask rows
-        from insight.formats.shared.instance_masks import yolo_segmentation
-
-        names, labels, findings = yolo_segmentation(root, files.label, contents, parsed, label_row, images,
-                                                    id_names, names, labels, findings)
+    segmentation = config.task == "segmentation" or (
+        config.task is None and len(parsed.polygon_line) > 0 and len(parsed.values) == 0)
+    if segmentation or len(parsed.polygon_line):
+        shapes = parse_segment_lines(_segment_lines(root, files.label, contents, parsed, label_row), id_names)
+        findings += shapes.findings
+        names += [n for n in shapes.extra if n not in names]
+        labels = _with_shapes(labels, boxes, shapes, images, segmentation, notes)
     return Dataset(root=str(root), task="segmentation" if segmentation else TASK, format=NAME,
                    classes=tuple(names), images=images, labels=labels, health=tuple(findings),
                    notes=tuple(notes), has_image_files=has_images)
@@ -304,13 +308,42 @@ def _labels(root, files, parsed, label_row, images, names, findings, notes):
     v = parsed.values
     if bad.any():
         v, row, cls_name = v[~bad], row[~bad], cls_name[~bad]
+    boxes = (row, cls_name, v[:, 1:])
     width, height = images["width"].to_numpy()[row], images["height"].to_numpy()[row]
     cx, cy, nw, nh = v[:, 1], v[:, 2], v[:, 3], v[:, 4]
     w, h = nw * width, nh * height
     labels = box_labels(images["image_id"].to_numpy()[row], images["split"].to_numpy()[row], cls_name,
                         (cx - nw / 2) * width, (cy - nh / 2) * height, w, h, width, height,
                         area_pct=nw * nh * 100, iscrowd=np.zeros(len(v), dtype=np.int64))
-    return [names[i] for i in sorted(names)], labels
+    return [names[i] for i in sorted(names)], labels, boxes
+
+
+def _segment_lines(root: Path, label_paths: list, contents: list, parsed, label_row) -> list[tuple[int, str, str]]:
+    """The segment lines (more than five values) as (image row, text, "file:line")."""
+    present = [c for c in contents if c is not None]
+    split_cache: dict[int, list[bytes]] = {}
+    lines = []
+    for f, ln in zip(parsed.polygon_file.tolist(), parsed.polygon_line.tolist()):
+        text = split_cache.setdefault(f, present[f].split(b"\n"))[ln - 1]
+        row = int(label_row[f])
+        lines.append((row, text.decode("latin-1"), f"{relative(label_paths[row], root)}:{ln}"))
+    return lines
+
+
+def _with_shapes(labels, boxes, shapes: YoloShapes, images, segmentation: bool, notes: list):
+    """Segmentation: every shape, box lines as rectangles, as one mask row per (image, class).
+    Detection: the box rows and each polygon's extent as a box, as Ultralytics trains a detector."""
+    if segmentation:
+        row, cls_name, values = boxes
+        shapes.row += row.tolist()
+        shapes.cls += cls_name.tolist()
+        shapes.vertices += [rectangle(*v) for v in values]
+        return yolo_mask_rows(shapes, images)
+    if shapes.row:
+        notes.append(f"{len(shapes.row):,} polygon lines read as boxes: each polygon's extent, as Ultralytics "
+                     "trains a detector on them (--task segmentation reads them as masks)")
+    extents = yolo_box_rows(shapes, images, list(labels.columns))
+    return pd.concat([labels, extents], ignore_index=True) if len(extents) else labels
 
 
 def _file_findings(root: Path, files: _Files, parsed, label_row) -> list:
@@ -321,10 +354,6 @@ def _file_findings(root: Path, files: _Files, parsed, label_row) -> list:
                  zip(parsed.bad_file[:5], parsed.bad_line[:5], parsed.bad_reason[:5])]
         found.append(finding("bad_label_line", Severity.ERROR, where, count=len(parsed.bad_line),
                              reasons=sorted(set(parsed.bad_reason))[:5]))
-    if len(parsed.polygon_line):
-        where = [f"{label_of(f)}:{ln}" for f, ln in zip(parsed.polygon_file[:5], parsed.polygon_line[:5])]
-        found.append(finding("polygon_lines_skipped", Severity.INFO, where, count=len(parsed.polygon_line),
-                             files=len(set(parsed.polygon_file.tolist()))))
     if files.orphans:
         found.append(finding("label_without_image", Severity.WARNING,
                              (relative(p, root) for p in files.orphans), count=len(files.orphans)))
