@@ -9,7 +9,8 @@
   (counted in `aspect_unknown`).
 - boxes per image, bins 0 1 2 3 4 5-9 >=10; images without a box count in 0.
 - per class: boxes, images containing the class, quantiles of area_pct and aspect ratio.
-Crowd boxes (COCO iscrowd = 1) are counted in `crowd` and left out of every other number.
+Crowd boxes (COCO iscrowd = 1) are boxes like any other in every number (they are labels in the class
+counts too); `crowd` says how many of them are crowd.
 Never opens a file; imports neither matplotlib nor jinja2.
 """
 
@@ -50,9 +51,9 @@ class Quantiles:
 @dataclass(frozen=True)
 class ClassBoxStats:
     name: str
-    boxes: int  # non-crowd boxes of the class
+    boxes: int  # boxes of the class, crowd boxes included
     images: int  # images containing at least one such box
-    crowd: int
+    crowd: int  # how many of `boxes` are crowd
     area_pct: Quantiles
     aspect_ratio: Quantiles
     per_image: Quantiles  # boxes of the class per image that contains it
@@ -62,12 +63,12 @@ class ClassBoxStats:
 class BoxStats:
     """One split. JSON shape (DESIGN.md §5): count, area_pct, aspect_ratio, per_image, plus extras."""
 
-    count: int  # boxes, crowd boxes left out
+    count: int  # boxes, crowd boxes included
     area_pct: Histogram
     aspect_ratio: Histogram
     per_image: Histogram
     images: int
-    crowd: int
+    crowd: int  # how many of `count` are crowd
     area_pct_unknown: int  # boxes whose image size is unknown
     aspect_unknown: int  # boxes with no pixel size or w <= 0 or h <= 0
     coco_size: Histogram
@@ -104,20 +105,14 @@ def split_box_stats(boxes: pd.DataFrame, image_ids: pd.Series, classes,
     """Statistics of one split's box rows; `image_ids` lists every image of the split.
     `image_index` (optional) is each box's row in `image_ids`, -1 for none, and `class_code` its
     class's position in `classes`, when already known.
-    Crowd boxes are counted apart; the rest are read as arrays (no copy of the table)."""
+    Crowd boxes count like any other and are also counted apart; columns are read as arrays (no copy
+    of the table)."""
     crowd_mask = _crowd(boxes)
-    keep = ~crowd_mask
-
-    def column(name: str) -> np.ndarray:
-        values = boxes[name].to_numpy(dtype=float)
-        return values[keep] if crowd_mask.any() else values
-
-    area, w, h = column("area_pct"), column("w"), column("h")
+    area, w, h = (boxes[name].to_numpy(dtype=float) for name in ("area_pct", "w", "h"))
     aspect = aspect_ratio(w, h)
-    classes_of = boxes["class"].to_numpy()[keep]
+    classes_of = boxes["class"].to_numpy()
     if image_index is None:
         image_index = pd.Index(image_ids).get_indexer(boxes["image_id"])  # -1: not an image of the split
-    image_index = image_index[keep]
     per_image = np.bincount(image_index[image_index >= 0], minlength=len(image_ids)).astype(float)
     known_area = area[~np.isnan(area)]
     known_aspect = aspect[~np.isnan(aspect)]
@@ -135,8 +130,7 @@ def split_box_stats(boxes: pd.DataFrame, image_ids: pd.Series, classes,
         coco_size=Histogram(COCO_BINS, coco_size_counts(w * h)),
         quantiles={"area_pct": quantiles(known_area), "aspect_ratio": quantiles(known_aspect),
                    "per_image": quantiles(per_image)},
-        per_class=per_class(table, boxes.loc[crowd_mask, "class"], classes,
-                            None if class_code is None else class_code[keep]),
+        per_class=per_class(table, boxes.loc[crowd_mask, "class"], classes, class_code),
     )
 
 

@@ -105,15 +105,16 @@ def test_coco_sizes_use_pixel_area():
     assert box_stats(ds)["train"].coco_size.counts == (1, 2, 1, 0)
 
 
-def test_crowd_boxes_are_counted_apart():
-    # Two ordinary boxes and one crowd box of class c in one image: count 2, crowd 1, per image 2.
+def test_crowd_boxes_count_like_any_box_and_are_also_counted_apart():
+    # Two ordinary boxes and one crowd box of class c in one image: count 3, of which crowd 1, per image 3;
+    # the crowd box (50 x 50 of 100 x 100 = 25 %) falls in [10.24, 40.96), the others (1 %) in [0.16, 1.44).
     ds = boxes_dataset([("a", "c", 10, 10), ("a", "c", 10, 10), ("a", "c", 50, 50, 1)],
                        [("a", "train", 100, 100)], ["c"])
     stats = box_stats(ds)["train"]
-    assert (stats.count, stats.crowd) == (2, 1)
-    assert stats.per_image.counts == (0, 0, 1, 0, 0, 0, 0)
-    assert sum(stats.area_pct.counts) == 2
-    assert stats.per_class[0].crowd == 1 and stats.per_class[0].boxes == 2
+    assert (stats.count, stats.crowd) == (3, 1)
+    assert stats.per_image.counts == (0, 0, 0, 1, 0, 0, 0)
+    assert stats.area_pct.counts == (0, 2, 0, 0, 1, 0)
+    assert stats.per_class[0].crowd == 1 and stats.per_class[0].boxes == 3
 
 
 def test_per_class_boxes_images_and_a_class_with_no_box():

@@ -25,7 +25,7 @@ HISTOGRAMS = (  # (BoxStats field, panel title, what a share is of)
 
 @dataclass(frozen=True)
 class BoxSplitRow:
-    """One split: boxes (crowd left out), images, crowd boxes, median boxes per image, median box
+    """One split: boxes (crowd included), images, crowd boxes among them, median boxes per image, median box
     area as a share of the image (0..1, None when unknown), boxes whose area or shape is unknown."""
 
     split: str
@@ -134,7 +134,7 @@ def build(insight: Insight) -> BoxesContext | None:
                           columns=["class", "split", "box_share", "image_share"])
     vs = " vs ".join(splits)
     class_caption = (f"Each class's share of the split's boxes (left) and of the split's images that "
-                     f"contain it (right), {vs}; crowd boxes left out; classes with the most boxes first.")
+                     f"contain it (right), {vs}; crowd boxes included; classes with the most boxes first.")
     panels, left_out = [], []
     for field, title, what in HISTOGRAMS:
         frame = histogram_frame(insight, field)
