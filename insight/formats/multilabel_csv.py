@@ -28,6 +28,7 @@ from insight.config import Config
 from insight.errors import DatasetError
 from insight.formats.protocol import FormatReader
 from insight.detection import LIKELY, SURE, Detection
+from insight.formats.shared.files import missing_image_findings
 from insight.formats.shared.label_maps import is_label_map_csv
 from insight.formats.shared.image_headers import list_images, read_sizes
 from insight.formats.shared.splits import is_split_word, split_name
@@ -168,6 +169,7 @@ class _Records:
     duplicates: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     separators: set[str] = field(default_factory=set)
+    sources: list[Path] = field(default_factory=list)  # the CSV files read
     kinds: set[str] = field(default_factory=set)
     uncertain: int = 0
     negatives: int = 0
@@ -202,8 +204,6 @@ def load(root: Path, config: Config = Config(), progress: Progress = no_progress
     task = config.task if config.task in ("classification", "multilabel") else _task(records)
     notes = records.notes + _notes(records, config)
     has_files = bool(images.pop("has_file").any()) if len(images) else False
-    if not has_files:
-        notes.append("no image files were found beside the CSV: statistics come from the CSV alone")
     return Dataset(root=str(root), task=task, format=NAME, classes=tuple(declared.names), images=images,
                    labels=labels, health=tuple(findings), notes=tuple(notes), has_image_files=has_files)
 
@@ -226,6 +226,7 @@ def _read_frame(path: Path) -> pd.DataFrame:
 
 def _read_csv(path: Path, split: str | None, records: _Records, config: Config) -> None:
     frame = _read_frame(path)
+    records.sources.append(path)
     shape = shape_of(list(frame.columns), frame.head(1000).values.tolist(), str(path))
     negative = set(config.negative_tag)
     records.kinds.add(shape.kind)
@@ -313,6 +314,7 @@ def _image_index(root: Path) -> dict[str, list[Path]]:
 
 
 def _find_image(name: str, folder: Path, root: Path, index: dict[str, list[Path]]) -> Path | None:
+    """The image a CSV row names, or None: the one place a CSV image reference becomes a path."""
     for base in (folder, folder / "images", root, root / "images"):
         candidate = base / name
         if candidate.is_file():
@@ -357,9 +359,9 @@ def _tables(root, records: _Records, declared: _Declared, config: Config, progre
 
 def _findings(root, records: _Records, images, found, failed, undeclared, declared) -> list[Finding]:
     out = []
-    missing = images.loc[~images["has_file"], "path"].tolist()
-    if missing and images["has_file"].any():
-        out.append(Finding("csv_missing_image", Severity.ERROR, len(missing), examples=missing))
+    sources = [os.path.relpath(p, root).replace(os.sep, "/") for p in records.sources]
+    out += missing_image_findings(images["path"].tolist(), images["split"].tolist(),
+                                  images["has_file"].to_numpy(), sources)
     if failed:
         out.append(Finding("unreadable_image", Severity.ERROR, len(failed),
                            examples=[f"{os.path.relpath(p, root)}: {why}" for p, why in failed]))

@@ -190,10 +190,11 @@ def test_health_findings_never_a_traceback(tmp_path):
     _image(tmp_path / "images" / "lonely.png", (2, 2))
     ds = masks.load(tmp_path, ONE)
     codes = {f.code: f for f in ds.health}
-    assert set(codes) == {"mask_unreadable", "mask_size_mismatch", "mask_without_image", "image_without_mask"}
+    assert set(codes) == {"mask_unreadable", "mask_size_mismatch", "image_missing", "image_without_mask"}
     assert codes["mask_unreadable"].examples[0].startswith("masks/broken.png: ")
     assert codes["mask_size_mismatch"].examples == ("masks/small.png is 2x2, images/small.png is 4x4",)
-    assert codes["mask_without_image"].examples == ("masks/orphan.png",)
+    assert codes["image_missing"].examples == ("masks/orphan.png",)
+    assert codes["image_missing"].values["by_split"] == {"train": 1}
     assert codes["image_without_mask"].examples == ("images/lonely.png",)
     # the orphan mask still counts (4 px of class 1, as its own image); the lonely image has no label
     assert _rows(ds)[("orphan", "1")][0] == 4.0

@@ -124,8 +124,23 @@ def test_label_without_image_and_yolov5_layout(tmp_path):
     ds = yolo.load(root)
     assert ds.splits == ["train", "val"]
     found = {f.code: f for f in ds.health}
-    assert found["label_without_image"].examples == ("train/labels/ghost.txt",)
+    # ghost.txt's image is nowhere: its box is counted, its image reported missing in its split
+    assert found["image_missing"].examples == ("train/labels/ghost.txt",)
+    assert found["image_missing"].values["by_split"] == {"train": 1}
+    assert (ds.labels["split"] == "train").sum() == 2
     assert any("../valid/images does not exist" in n for n in ds.notes)
+
+
+def test_a_label_whose_image_exists_but_no_split_lists_stays_apart(tmp_path):
+    root = make(tmp_path, {
+        "data.yaml": "train: train.txt\nnames: ['thing']\n", "train.txt": "images/a.png\n",
+        "images/a.png": (10, 10), "labels/a.txt": "0 0.5 0.5 0.5 0.5\n",
+        "images/b.png": (10, 10), "labels/b.txt": "0 0.5 0.5 0.5 0.5\n",
+    })
+    ds = yolo.load(root)
+    found = {f.code: f for f in ds.health}
+    assert found["label_without_image"].examples == ("labels/b.txt",) and "image_missing" not in found
+    assert len(ds.labels) == 1
 
 
 def test_a_labels_only_export_is_said_once_as_a_note_in_health(tmp_path):
@@ -135,8 +150,8 @@ def test_a_labels_only_export_is_said_once_as_a_note_in_health(tmp_path):
     })
     ds = yolo.load(root)
     found = {f.code: f for f in ds.health}
-    assert found["label_without_image"].severity.value == "info" and found["label_without_image"].count == 2
-    assert found["label_without_image"].values["labels_only"] is True
+    assert found["label_only"].severity.value == "info" and found["label_only"].count == 2
+    assert found["label_only"].values["sources"] == ["labels/train/"] and "label_without_image" not in found
     assert len(ds.labels) == 2  # the boxes are still counted
 
 

@@ -39,6 +39,7 @@ from insight.formats.protocol import FormatReader
 from insight.detection import LIKELY, SURE, UNSURE, Detection
 from insight.formats.shared.tables import (PLACEHOLDER_NAMES, box_labels, fill_sizes, finding,
                                        images_table)
+from insight.formats.shared.files import existing, missing_image_findings
 from insight.formats.shared.splits import is_split_word, split_name
 from insight.model.dataset import Dataset
 from insight.model.findings import Severity
@@ -149,9 +150,7 @@ def load(root: Path, config: Config = Config(), progress: Progress = no_progress
         images, unreadable = fill_sizes(images, root, config.workers, progress)
         findings += unreadable
         labels = _refresh_area_pct(labels, images)
-    missing = [p for p in parts if not p.has_files]
-    if has_files and missing:
-        notes.append("no image files found for " + ", ".join(p.source.path.name for p in missing))
+    findings += _missing_images(root, parts, images)
     notes.insert(0, f"COCO {layout} layout: " + ", ".join(
         f"{p.source.path.relative_to(root)} ({p.source.split})" for p in parts))
     labels = labels[labels["class"].isin(classes)]  # undeclared categories are counted in a finding
@@ -234,6 +233,19 @@ def _read_part(root: Path, source: Source, coco: Decoded, findings: list, prefix
     return _Part(source, categories, images, labels, has_files)
 
 
+def _missing_images(root: Path, parts: list[_Part], images: pd.DataFrame) -> list:
+    """image_missing per split, or label_only when no annotation file has its images here."""
+    exists = np.zeros(len(images), dtype=bool)
+    start = 0
+    for part in parts:
+        end = start + len(part.images)
+        if part.has_files:
+            exists[start:end] = existing(images["path"].to_numpy()[start:end].tolist(), root)
+        start = end
+    sources = [str(p.source.path.relative_to(root)) for p in parts]
+    return missing_image_findings(images["path"].tolist(), images["split"].tolist(), exists, sources)
+
+
 def _image_dir(root: Path, source: Source, images: list[Image]) -> tuple[Path, bool]:
     """The folder `file_name` is relative to: the one where most of a sample of names exist."""
     raw = source.raw_split
@@ -250,14 +262,20 @@ def _image_dir(root: Path, source: Source, images: list[Image]) -> tuple[Path, b
     return best, hits > 0
 
 
-def _images(root: Path, source: Source, images: list[Image], image_dir: Path, id_prefix: str) -> pd.DataFrame:
+def image_paths(root: Path, image_dir: Path, images: list[Image]) -> list[str]:
+    """Where each image's `file_name` points, relative to the root: the one place an annotation's image
+    reference becomes a path."""
     rel = os.path.relpath(image_dir, root)
     prefix = "" if rel == "." else rel.replace(os.sep, "/") + "/"
+    return [prefix + i.file_name for i in images]
+
+
+def _images(root: Path, source: Source, images: list[Image], image_dir: Path, id_prefix: str) -> pd.DataFrame:
     ids = [f"{id_prefix}/{i.id}" for i in images]
     if len(set(ids)) != len(ids):
         dup = pd.Series(ids)[pd.Series(ids).duplicated()].iloc[0]
         raise DatasetError(f"image id {dup.rsplit('/', 1)[1]} appears twice in images[]", source.path)
-    return images_table(ids, [source.split] * len(images), [prefix + i.file_name for i in images],
+    return images_table(ids, [source.split] * len(images), image_paths(root, image_dir, images),
                         [i.width if i.width and i.width > 0 else np.nan for i in images],
                         [i.height if i.height and i.height > 0 else np.nan for i in images])
 

@@ -29,6 +29,7 @@ from insight.errors import DatasetError
 from insight.formats.protocol import FormatReader
 from insight.detection import LIKELY, SURE, UNSURE, Detection
 from insight.formats.shared import label_maps as lm
+from insight.formats.shared.files import missing_image_findings
 from insight.formats.shared.image_headers import read_sizes
 from insight.formats.masks.layout import SURE_MASK_DIRS, Layout, Pair, find_layout, voc_splits
 from insight.formats.masks.pairing import pair_source, sample_pairs
@@ -258,10 +259,10 @@ def _pair_findings(root, pairs, lonely, fold: _Fold, header_w, header_h, failed)
                   f"{_rel(pairs[i].image, root)} is {int(header_w[i])}x{int(header_h[i])}" for i in np.flatnonzero(differ)]
     if mismatched:
         out.append(Finding("mask_size_mismatch", Severity.ERROR, len(mismatched), examples=mismatched))
-    has_images = any(p.image is not None for p in pairs) or bool(lonely)
-    no_image = [_rel(p.mask, root) for p in pairs if p.image is None]
-    if no_image and has_images:
-        out.append(Finding("mask_without_image", Severity.WARNING, len(no_image), examples=no_image))
+    found = np.array([p.image is not None for p in pairs] + [True] * len(lonely), dtype=bool)
+    paths = [_rel(p.mask, root) for p in pairs] + [_rel(p.image, root) for p in lonely]
+    sources = list(dict.fromkeys(_rel(os.path.dirname(p.mask), root) + "/" for p in pairs))
+    out += missing_image_findings(paths, [p.split for p in pairs + list(lonely)], found, sources)
     if lonely:
         out.append(Finding("image_without_mask", Severity.WARNING, len(lonely),
                            examples=[_rel(p.image, root) for p in lonely]))

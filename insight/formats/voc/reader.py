@@ -32,6 +32,7 @@ from insight.formats.protocol import FormatReader
 from insight.detection import LIKELY, SURE, Detection
 from insight.formats.shared.tables import (PLACEHOLDER_NAMES, box_labels, fill_sizes, finding,
                                        images_table, relative)
+from insight.formats.shared.files import missing_image_findings
 from insight.formats.shared.image_headers import is_image
 from insight.formats.shared.splits import is_split_word, split_name
 from insight.model.dataset import Dataset
@@ -190,6 +191,7 @@ class _Rows:
     unreadable: list = field(default_factory=list)  # "file:line (why)"
     bad_objects: list = field(default_factory=list)
     missing: list = field(default_factory=list)  # listed stems with neither XML nor image
+    found: list = field(default_factory=list)  # per image row: its image file is there
     bad_sizes: list = field(default_factory=list)  # XML files whose <size> is 0 or negative
 
 
@@ -212,10 +214,12 @@ def load(root: Path, config: Config = Config(), progress: Progress = no_progress
     if not rows.image_id:
         raise DatasetError("no image is listed or annotated", root)
     table = images_table(rows.image_id, rows.split, rows.path, rows.width, rows.height)
-    has_files = any((root / p).is_file() for p in rows.path)
-    findings = []
+    has_files = any(rows.found)
+    findings = missing_image_findings(rows.path, rows.split, np.array(rows.found),
+                                      [relative(t.root / (_ann_dir(t.root) or "."), root) + "/" for t in trees])
     if has_files:
-        table, findings = fill_sizes(table, root, config.workers, progress)
+        table, unreadable = fill_sizes(table, root, config.workers, progress)
+        findings += unreadable
     classes, class_notes = _classes(root, trees, {b[1] for b in rows.boxes})
     notes += class_notes
     labels, undeclared = _labels(rows, table, classes)
@@ -271,6 +275,7 @@ def _read_item(root, tree, split, stem, xml, images, rows: _Rows) -> None:
     rows.split.append(split)
     fallback = relative(tree.image_dirs[0] if tree.image_dirs else tree.root, root) + "/" + (filename or stem)
     rows.path.append(relative(image, root) if image is not None else fallback.lstrip("./"))
+    rows.found.append(image is not None)
     rows.width.append(size[0] if size[0] and size[0] > 0 else np.nan)
     rows.height.append(size[1] if size[1] and size[1] > 0 else np.nan)
     for obj in objects:
@@ -284,6 +289,8 @@ def _read_item(root, tree, split, stem, xml, images, rows: _Rows) -> None:
 
 
 def _find_image(tree: Tree, stem: str, filename: str | None, images: dict[str, Path]) -> Path | None:
+    """The image an annotation names (`<filename>`, else its stem), or None: the one place a VOC image
+    reference becomes a path."""
     if filename:
         for folder in tree.image_dirs:
             if (folder / filename).is_file():
