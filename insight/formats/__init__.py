@@ -42,7 +42,7 @@ def detect(root: Path, config: Config = Config()) -> DatasetReader:
         raise DatasetError("expected a dataset folder, got a file", root)
     candidates = readers()
     if config.format:
-        return _named(candidates, config)
+        return _named(candidates, config, root)
     results = [(reader, _safe_detect(reader, root)) for reader in candidates]
     if config.task:
         return _best_for_task(results, config.task, root)
@@ -60,7 +60,7 @@ def detect(root: Path, config: Config = Config()) -> DatasetReader:
     return best_reader
 
 
-def _named(candidates: list[DatasetReader], config: Config) -> DatasetReader:
+def _named(candidates: list[DatasetReader], config: Config, root: Path) -> DatasetReader:
     chosen = [r for r in candidates if r.name == config.format]
     if not chosen:
         names = ", ".join(r.name for r in candidates)
@@ -68,7 +68,7 @@ def _named(candidates: list[DatasetReader], config: Config) -> DatasetReader:
     reader = chosen[0]
     if config.task and config.task not in reader.tasks:
         raise DatasetError(f"--task {config.task}: the {reader.name} format reads {_or(reader.tasks)}, "
-                           f"not {config.task}")
+                           f"not {config.task}", root)
     return reader
 
 

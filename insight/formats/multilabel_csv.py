@@ -202,6 +202,8 @@ def load(root: Path, config: Config = Config(), progress: Progress = no_progress
     declared = _declared(root, records, config)
     images, labels, findings = _tables(root, records, declared, config, progress)
     task = config.task if config.task in ("classification", "multilabel") else _task(records)
+    if task == "classification":
+        _refuse_several_labels(records, root)
     notes = records.notes + _notes(records, config)
     has_files = bool(images.pop("has_file").any()) if len(images) else False
     return Dataset(root=str(root), task=task, format=NAME, classes=tuple(declared.names), images=images,
@@ -375,6 +377,15 @@ def _findings(root, records: _Records, images, found, failed, undeclared, declar
                                    "distinct": len(top), "source": declared.source},
                            examples=[n for n, _ in top]))
     return out
+
+
+def _refuse_several_labels(records: _Records, root: Path) -> None:
+    """--task classification on rows that hold several classes: one line naming an example."""
+    several = [(key, classes) for key, classes in records.labels.items() if len(classes) > 1]
+    if several:
+        (split, image), classes = several[0]
+        raise DatasetError(f"--task classification: {len(several):,} images have several labels (e.g. {image} "
+                           f"in {split}: {', '.join(classes[:3])}); use --task multilabel", root)
 
 
 def _task(records: _Records) -> str:
