@@ -114,6 +114,11 @@ def sample_pairs(layout: Layout, limit: int = 20) -> tuple[int, int]:
     return looked, paired
 
 
+def has_images(folder: Path) -> bool:
+    """Whether any image file is under `folder` (a label-only mask dataset has none)."""
+    return bool(_first_files(folder, is_image, 1))
+
+
 def _first_files(folder: Path, keep, limit: int) -> list[Path]:
     found = []
     for dirpath, dirnames, files in os.walk(folder, followlinks=True):

@@ -32,7 +32,7 @@ from insight.formats.shared import label_maps as lm
 from insight.formats.shared.files import missing_image_findings
 from insight.formats.shared.image_headers import read_sizes
 from insight.formats.masks.layout import SURE_MASK_DIRS, Layout, Pair, find_layout, voc_splits
-from insight.formats.masks.pairing import pair_source, sample_pairs
+from insight.formats.masks.pairing import has_images, pair_source, sample_pairs
 from insight.formats.masks.scan import COLOR, INDEX, MaskCounts, scan_masks
 from insight.model import Dataset, Finding, Severity
 from insight.progress import Progress, no_progress
@@ -61,7 +61,7 @@ def detect(root: Path) -> Detection:
         return Detection(SURE, f"{where}/ holds masks whose names match the images'")
     if first.mask_dir.name.lower() in SURE_MASK_DIRS or layout.kind == "camvid":
         return Detection(LIKELY, f"{where}/ is a mask folder, but few masks match an image by name")
-    if looked and not paired and first.image_dir is not None:
+    if looked and not paired and first.image_dir is not None and has_images(first.image_dir):
         return Detection(UNSURE, f"{where}/ holds PNG files, but none matches an image in {first.image_dir.name}/")
     return Detection(LIKELY, f"{where}/ holds PNG masks")
 
