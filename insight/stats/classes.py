@@ -26,7 +26,7 @@ SPLIT_SHARE_TOLERANCE = Fraction(1, 2)
 COUNT_OF = {
     "classification": "images",
     "multilabel": "images with the class",
-    "detection": "boxes (crowd boxes included)",
+    "detection": "boxes",
     "segmentation": "images containing the class",
 }
 
