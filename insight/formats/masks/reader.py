@@ -260,9 +260,10 @@ def _pair_findings(root, pairs, lonely, fold: _Fold, header_w, header_h, failed)
     if mismatched:
         out.append(Finding("mask_size_mismatch", Severity.ERROR, len(mismatched), examples=mismatched))
     found = np.array([p.image is not None for p in pairs] + [True] * len(lonely), dtype=bool)
-    paths = [_rel(p.mask, root) for p in pairs] + [_rel(p.image, root) for p in lonely]
-    sources = list(dict.fromkeys(_rel(os.path.dirname(p.mask), root) + "/" for p in pairs))
-    out += missing_image_findings(paths, [p.split for p in pairs + list(lonely)], found, sources)
+    if not found.all():  # paths made relative only here (relpath costs 10 us a file)
+        paths = ["" if p.image is not None else _rel(p.mask, root) for p in pairs] + [""] * len(lonely)
+        sources = [] if found.any() else list(dict.fromkeys(os.path.dirname(p) + "/" for p in paths if p))
+        out += missing_image_findings(paths, [p.split for p in pairs + list(lonely)], found, sources)
     if lonely:
         out.append(Finding("image_without_mask", Severity.WARNING, len(lonely),
                            examples=[_rel(p.image, root) for p in lonely]))

@@ -22,14 +22,16 @@ NAMED_SOURCES = 10  # annotation files named in a label_only finding; the rest a
 
 
 def existing(paths: Sequence[str], root: Path | str) -> np.ndarray:
-    """Per path (relative to `root`, forward slashes, or absolute): whether it is a file."""
+    """Per path (relative to `root` with forward slashes, or absolute): whether it is a file."""
+    base = str(root)
     listed: dict[str, frozenset[str]] = {}
     out = np.zeros(len(paths), dtype=bool)
     for i, path in enumerate(paths):
-        folder, _, name = os.path.join(str(root), path).replace(os.sep, "/").rpartition("/")
-        if folder not in listed:
-            listed[folder] = _files_in(folder)
-        out[i] = name in listed[folder]
+        folder, _, name = path.rpartition("/")
+        names = listed.get(folder)
+        if names is None:
+            names = listed[folder] = _files_in(os.path.join(base, folder) if folder else base)
+        out[i] = name in names
     return out
 
 
@@ -43,8 +45,9 @@ def _files_in(folder: str) -> frozenset[str]:
 
 def missing_image_findings(paths: Sequence[str], splits: Sequence[str], exists: np.ndarray,
                            sources: Sequence[str]) -> list[Finding]:
-    """`paths`, `splits`: the images the annotations name; `exists`: which are on disk; `sources`: the
-    annotation files (relative), named when no image is there at all."""
+    """`paths`, `splits`: the images the annotations name (only the missing ones' paths are read);
+    `exists`: which are on disk; `sources`: the annotation files (relative), named when no image is
+    there at all (only read then)."""
     exists = np.asarray(exists, dtype=bool)
     if not len(exists) or exists.all():
         return []
