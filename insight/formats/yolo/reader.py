@@ -35,12 +35,13 @@ from insight.detection import LIKELY, SURE, UNSURE, Detection
 from insight.formats.shared.instance_masks import (YoloShapes, parse_segment_lines, rectangle, yolo_box_rows,
                                                   yolo_mask_rows)
 from insight.formats.shared.tables import box_labels, finding, images_table, relative
-from insight.formats.shared.files import missing_image_findings, split_in_path
-from insight.formats.shared.image_headers import FILE_NOT_FOUND, is_image
+from insight.formats.shared.files import missing_image_findings
+from insight.formats.shared.image_headers import FILE_NOT_FOUND
 from insight.formats.yolo.layout import (NOT_LABELS, Split, class_names, dataset_yaml, find_splits,
                                          has_txt, label_dir_candidates, label_dir_of, names_file,
                                          side_by_side_dirs, walk)
 from insight.formats.yolo.files import read_label_files
+from insight.formats.yolo.orphans import keep_labels_of_missing_images
 from insight.model.dataset import Dataset
 from insight.model.findings import Severity
 from insight.progress import Progress, no_progress
@@ -111,7 +112,7 @@ def load(root: Path, config: Config = Config(), progress: Progress = no_progress
         raise DatasetError("no YOLO layout found (images/ + labels/, <split>/images + <split>/labels, "
                            "obj.data, or images with .txt labels beside them)", root)
     files = _match(splits, listing)
-    _keep_labels_of_missing_images(root, files)
+    keep_labels_of_missing_images(root, files)
     has_images = any(p is not None for p in files.image)
     if has_images and not any(files.label):
         extra = " (labelTxt/ holds DOTA oriented boxes, which are not read)" if any(
@@ -365,47 +366,6 @@ def _file_findings(root: Path, files: _Files, parsed, label_row) -> list:
         sources = [] if on_disk.any() else list(dict.fromkeys(os.path.dirname(p) + "/" for p in paths if p))
         found += missing_image_findings(paths, files.split, on_disk, sources)
     return found
-
-
-def _keep_labels_of_missing_images(root: Path, files: _Files) -> None:
-    """Label files no listed image claims and whose image is nowhere on disk (by the Ultralytics rule
-    or beside them) are read as labels of a missing image, in the split their path names; the others
-    (an image exists that no split lists) stay orphans, left out."""
-    on_disk: dict[str, frozenset[str]] = {}
-    kept = []
-    for label in files.orphans:
-        if any(_stem(label) in _image_stems(folder, on_disk) for folder in _image_folders_of(label)):
-            kept.append(label)
-            continue
-        files.split.append(split_in_path(relative(label, root)))
-        files.image.append(None)
-        files.label.append(label)
-    files.orphans = kept
-
-
-def _stem(path: str) -> str:
-    return os.path.splitext(os.path.basename(path))[0]
-
-
-def _image_folders_of(label: str) -> list[str]:
-    """Where the image of a label file would be: its folder with the last labels/ part as images/
-    (any of the spellings Ultralytics and exporters use), and the label's own folder."""
-    folder = os.path.dirname(label)
-    found = [b.join(folder.rsplit(a, 1)) for a, b in ((f"{os.sep}labels", f"{os.sep}images"),
-                                                       (f"{os.sep}Labels", f"{os.sep}Images"),
-                                                       (f"{os.sep}annotations", f"{os.sep}images"),
-                                                       (f"{os.sep}Annotations", f"{os.sep}Images")) if a in folder]
-    return found + [folder]
-
-
-def _image_stems(folder: str, cache: dict[str, frozenset[str]]) -> frozenset[str]:
-    if folder not in cache:
-        try:
-            with os.scandir(folder) as entries:
-                cache[folder] = frozenset(os.path.splitext(e.name)[0] for e in entries if is_image(e.name))
-        except OSError:
-            cache[folder] = frozenset()
-    return cache[folder]
 
 
 READER = FormatReader(NAME, TASK, ("detection", "segmentation"), detect, load)
