@@ -76,7 +76,7 @@ def _curve_options(p: argparse.ArgumentParser) -> None:
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--fail-on", metavar="LEVELS",
                    help="exit 1 (after writing everything) when a level fires: serious, mild, error, warning, "
-                        "leakage, scenario:B,C,D (comma-separated)")
+                        "leakage, unjudged, scenario:B,C,D (comma-separated)")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     p.add_argument("--traceback", action="store_true", help="show the traceback of an error")
 

@@ -3,7 +3,8 @@
 Levels, comma-separated: `serious` / `mild` (a class in that tier or worse), `error` / `warning`
 (a health finding at that severity or worse), `leakage` (duplicates across splits),
 `scenario:B,C,D` (the curve diagnosis is one of these; the letters after `scenario:` run on
-until the next word).
+until the next word), `unjudged` (the curves could not be judged on a validation loss: the log holds
+none, or too little of one, so overfitting went unseen).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from insight.model.dataset import order_splits
 from insight.model.insight import Insight
 
 WORDS = ("serious", "mild", "error", "warning", "leakage")
+RUN_WORDS = ("unjudged",)  # levels that look at the training curves
 SCENARIOS = ("A", "B", "C", "D")
 
 
@@ -43,8 +45,9 @@ def parse_fail_on(text: str | None) -> Gate:
             scenarios.add(token.upper())
             continue
         in_scenario = False
-        if token.lower() not in WORDS:
-            raise UsageError(f"--fail-on: unknown level {token!r}; expected {', '.join(WORDS)} or scenario:B,C,D")
+        if token.lower() not in WORDS + RUN_WORDS:
+            raise UsageError(f"--fail-on: unknown level {token!r}; expected "
+                             f"{', '.join(WORDS + RUN_WORDS)} or scenario:B,C,D")
         words.add(token.lower())
     return Gate(frozenset(words), frozenset(scenarios))
 
@@ -55,6 +58,7 @@ def unreachable(gate: Gate, dataset: bool, duplicates: bool, run: bool) -> list[
     missing = [w for w in WORDS if w in gate.words and (not dataset or (w == "leakage" and not duplicates))]
     if gate.scenarios and not run:
         missing.append("scenario:" + ",".join(sorted(gate.scenarios)))
+    missing += [w for w in RUN_WORDS if w in gate.words and not run]
     return missing
 
 
@@ -64,7 +68,7 @@ def refuse_unreachable(gate: Gate, hints: dict[str, str], dataset: bool, duplica
     missing = unreachable(gate, dataset, duplicates, run)
     if missing:
         level = missing[0]
-        hint = hints.get(level.split(":")[0], "")
+        hint = hints.get("scenario" if level in RUN_WORDS else level.split(":")[0], "")
         raise UsageError(f"--fail-on {level} can never fire here{': ' + hint if hint else ''}")
 
 
@@ -94,4 +98,17 @@ def fired(insight: Insight, gate: Gate) -> list[str]:
     curves = insight.curves
     if gate.scenarios and curves and curves.scenario in gate.scenarios:
         reasons.append(f"scenario: the training curves are Curves {curves.scenario}")
+    why = unjudged(curves) if "unjudged" in gate.words and curves else None
+    if why:
+        reasons.append(f"unjudged: {why}")
     return reasons
+
+
+def unjudged(curves) -> str | None:
+    """Why the scenario was not decided with a validation loss in view, None when it was."""
+    if "val" not in curves.judged_on.split("+"):
+        return "the log holds no validation loss, so the curves were judged on the training loss only " \
+               "(overfitting cannot be seen)"
+    if curves.scenario is None:
+        return "the curves are too short to judge"
+    return None

@@ -68,10 +68,17 @@ def diagnose_run(run: Run, context: CurveContext | None = None) -> CurveDiagnosi
     else:
         findings.append(rule)
     return CurveDiagnosis(
-        format=run.format, source=run.source, scenario=scenario, findings=tuple(order(findings)),
+        format=run.format, source=run.source, scenario=scenario, judged_on=judged_on(table),
+        findings=tuple(order(findings)),
         metrics=tuple(metric_summaries(table)), rule_finding=rule, x_axis=table.x_axis,
         smoothing=describe(_charted_points(table), t.sigma_share, t.min_sigma), losses=loss_names(table),
         notes=tuple(run.notes) + table.notes + t.changes(), table=long_table(table, t))
+
+
+def judged_on(table: EpochTable) -> str:
+    """The losses the scenario was judged on: "train+val", "train" (no validation loss: overfitting
+    cannot be seen), "val" (no training loss) or "none"."""
+    return "+".join(s for s in ("train", "val") if s in table.totals) or "none"
 
 
 def _charted_points(table) -> dict[str, int]:

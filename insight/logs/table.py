@@ -6,7 +6,11 @@ and `Rows.run()` returns the validated `Run` after four tidy-ups, each reported 
   - a name logged both per step and per epoch (Lightning `loss_step` / `loss_epoch`) keeps the epoch
     series, which holds the exact epoch means the diagnosis would otherwise estimate from samples;
   - a 0..1 metric (accuracy, mAP, dice, ...) whose values exceed 1 was logged in percent: divided by 100;
-  - a value repeated for the same step, split and name keeps the last one read.
+  - a value repeated for the same step, split and name keeps the last one read; a reader whose format
+    logs several values at one step on purpose (TensorBoard: a per-batch loss written at the epoch's
+    step) says so with `Rows(several_per_step=True)` and marks each file it reads with `next_file()`:
+    then every value of the newest file that logged the step is kept (the diagnosis averages them) and
+    only older files' values for that step (a restart) are dropped.
 """
 
 from __future__ import annotations
@@ -65,9 +69,15 @@ def to_float(value: object) -> float | None:
 class Rows:
     """Metric values as a reader finds them; `run()` turns them into a `Run`."""
 
-    def __init__(self) -> None:
+    def __init__(self, several_per_step: bool = False) -> None:
         self.rows: list[dict] = []
         self.non_numeric: Counter[str] = Counter()
+        self.several_per_step = several_per_step
+        self.file = 0  # which file the values come from (next_file), for several_per_step
+
+    def next_file(self) -> None:
+        """The values added from now on come from the next (newer) file."""
+        self.file += 1
 
     def add(self, step: int, epoch: float | None, raw: str, value: object,
             default_split: str | None = None) -> bool:
@@ -83,7 +93,8 @@ class Rows:
         epoch = to_float(epoch)
         epoch = None if epoch is None or math.isnan(epoch) else epoch
         self.rows.append({"step": int(step), "epoch": epoch, "split": name.split, "name": name.name,
-                          "value": number, "source": str(raw), "granularity": name.granularity})
+                          "value": number, "source": str(raw), "granularity": name.granularity,
+                          "file": self.file})
         return True
 
     def __len__(self) -> int:
@@ -101,9 +112,9 @@ class Rows:
         frame = _drop_test(frame, notes)
         frame = _prefer_epoch_series(frame, notes)
         frame = _percent_to_fraction(frame, notes)
-        frame = _last_per_step(frame, notes)
+        frame = _newest_file_per_step(frame, notes) if self.several_per_step else _last_per_step(frame, notes)
         frame = frame.sort_values(["step", "split", "name"], kind="stable").reset_index(drop=True)
-        return Run(fmt, str(source), metrics_frame(frame.drop(columns="granularity")), tuple(notes))
+        return Run(fmt, str(source), metrics_frame(frame.drop(columns=["granularity", "file"])), tuple(notes))
 
 
 def _drop_test(frame: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
@@ -148,6 +159,23 @@ def _last_per_step(frame: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
         notes.append(f"{int(repeated.sum())} value(s) logged twice for the same step, split and name: "
                      "the last one read was kept")
     return frame[~repeated]
+
+
+def _newest_file_per_step(frame: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
+    """Every value of the newest file that logged a (step, split, name); older files' values there (a
+    run restarted from a checkpoint logs those steps again) are dropped."""
+    newest = frame.groupby(["step", "split", "name"])["file"].transform("max")
+    older = frame["file"] < newest
+    if older.any():
+        notes.append(f"{int(older.sum())} value(s) logged twice for the same step, split and name: the newest "
+                     "file's were kept")
+    several = frame[~older].duplicated(["step", "split", "name"], keep=False)
+    if several.any():
+        counts = frame[~older][several].groupby(["split", "name"]).size()
+        names = ", ".join(f"{split} {name}" for split, name in counts.index[:6])
+        notes.append(f"several values logged at one step ({names}): all kept, and averaged per "
+                     "step or epoch by the diagnosis")
+    return frame[~older]
 
 
 def first_line(path: Path, limit: int = 65536) -> str:

@@ -7,8 +7,10 @@
         Learning Rate/lr0/events.out.tfevents.*   torch add_scalars: sub-folder <main tag>/<key> or
         Loss_train/events.out.tfevents.*          <main tag>_<key>, tag <main tag>
 
-Several files in one run (restarts, Lightning fit/validate/test) are merged oldest first; a value read
-twice for the same step keeps the newest file's. Sub-folders that are neither split-named nor
+Several files in one run (restarts, Lightning fit/validate/test) are merged oldest first; a step logged
+in several files keeps the newest file's values. Within one file every value logged at a step is kept
+(some trainers write each batch's loss at the epoch's step; the diagnosis averages them), except one
+extra value at a tag's last step alone (an evaluation of the best weights after the last epoch). Sub-folders that are neither split-named nor
 add_scalars groups of the run are other runs: they are not mixed in, and a note lists them.
 `epoch` comes from an `epoch` scalar (Lightning) at the same step, or is the step for Keras `epoch_*` tags.
 A folder that also holds a text log (results.csv, metrics.csv, metrics.json) is left to that log's reader.
@@ -62,8 +64,9 @@ def read(path: Path, config: Config = Config()) -> Run:
     if not files:
         raise LogError("no TensorBoard event files (events.out.tfevents.*) here", path)
     root = path.parent if path.is_file() else path
-    rows, notes, empty, others = Rows(), [], [], set()
+    rows, notes, empty, others = Rows(several_per_step=True), [], [], set()
     for file in files:
+        rows.next_file()
         scalars, orphans, repeats = _drop_orphans(_scalars(accumulator, file))
         cut = _cut_short(file)
         if cut:
@@ -140,24 +143,34 @@ def _cut_short(file: Path) -> int:
 
 def _drop_orphans(scalars: dict) -> tuple[dict, int, int]:
     """When a tag's step goes back inside one file, the run restarted: its earlier points at or beyond
-    the new step are orphans (TensorBoard's purge_orphaned_data rule), counted for a note. A tag logged
-    again at the step it just logged, in the same file (one process: a restart writes a new file), is an
-    extra evaluation (Ultralytics validates the best weights again at the last epoch): the first value,
-    the step's own, is kept and the repeats counted. Returns (scalars, orphans, repeats)."""
+    the new step are orphans (TensorBoard's purge_orphaned_data rule), counted for a note. Several values
+    of a tag at one step are kept (per-batch values written at the epoch's step), unless the tag repeats
+    its last step alone: that is an extra evaluation (Ultralytics validates the best weights again after
+    the last epoch), whose values after the step's own first one are dropped and counted.
+    Returns (scalars, orphans, repeats)."""
     dropped, repeats, kept_all = 0, 0, {}
     for tag, points in scalars.items():
         kept: list[tuple[int, float]] = []
         for step, value in points:
-            if kept and step == kept[-1][0]:
-                repeats += 1
-                continue
             if kept and step < kept[-1][0]:
                 before = len(kept)
                 kept = [p for p in kept if p[0] < step]
                 dropped += before - len(kept)
             kept.append((step, value))
+        kept, extra = _extra_evaluation(kept)
+        repeats += extra
         kept_all[tag] = kept
     return kept_all, dropped, repeats
+
+
+def _extra_evaluation(points: list[tuple[int, float]]) -> tuple[list[tuple[int, float]], int]:
+    """(points, dropped): when only the last step of a tag holds several values, the first is kept."""
+    steps = [step for step, _ in points]
+    repeated = {s for s, nxt in zip(steps, steps[1:]) if s == nxt}
+    if repeated != {steps[-1]} if steps else True:
+        return points, 0
+    first = steps.index(steps[-1])
+    return points[:first + 1], len(points) - first - 1
 
 
 def _place(sub: Path, scalars: dict) -> list[tuple[str, str | None, list]] | None:

@@ -87,8 +87,11 @@ class CurveDiagnosis:
     format: str
     source: str
     scenario: str | None  # A | B | C | D | None when there is not enough to judge
-    findings: tuple[Finding, ...]  # further findings, most important first
-    metrics: tuple[MetricSummary, ...]
+    # What the scenario was judged on: "train+val", or "train" when the log holds no validation loss
+    # (overfitting cannot be seen then, and the report never calls such a run fine).
+    judged_on: str = "train+val"
+    findings: tuple[Finding, ...] = ()  # further findings, most important first
+    metrics: tuple[MetricSummary, ...] = ()  # one per charted loss and quality metric; best is raw
     # The rule that decided the scenario, as data (code + numbers). Its wording comes from
     # templates/findings/<code>.txt and the advice from templates/findings/advice_<scenario>.txt;
     # report/build.py fills `rule` and `advice` from them.
