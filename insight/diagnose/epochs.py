@@ -9,7 +9,9 @@
   forward between validations (every loss of the split exactly equal to its previous value) are not
   measurements: those x are dropped for the whole split, and a note says how many.
 - The loss of a split is `loss` when it is logged, otherwise the sum of its components (box/cls/dfl/
-  obj/seg `*_loss`, Detectron2's `loss_*`, as insight/logs/names.py names them). A component that is
+  obj/seg `*_loss`, Detectron2's `loss_*`, as insight/logs/names.py names them).
+- Names that are neither a loss, a quality metric nor the learning rate (counters, momentum) are left
+  out, with one note naming them. A component that is
   0 throughout (the cls loss of a single-class YOLO run) is left out.
 """
 
@@ -24,7 +26,7 @@ from insight.diagnose.curve_rules import CurveThresholds
 from insight.model.run import RUN_SPLITS, Run
 
 from insight.logs.names import higher_is_better as _direction
-from insight.logs.names import is_loss, is_lr
+from insight.logs.names import is_counter, is_loss, is_lr
 
 TOTAL = "loss"  # canonical name of a split's total loss (logs/names.py maps total_loss etc. onto it)
 # The numbers this reading depends on (epoch_known_share, max_step_points, min_epochs) are fields of
@@ -82,8 +84,8 @@ class EpochTable:
 
 
 def per_epoch(run: Run, t: CurveThresholds = CurveThresholds()) -> EpochTable:
-    m = run.metrics
     notes: list[str] = []
+    m = _without_counters(run.metrics, notes)
     x_axis, xs = _x_values(m, notes, t)
     frame = m.assign(x=xs).dropna(subset=["x"])
     curves = _aggregate(frame)
@@ -107,6 +109,19 @@ def per_epoch(run: Run, t: CurveThresholds = CurveThresholds()) -> EpochTable:
                 curves[(split, TOTAL)] = total
                 notes.append(f"{split} loss is the sum of {', '.join(comps)} (no total logged)")
     return EpochTable(x_axis, curves, totals, components, summed, zero, tuple(notes))
+
+
+def _without_counters(m: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
+    """The losses, quality metrics and learning rates; the other names (counts such as num_fg_samples,
+    optimiser settings such as momentum) are listed once in a note and not charted."""
+    names = m["name"].unique()
+    counters = sorted(n for n in names if is_counter(n))
+    if not counters:
+        return m
+    more = f" and {len(counters) - 8} more" if len(counters) > 8 else ""
+    notes.append(f"not charted (neither a loss, a quality metric nor the learning rate): "
+                 f"{', '.join(counters[:8])}{more}")
+    return m[~m["name"].isin(counters)]
 
 
 def _x_values(m: pd.DataFrame, notes: list[str], t: CurveThresholds) -> tuple[str, pd.Series]:

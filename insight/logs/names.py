@@ -11,12 +11,16 @@ Names are matched by pattern on the text of the column or tag, never by its posi
     loss, val_loss, val_accuracy          train/val  loss, accuracy     (Keras: `val_` prefix)
     train/loss, Loss/val, loss/train      train/val  loss          (TensorBoard tags, either order)
     train_loss_epoch, val_loss_step       train/val  loss          (Lightning; granularity kept aside)
-    total_loss, loss_cls, loss_box_reg    train   loss, cls_loss, box_loss   (Detectron2)
+    total_loss, loss_cls, loss_box_reg    train   loss, loss_cls, loss_box_reg   (Detectron2, MMDetection:
+                                                  their own losses keep their names; a smooth-L1
+                                                  loss_box_reg is not YOLO's IoU box_loss)
     bbox/AP, bbox/AP50, segm/AP           val     mAP50_95, mAP50, mask_mAP50_95
     coco/bbox_mAP_50, accuracy/top1       val     mAP50, accuracy         (MMEngine)
     dice_coef, val_mean_io_u_5            ...     dice, iou   (Keras `_N` duplicate suffix dropped)
 
 Unknown names are kept under a cleaned version of the raw text (split words removed), never dropped.
+`is_counter` tells the names that are neither a loss, a quality metric nor the learning rate
+(num_fg_samples, anchors, momentum, ...): the diagnosis keeps them out of its charts and says so once.
 Timing and counter columns (epoch, step, time, eta_seconds, ...) are the axis or bookkeeping, not metrics:
 `normalise` returns None for them.
 """
@@ -168,7 +172,9 @@ def _loss_name(key: str) -> str | None:
     if base in ("loss", "losses") or (base.endswith("_loss") and base[:-5] in TOTAL_PARTS) \
             or (base.startswith("loss_") and base[5:] in TOTAL_PARTS):
         return "loss" + tail
-    m = re.fullmatch(r"loss_(.+)", base) or re.fullmatch(r"(.+)_loss", base)
+    if re.fullmatch(r"loss_(.+)", base):
+        return f"{base}{tail}"  # a framework's own loss_* name (Detectron2, MMDetection) is kept
+    m = re.fullmatch(r"(.+)_loss", base)
     if not m:
         return None
     part = m.group(1)
@@ -225,11 +231,18 @@ def is_component(name: str) -> bool:
 
 
 def loss_component(name: str) -> str | None:
-    """The component family of a loss name ("box" for box_loss and box_loss_om), None for the total."""
+    """The component family of a loss name ("box" for box_loss and box_loss_om, "box_reg" for
+    loss_box_reg), None for the total."""
     if not is_component(name):
         return None
-    m = re.fullmatch(r"(.+?)_loss(?:_.+)?", name)
+    m = re.fullmatch(r"(.+?)_loss(?:_.+)?", name) or re.fullmatch(r"loss_(.+?)(?:_\d+)?", name)
     return m.group(1) if m else name
+
+
+def is_counter(name: str) -> bool:
+    """Neither a loss, a quality metric nor the learning rate: a count (num_fg_samples, anchors), an
+    optimiser setting (momentum) or a name that says nothing of its direction. Not charted."""
+    return not is_loss(name) and not is_lr(name) and higher_is_better(name) is None
 
 
 def is_lr(name: str) -> bool:

@@ -169,7 +169,7 @@ def test_medical_waste_box_regression_rises_while_classification_falls():
     assert d.x_axis == "step" and d.scenario == "A"
     assert found(d, "missing_loss")[0].values["missing"] == ["val"]
     (f,) = found(d, "component_imbalance")
-    assert f.values["split"] == "train" and f.values["name"] == "box_loss" and "cls_loss" in f.values["others"]
+    assert f.values["split"] == "train" and f.values["name"] == "loss_box_reg" and "loss_cls" in f.values["others"]
 
 
 @pytest.mark.parametrize("sub", ["metrics.json", "events.out.tfevents.1737181496.DESKTOP-STTNOT7.18524.0"])

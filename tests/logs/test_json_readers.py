@@ -36,8 +36,8 @@ def test_detectron2_train_and_eval_rows(tmp_path):
     assert detect(path)[0] is detectron2
     run = detectron2.read(path)
     assert series(run, "loss", "train") == [(19, 2.0), (39, 1.6), (59, 1.2)]
-    assert series(run, "cls_loss", "train") == [(19, 1.0), (39, 0.8), (59, 0.6)]
-    assert series(run, "box_loss", "train")[0] == (19, 0.5)
+    assert series(run, "loss_cls", "train") == [(19, 1.0), (39, 0.8), (59, 0.6)]
+    assert series(run, "loss_box_reg", "train")[0] == (19, 0.5)  # Detectron2's own name is kept
     # Detectron2 AP is in percent: 10.5 % -> 0.105
     assert series(run, "mAP50_95", "val") == [(59, pytest.approx(0.105))]
     assert series(run, "mAP50", "val") == [(59, 0.25)]
@@ -97,7 +97,7 @@ def test_mmengine_vis_data_val_step_is_the_epoch(tmp_path):
     assert detect(path)[0] is mmengine
     run = mmengine.read(path)
     assert series(run, "loss", "train") == [(10, 2.5), (20, 2.0), (30, 1.5)]
-    assert series(run, "cls_loss", "train")[-1] == (30, 1.0)
+    assert series(run, "loss_cls", "train")[-1] == (30, 1.0)
     val = run.series("accuracy", "val")
     # val rows sit at the last train step of their epoch; percent becomes 0..1
     assert list(zip(val["step"], val["epoch"], val["value"])) == [(20, 1.0, 0.40), (30, 2.0, 0.55)]

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from insight.logs.names import higher_is_better, is_component, is_fraction, is_loss, is_lr, loss_component, normalise
+from insight.logs.names import (higher_is_better, is_component, is_counter, is_fraction, is_loss, is_lr,
+                                 loss_component, normalise)
 
 CASES = [
     # Ultralytics YOLOv5 (padding is stripped by the reader, but the name alone must work too)
@@ -46,13 +47,13 @@ CASES = [
     ("val_acc", ("val", "accuracy")),
     ("lr-SGD", ("train", "lr")),
     ("train_disc_loss", ("train", "disc_loss")),
-    # Detectron2
+    # Detectron2: its own loss_* names are kept (a smooth-L1 loss_box_reg is not YOLO's IoU box_loss)
     ("total_loss", ("train", "loss")),
-    ("loss_cls", ("train", "cls_loss")),
-    ("loss_box_reg", ("train", "box_loss")),
-    ("loss_rpn_cls", ("train", "rpn_cls_loss")),
-    ("loss_mask", ("train", "seg_loss")),
-    ("loss_ce_2", ("train", "cls_loss_2")),
+    ("loss_cls", ("train", "loss_cls")),
+    ("loss_box_reg", ("train", "loss_box_reg")),
+    ("loss_rpn_cls", ("train", "loss_rpn_cls")),
+    ("loss_mask", ("train", "loss_mask")),
+    ("loss_ce_2", ("train", "loss_ce_2")),
     ("bbox/AP", ("val", "mAP50_95")),
     ("bbox/AP50", ("val", "mAP50")),
     ("segm/AP", ("val", "mask_mAP50_95")),
@@ -115,7 +116,15 @@ def test_losses_and_components():
     assert not is_loss("accuracy") and not is_loss("lr")
     assert loss_component("box_loss_om") == "box"
     assert loss_component("rpn_cls_loss") == "rpn_cls"
+    assert loss_component("loss_box_reg") == "box_reg" and loss_component("loss_ce_2") == "ce"
     assert loss_component("loss") is None
+
+
+def test_counters_are_neither_loss_metric_nor_lr():
+    for name in ("roi_head/num_fg_samples", "rpn/num_pos_anchors", "momentum", "tau"):
+        assert is_counter(name), name
+    for name in ("loss", "loss_box_reg", "lr_pg0", "mAP50", "fast_rcnn/cls_accuracy", "class_error"):
+        assert not is_counter(name), name
 
 
 def test_lr_and_fraction_helpers():

@@ -124,10 +124,10 @@ def test_detectron2_medical_waste():
     assert loss == {r["iteration"]: r["total_loss"] for r in raw}
     assert len(loss) == 200 and max(loss) == 3999
     assert min(loss, key=loss.get) == 3799 and loss[3799] == pytest.approx(0.94, abs=5e-3)  # PROVENANCE
-    box = by_step(run, "box_loss")
+    box = by_step(run, "loss_box_reg")
     assert box == {r["iteration"]: r["loss_box_reg"] for r in raw}
     assert box[99] == pytest.approx(0.48, abs=5e-3) and box[579] == pytest.approx(0.85, abs=5e-3)
-    assert by_step(run, "rpn_cls_loss") == {r["iteration"]: r["loss_rpn_cls"] for r in raw}
+    assert by_step(run, "loss_rpn_cls") == {r["iteration"]: r["loss_rpn_cls"] for r in raw}
     assert run.series("loss", "val").empty  # training-only log
 
 
@@ -138,7 +138,7 @@ def test_detectron2_pothole_bump():
     loss = by_step(run, "loss")
     assert loss == {r["iteration"]: r["total_loss"] for r in raw} and len(loss) == 90
     assert loss[19] == pytest.approx(86.5, abs=0.05)
-    assert by_step(run, "cls_loss")[19] == pytest.approx(55.1, abs=0.05)
+    assert by_step(run, "loss_cls")[19] == pytest.approx(55.1, abs=0.05)
     assert max(loss[139], loss[159]) == pytest.approx(14.6, abs=0.05)  # PROVENANCE: second bump
 
 
@@ -167,7 +167,7 @@ def test_detectron2_detr_eight_appended_runs():
     expected = {r["iteration"]: r["bbox/AP"] / 100 for r in last if "bbox/AP" in r}  # percent -> 0..1
     assert sorted(ap) == [199, 399, 599, 799] and ap == pytest.approx(expected)
     assert ap[199] == pytest.approx(0.107, abs=5e-4) and ap[799] == pytest.approx(0.205, abs=5e-4)
-    assert by_step(run, "cls_loss_4") == {r["iteration"]: r["loss_ce_4"] for r in last if "loss_ce_4" in r}
+    assert by_step(run, "loss_ce_4") == {r["iteration"]: r["loss_ce_4"] for r in last if "loss_ce_4" in r}
     assert run.series("bbox/AP-n/a", "val")["value"].isna().all()
     assert "8 runs appended" in run.notes[0] and f"lines {starts[-1] + 1}-{len(raw)}" in run.notes[0]
 
