@@ -21,13 +21,14 @@ from insight.model.findings import Finding, Severity
 THRESHOLD_METRIC = re.compile(r"^(precision|recall)(_|$)", re.I)  # left to mAP when one is logged
 
 if TYPE_CHECKING:
-    from insight.diagnose.curves import Judged
+    from insight.diagnose.curve_scenarios import Judged
 
 # Most important first, within a severity.
-PRIORITY = ("diverged_nonfinite", "diverged_rise", "diverged_rebound", "unstable_oscillation",
-            "unstable_spikes", "missing_loss", "insufficient_data", "nonfinite_loss", "overfit_val_rises",
-            "overfit_gap_widens", "train_flat", "val_below_train", "component_imbalance", "underfit",
-            "metric_regressed", "noisy_val", "loss_spike", "best_epoch_early", "not_converged", "converged")
+PRIORITY = ("diverged_nonfinite", "diverged_rise", "diverged_rebound", "diverged_blowup", "unstable_oscillation",
+            "unstable_spikes", "missing_loss", "insufficient_data", "nonfinite_loss", "metric_near_zero",
+            "overfit_val_rises", "overfit_never_back", "overfit_gap_widens", "train_flat", "val_below_train",
+            "component_imbalance", "underfit", "metric_regressed", "metric_spike_best", "noisy_val", "loss_spike",
+            "best_epoch_early", "not_converged", "scenario_close", "converged")
 
 
 def order(findings: list[Finding]) -> list[Finding]:
@@ -160,7 +161,7 @@ def early_stop(x: np.ndarray, y: np.ndarray, t: R.CurveThresholds) -> tuple[floa
 def _loss_spikes(j: "Judged", scenario: str, rule: Finding) -> Finding | None:
     if rule.code == "unstable_spikes":
         return None
-    from insight.diagnose.curves import spike_events
+    from insight.diagnose.curve_scenarios import spike_events
 
     for split in ("train", "val"):
         total = j.table.totals.get(split)

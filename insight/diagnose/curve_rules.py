@@ -109,6 +109,10 @@ class CurveThresholds:
     #                               per-batch losses, whose lone outliers are noise...
     spike_persist: int = _t(2, "count")  # ... so there a spike must last 2 logged points in a row (KillLossSpike
     #                                      counts only consecutive outliers, its `patience`); our choice
+    blowup_cost_share: float = _t(0.25, "share")  # B: after a blow-up (a spike above spike_factor x the best
+    #                                             so far) the loss took a quarter of the run or more to get
+    #                                             back below that best, or never did: the run lost that much
+    #                                             of its time to it, whatever its end state; our choice
 
     # -- C: overfitting ----------------------------------------------------------------------------------
     gl_alpha: float = _t(5.0)  # Prechelt GL_5: the smoothed validation loss ends 5 % above its best (the
@@ -123,6 +127,10 @@ class CurveThresholds:
     #                                          >= 20 % (a log fall of ln 1.25)...
     gap_slow_ratio: float = _t(0.25)  # ... and validation fell less than a quarter as much (in log terms);
     #                                   our choice
+    never_back_by: float = _t(0.5, "share")  # C: the validation loss was best in the first half of the run
+    #                                          and its later values stay above that best by more than
+    #                                          its noise (gl_alpha, or gl_noise_z sd) while the training
+    #                                          loss fell >= gap_train_fall since: it never came back
 
     # -- D: training does not learn ----------------------------------------------------------------------
     d_min_fall: float = _t(0.03)  # D: the smoothed training loss ends less than 3 % below its start; our
@@ -160,6 +168,13 @@ class CurveThresholds:
     #                                                 not the last points' noise; our choice
     component_min_share: float = _t(0.05, "share")  # ... and it is >= 5 % of the total at the end (a
     #                                                 smaller part cannot move it)
+    metric_near_zero: float = _t(0.05, "share")  # metric_near_zero: a 0..1 quality metric whose best is
+    #                                              below 5 % of its range: the model learned next to nothing
+    metric_spike_share: float = _t(0.5, "share")  # metric_spike_best: the best stands above both its
+    #                                               neighbours by half the metric's whole range or more: a
+    #                                               one-point spike, not a level the model held; our choice
+    close_share: float = _t(0.75, "share")  # another scenario is close when its rule reached 75 % of what it
+    #                                         needs (the report names it and why this one was chosen)
     metric_drop: float = _t(0.05, "share")  # metric_regressed: a higher-is-better metric ends 5 %
     #                                         (relative) below its best (or 3 sd of its noise, gl_noise_z:
     #                                         the best of a noisy metric is a lucky draw)

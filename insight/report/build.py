@@ -88,7 +88,8 @@ def diagnose(run: Run, parts: dict, config: Config = Config()) -> CurveDiagnosis
 
     leakage = any(f.code in LEAKAGE_CODES for f in parts.get("health", ()))
     thresholds = CurveThresholds().override(dict(config.curve_thresholds))
-    return diagnose_run(run, CurveContext(has_leakage=leakage, underrepresented=under, thresholds=thresholds))
+    return diagnose_run(run, CurveContext(has_leakage=leakage, underrepresented=under, thresholds=thresholds,
+                                          classes_known=rep is not None))
 
 
 def word_curves(curves: CurveDiagnosis) -> CurveDiagnosis:

@@ -30,12 +30,15 @@ def codes(d):
 def test_a_both_fall_and_level_off():
     # train: early level = median of the first 3 points (10% of 12, at least 3) = 6; the smoothed end is
     # about 2.003, a fall of 67 % (not D, not a rise); no spike (nothing doubles its running median);
-    # val: smoothed minimum at the last point, so GL = 0 (not C); second half (from x 6.5) train falls
-    # from about 2.15 to 2.003, 7 % < 20 % (no widening gap) -> A, with no further finding.
+    # val: smoothed minimum at the last point; the end level is the mean of the last 3 points (10 % of 12,
+    # at least 3), 2.706, so GL = 100 (2.706 / smoothed min - 1), about 0.5 % (not C); train levels off
+    # (no widening gap) -> A, with no further finding.
     d = diagnose_run(run_of({"train/loss": TRAIN_OK, "val/loss": VAL_OK}))
     assert d.scenario == "A"
     assert d.rule_finding.code == "converged"
-    assert d.rule_finding.values["gl"] == 0
+    end = statistics.mean(VAL_OK[-3:])
+    assert d.rule_finding.values["val_end"] == pytest.approx(end)
+    assert d.rule_finding.values["gl"] == pytest.approx(100 * (end / min(smooth_by_hand(VAL_OK)) - 1))
     assert d.findings == ()
     assert d.x_axis == "epoch" and "gaussian" in d.smoothing
 
@@ -160,12 +163,12 @@ VAL_HEAD = [31, 26, 23, 21, 20.2, 20.0, 20.1, 20.3, 20.5, 20.7, 20.9, 20.95]
 
 
 def _val_ending_at_gl(gl_pct: float) -> list[float]:
-    """VAL_HEAD plus a last point chosen so that the smoothed end is exactly (1 + gl) x the smoothed
-    minimum. The smoothed end is (L + e^-2 v[-1] + e^-8 v[-2]) / (1 + e^-2 + e^-8), solved for L."""
+    """VAL_HEAD plus a last point chosen so that the end level, the mean of the end window (the last 3
+    points: 10 % of 13, at least 3), is exactly (1 + gl) x the smoothed minimum: (v[-2] + v[-1] + L) / 3
+    = target, solved for L."""
     best = min(smooth_by_hand(VAL_HEAD + [21.0])[:-2])  # the minimum is at 20.0, far from the last point
     target = best * (1 + gl_pct / 100)
-    last = target * (1 + A2 + A8) - A2 * VAL_HEAD[-1] - A8 * VAL_HEAD[-2]
-    return VAL_HEAD + [last]
+    return VAL_HEAD + [3 * target - VAL_HEAD[-1] - VAL_HEAD[-2]]
 
 
 def test_c_val_rises_by_exactly_the_threshold():
@@ -229,12 +232,17 @@ def test_train_only_run_is_judged_and_says_val_is_missing():
 
 def test_val_logged_less_often_than_train():
     # train every epoch 1-20, val every 5th epoch (5, 10, 15, 20) plus epoch 1: five val points.
-    # val falls to its best at 10 (2.0) then rises to 2.6 at 20 while train keeps falling -> C
+    # val falls to its best at 10 (2.0) then rises to 2.6 at 20 while train keeps falling. The smoothed
+    # best (sigma 0.5 point) is (2 + e^-2 (4 + 2.3) + e^-8 (9 + 2.6)) / (1 + 2 e^-2 + 2 e^-8) = 2.2471 at
+    # epoch 10; the end level is the mean of the end window (3 points) without the best: the 2 points
+    # after it, 2.45. GL = 9.0 % >= 5 %, and those points rise (not still falling) -> C
     train = [10 - 0.4 * i for i in range(20)]
     val_x = [1, 5, 10, 15, 20]
     d = diagnose_run(run_of({"train/loss": train, "val/loss": [9.0, 4.0, 2.0, 2.3, 2.6]},
                             x={"val/loss": val_x}))
-    assert d.scenario == "C"
+    assert d.scenario == "C" and d.rule_finding.code == "overfit_val_rises"
+    best = (2 + A2 * (4 + 2.3) + A8 * (9 + 2.6)) / (1 + 2 * A2 + 2 * A8)
+    assert d.rule_finding.values["gl"] == pytest.approx(100 * (2.45 / best - 1))
 
 
 def test_resumed_run_starting_at_epoch_295():
@@ -330,9 +338,9 @@ def test_a_noisy_val_curve_needs_a_rise_beyond_its_noise_for_c():
     # 20 points: sigma 0.5 point, so smoothing keeps 0.8009 of the noise
     # (sqrt(1 + 2e^-4 + 2e^-16) / (1 + 2e^-2 + 2e^-8)). The smoothed minimum sits on the lucky draw: GL
     # about 8 %, above 5 %, but under exp(3 x noise x 0.8009) - 1 (about 16 %) -> not C; the threshold the report
-    # states is that raised one. Train levels off too (0.3 + 2.7 x 0.6^i: the second half falls
-    # about 5 %, no widening gap)
-    train = [0.3 + 2.7 * 0.6 ** i for i in range(20)]
+    # states is that raised one. Train levels off before val does (0.3 + 2.7 x 0.4^i: from epoch 5, where
+    # val has levelled off, it falls from 0.369 to 0.300, 19 % < 20 %: no widening gap)
+    train = [0.3 + 2.7 * 0.4 ** i for i in range(20)]
     d = diagnose_run(run_of({"train/loss": train, "val/loss": NOISY_VAL}))
     share = math.sqrt(1 + 2 * math.exp(-4) + 2 * math.exp(-16)) / (1 + 2 * math.exp(-2) + 2 * math.exp(-8))
     floor = 100 * (math.exp(3 * noise_by_hand(NOISY_VAL) * share) - 1)  # the noise is on the log scale

@@ -29,11 +29,12 @@ VAL_HEAD = [20, 15, 12, 10.6, 10.1, 10.0, 10.1, 10.2, 10.3, 10.4, 10.5, 10.6]
 
 
 def _val_at_gl(gl_pct: float) -> list[float]:
-    """VAL_HEAD plus the last point L that puts the smoothed end at (1 + gl) x the smoothed minimum:
-    end = (L + e^-2 10.6 + e^-8 10.5) / (1 + e^-2 + e^-8), solved for L (GL 4 %: L = 10.398)."""
+    """VAL_HEAD plus the last point L that puts the end level, the mean of the last 3 points (10 % of 13,
+    at least 3), at (1 + gl) x the smoothed minimum: (10.5 + 10.6 + L) / 3 = target, solved for L
+    (GL 4 %: L = 10.167)."""
     best = min(smooth_by_hand(VAL_HEAD + [10.7])[:-2])  # the last point cannot reach index 5
     target = best * (1 + gl_pct / 100)
-    return VAL_HEAD + [target * (1 + A2 + A8) - A2 * VAL_HEAD[-1] - A8 * VAL_HEAD[-2]]
+    return VAL_HEAD + [3 * target - VAL_HEAD[-1] - VAL_HEAD[-2]]
 
 
 def _diagnose(**overrides):
