@@ -1,0 +1,264 @@
+"""Each kind of miss seen on real public runs, as a hand-built series with its scenario worked out by hand.
+
+Expected numbers come from the comments' arithmetic, checked with the statistics module (an independent
+least-squares line) or plain Python; never from the code under test.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+
+import pytest
+
+from insight.diagnose.curve_trend import aligned
+from insight.diagnose.curves import CurveContext, diagnose_run
+from insight.diagnose.epochs import per_epoch
+from tests.diagnose.curve_runs import run_of, smooth_by_hand
+
+
+def codes(d):
+    return [f.code for f in d.findings]
+
+
+def found(d, code):
+    return next(f for f in d.findings if f.code == code)
+
+
+# -- several values at one step ------------------------------------------------------------------------------
+
+def test_several_tensorboard_values_at_one_step_are_kept_and_averaged(tmp_path):
+    # a trainer writes 3 per-batch train losses at each epoch's step (1-6) and one val loss: the reader
+    # keeps all 18 train values, the diagnosis averages them per step: 5, 4, 3, 2.5, 2.2, 2.1 (the
+    # middle value of each triple; the others are +-1 around it). The first value alone would read
+    # 6, 3, 4, 1.5, 3.2, 1.1: a zigzag.
+    pytest.importorskip("tensorboard")
+    from tensorboard.compat.proto.event_pb2 import Event
+    from tensorboard.compat.proto.summary_pb2 import Summary
+    from tensorboard.summary.writer.event_file_writer import EventFileWriter
+
+    from insight.logs import load_run
+
+    means = [5, 4, 3, 2.5, 2.2, 2.1]
+    val = [5.5, 4.5, 3.5, 3.0, 2.7, 2.6]
+    writer = EventFileWriter(str(tmp_path))
+    wall = 1.0
+    for step, (m, v) in enumerate(zip(means, val), start=1):
+        sign = 1 if step % 2 else -1
+        for value in (m + sign, m, m - sign):
+            wall += 1
+            writer.add_event(Event(step=step, wall_time=wall, summary=Summary(
+                value=[Summary.Value(tag="train/loss", simple_value=value)])))
+        writer.add_event(Event(step=step, wall_time=wall, summary=Summary(
+            value=[Summary.Value(tag="val/loss", simple_value=v)])))
+    writer.close()
+    run = load_run(tmp_path)
+    assert len(run.series("loss", "train")) == 18
+    table = per_epoch(run)
+    assert table.totals["train"].y.tolist() == pytest.approx(means)
+    assert any("several values logged at one step" in n for n in run.notes)
+
+
+# -- train and val on different cadences ----------------------------------------------------------------------
+
+def test_aligned_averages_the_denser_curve_into_the_sparser_ones_x():
+    # train at epochs 2 and 4, val at 1-4: val's 1 and 2 go to x 2 (mean 9), 3 and 4 to x 4 (mean 5)
+    x, train, val = aligned([2, 4], [1.0, 0.5], [1, 2, 3, 4], [10, 8, 6, 4])
+    assert x.tolist() == [2, 4] and train.tolist() == [1.0, 0.5] and val.tolist() == [9, 5]
+
+
+def test_six_sparse_train_points_ending_low_are_no_widening_gap():
+    # Lightning: the train loss every ~16 epochs (6 single-batch values, the last a single low one), the
+    # val loss every epoch at about 1000. Aligned on train's 6 epochs, val reads 1000 everywhere. A
+    # least-squares line through log(train) against the epoch (statistics.linear_regression, below) falls
+    # 83 %, but its slope is only 1.87 standard errors (residual sd 0.79 on 4 degrees of freedom) below 0:
+    # under trend_z = 2, no trend beyond the noise -> not C. No other rule fires (no point doubles the
+    # best before it, the smoothed end is far below the start) -> A.
+    train_x, train = [16, 33, 49, 66, 83, 99], [1300, 1600, 2000, 1700, 1000, 150]
+    logs = [math.log(v) for v in train]
+    slope, icpt = statistics.linear_regression(train_x, logs)
+    sd = math.sqrt(sum((v - icpt - slope * x) ** 2 for x, v in zip(train_x, logs)) / 4)
+    mean_x = statistics.mean(train_x)
+    z = -slope / (sd / math.sqrt(sum((x - mean_x) ** 2 for x in train_x)))
+    assert z == pytest.approx(1.872, abs=1e-3) and z < 2
+    val = [1000 + (5 if i % 2 else -5) for i in range(1, 100)]
+    d = diagnose_run(run_of({"train/loss": train, "val/loss": val}, x={"train/loss": train_x}))
+    assert d.scenario == "A"
+
+
+def test_train_every_other_epoch_and_val_stalled_is_a_widening_gap_on_the_aligned_epochs():
+    # train at even epochs 2-20 halving every 4 epochs (1.0 * 0.5^((e-2)/4)): from epoch 2 to 20 it falls
+    # 1 - 0.5^4.5 = 95.6 %, a straight line on the log scale (no residual: z infinite). Val every epoch,
+    # flat at 0.8 +- 0.001 from epoch 1: aligned on the even epochs it is flat, and above train -> C by
+    # the widening gap, measured on 10 aligned points.
+    train_x = list(range(2, 21, 2))
+    train = [0.5 ** ((e - 2) / 4) for e in train_x]
+    val = [0.8 + (0.001 if i % 2 else -0.001) for i in range(1, 21)]
+    d = diagnose_run(run_of({"train/loss": train, "val/loss": val}, x={"train/loss": train_x}))
+    assert d.scenario == "C" and d.rule_finding.code == "overfit_gap_widens"
+    v = d.rule_finding.values
+    assert v["aligned"] and (v["train_points"], v["val_points"]) == (10, 20)
+    assert v["train_fall_pct"] == pytest.approx(100 * (1 - 0.5 ** 4.5))
+
+
+# -- noise at the end is not a rise ---------------------------------------------------------------------------
+
+# 36 epochs: val falls to about 0.04 by epoch 16, then edges down in steps (six-epoch means 0.0394,
+# 0.0377, 0.0350 over the last 18 epochs) with +-3 % alternating noise; the last two points are noisy
+# highs (0.0371, 0.0372). Train levels off too (0.03 + 0.5 x 0.7^i: from epoch 16 it falls about 5 %).
+HEAD = [0.2 * 0.9 ** i + 0.035 for i in range(16)]
+TAIL = [m * (1.03 if i % 2 else 0.97) for m in (0.0400, 0.0394, 0.0377, 0.0350) for i in range(6)][:-2]
+NOISY_END = HEAD + TAIL[-18:] + [0.0371, 0.0372]
+
+
+def test_two_noisy_last_points_are_not_a_rise():
+    # The end level is the mean of the last 4 points (10 % of 36): (0.0350 x 0.97 + 0.0350 x 1.03 + 0.0371 +
+    # 0.0372) / 4 = 0.03608; the smoothed best is about 0.034 (the -3 % draws of the 0.0350 block
+    # smoothed with their neighbours), so GL is about 5-7 % -- but the six-epoch means still fall, and the
+    # noise (3 % alternating) raises the GL threshold to exp(3 x noise x share) - 1, well above that. The
+    # last-point reading (0.0372 against 0.034, 9 %) is what called it C before -> A.
+    train = [0.03 + 0.5 * 0.7 ** i for i in range(36)]
+    d = diagnose_run(run_of({"train/loss": train, "val/loss": NOISY_END}))
+    assert d.scenario != "C"
+    blocks = [statistics.mean(NOISY_END[-18:][k:k + 6]) for k in (0, 6, 12)]
+    assert blocks[0] > blocks[1] > blocks[2]  # still edging down, by six-epoch means
+
+
+# -- a blow-up judged by what it cost -------------------------------------------------------------------------
+
+def test_early_blow_up_recovered_late_is_b():
+    # A pretrained classifier: val loss 0.42 at epoch 1, 12.4 at epoch 4 (29.5x its best so far), then a
+    # crawl back: it first reads below 0.42 again at epoch 31 of 40. Cost: (31 - 3) / (40 - 1) = 72 % of the
+    # run (the blow-up starts at epoch 3, 1.2 > 2 x 0.42) >= 25 % -> B by diverged_blowup, however well it
+    # ends (0.31 at epoch 40).
+    val = [0.42, 0.6, 1.2, 12.4] + [1.0 - 0.02 * i for i in range(26)] + [0.41 - 0.011 * i for i in range(10)]
+    train = [0.56, 0.59, 1.0, 1.7] + [0.9 - 0.015 * i for i in range(36)]
+    assert val[30] < 0.42 <= min(val[4:30]) and len(val) == 40
+    d = diagnose_run(run_of({"train/loss": train, "val/loss": val}))
+    assert d.scenario == "B" and d.rule_finding.code == "diverged_blowup"
+    v = d.rule_finding.values
+    assert (v["split"], v["at"], v["back"], v["before"], v["peak"]) == ("val", 3, 31, 0.42, 12.4)
+    assert v["cost_pct"] == pytest.approx(100 * 28 / 39)
+
+
+def test_a_spike_recovered_at_once_is_not_b():
+    # the same spike at epoch 4, back below 0.42 at epoch 6: cost (6 - 3) / 39 = 7.7 % < 25 % -> not B
+    val = [0.42, 0.6, 1.2, 12.4, 0.5, 0.41] + [0.40 - 0.002 * i for i in range(34)]
+    train = [0.56, 0.55, 0.6, 0.7] + [0.55 - 0.005 * i for i in range(36)]
+    d = diagnose_run(run_of({"train/loss": train, "val/loss": val}))
+    assert d.rule_finding.code != "diverged_blowup" and d.scenario != "B"
+
+
+# -- validation never comes back ------------------------------------------------------------------------------
+
+def test_val_best_early_never_returned_while_train_falls_is_c():
+    # val best 3.65 at epoch 2 of 40, then about 3.9 (+-0.005 alternating) to the end; train falls from
+    # 3.3 to 2.2 in a straight line. After the best, val's median is 3.9 -> 6.8 % above the best; its noise
+    # (log scale, DER_SNR) is a few tenths of a percent, so the threshold is Prechelt's 5 %.
+    # Train fell from its smoothed value at epoch 2 (3.27) to its end level (the mean of the last 4
+    # points, 2.23): 32 % >= 20 % -> C by overfit_never_back (GL of the smoothed curve stays small).
+    val = [3.8, 3.65] + [3.9 + (0.005 if i % 2 else -0.005) for i in range(38)]
+    train = [3.3 - 1.1 * i / 39 for i in range(40)]
+    d = diagnose_run(run_of({"train/loss": train, "val/loss": val}))
+    assert d.scenario == "C" and d.rule_finding.code == "overfit_never_back"
+    v = d.rule_finding.values
+    assert (v["best"], v["best_x"]) == (3.65, 2)
+    assert v["level"] == pytest.approx(statistics.median(val[2:]))
+    assert v["above_pct"] == pytest.approx(100 * (statistics.median(val[2:]) / 3.65 - 1))
+    end = statistics.mean(train[-4:])
+    at_best = smooth_by_hand(train, sigma=0.8)[1]  # sigma: 2 % of 40 points
+    assert v["train_fall_pct"] == pytest.approx(100 * (at_best - end) / at_best)
+
+
+# -- quality metrics ------------------------------------------------------------------------------------------
+
+def test_near_zero_map_and_a_spike_best_get_findings():
+    # mAP50-95 never above 0.012 (< 0.05 of its range) -> metric_near_zero naming it; precision's best
+    # 0.69 at epoch 4 stands 0.57 above its higher neighbour (0.12), which is >= half its range
+    # (0.69 - 0.01 = 0.68; half is 0.34) -> metric_spike_best; next highest value 0.28 at epoch 10
+    train = [3.0 - 0.1 * i for i in range(10)]
+    val = [3.2 - 0.1 * i for i in range(10)]
+    m = [0.001, 0.003, 0.005, 0.006, 0.008, 0.009, 0.010, 0.011, 0.012, 0.012]
+    precision = [0.01, 0.05, 0.1, 0.69, 0.12, 0.15, 0.2, 0.22, 0.25, 0.28]
+    d = diagnose_run(run_of({"train/loss": train, "val/loss": val, "val/mAP50_95": m, "val/precision": precision}))
+    zero = found(d, "metric_near_zero")
+    assert [(x["name"], x["best"]) for x in zero.values["metrics"]] == [("mAP50_95", 0.012)]
+    assert "metric_spike_best" not in codes(d)  # precision is left to mAP when an mAP is logged
+    d = diagnose_run(run_of({"train/loss": train, "val/loss": val, "val/precision": precision}))
+    spike = found(d, "metric_spike_best")
+    assert (spike.values["best"], spike.epoch, spike.values["next_best"], spike.values["next_best_x"]) == \
+        (0.69, 4, 0.28, 10)
+    assert [m.best for m in d.metrics if m.name == "precision"] == [0.69]  # the one best stays the raw one
+
+
+# -- a close call is named ------------------------------------------------------------------------------------
+
+def test_a_rise_just_short_of_its_threshold_names_c_as_close():
+    # 9 points (too few to measure noise: the GL threshold stays Prechelt's 5 %). val falls to about 1.0
+    # (its smoothed best, at epoch 6, sigma 0.5 point), then ends at 1.047 on average over its end window
+    # (the 3 points after the best: 1.045, 1.047, 1.049): GL about 4.2 %, some 84 % of the 5 % it needs
+    # (>= 75 %) -> A, with scenario_close naming C and the rule that came close. Train still falls slowly
+    # at the end (0.91 -> 0.85, too little for a widening gap).
+    val = [3.0, 2.0, 1.5, 1.2, 1.002, 1.0, 1.045, 1.047, 1.049]
+    train = [3.0, 2.0, 1.4, 1.1, 0.95, 0.91, 0.89, 0.87, 0.85]
+    d = diagnose_run(run_of({"train/loss": train, "val/loss": val}))
+    assert d.scenario == "A"
+    close = found(d, "scenario_close")
+    assert (close.values["other"], close.values["other_code"], close.values["fired"]) == \
+        ("C", "overfit_val_rises", False)
+    gl = 100 * (statistics.mean(val[-3:]) / min(smooth_by_hand(val)) - 1)
+    assert close.values["reached_pct"] == pytest.approx(100 * gl / 5) and 75 <= 100 * gl / 5 < 100
+
+
+# -- judged on training loss only -----------------------------------------------------------------------------
+
+def test_a_log_without_val_loss_is_judged_on_train_only_and_never_called_fine():
+    from insight.gate import fired, parse_fail_on
+    from insight.model.insight import Insight
+    from insight.report.build import word_curves
+
+    d = word_curves(diagnose_run(run_of({"train/loss": [3.0 - 0.2 * i for i in range(12)]})))
+    assert d.scenario == "A" and d.judged_on == "train"
+    assert "fine" not in d.advice and "going well" not in d.advice
+    assert "training loss only" in d.rule
+    assert fired(Insight(version="0", curves=d), parse_fail_on("unjudged")) == [
+        "unjudged: the log holds no validation loss, so the curves were judged on the training loss only "
+        "(overfitting cannot be seen)"]
+    both = diagnose_run(run_of({"train/loss": [3.0 - 0.2 * i for i in range(12)],
+                                "val/loss": [3.1 - 0.2 * i for i in range(12)]}))
+    assert both.judged_on == "train+val" and fired(Insight(version="0", curves=both), parse_fail_on("unjudged")) == []
+
+
+# -- advice only where its premise holds ----------------------------------------------------------------------
+
+GAP_TRAIN = [1.2, 0.4, 0.15, 0.1, 0.08, 0.06, 0.05, 0.04, 0.03, 0.025, 0.02, 0.018]
+GAP_VAL = [1.1, 0.85, 0.8, 0.801, 0.799, 0.802, 0.8, 0.798, 0.801, 0.799, 0.8, 0.802]
+
+
+@pytest.mark.parametrize("classes, known, expected, absent", [
+    (("a", "b", "c", "d", "e", "f", "g"), True, "a, b, c, d, e and 2 more are under-represented", "g"),
+    ((), True, None, "imbalance"),
+    ((), False, "If some classes have few labels", "are under-represented"),
+])
+def test_c_advice_names_imbalance_only_where_classes_are_under_represented(classes, known, expected, absent):
+    from insight.report.build import word_curves
+
+    d = word_curves(diagnose_run(run_of({"train/loss": GAP_TRAIN, "val/loss": GAP_VAL}),
+                                 CurveContext(underrepresented=classes, classes_known=known)))
+    assert d.scenario == "C"
+    if expected:
+        assert expected in d.advice
+    assert absent not in d.advice.split("Check class imbalance first: ")[-1][:20] if absent == "g" \
+        else absent not in d.advice
+
+
+# -- counters are not charted ---------------------------------------------------------------------------------
+
+def test_counters_stay_out_of_the_table_and_metrics_and_are_named_once():
+    run = run_of({"train/loss": [3.0 - 0.2 * i for i in range(8)], "train/roi_head/num_fg_samples": [30.0] * 8,
+                  "train/momentum": [0.9] * 8, "train/lr": [0.01] * 8})
+    d = diagnose_run(run)
+    assert set(d.table["name"]) == {"loss", "lr"}
+    assert [m.name for m in d.metrics] == ["loss"]
+    assert [n for n in d.notes if "not charted" in n] == [
+        "not charted (neither a loss, a quality metric nor the learning rate): momentum, roi_head/num_fg_samples"]
