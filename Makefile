@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test install fixtures bench clean
+.PHONY: demo test install fixtures bench accuracy clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,10 @@ $(VENV)/.bench-installed: $(STAMP)
 
 bench: $(VENV)/.bench-installed
 	$(PY) bench/run.py --scale $(or $(SCALE),1.0) $(if $(BENCH_OUT),--out $(BENCH_OUT))
+
+# The curve diagnosis's hit rate on the labelled corpus and the described realdata runs (a measurement)
+accuracy: $(STAMP)
+	$(PY) bench/accuracy.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info fixtures/pets fixtures/runs
