@@ -13,6 +13,7 @@ from dataclasses import replace
 
 from insight import __version__
 from insight.config import Config
+from insight.report_date import report_date
 from insight.model import Dataset, Finding, Run
 from insight.model.insight import CurveDiagnosis, DatasetSummary, Insight, Representation, SplitSize
 from insight.report.messages import message_for, worded
@@ -29,7 +30,7 @@ def build_insight(dataset: Dataset | None, run: Run | None, config: Config = Con
     if run is not None:
         parts["curves"] = word_curves(diagnose(run, parts, config))
     return Insight(version=__version__, curves_error=curves_error,
-                   generated=(today or _dt.date.today()).isoformat(), **parts)
+                   generated=(today or report_date()).isoformat(), **parts)
 
 
 def dataset_parts(ds: Dataset, config: Config, on_representation=None) -> dict:

@@ -4,19 +4,31 @@ The URL fetcher serves only the report's own resources: files inside the output 
 URLs. Anything else (http, https, ftp, file:// outside the folder, a path that escapes it through
 `..` or a symlink) is refused without being fetched; the refusal is logged at debug level and
 WeasyPrint leaves the resource out.
+
+The same report gives the same bytes: the only clock the PDF could read is the one fontTools' subsetter
+(WeasyPrint's fallback when the HarfBuzz-Subset library is missing) stamps into every embedded font's
+`head.modified` when it saves the subset font. fontTools takes that time from SOURCE_DATE_EPOCH when it
+is set, so the PDF is made with SOURCE_DATE_EPOCH set to the start of the report's date (and put back
+afterwards). HarfBuzz-Subset keeps the font file's own stamp. WeasyPrint writes no creation date and
+derives the file identifier from the content.
 """
 
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import logging
 import mimetypes
+import os
 import re
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from insight.report_date import SOURCE_DATE_EPOCH, epoch_seconds, report_date
 
 LOG = logging.getLogger(__name__)
 
@@ -54,12 +66,28 @@ class LocalOnlyFetcher(URLFetcher):
         return None
 
 
-def render_pdf(html: str, base_dir: Path) -> bytes:
-    """The PDF of `html`; relative URLs resolve against `base_dir`, the only folder it may read."""
+def render_pdf(html: str, base_dir: Path, day: dt.date | None = None) -> bytes:
+    """The PDF of `html`; relative URLs resolve against `base_dir`, the only folder it may read.
+    `day` is the report's date (default: report_date()); every time inside the PDF is its start."""
     base = Path(base_dir).resolve()
     document = HTML(string=charts_as_images(html), base_url=base.as_uri() + "/",
                     url_fetcher=LocalOnlyFetcher(base))
-    return document.write_pdf()
+    with fonts_dated(day or report_date()):
+        return document.write_pdf()
+
+
+@contextmanager
+def fonts_dated(day: dt.date):
+    """SOURCE_DATE_EPOCH set to the start of `day` while the fonts are subset, then put back."""
+    before = os.environ.get(SOURCE_DATE_EPOCH)
+    os.environ[SOURCE_DATE_EPOCH] = str(epoch_seconds(day))
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(SOURCE_DATE_EPOCH, None)
+        else:
+            os.environ[SOURCE_DATE_EPOCH] = before
 
 
 _CHART = re.compile(r'<svg class="chart-svg".*?</svg>', re.S)

@@ -21,6 +21,7 @@ process; an error raised while rendering (a bug) is raised again in the command.
 
 from __future__ import annotations
 
+import datetime as dt
 import gc
 import logging
 import multiprocessing
@@ -45,7 +46,8 @@ def render_in_process(insight, out: Path, run_jobs=None) -> tuple[str, bytes]:
 
     context = build_report_context(insight, run_jobs or run_in_order)
     html = utf8_safe(render_context(context, "screen"))
-    return html, render_pdf(utf8_safe(render_context(context, "print")), out)
+    day = dt.date.fromisoformat(insight.generated) if insight.generated else None  # the report's date
+    return html, render_pdf(utf8_safe(render_context(context, "print")), out, day)
 
 
 def warm_up() -> None:

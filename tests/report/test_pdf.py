@@ -7,6 +7,12 @@ output folder, raising RefusedURL before anything is opened.
 from __future__ import annotations
 
 import base64
+import datetime as dt
+import io
+import os
+import re
+import time
+import zlib
 
 import pytest
 
@@ -98,3 +104,80 @@ def test_charts_become_images_of_the_same_svg():
     assert "<svg" not in out and out.count('<img class="chart-svg"') == 2 and "<p>after</p>" in out
     uri = out.split('src="', 1)[1].split('"', 1)[0]
     assert base64.b64decode(uri.split(",", 1)[1]).decode() == svg
+
+
+# --- the same report gives the same bytes ------------------------------------------------------------
+
+SECONDS_1904_TO_1970 = 2082844800  # OpenType dates count seconds from 1904-01-01 (the 'head' table spec)
+FONT_MAGIC = (b"\x00\x01\x00\x00", b"OTTO", b"true")
+
+
+def embedded_fonts(data: bytes) -> list:
+    """Every font program embedded in a PDF, opened with fontTools: each stream is inflated and kept
+    when it starts with a TrueType/OpenType signature (no PDF library involved)."""
+    from fontTools.ttLib import TTFont
+
+    fonts = []
+    for match in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", data, re.S):
+        try:
+            raw = zlib.decompress(match.group(1))
+        except zlib.error:
+            continue
+        if raw[:4] in FONT_MAGIC:
+            fonts.append(TTFont(io.BytesIO(raw)))
+    return fonts
+
+
+@pytest.fixture(params=["fontTools", "HarfBuzz-Subset"])
+def subsetter(request, monkeypatch):
+    """The PDF made with either font subsetter WeasyPrint can use; HarfBuzz-Subset is an optional
+    system library, so its case skips where it is not installed."""
+    import weasyprint.pdf.fonts
+
+    if request.param == "fontTools":
+        monkeypatch.setattr(weasyprint.pdf.fonts, "harfbuzz_subset", None)
+    elif weasyprint.pdf.fonts.harfbuzz_subset is None:
+        pytest.skip("the HarfBuzz-Subset library is not installed (libharfbuzz-subset0)")
+    return request.param
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """Set the wall clock every library reads through time.time()."""
+    def set_to(seconds: float) -> None:
+        monkeypatch.setattr(time, "time", lambda: seconds)
+    return set_to
+
+
+def test_the_same_report_is_the_same_pdf_whatever_the_clock(tmp_path, subsetter, clock):
+    html = builders_html()
+    clock(1_700_000_000.0)
+    first = render_pdf(html, tmp_path, dt.date(2026, 11, 22))
+    clock(1_800_000_000.0)  # three years later
+    assert render_pdf(html, tmp_path, dt.date(2026, 11, 22)) == first
+    assert len(embedded_fonts(first)) >= 1
+
+
+def test_fonts_subset_by_fonttools_carry_the_report_date(tmp_path, monkeypatch):
+    import weasyprint.pdf.fonts
+
+    monkeypatch.setattr(weasyprint.pdf.fonts, "harfbuzz_subset", None)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "12345")
+    data = render_pdf(builders_html(), tmp_path, dt.date(2026, 11, 22))
+    # `date -u -d 2026-11-22 +%s` prints 1795305600: the start of the report's date, in UTC
+    stamps = {font["head"].modified - SECONDS_1904_TO_1970 for font in embedded_fonts(data)}
+    assert stamps == {1795305600}
+    assert os.environ["SOURCE_DATE_EPOCH"] == "12345"  # the caller's value is put back
+
+
+def test_the_pdf_date_defaults_to_source_date_epoch(tmp_path, monkeypatch):
+    import weasyprint.pdf.fonts
+
+    monkeypatch.setattr(weasyprint.pdf.fonts, "harfbuzz_subset", None)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1795350000")  # 2026-11-22 12:20 UTC
+    data = render_pdf(builders_html(), tmp_path)
+    assert {font["head"].modified - SECONDS_1904_TO_1970 for font in embedded_fonts(data)} == {1795305600}
+
+
+def builders_html() -> str:
+    return "<p style='font-family: DejaVu Sans'>insight <b>report</b> 1,234</p>"
