@@ -137,7 +137,8 @@ def subsetter(request, monkeypatch):
     if request.param == "fontTools":
         monkeypatch.setattr(weasyprint.pdf.fonts, "harfbuzz_subset", None)
     elif weasyprint.pdf.fonts.harfbuzz_subset is None:
-        pytest.skip("the HarfBuzz-Subset library is not installed (libharfbuzz-subset0)")
+        pytest.skip("WeasyPrint has no HarfBuzz-Subset library here (libharfbuzz-subset0 not installed, "
+                    "or turned off for this run)")
     return request.param
 
 

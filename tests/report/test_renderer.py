@@ -23,6 +23,23 @@ from tests.report.test_data_boxes import detection_dataset
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="the renderer process is forked")
 
 
+def started_helper() -> Renderer:
+    """A started Renderer with its helper process, or a skip where the machine cannot start one (one
+    CPU, `fork` not the start method now, no process can be forked): insight then renders in the
+    command, which the tests without a helper cover."""
+    renderer = Renderer.start()
+    if not renderer.helping:
+        pytest.skip(f"no renderer helper process on this machine ({os.cpu_count()} CPU(s) seen; the report "
+                    "is rendered in the command)")
+    return renderer
+
+
+@pytest.fixture
+def helper():
+    with started_helper() as renderer:
+        yield renderer
+
+
 @pytest.fixture(scope="module")
 def detection_insight():
     """45 classes: the class charts take two pages each, so pages are drawn in parallel too."""
@@ -36,24 +53,21 @@ def rendered_here(detection_insight, tmp_path_factory):
     return out, render_in_process(detection_insight, out)
 
 
-def test_the_helper_renders_what_the_command_would(detection_insight, rendered_here):
+def test_the_helper_renders_what_the_command_would(detection_insight, rendered_here, helper):
     tmp_path, expected = rendered_here
-    with Renderer.start() as renderer:
-        assert renderer.helping
-        renderer.warm()
-        renderer.begin(detection_insight.representation, "detection")
-        html, pdf = renderer.render(detection_insight, tmp_path)
+    helper.warm()
+    helper.begin(detection_insight.representation, "detection")
+    html, pdf = helper.render(detection_insight, tmp_path)
     assert html == expected[0]
     assert pdf == expected[1]
 
 
-def test_charts_begun_from_other_counts_are_not_used(detection_insight, rendered_here):
+def test_charts_begun_from_other_counts_are_not_used(detection_insight, rendered_here, helper):
     """begin() with a representation that is not the final one: the final one is drawn."""
     tmp_path, expected = rendered_here
     other = builders.pets_insight().representation
-    with Renderer.start() as renderer:
-        renderer.begin(other, "classification")
-        html, _ = renderer.render(detection_insight, tmp_path)
+    helper.begin(other, "classification")
+    html, _ = helper.render(detection_insight, tmp_path)
     assert html == expected[0]
     assert "fish" not in html  # a pets class: the charts begun from the pets counts were dropped
 
@@ -63,17 +77,16 @@ def test_an_error_while_rendering_is_raised_in_the_command(tmp_path, monkeypatch
         raise KeyError("no such chart")
 
     monkeypatch.setattr(renderer_module, "render_in_process", broken)  # the forked helper inherits it
-    with Renderer.start() as renderer, pytest.raises(KeyError, match="no such chart"):
+    with started_helper() as renderer, pytest.raises(KeyError, match="no such chart"):
         renderer.render(builders.pets_insight(), tmp_path)
 
 
-def test_a_helper_that_died_is_replaced_by_rendering_here(tmp_path):
+def test_a_helper_that_died_is_replaced_by_rendering_here(tmp_path, helper):
     insight = builders.pets_insight()
-    with Renderer.start() as renderer:
-        os.kill(renderer._process.pid, signal.SIGKILL)
-        renderer._process.join()
-        renderer.warm()  # telling a dead helper is not an error
-        html, pdf = renderer.render(insight, tmp_path)
+    os.kill(helper._process.pid, signal.SIGKILL)
+    helper._process.join()
+    helper.warm()  # telling a dead helper is not an error
+    html, pdf = helper.render(insight, tmp_path)
     assert (html, pdf) == render_in_process(insight, tmp_path)
 
 
@@ -105,6 +118,7 @@ def test_the_helper_dies_with_a_killed_command(tmp_path):
     within seconds (it asked Linux to kill it with its parent) and nothing was written."""
     if not sys.platform.startswith("linux"):
         pytest.skip("PR_SET_PDEATHSIG is Linux's")
+    started_helper().close()  # the command below starts one the same way
     out = tmp_path / "out"
     script = textwrap.dedent(f"""
         import os, sys, time
@@ -142,22 +156,20 @@ def _alive(pid: int) -> bool:
         return False
 
 
-def test_the_renderer_sees_the_final_insight_not_a_copy_of_an_early_one(detection_insight, tmp_path):
+def test_the_renderer_sees_the_final_insight_not_a_copy_of_an_early_one(detection_insight, tmp_path, helper):
     """The Insight sent at render time wins over anything sent before (here: a changed verdict)."""
     changed = replace(detection_insight, representation=replace(
         detection_insight.representation,
         verdict=replace(detection_insight.representation.verdict, message="A verdict set by the test.")))
-    with Renderer.start() as renderer:
-        renderer.begin(detection_insight.representation, "detection")
-        html, _ = renderer.render(changed, tmp_path)
+    helper.begin(detection_insight.representation, "detection")
+    html, _ = helper.render(changed, tmp_path)
     assert "A verdict set by the test." in html
 
 
-def test_an_insight_that_cannot_be_pickled_is_rendered_here(tmp_path):
+def test_an_insight_that_cannot_be_pickled_is_rendered_here(tmp_path, helper):
     """Nothing in an Insight stops pickling today; if something ever does, the report is still made."""
     insight = replace(builders.pets_insight(), extras={"not picklable": lambda: None})
-    with Renderer.start() as renderer:
-        renderer.begin(insight.representation, "classification")
-        html, pdf = renderer.render(insight, tmp_path)
-        assert not renderer.helping
+    helper.begin(insight.representation, "classification")
+    html, pdf = helper.render(insight, tmp_path)
+    assert not helper.helping
     assert (html, pdf) == render_in_process(insight, tmp_path)
