@@ -9,6 +9,16 @@ from __future__ import annotations
 from enum import IntEnum
 from pathlib import Path
 
+MAX_MESSAGE = 2000  # characters of an error line; a message quoting a hostile file stays readable
+
+
+def one_line(text: str) -> str:
+    """`text` on one line, at most MAX_MESSAGE characters."""
+    text = text.replace("\r", " ").replace("\n", " ")
+    if len(text) > MAX_MESSAGE:
+        text = f"{text[:MAX_MESSAGE]}... ({len(text) - MAX_MESSAGE} more characters)"
+    return text
+
 
 class ExitCode(IntEnum):
     DONE = 0
@@ -32,7 +42,7 @@ class InsightError(Exception):
         if self.path is not None:
             where = self.path if self.line is None else f"{self.path}:{self.line}"
             where += ": "
-        return (where + self.reason).replace("\n", " ")
+        return one_line(where + self.reason)
 
 
 class UsageError(InsightError):
