@@ -17,7 +17,9 @@ from types import ModuleType
 from insight.config import Config
 from insight.errors import LogError
 from insight.detection import UNSURE, Detection
+from insight.logs.reading import links_out
 from insight.model import Run
+from insight.safe_input import head_bytes, kind_of
 
 READER_MODULES = ("ultralytics_csv", "lightning_csv", "generic_csv", "tensorboard", "mlflow",
                   "detectron2", "mmengine", "jsonl")
@@ -36,11 +38,8 @@ def readers() -> list[ModuleType]:
 
 def _is_blank(path: Path) -> bool:
     """Nothing in the file but white space (a log that was created and never written)."""
-    try:
-        with open(path, "rb") as f:
-            return not f.read(1 << 16).strip() and not f.read(1)
-    except OSError:
-        return False
+    head = head_bytes(path, (1 << 16) + 1)
+    return len(head) <= 1 << 16 and not head.strip() and path.stat().st_size == len(head)
 
 
 def detect(path: Path) -> tuple[ModuleType, Detection]:
@@ -109,18 +108,44 @@ def _same_run(kept: Path, candidate: Path) -> bool:
 
 
 def load_run(path: Path, config: Config = Config()) -> Run:
+    """The run `path` names: a log file, a run folder a reader reads as a whole, or the newest run in a
+    folder. Nothing outside `path` is opened: symlinks leading out of the folder are left out, with a note."""
     path = Path(path)
     if not path.exists():
         raise LogError("no such training log file or folder", path)
     if path.is_file():
         module, _ = detect(path)
         return module.read(path, config)
+    if not path.is_dir():
+        raise LogError(f"is {kind_of(path.stat().st_mode)}, not a training log file or folder", path)
+    return _with_links_note(_load_folder(path, config), path)
+
+
+def _with_links_note(run: Run, folder: Path) -> Run:
+    outside = links_out(folder)
+    if not outside:
+        return run
+    note = (f"symlinks that lead out of {folder} were not followed (name a file outside it with --run to "
+            f"read it): {', '.join(outside)}")
+    return Run(run.format, run.source, run.metrics, run.notes + (note,))
+
+
+def _load_folder(path: Path, config: Config) -> Run:
+    """A run folder some reader reads as a whole (MLflow, TensorBoard), else the newest run found in it;
+    when neither can be read, the whole-folder reader's error is the one that names the problem."""
+    failure = None
     try:
-        module, _ = detect(path)  # a run folder some reader reads as a whole (MLflow, TensorBoard)
-        return module.read(path, config)
+        module, _ = detect(path)
     except LogError:
-        pass
+        module = None
+    if module is not None:
+        try:
+            return module.read(path, config)
+        except LogError as exc:
+            failure = exc
     runs = find_runs(path)
+    if not runs and failure is not None:
+        raise failure
     if not runs:
         raise LogError("no training log found in this folder (looked for results.csv, metrics.csv, "
                        "*.csv, events.out.tfevents.*, mlruns/, metrics.json, *.log.json, *.jsonl)", path)

@@ -26,7 +26,8 @@ import numpy as np
 from insight.config import Config
 from insight.errors import LogError
 from insight.detection import LIKELY, SURE, Detection
-from insight.logs.table import Rows, first_record, json_lines, walk
+from insight.logs.reading import axis, first_record, json_lines, walk
+from insight.logs.table import Rows
 from insight.model import Run
 
 NAME = "detectron2"
@@ -57,10 +58,11 @@ def detect(path: Path) -> Detection:
 
 def read(path: Path, config: Config = Config()) -> Run:
     path = Path(path)
-    records = json_lines(path)
+    records, read_notes = json_lines(path)
     for line, record in records:
-        if not isinstance(record.get("iteration"), (int, float)):
+        if isinstance(record.get("iteration"), bool) or not isinstance(record.get("iteration"), (int, float)):
             raise LogError("expected a numeric 'iteration' in every record", path, line)
+        axis(record["iteration"], "iteration", path, line)
     segments = _segments(records)
     chosen, notes = _choose(segments)
     rows = Rows()
@@ -73,7 +75,7 @@ def read(path: Path, config: Config = Config()) -> Run:
             if evaluation and isinstance(value, (int, float)) and not isinstance(value, bool):
                 value = value / PERCENT
             rows.add(step, None, key, value, "val" if evaluation else "train")
-    return rows.run(NAME, path, notes)
+    return rows.run(NAME, path, read_notes + notes)
 
 
 def _segments(records: list[tuple[int, dict]]) -> list[list[tuple[int, dict]]]:

@@ -12,7 +12,6 @@ says val, the unprefixed ones are train. Without an epoch column (or pandas inde
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
@@ -20,8 +19,10 @@ from insight.config import Config
 from insight.errors import LogError
 from insight.detection import LIKELY, UNSURE, Detection
 from insight.logs.names import normalise
-from insight.logs.table import Rows, csv_header, first_line, read_csv, read_text, to_float, walk
+from insight.logs.reading import axis, csv_header, first_line, read_csv, read_text, walk
+from insight.logs.table import Rows
 from insight.model import Run
+from insight.safe_input import load_json
 
 NAME = "generic-csv"
 EPOCH_COLUMNS = ("epoch", "epochs")
@@ -107,18 +108,12 @@ def _default_split(columns: list[str]) -> str | None:
 def _number(cell: str, path: Path, line: int, column: str) -> float | None:
     if cell is None or str(cell).strip() == "":
         return None
-    value = to_float(cell)
-    if value is None:
-        raise LogError(f"{column} {cell!r} is not a number", path, line)
-    return value
+    return axis(cell, column, path, line)
 
 
 def _read_history(path: Path) -> Run:
     """Keras `history.history` saved as JSON: {name: [v0, v1, ...]} or {name: {"0": v0, ...}}."""
-    try:
-        data = json.loads(read_text(path))
-    except json.JSONDecodeError as exc:
-        raise LogError(f"not valid JSON ({exc.msg})", path, exc.lineno) from None
+    data = load_json(read_text(path), path, LogError)
     if not isinstance(data, dict) or not data:
         raise LogError("expected a JSON object of metric columns (Keras history)", path)
     default = _default_split(list(data))
@@ -129,8 +124,6 @@ def _read_history(path: Path) -> Run:
         if not isinstance(column, dict):
             raise LogError(f"{key!r} is not a list or an object of values per epoch", path)
         for index, value in column.items():
-            epoch = to_float(index)
-            if epoch is None:
-                raise LogError(f"{key!r} has a non-numeric epoch index {index!r}", path)
+            epoch = axis(index, f"{key!r} epoch index", path, None)
             rows.add(int(epoch), epoch, key, value, default)
     return rows.run(NAME, path, ["the history's index was read as the 0-based epoch"])

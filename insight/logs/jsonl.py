@@ -15,7 +15,8 @@ from pathlib import Path
 from insight.config import Config
 from insight.detection import LIKELY, SURE, UNSURE, Detection
 from insight.logs.names import SPLIT_WORDS, normalise
-from insight.logs.table import Rows, first_record, json_lines, walk
+from insight.logs.reading import axis, first_record, json_lines, walk
+from insight.logs.table import Rows
 from insight.model import Run
 
 NAME = "jsonl"
@@ -50,28 +51,36 @@ def detect(path: Path) -> Detection:
 
 def read(path: Path, config: Config = Config()) -> Run:
     path = Path(path)
-    rows, records = Rows(), json_lines(path)
-    for index, (_line, record) in enumerate(records):
+    rows, (records, notes) = Rows(), json_lines(path)
+    for index, (line, record) in enumerate(records):
         split = next((SPLIT_WORDS[str(record[k]).lower()] for k in SPLIT_KEYS
                       if k in record and str(record[k]).lower() in SPLIT_WORDS), None)
-        step_key = next((k for k in STEP_KEYS if isinstance(record.get(k), (int, float))), None)
-        step = int(record[step_key]) if step_key else index
-        epoch = record.get("epoch") if isinstance(record.get("epoch"), (int, float)) else None
+        step_key = next((k for k in STEP_KEYS if _is_number(record.get(k))), None)
+        step = int(axis(record[step_key], step_key, path, line)) if step_key else index
+        epoch = axis(record["epoch"], "epoch", path, line) if _is_number(record.get("epoch")) else None
         for key, value in _flatten(record).items():
             if key in SPLIT_KEYS or key == step_key or key == "epoch":
                 continue
             rows.add(step, epoch, key, value, split)
-    stepped = any(isinstance(r.get(k), (int, float)) for _, r in records for k in STEP_KEYS)
-    notes = [] if stepped else ["no step key: each line's index was used as its step"]
+    stepped = any(_is_number(r.get(k)) for _, r in records for k in STEP_KEYS)
+    notes += [] if stepped else ["no step key: each line's index was used as its step"]
     return rows.run(NAME, path, notes)
 
 
-def _flatten(record: dict, prefix: str = "") -> dict:
-    flat = {}
-    for key, value in record.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, dict):
-            flat.update(_flatten(value, f"{name}/"))
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _flatten(record: dict) -> dict:
+    """{"train": {"loss": 1}} -> {"train/loss": 1}, without recursion (a line may nest deeply)."""
+    flat, stack = {}, [("", iter(record.items()))]
+    while stack:
+        prefix, items = stack[-1]
+        for key, value in items:
+            if isinstance(value, dict):
+                stack.append((f"{prefix}{key}/", iter(value.items())))
+                break
+            flat[f"{prefix}{key}"] = value
         else:
-            flat[name] = value
+            stack.pop()
     return flat

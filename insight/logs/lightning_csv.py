@@ -19,7 +19,8 @@ from insight.config import Config
 from insight.errors import LogError
 from insight.detection import LIKELY, SURE, Detection
 from insight.logs.names import normalise
-from insight.logs.table import Rows, csv_header, read_csv, to_float, walk
+from insight.logs.reading import axis, csv_header, read_csv, walk
+from insight.logs.table import Rows
 from insight.model import Run
 
 NAME = "lightning-csv"
@@ -54,10 +55,10 @@ def read(path: Path, config: Config = Config()) -> Run:
     epoch_col = columns[lower.index("epoch")] if "epoch" in lower else None
     rows = Rows()
     for i in range(len(frame)):
-        step = to_float(frame[step_col].iat[i])
-        if step is None:
-            raise LogError(f"step {frame[step_col].iat[i]!r} is not a number", path, int(frame.index[i]))
-        epoch = to_float(frame[epoch_col].iat[i]) if epoch_col else None
+        line = int(frame.index[i])
+        step = axis(frame[step_col].iat[i], "step", path, line)
+        epoch_cell = frame[epoch_col].iat[i] if epoch_col else ""
+        epoch = axis(epoch_cell, "epoch", path, line) if epoch_cell.strip() else None
         for j, column in enumerate(columns):
             if column not in (step_col, epoch_col):
                 rows.add(int(step), epoch, column, frame.iat[i, j])

@@ -19,10 +19,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from insight.config import Config
-from insight.errors import LogError
 from insight.detection import LIKELY, SURE, Detection
 from insight.logs.names import is_lr
-from insight.logs.table import Rows, first_record, json_lines, to_float, walk
+from insight.logs.reading import axis, first_record, json_lines, walk
+from insight.logs.table import Rows, to_float
 from insight.model import Run
 
 NAME = "mmengine"
@@ -55,17 +55,17 @@ def detect(path: Path) -> Detection:
 
 def read(path: Path, config: Config = Config()) -> Run:
     path = Path(path)
-    records = json_lines(path)
+    records, notes = json_lines(path)
     for line, record in records:
         for key in ("step", "iter", "epoch"):
-            if key in record and to_float(record[key]) is None:
-                raise LogError(f"{key} {record[key]!r} is not a number", path, line)
+            if key in record:
+                axis(record[key], key, path, line)
     if any("mode" in r for _, r in records):
-        return _read_mmcv(path, records)
-    return _read_scalars(path, records)
+        return _read_mmcv(path, records, notes)
+    return _read_scalars(path, records, notes)
 
 
-def _read_scalars(path: Path, records: list[tuple[int, dict]]) -> Run:
+def _read_scalars(path: Path, records: list[tuple[int, dict]], notes: list[str]) -> Run:
     train = [r for _, r in records if _is_train(r)]
     by_epoch = any("epoch" in r for r in train)
     last_step: dict[float, int] = {}
@@ -73,7 +73,7 @@ def _read_scalars(path: Path, records: list[tuple[int, dict]]) -> Run:
         if "epoch" in r and "step" in r:
             epoch = to_float(r["epoch"])
             last_step[epoch] = max(last_step.get(epoch, 0), int(to_float(r["step"])))
-    rows, notes = Rows(), []
+    rows = Rows()
     for index, (_line, record) in enumerate(records):
         step = int(to_float(record.get("step", index)))
         if _is_train(record):
@@ -89,8 +89,8 @@ def _read_scalars(path: Path, records: list[tuple[int, dict]]) -> Run:
     return rows.run(NAME, path, notes)
 
 
-def _read_mmcv(path: Path, records: list[tuple[int, dict]]) -> Run:
-    rows, notes = Rows(), []
+def _read_mmcv(path: Path, records: list[tuple[int, dict]], notes: list[str]) -> Run:
+    rows = Rows()
     skipped = sum(1 for _, r in records if "mode" not in r)
     if skipped:
         notes.append(f"{skipped} line(s) without a mode (run metadata such as env_info) were not read as metrics")

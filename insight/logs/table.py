@@ -1,4 +1,5 @@
-"""What every log reader shares: collecting values into the one long metrics table, and a cheap file walk.
+"""What every log reader shares: collecting values into the one long metrics table (reading the files:
+reading.py).
 
 `Rows` takes (step, epoch, raw name, value) as a reader parses, names them through `names.normalise`,
 and `Rows.run()` returns the validated `Run` after four tidy-ups, each reported in a note:
@@ -15,12 +16,8 @@ and `Rows.run()` returns the validated `Run` after four tidy-ups, each reported 
 
 from __future__ import annotations
 
-import io
 import math
-import os
-import re
 from collections import Counter
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -31,22 +28,7 @@ from insight.logs.names import is_fraction, normalise
 from insight.model import Run
 from insight.model.run import metrics_frame
 
-SKIP_DIRS = {".venv", "venv", "node_modules", "__pycache__", "site-packages", ".git"}
 PERCENT_MAX = 100.0  # a 0..1 metric whose largest value lies in (1, 100] was logged in percent
-
-
-def walk(folder: Path, match: Callable[[Path], bool], dirs: bool = False) -> list[Path]:
-    """Files (or folders, with dirs=True) under `folder` for which `match` holds; hidden folders,
-    virtual environments and caches are not entered."""
-    found = []
-    for root, subdirs, files in os.walk(folder):
-        subdirs[:] = sorted(d for d in subdirs if not d.startswith(".") and d not in SKIP_DIRS)
-        here = Path(root)
-        if dirs:
-            found.extend(here / d for d in subdirs if match(here / d))
-        else:
-            found.extend(here / f for f in sorted(files) if not f.startswith(".") and match(here / f))
-    return found
 
 
 def to_float(value: object) -> float | None:
@@ -178,81 +160,6 @@ def _newest_file_per_step(frame: pd.DataFrame, notes: list[str]) -> pd.DataFrame
     return frame[~older]
 
 
-def first_line(path: Path, limit: int = 65536) -> str:
-    """The first line of a text file (at most `limit` bytes), '' when unreadable or binary."""
-    try:
-        with open(path, "rb") as handle:
-            head = handle.read(limit)
-    except OSError:
-        return ""
-    if b"\0" in head:
-        return ""
-    return head.split(b"\n", 1)[0].decode("utf-8", errors="replace").lstrip("\ufeff").strip()
-
-
-def read_text(path: Path) -> str:
-    """A whole text file, or a one-line LogError naming it."""
-    try:
-        return Path(path).read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise LogError(f"not a text file (undecodable byte at offset {exc.start})", path) from None
-    except OSError as exc:
-        raise LogError(f"cannot read file ({exc.strerror or exc})", path) from None
-
-
-def read_csv(path: Path) -> tuple[pd.DataFrame, list[str]]:
-    """A CSV log as text cells (header names stripped, padding removed; the index holds each row's
-    line number; blank lines dropped) and notes about it, or a one-line LogError. A column name the
-    header repeats is read once (its first column), with a note."""
-    import csv
-
-    text = read_text(path)
-    if not text.strip():
-        raise LogError("empty file (expected a CSV header line and rows)", path)
-    try:
-        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True,
-                            quoting=csv.QUOTE_MINIMAL, header=None, skip_blank_lines=False)
-    except pd.errors.ParserError as exc:
-        found = re.search(r"line (\d+)", str(exc))
-        raise LogError(f"not a well-formed CSV ({_first_sentence(exc)})", path,
-                       int(found.group(1)) if found else None) from None
-    except (ValueError, pd.errors.EmptyDataError) as exc:
-        raise LogError(f"not a CSV log ({_first_sentence(exc)})", path) from None
-    frame = frame.fillna("")
-    frame.index = frame.index + 1  # line numbers
-    frame = frame[(frame != "").any(axis=1)]
-    header = [str(c).strip() for c in frame.iloc[0]]
-    frame = frame.iloc[1:]
-    frame.columns = range(len(header))
-    notes, first = [], {}
-    for i, name in enumerate(header):
-        first.setdefault(name, i)
-    repeated = sorted({n for i, n in enumerate(header) if first[n] != i})
-    if repeated:
-        counts = ", ".join(f"{n!r} x{header.count(n)}" for n in repeated)
-        notes.append(f"the header has duplicate column names ({counts}): only the first column of each was read")
-    frame = frame[sorted(first.values())]
-    frame.columns = [header[i] for i in frame.columns]
-    return frame.apply(lambda col: col.str.strip()), notes
-
-
-def _first_sentence(exc: Exception) -> str:
-    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-
-
-def csv_header(path: Path) -> list[str]:
-    """The column names of a CSV file's first line ([] when it is not CSV-like)."""
-    import csv
-
-    line = first_line(path)
-    if "," not in line:
-        return []
-    try:
-        return [c.strip() for c in next(csv.reader([line]))]
-    except (csv.Error, StopIteration):
-        return []
-
-
 def ranges(values: list[int] | list[float], limit: int = 12) -> str:
     """1, 2, 3, 5, 7, 8 -> '1-3, 5, 7-8' (for notes that name epochs); long lists keep both ends."""
     numbers = sorted({int(v) for v in values})
@@ -266,36 +173,3 @@ def ranges(values: list[int] | list[float], limit: int = 12) -> str:
     if len(words) > limit:
         words = words[: limit - 2] + ["...", *words[-2:]]
     return ", ".join(words)
-
-
-def json_lines(path: Path) -> list[tuple[int, dict]]:
-    """(line number, object) for each non-blank line of a JSON-lines file; a line that is not a JSON
-    object is a one-line LogError naming file:line. NaN and Infinity tokens are read as numbers."""
-    import json
-
-    records = []
-    for number, line in enumerate(read_text(path).splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise LogError(f"not a JSON object ({exc.msg} at column {exc.colno})", path, number) from None
-        if not isinstance(record, dict):
-            raise LogError(f"expected a JSON object per line, got {type(record).__name__}", path, number)
-        records.append((number, record))
-    return records
-
-
-def first_record(path: Path) -> dict | None:
-    """The first line of a file parsed as a JSON object, None when it is not one."""
-    import json
-
-    line = first_line(path)
-    if not line.startswith("{"):
-        return None
-    try:
-        record = json.loads(line)
-    except json.JSONDecodeError:
-        return None
-    return record if isinstance(record, dict) else None

@@ -26,7 +26,8 @@ from insight.config import Config
 from insight.errors import LogError
 from insight.detection import SURE, Detection
 from insight.logs.names import normalise
-from insight.logs.table import Rows, csv_header, ranges, read_csv, to_float, walk
+from insight.logs.reading import axis, csv_header, read_csv, walk
+from insight.logs.table import Rows, ranges, to_float
 from insight.model import Run
 
 NAME = "ultralytics-csv"
@@ -72,13 +73,7 @@ def read(path: Path, config: Config = Config()) -> Run:
 
 
 def _epochs(column: pd.Series, path: Path) -> list[float]:
-    epochs = []
-    for i, cell in enumerate(column):
-        value = to_float(cell)
-        if value is None:
-            raise LogError(f"epoch {cell!r} is not a number", path, int(column.index[i]))
-        epochs.append(value)
-    return epochs
+    return [axis(cell, "epoch", path, int(line)) for line, cell in column.items()]
 
 
 def _validation_skipped(values: pd.DataFrame, epochs: list[float]) -> tuple[np.ndarray, list[str]]:
