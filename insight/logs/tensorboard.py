@@ -18,16 +18,20 @@ A folder that also holds a text log (results.csv, metrics.csv, metrics.json) is 
 
 from __future__ import annotations
 
+import logging
 import re
 import struct
+from contextlib import contextmanager
 from pathlib import Path
 
 from insight.config import Config
 from insight.errors import LogError, MissingExtraError
 from insight.detection import SURE, Detection
 from insight.logs.names import SPLIT_WORDS, normalise
-from insight.logs.table import Rows, walk
+from insight.logs.reading import walk
+from insight.logs.table import Rows
 from insight.model import Run
+from insight.safe_input import open_regular
 
 NAME = "tensorboard"
 EVENT_PATTERN = "tfevents"
@@ -67,11 +71,10 @@ def read(path: Path, config: Config = Config()) -> Run:
     rows, notes, empty, others = Rows(several_per_step=True), [], [], set()
     for file in files:
         rows.next_file()
-        scalars, orphans, repeats = _drop_orphans(_scalars(accumulator, file))
-        cut = _cut_short(file)
-        if cut:
-            notes.append(f"{file.relative_to(root)} is cut short (its last record is incomplete, {cut} bytes): "
-                         "the values before the cut were read")
+        with _loader_stops() as stops:
+            raw = _scalars(accumulator, file)
+        scalars, orphans, repeats = _drop_orphans(raw)
+        notes.extend(_damage_notes(file, file.relative_to(root), check_crc=bool(stops)))
         if orphans:
             notes.append(f"{file.relative_to(root)}: {orphans} point(s) left by a "
                          "restart (the step went back) were replaced by the restarted run's, as TensorBoard shows")
@@ -126,19 +129,74 @@ def _scalars(accumulator, file: Path) -> dict[str, list[tuple[int, float]]]:
     return found
 
 
-def _cut_short(file: Path) -> int:
-    """Bytes of an incomplete last record (a copy cut short, or a file still being written), 0 when whole.
-    The event reader stops at such a record with only a log warning, so the framing is checked here:
-    each record is a uint64 length, a uint32 crc, the payload and a uint32 crc."""
-    size, pos = file.stat().st_size, 0
-    with open(file, "rb") as handle:
+class _Stops(logging.Handler):
+    """What TensorBoard's event loader logs (at debug level) when a DataLossError stops it: a record
+    cut short or one whose checksum fails."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        text = record.getMessage()
+        if "Truncated record" in text or "crc" in text.lower():
+            self.messages.append(text)
+
+
+@contextmanager
+def _loader_stops():
+    logger = logging.getLogger("tensorboard")
+    handler, level = _Stops(), logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    try:
+        yield handler.messages
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+
+
+def _damage_notes(file: Path, name: Path, check_crc: bool) -> list[str]:
+    """Notes on a file the event reader could not read to its end. Each record is a uint64 length, a
+    uint32 masked CRC-32C of it, the payload and a uint32 masked CRC-32C of the payload; the reader
+    stops at an incomplete record (a copy cut short, a file still being written) or at one whose
+    checksum fails, with only a debug message. Checksums are checked here only when it stopped."""
+    records, bad, cut, lost = _records(file, check_crc)
+    notes = []
+    if lost:
+        notes.append(f"{name}: the length of record {records + 1} fails its checksum (damaged on disk or in a "
+                     f"copy): the reader stops there, so the last {lost} bytes (every record from it on) were "
+                     "dropped; the values before it were read")
+    elif bad is not None:
+        notes.append(f"{name}: record {bad + 1} of {records} fails its checksum (damaged on disk or in a copy): "
+                     f"the reader stops there, so {records - bad} record(s) were dropped; the values before it "
+                     "were read")
+    if cut:
+        notes.append(f"{name} is cut short (its last record is incomplete, {cut} bytes): the values before the "
+                     "cut were read")
+    return notes
+
+
+def _records(file: Path, check_crc: bool) -> tuple[int, int | None, int, int]:
+    """(whole records, index of the first whose checksum fails or None, bytes of an incomplete end,
+    bytes lost after a length whose own checksum fails: no record boundary after it can be trusted)."""
+    from tensorboard.compat.tensorflow_stub.pywrap_tensorflow import masked_crc32c
+
+    size, pos, count, bad = file.stat().st_size, 0, 0, None
+    with open_regular(file, size, LogError) as handle:
         while pos + 12 <= size:
             handle.seek(pos)
-            (length,) = struct.unpack("<Q", handle.read(8))
+            head = handle.read(12)
+            (length,), (head_crc,) = struct.unpack("<Q", head[:8]), struct.unpack("<I", head[8:])
+            if check_crc and bad is None and masked_crc32c(head[:8]) != head_crc:
+                return count, None, 0, size - pos
             if pos + 12 + length + 4 > size:
                 break
-            pos += 12 + length + 4
-    return size - pos
+            if check_crc and bad is None:
+                payload, (crc,) = handle.read(length), struct.unpack("<I", handle.read(4))
+                bad = count if masked_crc32c(payload) != crc else None
+            pos, count = pos + 12 + length + 4, count + 1
+    return count, bad, size - pos, 0
 
 
 def _drop_orphans(scalars: dict) -> tuple[dict, int, int]:
