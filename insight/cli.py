@@ -14,7 +14,7 @@ from pathlib import Path
 from insight import __version__
 from insight.config import (DEFAULT_CUTOFF_FACTOR, DEFAULT_NEAR_DUPLICATE_HAMMING, DEFAULT_SERIOUS_FACTOR,
                             Config)
-from insight.errors import ExitCode, InsightError, UsageError
+from insight.errors import ExitCode, InsightError, UsageError, one_line
 
 EPILOG = "Exit codes: 0 done, 1 a finding at a --fail-on level, 2 bad input or usage."
 
@@ -22,6 +22,13 @@ EPILOG = "Exit codes: 0 done, 1 a finding at a --fail-on level, 2 bad input or u
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str):  # one line instead of usage + message
         raise UsageError(f"{message} (see '{self.prog} --help')")
+
+
+def _path(text: str) -> Path:
+    """A path argument; an empty one (an unset variable in a cron script) would mean the current folder."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("an empty path (is a variable in the script unset?)")
+    return Path(text)
 
 
 def _fraction(text: str) -> float:
@@ -86,7 +93,7 @@ def _dataset_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--format", help="dataset format, instead of detecting it (e.g. coco, yolo, class-folders)")
     g.add_argument("--task", choices=("classification", "multilabel", "detection", "segmentation"),
                    help="read the dataset as this task (e.g. segmentation for COCO polygons)")
-    g.add_argument("--classes", dest="classes_file", help="label map file naming the classes")
+    g.add_argument("--classes", dest="classes_file", type=_path, help="label map file naming the classes")
     g.add_argument("--ignore-index", type=int, default=255, help="mask value that is void (default 255)")
     g.add_argument("--negative-tag", action="append", default=None,
                    help="multi-label tag meaning 'no class' (default: 'No Finding'); repeatable")
@@ -111,12 +118,12 @@ def parser() -> argparse.ArgumentParser:
     sub = top.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     report = sub.add_parser("report", help="write report.html, report.pdf and insight.json", epilog=EPILOG)
-    report.add_argument("dataset", type=Path, help="dataset folder")
-    report.add_argument("--run", type=Path, help="training log file or folder")
-    report.add_argument("--out", type=Path, default=Path("reports"), help="output folder (default: reports)")
+    report.add_argument("dataset", type=_path, help="dataset folder")
+    report.add_argument("--run", type=_path, help="training log file or folder")
+    report.add_argument("--out", type=_path, default=Path("reports"), help="output folder (default: reports)")
     report.add_argument("--no-duplicates", action="store_true",
                         help="skip the duplicate and leakage check (it reads every image once)")
-    report.add_argument("--baseline", type=Path, metavar="PREVIOUS/insight.json",
+    report.add_argument("--baseline", type=_path, metavar="PREVIOUS/insight.json",
                         help="compare with a previous report and add a 'since last report' section")
     _dataset_options(report)
     _run_options(report)
@@ -124,7 +131,7 @@ def parser() -> argparse.ArgumentParser:
     _common(report)
 
     scan = sub.add_parser("scan", help="print the dataset part", epilog=EPILOG)
-    scan.add_argument("dataset", type=Path, help="dataset folder")
+    scan.add_argument("dataset", type=_path, help="dataset folder")
     scan.add_argument("--json", action="store_true", help="print insight.json's dataset part")
     scan.add_argument("--duplicates", action="store_true",
                       help="also check for duplicate images and train/val leakage (reads every image)")
@@ -132,7 +139,7 @@ def parser() -> argparse.ArgumentParser:
     _common(scan)
 
     curves = sub.add_parser("curves", help="print the training-curves part", epilog=EPILOG)
-    curves.add_argument("run", type=Path, help="training log file or folder")
+    curves.add_argument("run", type=_path, help="training log file or folder")
     curves.add_argument("--json", action="store_true", help="print insight.json's curves part")
     _run_options(curves)
     _curve_options(curves)
@@ -168,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
         print("insight: interrupted; no report was written over the last one", file=sys.stderr)
         return 130
     except Exception as exc:  # a bug: still one line, details behind --traceback
-        print(f"insight: internal error: {type(exc).__name__}: {exc} "
+        print(f"insight: internal error: {type(exc).__name__}: {one_line(str(exc))} "
               "(please report it; --traceback shows where)", file=sys.stderr)
         if show_traceback:
             traceback.print_exc()

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-
-import json
 from dataclasses import replace
 from pathlib import Path
 
@@ -15,6 +13,7 @@ from insight.gate import fired, parse_fail_on, refuse_unreachable
 from insight.model.insight import SCHEMA
 from insight.progress import progress_for
 from insight.report.renderer import Renderer
+from insight.safe_input import MiB, load_json, read_text
 
 
 def _load_dataset(args: argparse.Namespace, config: Config, check_duplicates: bool):
@@ -103,14 +102,18 @@ def _gate_exit(insight, gate) -> ExitCode:
     return ExitCode.DONE
 
 
+BASELINE_LIMIT = 256 * MiB  # an insight.json of 10,000 classes is ~10 MiB
+
+
 def read_baseline(path: Path) -> dict:
-    """A previous insight.json; one of another schema is refused with the reason."""
+    """A previous insight.json (a regular file, of at most BASELINE_LIMIT bytes); one of another schema
+    is refused with the reason."""
+    if not Path(path).exists():
+        raise UsageError("no such baseline file (expected a previous insight.json)", path)
     try:
-        doc = json.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise UsageError("no such baseline file (expected a previous insight.json)", path) from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise UsageError(f"baseline is not a readable insight.json ({exc})", path) from None
+        doc = load_json(read_text(Path(path), BASELINE_LIMIT, UsageError), path, UsageError)
+    except UsageError as exc:
+        raise UsageError(f"baseline is not a readable insight.json: {exc.reason}", path) from None
     from insight.diagnose.changes import baseline_problem
 
     if not isinstance(doc, dict) or "schema" not in doc:

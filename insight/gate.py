@@ -31,10 +31,16 @@ class Gate:
 
 
 def parse_fail_on(text: str | None) -> Gate:
-    if not text:
+    """The levels of `--fail-on TEXT`; None (no --fail-on) is no gate. A given but empty list (an unset
+    variable, a stray comma) is a usage error: a gate that silently never fires is worse than none."""
+    if text is None:
         return Gate()
+    tokens = [t.strip() for t in text.split(",") if t.strip()]
+    if not tokens:
+        raise UsageError(f"--fail-on {text!r} names no level; expected one or more of {', '.join(WORDS)} "
+                         "or scenario:B,C,D, comma-separated (is a variable in the script unset?)")
     words, scenarios, in_scenario = set(), set(), False
-    for token in (t.strip() for t in text.split(",") if t.strip()):
+    for token in tokens:
         if token.lower().startswith("scenario:"):
             token, in_scenario = token.split(":", 1)[1].strip(), True
             if not token:
