@@ -53,20 +53,24 @@ def open_regular(path: Path, limit: int, error: type[InsightError] = InsightErro
     """`path` opened for reading when it is a regular file of at most `limit` bytes."""
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
     try:
-        fd = os.open(path, flags)
+        _check_regular(os.stat(path), path, limit, error)  # a FIFO is not even opened
+        fd = os.open(path, flags)  # non-blocking: a file swapped for a FIFO meanwhile cannot make it wait
     except OSError as exc:
         raise error(f"cannot open the file ({exc.strerror or exc})", path) from None
     try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise error(f"is {kind_of(info.st_mode)}, not a regular file: not read", path)
-        if info.st_size > limit:
-            raise error(f"the file is {size_text(info.st_size)}, more than the {size_text(limit)} insight reads "
-                        "from one such file: not read (is it the right file?)", path)
+        _check_regular(os.fstat(fd), path, limit, error)
         return os.fdopen(fd, "rb")
     except BaseException:
         os.close(fd)
         raise
+
+
+def _check_regular(info: os.stat_result, path: Path, limit: int, error: type[InsightError]) -> None:
+    if not stat.S_ISREG(info.st_mode):
+        raise error(f"is {kind_of(info.st_mode)}, not a regular file: not read", path)
+    if info.st_size > limit:
+        raise error(f"the file is {size_text(info.st_size)}, more than the {size_text(limit)} insight reads "
+                    "from one such file: not read (is it the right file?)", path)
 
 
 def read_bytes(path: Path, limit: int, error: type[InsightError] = InsightError) -> bytes:
