@@ -151,7 +151,7 @@ def clock(monkeypatch):
 
 
 def test_the_same_report_is_the_same_pdf_whatever_the_clock(tmp_path, subsetter, clock):
-    html = builders_html()
+    html = small_html()
     clock(1_700_000_000.0)
     first = render_pdf(html, tmp_path, dt.date(2026, 11, 22))
     clock(1_800_000_000.0)  # three years later
@@ -164,7 +164,7 @@ def test_fonts_subset_by_fonttools_carry_the_report_date(tmp_path, monkeypatch):
 
     monkeypatch.setattr(weasyprint.pdf.fonts, "harfbuzz_subset", None)
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "12345")
-    data = render_pdf(builders_html(), tmp_path, dt.date(2026, 11, 22))
+    data = render_pdf(small_html(), tmp_path, dt.date(2026, 11, 22))
     # `date -u -d 2026-11-22 +%s` prints 1795305600: the start of the report's date, in UTC
     stamps = {font["head"].modified - SECONDS_1904_TO_1970 for font in embedded_fonts(data)}
     assert stamps == {1795305600}
@@ -176,9 +176,9 @@ def test_the_pdf_date_defaults_to_source_date_epoch(tmp_path, monkeypatch):
 
     monkeypatch.setattr(weasyprint.pdf.fonts, "harfbuzz_subset", None)
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1795350000")  # 2026-11-22 12:20 UTC
-    data = render_pdf(builders_html(), tmp_path)
+    data = render_pdf(small_html(), tmp_path)
     assert {font["head"].modified - SECONDS_1904_TO_1970 for font in embedded_fonts(data)} == {1795305600}
 
 
-def builders_html() -> str:
+def small_html() -> str:
     return "<p style='font-family: DejaVu Sans'>insight <b>report</b> 1,234</p>"

@@ -119,3 +119,20 @@ def test_exit_1_only_when_a_level_fired(pets_dir, tmp_path, capsys):
     assert code == 1 and err.startswith("insight: --fail-on: serious: 1 class(es)")
     code, _, err = run(capsys, "scan", str(tmp_path / "missing"), "--fail-on", "serious")
     assert code == 2
+
+
+@pytest.mark.parametrize("failure", [RuntimeError("a bug"), MemoryError(), RecursionError("too deep"),
+                                     RuntimeError("x" * 100_000)])
+def test_a_bug_is_exit_2_in_one_bounded_line_never_exit_1(pets_run, capsys, monkeypatch, failure):
+    """Exit 1 tells a nightly script that a --fail-on level fired and a new report was written; a crash
+    must never look like that. A huge message (one that quotes a hostile file) is cut to one short line."""
+    from insight import commands
+
+    def broken(*args, **kwargs):
+        raise failure
+
+    monkeypatch.setattr(commands, "_load_run", broken)
+    code = main(["curves", str(pets_run), "-q", "--fail-on", "scenario:B"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and err.startswith("insight: internal error: ")
+    assert len(err) < 2200
