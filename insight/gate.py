@@ -37,8 +37,9 @@ def parse_fail_on(text: str | None) -> Gate:
         return Gate()
     tokens = [t.strip() for t in text.split(",") if t.strip()]
     if not tokens:
-        raise UsageError(f"--fail-on {text!r} names no level; expected one or more of {', '.join(WORDS)} "
-                         "or scenario:B,C,D, comma-separated (is a variable in the script unset?)")
+        levels = ", ".join(WORDS + RUN_WORDS)
+        raise UsageError(f"--fail-on {text!r} names no level; expected one or more of {levels} or scenario:B,C,D, "
+                         "comma-separated (is a variable in the script unset?)")
     words, scenarios, in_scenario = set(), set(), False
     for token in tokens:
         if token.lower().startswith("scenario:"):
