@@ -283,8 +283,8 @@ def test_ultralytics_cut_row_is_left_out_with_a_note(tmp_path):
     path = tmp_path / "results.csv"
     header = ["epoch", "train/box_loss", "metrics/mAP50(B)", "val/box_loss"]
     # Ultralytics v8 writes '%23.5g,' per value, padded, one row per epoch
-    lines = [",".join(f"{h:>23s}" for h in header)] + [
-        ",".join(f"{v:23.5g}" for v in (epoch + 1, loss, 0.5 * epoch, loss + 0.25)) for epoch, loss in enumerate(LOSSES)]
+    rows = [(epoch + 1, loss, 0.5 * epoch, loss + 0.25) for epoch, loss in enumerate(LOSSES)]
+    lines = [",".join(f"{h:>23s}" for h in header)] + [",".join(f"{v:23.5g}" for v in row) for row in rows]
     cut(path, "\n".join(lines) + "\n", lines[-1][:60])
     run = load_run(path)
     assert series(run, "box_loss", "train") == [(e, loss) for e, loss in enumerate(LOSSES[:8])]
