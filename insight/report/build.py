@@ -13,10 +13,10 @@ from dataclasses import replace
 
 from insight import __version__
 from insight.config import Config
-from insight.report_date import report_date
 from insight.model import Dataset, Finding, Run
 from insight.model.insight import CurveDiagnosis, DatasetSummary, Insight, Representation, SplitSize
 from insight.report.messages import message_for, worded
+from insight.report_date import report_date
 
 
 def build_insight(dataset: Dataset | None, run: Run | None, config: Config = Config(),
