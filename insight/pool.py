@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ctypes
 import gc
+import math
 import multiprocessing
 import os
 import signal
@@ -25,14 +26,85 @@ import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 from typing import TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
 
 
+CGROUP_ROOT = "/sys/fs/cgroup"
+SELF_CGROUP = "/proc/self/cgroup"
+
+
 def worker_count(workers: int | None) -> int:
-    return workers or os.cpu_count() or 1
+    return workers or available_cpus()
+
+
+def available_cpus(cgroup_root: str | os.PathLike = CGROUP_ROOT,
+                   self_cgroup: str | os.PathLike = SELF_CGROUP) -> int:
+    """CPUs this process may use: the ones its affinity mask allows (taskset, a cpuset), capped by
+    the CPU quota of its cgroup (a container's --cpus, a Kubernetes CPU limit), never below 1.
+
+    A quota of 1.5 CPUs counts as 2, as joblib/loky count it: the pool then uses all of the quota.
+    os.cpu_count() counts the machine's CPUs, which oversubscribes a container on a large host."""
+    cpus = _affinity_cpus()
+    quota = cgroup_cpu_quota(cgroup_root, self_cgroup)
+    if quota is not None:
+        cpus = min(cpus, math.ceil(quota))
+    return max(1, cpus)
+
+
+def _affinity_cpus() -> int:
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def cgroup_cpu_quota(cgroup_root: str | os.PathLike = CGROUP_ROOT,
+                     self_cgroup: str | os.PathLike = SELF_CGROUP) -> float | None:
+    """The tightest CPU quota, in CPUs, of this process's cgroup and of the cgroups above it; None
+    when none is set. cgroup v2 writes it in `cpu.max` ("150000 100000", or "max 100000" for none);
+    v1 in `cpu.cfs_quota_us` (-1 for none) over `cpu.cfs_period_us`, under the `cpu` controller's
+    mount. The cgroup comes from `self_cgroup` (/proc/self/cgroup); in a container whose cgroup
+    namespace hides that path, the mount's own root is the container's cgroup and is read too."""
+    quotas = [q for folder in _cgroup_folders(Path(cgroup_root), Path(self_cgroup))
+              if (q := _folder_quota(folder)) is not None]
+    return min(quotas, default=None)
+
+
+def _cgroup_folders(root: Path, self_cgroup: Path) -> list[Path]:
+    """The folders that may hold this process's CPU limits, its own cgroup first, then its parents."""
+    try:
+        lines = self_cgroup.read_text().splitlines()
+    except OSError:
+        lines = []
+    folders = [root, root / "cpu"]
+    for line in lines:
+        _, controllers, path = (line.split(":", 2) + ["", ""])[:3]
+        names = controllers.split(",")
+        mounts = [root] if controllers == "" else [root / controllers, root / "cpu"] if "cpu" in names else []
+        for mount in mounts:
+            here = mount / path.strip("/")
+            folders += [here, *[p for p in here.parents if p.is_relative_to(mount)]]
+    return list(dict.fromkeys(folders))
+
+
+def _folder_quota(folder: Path) -> float | None:
+    """CPUs allowed by the quota written in `folder`, or None (no quota, or no such file)."""
+    try:
+        quota, _, period = (folder / "cpu.max").read_text().partition(" ")
+    except OSError:
+        try:
+            quota = (folder / "cpu.cfs_quota_us").read_text()
+            period = (folder / "cpu.cfs_period_us").read_text()
+        except OSError:
+            return None
+    try:
+        quota_us, period_us = float(quota), float(period)
+    except ValueError:  # "max": no limit
+        return None
+    return quota_us / period_us if quota_us > 0 and period_us > 0 else None
 
 
 def chunked(items: Sequence[T], size: int) -> list[Sequence[T]]:
