@@ -3,7 +3,14 @@
 Reading image headers, label files, masks and hashes is CPU work in Python (a file open costs
 ~8 us, Pillow's header parse ~15 us), so threads share one core under the GIL; processes use every
 core, and on a cold cache or a network share they also keep several reads in flight. Little work is
-done in-process, where starting workers would cost more than it saves.
+done in-process, where starting workers would cost more than it saves. The pool's size is the CPUs
+this process may use (`available_cpus`: the affinity mask and the cgroup's CPU quota).
+
+Past one machine the same calls run on an executor the caller passes (`executor=`: a Dask cluster's,
+opened by insight.scheduler, or any concurrent.futures.Executor), in tasks of hundreds of items so
+that the scheduler's cost per task (about a millisecond) stays small against the work, with a bounded
+number in flight, the results in the same order. What `fn` gets must then be readable where the
+workers run (absolute paths on a shared file system), and `fn` importable there.
 
 `Forked(fn)` runs one call in a forked copy of this process (fn may be a closure: nothing is
 pickled on the way in) and `result()` takes its value back; the report's renderer and the YOLO
@@ -24,8 +31,10 @@ import os
 import signal
 import sys
 import threading
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
@@ -111,22 +120,97 @@ def chunked(items: Sequence[T], size: int) -> list[Sequence[T]]:
     return [items[i:i + size] for i in range(0, len(items), size)]
 
 
-def pooled_map(fn: Callable[[T], R], items: Sequence[T], workers: int | None = None,
-               sequential_below: int = 64, chunksize: int | None = None) -> Iterator[R]:
-    """fn(item) for each item, in order. In-process when there are fewer than `sequential_below`
-    items or one worker; else a pool, `chunksize` items per task (default: ~8 tasks per worker)."""
+def pooled_map(fn: Callable[..., R], items: Sequence[T], workers: int | None = None,
+               sequential_below: int = 64, chunksize: int | None = None, *,
+               executor: Executor | None = None, cluster_chunksize: int | None = None,
+               shared: object = None) -> Iterator[R]:
+    """fn(item) for each item, in order, streamed; fn(item, shared) when `shared` is given (it is sent
+    to each worker once: a cluster broadcasts it). Where the calls run is decided here, and only here:
+
+    - on `executor` whenever one is given (a Dask cluster's, or any concurrent.futures.Executor),
+      `cluster_chunksize` items a task (default `chunksize`, else 1);
+    - in-process when there are fewer than `sequential_below` items or one worker;
+    - else in a local process pool of `workers` (default: available_cpus()), `chunksize` items a
+      task (default: ~8 tasks per worker)."""
+    if executor is not None:
+        yield from _on_executor(executor, _Chunk(fn, shared is not None), items,
+                                cluster_chunksize or chunksize or 1, shared)
+        return
     workers = worker_count(workers)
     if workers <= 1 or len(items) < sequential_below:
-        yield from map(fn, items)
+        yield from _in_process(fn, items, shared)
         return
     chunksize = chunksize or max(1, len(items) // (workers * 8))
     try:
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp_context())
+        pool = _local_pool(workers, shared)
     except (OSError, NotImplementedError):  # no process pool on this system (no /dev/shm, a sandbox)
-        yield from map(fn, items)
+        yield from _in_process(fn, items, shared)
         return
     with pool:
-        yield from pool.map(fn, items, chunksize=chunksize)
+        yield from pool.map(fn if shared is None else partial(_with_worker_shared, fn), items, chunksize=chunksize)
+
+
+def _in_process(fn: Callable[..., R], items: Sequence[T], shared: object) -> Iterator[R]:
+    return map(fn, items) if shared is None else (fn(item, shared) for item in items)
+
+
+def _local_pool(workers: int, shared: object) -> ProcessPoolExecutor:
+    """Forked workers inherit `shared`; started ones receive it once, not with every task."""
+    if shared is None:
+        return ProcessPoolExecutor(max_workers=workers, mp_context=mp_context())
+    return ProcessPoolExecutor(max_workers=workers, mp_context=mp_context(), initializer=_keep_shared,
+                               initargs=(shared,))
+
+
+_worker_shared: object = None  # in a local pool's worker process only: what `shared` was
+
+
+def _keep_shared(shared: object) -> None:
+    global _worker_shared
+    _worker_shared = shared
+
+
+def _with_worker_shared(fn: Callable[..., R], item: T) -> R:
+    return fn(item, _worker_shared)
+
+
+class _Chunk:
+    """One task on an executor: fn over a chunk of items. Named after fn, so a cluster's dashboard
+    and task names read `hash_file`, `read_chunk`, ..."""
+
+    def __init__(self, fn: Callable[..., R], with_shared: bool):
+        self.fn, self.with_shared = fn, with_shared
+        self.__name__ = getattr(fn, "__name__", None) or getattr(getattr(fn, "func", None), "__name__", "task")
+
+    def __call__(self, chunk: Sequence[T], shared: object = None) -> list[R]:
+        if self.with_shared:
+            return [self.fn(item, shared) for item in chunk]
+        return [self.fn(item) for item in chunk]
+
+
+IN_FLIGHT_PER_WORKER = 4  # tasks queued per worker thread of an executor: busy, with memory bounded
+
+
+def _on_executor(executor: Executor, task: _Chunk, items: Sequence[T], per_task: int,
+                 shared: object) -> Iterator[R]:
+    """Chunks of `items` as tasks on `executor`, a bounded number in flight, results in order. An
+    executor with `broadcast(obj)` (a cluster's) receives `shared` once for all its workers."""
+    broadcast = getattr(executor, "broadcast", None)
+    if shared is not None and broadcast is not None:
+        shared = broadcast(shared)
+    window = IN_FLIGHT_PER_WORKER * (getattr(executor, "parallelism", None) or available_cpus())
+    chunks = iter(chunked(items, per_task))
+    pending: deque[Future] = deque()
+    try:
+        while True:
+            while len(pending) < window and (chunk := next(chunks, None)) is not None:
+                pending.append(executor.submit(task, chunk, shared))
+            if not pending:
+                return
+            yield from pending.popleft().result()
+    finally:
+        for future in pending:  # the caller stopped early or a task failed: nothing more is needed
+            future.cancel()
 
 
 def mp_context():

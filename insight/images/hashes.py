@@ -55,6 +55,7 @@ THUMB_PX = 96  # longest side of a report thumbnail
 THUMB_QUALITY = 70  # JPEG quality of a thumbnail: ~2-4 kB each
 POOL_MIN_FILES = 16  # fewer files than this are hashed in-process: starting workers costs more
 CHUNK_MAX = 64  # files handed to a worker at a time (bounded, so results stream back steadily)
+CLUSTER_CHUNK = 256  # files a task on a cluster: ~0.5-1 s of work against ~1 ms of scheduling
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 
 
@@ -104,9 +105,10 @@ _DCT_LOW = _dct_rows(PHASH_SIDE, PHASH_BITS_SIDE)
 def hash_images(ds: Dataset, config: Config = Config(), progress: Progress = no_progress) -> pd.DataFrame:
     """One row per image of `ds`: image_id, split, path, sha256, phash, error (HASH_COLUMNS)."""
     images = ds.images.loc[:, ["image_id", "split", "path"]].reset_index(drop=True)
-    files = [os.path.join(ds.root, str(p)) for p in images["path"]]
+    root = os.path.abspath(ds.root)  # a cluster's workers do not share this process's working folder
+    files = [os.path.join(root, str(p)) for p in images["path"]]
     shas, phashes, errors = [], [], []
-    for s, p, e in progress(_hash_all(files, config.workers), total=len(files), desc="hashing images"):
+    for s, p, e in progress(_hash_all(files, config), total=len(files), desc="hashing images"):
         shas.append(s)
         phashes.append(p)
         errors.append(e)
@@ -114,10 +116,12 @@ def hash_images(ds: Dataset, config: Config = Config(), progress: Progress = no_
                          error=pd.Series(errors, dtype="object"))
 
 
-def _hash_all(files: list[str], workers: int | None) -> Iterator[tuple]:
-    """hash_file over `files`, in order, streamed: in a process pool unless there is little to do."""
-    chunk = max(1, min(CHUNK_MAX, len(files) // (worker_count(workers) * 8)))
-    yield from pooled_map(hash_file, files, workers, sequential_below=POOL_MIN_FILES, chunksize=chunk)
+def _hash_all(files: list[str], config: Config) -> Iterator[tuple]:
+    """hash_file over `files`, in order, streamed: in a process pool unless there is little to do, or
+    on the cluster's executor."""
+    chunk = max(1, min(CHUNK_MAX, len(files) // (worker_count(config.workers) * 8)))
+    yield from pooled_map(hash_file, files, config.workers, sequential_below=POOL_MIN_FILES, chunksize=chunk,
+                          executor=config.executor, cluster_chunksize=CLUSTER_CHUNK)
 
 
 def thumbnail_uri(path: str) -> str | None:
