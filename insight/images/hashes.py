@@ -38,6 +38,7 @@ from insight.images.strict import strict_decoding
 from insight.model import Dataset
 from insight.pool import pooled_map, worker_count
 from insight.progress import Progress, no_progress
+from insight.scheduler import ClusterError
 
 HASH_COLUMNS = ("image_id", "split", "path", "sha256", "phash", "error")
 # JPEG draft decoding stops at >= this many pixels a side (pHash needs 32). Measured on 385 real and
@@ -112,6 +113,8 @@ def hash_images(ds: Dataset, config: Config = Config(), progress: Progress = no_
         shas.append(s)
         phashes.append(p)
         errors.append(e)
+    if config.executor is not None:
+        _check_workers_read(files, errors, config)
     return images.assign(sha256=pd.Series(shas, dtype="object"), phash=pd.Series(phashes, dtype="object"),
                          error=pd.Series(errors, dtype="object"))
 
@@ -122,6 +125,14 @@ def _hash_all(files: list[str], config: Config) -> Iterator[tuple]:
     chunk = max(1, min(CHUNK_MAX, len(files) // (worker_count(config.workers) * 8)))
     yield from pooled_map(hash_file, files, config.workers, sequential_below=POOL_MIN_FILES, chunksize=chunk,
                           executor=config.executor, cluster_chunksize=CLUSTER_CHUNK)
+
+
+def _check_workers_read(files: list[str], errors: list[str | None], config: Config) -> None:
+    """Files that no worker of the cluster could read, though this machine reads them, are not unreadable
+    images: the workers do not see this machine's files. Stop with that, rather than report them."""
+    if files and all((e or "").startswith("cannot read") for e in errors) and os.path.isfile(files[0]):
+        raise ClusterError(f"the cluster's workers cannot read the dataset's files (e.g. {files[0]}), which this "
+                           "machine reads: they need them at the same paths (a shared file system)", config.scheduler)
 
 
 def thumbnail_uri(path: str) -> str | None:
