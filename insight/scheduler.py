@@ -67,7 +67,7 @@ def on_cluster(config: Config) -> Iterator[Config]:
 
 class ClusterExecutor(Executor):
     """A concurrent.futures.Executor on a Dask cluster, for insight.pool: `submit`, `broadcast(obj)`
-    (sent once to every worker; tasks receive it in its place) and `parallelism` (the cluster's worker
+    (sent once; tasks given what it returns receive obj) and `parallelism` (the cluster's worker
     threads). Failed tasks raise ClusterError."""
 
     def __init__(self, address: str):
@@ -84,7 +84,10 @@ class ClusterExecutor(Executor):
         return _ClusterFuture(self._executor.submit(fn, *args, **kwargs), self._failure(fn))
 
     def broadcast(self, obj: object):
-        return self._connected().scatter(obj, broadcast=True, hash=False)
+        """obj as the result of a task of its own: each worker that needs it fetches it once, from the
+        scheduler or a peer. Not Client.scatter: scattered data lost with a dying worker cannot be made
+        again, and every task that needs it would fail; a task's result is made again."""
+        return self._connected().submit(shared_data, obj, pure=False)
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         client, self._client, self._executor = self._client, None, None
@@ -110,6 +113,11 @@ class ClusterExecutor(Executor):
             return ClusterError(f"the per-image stage {stage} failed on the Dask cluster, also when run again: "
                                 f"{cause}{hint}", self.address)
         return failure
+
+
+def shared_data(obj: object) -> object:
+    """The task behind ClusterExecutor.broadcast: it returns what it was given."""
+    return obj
 
 
 def _connect(address: str):
