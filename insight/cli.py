@@ -15,6 +15,7 @@ from insight import __version__
 from insight.config import (DEFAULT_CUTOFF_FACTOR, DEFAULT_NEAR_DUPLICATE_HAMMING, DEFAULT_SERIOUS_FACTOR,
                             Config)
 from insight.errors import ExitCode, InsightError, UsageError, one_line
+from insight.scheduler import on_cluster, scheduler_from_environment
 
 EPILOG = "Exit codes: 0 done, 1 a finding at a --fail-on level, 2 bad input or usage."
 
@@ -98,6 +99,9 @@ def _dataset_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--negative-tag", action="append", default=None,
                    help="multi-label tag meaning 'no class' (default: 'No Finding'); repeatable")
     g.add_argument("--workers", type=int, default=None, help="processes for image and mask scans (default: all cores)")
+    g.add_argument("--scheduler", metavar="ADDRESS", default=scheduler_from_environment(),
+                   help="run the per-image work on this Dask cluster, e.g. tcp://HOST:8786 (default: "
+                        "$DASK_SCHEDULER_ADDRESS, else this machine; needs pip install 'insight[dask]')")
     g.add_argument("--near-duplicate-bits", type=int, default=DEFAULT_NEAR_DUPLICATE_HAMMING, metavar="BITS",
                    help="perceptual hashes at most BITS of 64 apart are near copies "
                         f"(default {DEFAULT_NEAR_DUPLICATE_HAMMING})")
@@ -155,6 +159,7 @@ def config_from(args: argparse.Namespace) -> Config:
         format=getattr(args, "format", None), task=getattr(args, "task", None),
         classes_file=getattr(args, "classes_file", None), ignore_index=getattr(args, "ignore_index", 255),
         negative_tag=negative, run_id=getattr(args, "run_id", None), workers=getattr(args, "workers", None),
+        scheduler=getattr(args, "scheduler", None),
         near_duplicate_hamming=getattr(args, "near_duplicate_bits", DEFAULT_NEAR_DUPLICATE_HAMMING),
         curve_thresholds=tuple(getattr(args, "curve_threshold", None) or ()),
     )
@@ -188,8 +193,9 @@ def _dispatch(args: argparse.Namespace) -> ExitCode:
 
     keep_freed_memory()
 
-    return {"report": commands.report, "scan": commands.scan, "curves": commands.curves}[args.command](
-        args, config_from(args))
+    with on_cluster(config_from(args)) as config:
+        return {"report": commands.report, "scan": commands.scan, "curves": commands.curves}[args.command](
+            args, config)
 
 
 if __name__ == "__main__":  # pragma: no cover

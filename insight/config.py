@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from concurrent.futures import Executor
+from dataclasses import dataclass, field
 
 DEFAULT_CUTOFF_FACTOR = 0.75  # DeepQ: cutoff = ceil(0.75 * N / K)
 DEFAULT_SERIOUS_FACTOR = 0.5  # our rule: below half the cutoff is serious
@@ -23,6 +24,11 @@ class Config:
     # log reading
     run_id: str | None = None  # MLflow run, or a run folder name, to read instead of the newest
     workers: int | None = None  # process pool size for image and mask scans (None: all cores)
+    # past one machine: the Dask scheduler's address (--scheduler, DASK_SCHEDULER_ADDRESS); the command
+    # opens it (insight.scheduler) and the per-image work then runs on `executor`, which the Python API
+    # may also give directly. None: this machine's process pool.
+    scheduler: str | None = None
+    executor: Executor | None = field(default=None, compare=False, repr=False)
     # duplicate check (DESIGN.md §3.4): max perceptual-hash distance of a near duplicate
     near_duplicate_hamming: int = DEFAULT_NEAR_DUPLICATE_HAMMING
     # curve diagnosis (DESIGN.md §4): thresholds changed from their defaults, (name, value) pairs naming

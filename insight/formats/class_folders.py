@@ -29,6 +29,7 @@ from insight.formats.protocol import FormatReader
 from insight.detection import LIKELY, UNSURE, Detection
 from insight.formats.shared.splits import is_split_word, split_name
 from insight.model import Dataset, Finding, Severity
+from insight.pool import available_cpus
 from insight.progress import Progress, no_progress
 
 NAME = "class-folders"
@@ -204,7 +205,7 @@ def _image_size(path: Path) -> tuple[float, float] | str | None:
 
 
 def _read_sizes(root: Path, paths: list[str], progress: Progress, workers: int | None):
-    with ThreadPoolExecutor(max_workers=workers or min(8, (os.cpu_count() or 1) * 2)) as pool:
+    with ThreadPoolExecutor(max_workers=workers or min(8, available_cpus() * 2)) as pool:
         sizes = pool.map(_image_size, (root / p for p in paths), chunksize=64)
         return list(progress(sizes, total=len(paths), desc="image headers"))
 

@@ -24,7 +24,8 @@ def duplicate_findings(ds: Dataset, config: Config = Config(), progress: Progres
         return [skipped_finding(NO_IMAGE_FILES)]
     if ds.images.empty:
         return []
-    findings = duplicate_findings_of(hash_images(ds, config, progress), config.near_duplicate_hamming)
+    findings = duplicate_findings_of(hash_images(ds, config, progress), config.near_duplicate_hamming,
+                                     config.workers, config.executor)
     return [_with_thumbnails(f, ds.root) for f in findings]
 
 

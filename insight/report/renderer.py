@@ -29,7 +29,7 @@ import os
 import signal
 from pathlib import Path
 
-from insight.pool import Forked, die_with_parent
+from insight.pool import Forked, available_cpus, die_with_parent
 
 LOG = logging.getLogger(__name__)
 
@@ -184,7 +184,7 @@ class Renderer:
     def start(cls, enabled: bool = True) -> Renderer:
         """Start the helper now (call it before the scan); `enabled=False`, one core or a system
         where no process can be forked give a Renderer that renders in the calling process."""
-        if not enabled or (os.cpu_count() or 1) < 2:
+        if not enabled or available_cpus() < 2:
             return cls()
         from insight.pool import mp_context
 

@@ -8,6 +8,7 @@ Hashes are written so the expected answer can be read off by eye: sha256 values 
 from __future__ import annotations
 
 import random
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -157,3 +158,25 @@ def test_popcount_fallback_matches_builtin(monkeypatch):
     assert duplicates._popcount(x).tolist() == [0, 1, 8, 64, 2]
     monkeypatch.delattr(np, "bitwise_count", raising=False)
     assert duplicates._popcount(x).tolist() == [0, 1, 8, 64, 2]
+
+
+@pytest.mark.parametrize("where", ["process pool", "executor"])
+def test_the_search_in_a_pool_or_on_an_executor_equals_brute_force(monkeypatch, where):
+    """Independent: Python's bin().count over every pair. Blocks of one query row (100 // 53), and
+    every block leaves the process (POOL_MIN_BLOCKS 1)."""
+    rng = random.Random(11)
+    queries = [rng.getrandbits(64) for _ in range(40)]
+    refs = [rng.getrandbits(64) for _ in range(53)]
+    queries[7] = refs[30] ^ 0b110  # a 2-bit neighbour
+    monkeypatch.setattr(duplicates, "BLOCK_CELLS", 100)
+    monkeypatch.setattr(duplicates, "POOL_MIN_BLOCKS", 1)
+    q, r = np.array(queries, dtype=np.uint64), np.array(refs, dtype=np.uint64)
+    if where == "executor":
+        with ThreadPoolExecutor(2) as executor:
+            distance, nearest = nearest_hashes(q, r, executor=executor)
+    else:
+        distance, nearest = nearest_hashes(q, r, workers=2)
+    for i, query in enumerate(queries):
+        dists = [bin(query ^ ref).count("1") for ref in refs]
+        assert distance[i] == min(dists) and nearest[i] == dists.index(min(dists))
+    assert distance[7] == 2 and nearest[7] == 30

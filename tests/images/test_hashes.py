@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pandas as pd
@@ -24,6 +25,7 @@ from insight.report.serialize import jsonable
 from insight.model import Dataset
 from insight.model.dataset import empty_labels
 from insight.report.messages import message_for
+from insight.scheduler import ClusterError
 
 
 def drawing_a() -> Image.Image:
@@ -241,3 +243,23 @@ def test_real_labels_only_yolo_export_skips_the_check():
     assert not ds.has_image_files
     (finding,) = duplicate_findings(ds, Config())
     assert finding.code == "duplicates_skipped" and finding.count == 0
+
+
+class WorkersWithoutTheFiles(ThreadPoolExecutor):
+    """A cluster whose workers do not share this machine's files: each task hashes the same paths
+    under a folder that does not exist there."""
+
+    def submit(self, fn, chunk, shared=None):
+        return super().submit(lambda: [hashes_module.hash_file("/no-such-share" + path) for path in chunk])
+
+
+def test_a_cluster_that_cannot_see_the_files_stops_the_check(dataset):
+    with WorkersWithoutTheFiles(1) as executor, pytest.raises(ClusterError) as raised:
+        hash_images(dataset, Config(scheduler="tcp://cluster:8786", executor=executor))
+    assert str(raised.value).startswith("tcp://cluster:8786: the cluster's workers cannot read the dataset's files")
+
+
+def test_on_an_executor_the_hashes_are_the_local_ones(dataset):
+    with ThreadPoolExecutor(2) as executor:
+        remote = hash_images(dataset, Config(executor=executor))
+    pd.testing.assert_frame_equal(remote, hash_images(dataset, Config(workers=1)))
