@@ -36,7 +36,7 @@ def _load_run(path, config: Config):
 
 
 def scan(args: argparse.Namespace, config: Config) -> ExitCode:
-    from insight.report.build import build_insight
+    from insight.analysis import build_insight
     from insight.report.serialize import DATASET_KEYS, to_json
     from insight.report.serialize import utf8_safe
     from insight.report.text import dataset_text
@@ -51,7 +51,7 @@ def scan(args: argparse.Namespace, config: Config) -> ExitCode:
 
 
 def curves(args: argparse.Namespace, config: Config) -> ExitCode:
-    from insight.report.build import build_insight
+    from insight.analysis import build_insight
     from insight.report.serialize import CURVES_KEYS, to_json
     from insight.report.serialize import utf8_safe
     from insight.report.text import curves_text
@@ -78,14 +78,15 @@ def report(args: argparse.Namespace, config: Config) -> ExitCode:
 
 
 def _report(args, config: Config, gate, baseline, out: Path, renderer) -> ExitCode:
-    from insight.report.build import build_insight
+    from insight.analysis import build_insight, represent
 
     dataset = _load_dataset(args, config, not args.no_duplicates)
     renderer.warm()
+    representation = represent(dataset, config)
+    renderer.begin(representation, dataset.task)  # it draws from the class counts while the rest is computed
     run = _load_run(args.run, config) if args.run else None
     curves_error = None if args.run else "No training log was given (--run), so there is no curve diagnosis."
-    insight = build_insight(dataset, run, config, curves_error=curves_error,
-                            on_representation=lambda rep: renderer.begin(rep, dataset.task))
+    insight = build_insight(dataset, run, config, curves_error=curves_error, representation=representation)
     if baseline is not None:
         insight = with_changes(insight, baseline, args.baseline)
     written = render_and_write(insight, out, renderer)

@@ -94,7 +94,7 @@ class CurveDiagnosis:
     metrics: tuple[MetricSummary, ...] = ()  # one per charted loss and quality metric; best is raw
     # The rule that decided the scenario, as data (code + numbers). Its wording comes from
     # templates/findings/<code>.txt and the advice from templates/findings/advice_<scenario>.txt;
-    # report/build.py fills `rule` and `advice` from them.
+    # analysis/build.py fills `rule` and `advice` from them.
     rule_finding: Finding | None = chart_only()
     rule: str = ""
     advice: str = ""

@@ -10,7 +10,7 @@ import jinja2
 from insight.model.insight import Insight
 from insight.report.filters import FILTERS
 from insight.report.sections import ReportContext, build_report_context
-from insight.report.templates import template_loader
+from insight.resources import template_loader
 
 REPORT_TEMPLATE = "report.html"
 

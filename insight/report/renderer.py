@@ -33,7 +33,6 @@ from insight.pool import Forked, available_cpus, die_with_parent
 
 LOG = logging.getLogger(__name__)
 
-FORKED_JOBS = ("curves", "summary", "data")  # section jobs that draw charts in a worker of their own
 
 
 def render_in_process(insight, out: Path, run_jobs=None) -> tuple[str, bytes]:
@@ -74,19 +73,21 @@ def forked_calls(calls: list) -> list:
     return [first] + [job.result() for job in others]
 
 
-def run_forked(jobs: dict, early: Forked | None = None, early_names: tuple[str, ...] = (),
-               quick: set[str] = frozenset()) -> dict:
-    """The section jobs' results by name. `early` is computing the jobs named `early_names` already;
-    the other jobs that draw charts run in forked workers, except data_parts, which runs here with
-    its charts and their pages drawn in parallel; the rest, and the `quick` jobs that draw nothing,
-    run here too, while the workers draw."""
+def run_forked(jobs: dict, charts: dict[str, str], early: Forked | None = None,
+               early_names: tuple[str, ...] = ()) -> dict:
+    """The section jobs' results by name. `charts` says how each draws (sections.charts_drawn);
+    `early` is computing the jobs named `early_names` already. The others that draw in a worker of
+    their own are forked; the rest run here while the workers draw, those that spread their charts
+    over workers first."""
     from insight.charts.style import drawn_by
+    from insight.report.sections import OWN_WORKER, SPREAD
 
     early_names = early_names if early is not None else ()
-    forks = {name: Forked(job) for name, job in jobs.items()
-             if name in FORKED_JOBS and name not in early_names and name not in quick}
+    todo = [name for name in jobs if name not in early_names]
+    forks = {name: Forked(jobs[name]) for name in todo if charts[name] == OWN_WORKER}
+    here = sorted((name for name in todo if name not in forks), key=lambda name: charts[name] != SPREAD)
     with drawn_by(forked_calls):
-        local = {name: job() for name, job in jobs.items() if name not in forks and name not in early_names}
+        local = {name: jobs[name]() for name in here}
     results = {**local, **{name: job.result() for name, job in forks.items()}}
     if early is not None:
         results.update(early.result())
@@ -119,11 +120,11 @@ class _Helper:
             early = self.early if (insight.representation, task) == self.early_rep else None
             if early is None and self.early is not None:
                 self._discard(self.early)
-            from insight.report.sections import jobs_without_charts
+            from insight.report.sections import charts_drawn
 
-            quick = jobs_without_charts(insight)
+            charts = charts_drawn(insight)
             return render_in_process(insight, out,
-                                     run_jobs=lambda jobs: run_forked(jobs, early, self.early_names, quick))
+                                     run_jobs=lambda jobs: run_forked(jobs, charts, early, self.early_names))
         return None
 
     def _warm(self):

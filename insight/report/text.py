@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from insight.model.insight import Insight
-from insight.report.filters import fmt_epoch, fmt_int, fmt_num, fmt_pct
+from insight.formatting import fmt_epoch, fmt_int, fmt_num, fmt_pct
 
 TIER_WORDS = {"well": "well represented", "mild": "mildly under-represented",
               "serious": "seriously under-represented"}

@@ -14,7 +14,7 @@ from __future__ import annotations
 import textwrap
 from dataclasses import dataclass
 
-from insight.report.filters import fmt_cell
+from insight.formatting import fmt_cell
 
 # Characters a line holds in templates/report.css's print style: DejaVu Sans Mono advances 0.602 em,
 # so at 7 pt (4.21 pt a character) the 174 mm of A4 text width hold 117 and a half-page column

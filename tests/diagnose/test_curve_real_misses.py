@@ -215,7 +215,7 @@ def test_a_rise_just_short_of_its_threshold_names_c_as_close():
 def test_a_log_without_val_loss_is_judged_on_train_only_and_never_called_fine():
     from insight.gate import fired, parse_fail_on
     from insight.model.insight import Insight
-    from insight.report.build import word_curves
+    from insight.analysis.build import word_curves
 
     d = word_curves(diagnose_run(run_of({"train/loss": [3.0 - 0.2 * i for i in range(12)]})))
     assert d.scenario == "A" and d.judged_on == "train"
@@ -241,7 +241,7 @@ GAP_VAL = [1.1, 0.85, 0.8, 0.801, 0.799, 0.802, 0.8, 0.798, 0.801, 0.799, 0.8, 0
     ((), False, "If some classes have few labels", "are under-represented"),
 ])
 def test_c_advice_names_imbalance_only_where_classes_are_under_represented(classes, known, expected, absent):
-    from insight.report.build import word_curves
+    from insight.analysis.build import word_curves
 
     d = word_curves(diagnose_run(run_of({"train/loss": GAP_TRAIN, "val/loss": GAP_VAL}),
                                  CurveContext(underrepresented=classes, classes_known=known)))

@@ -17,7 +17,7 @@ import pytest
 from insight.diagnose import duplicates
 from insight.diagnose.duplicates import (LEAKAGE_CODES, NEAR_DUPLICATE_HAMMING, duplicate_findings_of,
                                          nearest_hashes, skipped_finding)
-from insight.report.messages import message_for
+from insight.analysis.messages import message_for
 
 
 def table(rows) -> pd.DataFrame:

@@ -10,7 +10,7 @@ import pytest
 
 from insight.diagnose.health import check_dataset
 from insight.model import Dataset, Finding
-from insight.report.messages import message_for
+from insight.analysis.messages import message_for
 
 NAN = math.nan
 

@@ -24,7 +24,7 @@ from insight.images.leakage import duplicate_findings
 from insight.report.serialize import jsonable
 from insight.model import Dataset
 from insight.model.dataset import empty_labels
-from insight.report.messages import message_for
+from insight.analysis.messages import message_for
 from insight.scheduler import ClusterError
 
 

@@ -7,7 +7,7 @@ import math
 import pandas as pd
 
 from insight.model import Dataset
-from insight.report.build import build_insight
+from insight.analysis.build import build_insight
 from insight.report.html import render_html
 from insight.report.sections import data_boxes
 from tests.report import builders

@@ -14,11 +14,11 @@ import jinja2
 import pytest
 
 from insight.report.html import environment, render_html
-from insight.report.sections import SECTIONS, build_report_context
+from insight.report.sections import REGISTRY, build_report_context
 from tests.report import builders
 
 GOLDEN = Path(__file__).parent / "golden"
-# The core sections in their fixed order; other sections may be added between them (SECTIONS).
+# The core sections in their fixed order; other sections may be added between them (REGISTRY).
 SECTION_ORDER = ["cover", "summary", "curves", "data", "health", "tables", "how-to-read"]
 
 
@@ -81,7 +81,8 @@ def pets_html() -> str:
 def test_sections_in_order(pets_html):
     found = outline(pets_html)
     assert found.core_sections() == SECTION_ORDER
-    assert found.sections == ["cover"] + [s.id for s in SECTIONS]
+    pages = [s.page.id for s in REGISTRY if s.page and not s.optional]
+    assert found.sections == ["cover"] + pages
 
 
 def test_structure_matches_golden(pets_html):

@@ -13,7 +13,7 @@ import pytest
 from insight.config import Config
 from insight.images.leakage import duplicate_findings
 from insight.report.html import render_html
-from insight.report.messages import worded
+from insight.analysis.messages import worded
 from insight.report.renderer import render_in_process
 from insight.report.sections.leakage import build_leakage
 from tests.images.test_hashes import make_dataset

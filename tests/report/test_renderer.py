@@ -15,7 +15,7 @@ import pytest
 
 from insight.charts.style import draw_pages, drawn_by
 from insight.report import renderer as renderer_module
-from insight.report.build import build_insight
+from insight.analysis.build import build_insight
 from insight.report.renderer import Forked, Renderer, forked_calls, render_in_process
 from tests.report import builders
 from tests.report.test_data_boxes import detection_dataset

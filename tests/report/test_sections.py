@@ -17,7 +17,7 @@ from insight.report.html import environment
 from insight.report.sections import data_stats, tables
 from insight.report.sections.curves import _best_val_mark, _last_marks, build_curves, metric_names
 from insight.report.sections.data_stats import DataPartSpec, build_parts, distribution_frame
-from insight.report.templates import template_loader
+from insight.resources import template_loader
 from tests.report import builders
 
 
@@ -87,8 +87,7 @@ def test_data_part_extension_point():
                                   template_loader()])
     env = environment().overlay(loader=loader)
     ctx = sections.build_report_context(builders.pets_insight())
-    data = dataclasses.replace(ctx.data, parts=parts)
-    html = env.get_template("sections/data_stats.html").render(data=data)
+    html = env.get_template("sections/data_stats.html").render(data=ctx.data, data_parts=parts)
     assert '<div class="data-part" id="data-fake">' in html
     assert "<p>&lt;boxes here&gt;</p>" in html
 
@@ -124,7 +123,7 @@ def test_losses_only_run_has_no_metric_table():
 
 
 def test_cell_filter_formats_by_column_kind():
-    from insight.report.filters import fmt_cell
+    from insight.formatting import fmt_cell
 
     assert fmt_cell(None, "num") == "–"  # not logged
     assert fmt_cell(98 / 237, "pct") == "41.4 %"  # 0.41350... -> one decimal

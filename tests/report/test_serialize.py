@@ -8,7 +8,7 @@ import math
 
 from insight.formats import load_dataset
 from insight.logs import load_run
-from insight.report.build import build_insight
+from insight.analysis.build import build_insight
 from insight.report.serialize import DATASET_KEYS, _float, to_json
 
 

@@ -142,7 +142,7 @@ def test_options_change_the_cutoff_and_tiers():
 
 
 def test_verdict_names_at_most_eight_classes_per_tier():
-    from insight.report.messages import message_for
+    from insight.analysis.messages import message_for
 
     # 10 classes with 1 image and one with 100: N = 110, K = 11, cutoff ceil(0.75 * 110 / 11) = 8;
     # the ten 1-image classes are serious (1 < 4).

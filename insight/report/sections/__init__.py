@@ -1,10 +1,16 @@
 """The report's sections: one module per section, each with a documented context dataclass and a
-builder that makes it from the `Insight` (charts are rendered here, as SVG strings).
+builder that makes it (charts are rendered there, as SVG strings), and one `Section` entry per
+section in REGISTRY below. The renderer and the context assembly read only the registry.
 
-Templates only format what these contexts hold: no arithmetic, no type checks, no lookups that
-could fail. `build_report_context(insight)` returns a `ReportContext`; html.py passes its fields to
-templates/report.html as top-level names (`cover`, `summary`, `curves`, `data`, `health`, `leakage`,
-`tables`, `how_to_read`), and `sections` lists the page sections in order (id, heading, template).
+Templates only format what the contexts hold: no arithmetic, no type checks, no lookups that could
+fail. `build_report_context(insight)` returns a `ReportContext`; html.py passes its fields to
+templates/report.html as top-level names (one per registry entry), and `sections` lists the page
+sections in order (id, heading, template).
+
+Adding a section: a module here with its context and builder, a template under
+templates/sections/, a field on ReportContext and one entry in REGISTRY. The builder takes, by name,
+the inputs its entry `needs`: fields of the Insight, "task" (the dataset's task) or "insight" (the
+whole Insight). tests/report/test_registry.py checks every entry against its builder.
 
 Adding a task-specific data block (boxes, masks, multi-label):
   1. insight/report/sections/data_<name>.py: a frozen dataclass documenting every field the template
@@ -14,57 +20,99 @@ Adding a task-specific data block (boxes, masks, multi-label):
      with the values of its charts.
   2. templates/sections/data_<name>.html: it sees its context as `part.context` (and `part.name`).
   3. register it in data_stats.DATA_PARTS: `DataPartSpec("<name>", data_<name>.build, data_<name>.tables)`.
-Adding a whole section: a module here with its context and builder, a template under
-templates/sections/, a field on ReportContext and an entry in SECTIONS.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, fields
 from functools import partial
 
 from insight.model.insight import Insight, Representation
 from insight.report.sections.changes import ChangesContext, build_changes
 from insight.report.sections.cover import CoverContext, build_cover
 from insight.report.sections.curves import CurvesContext, build_curves
-from insight.report.sections.data_stats import (
-    DataStatsContext,
-    build_distribution,
-    build_parts,
-)
+from insight.report.sections.data_stats import DataPart, DataStatsContext, build_distribution, build_parts
 from insight.report.sections.health import HealthContext, build_health
 from insight.report.sections.how_to_read import HowToReadContext, build_how_to_read
 from insight.report.sections.leakage import LeakageContext, build_leakage
 from insight.report.sections.summary import SummaryContext, build_summary
 from insight.report.sections.tables import TablesContext, build_tables
 
+# How a section draws its charts (Section.charts); report/renderer.py reads it:
+NO_CHARTS = "none"  # draws nothing: built in the command's process, between the others
+OWN_WORKER = "own"  # draws in a worker process of its own while the others are built
+SPREAD = "spread"  # spreads its charts over workers itself (charts.style.draw_all): built in the
+#                    command's process, first (it is the slowest), its drawings in parallel
+
+# What a builder may need before the Insight is finished: the class counts and the task are known
+# first (the renderer starts drawing from them while the other statistics are computed).
+EARLY_INPUTS = ("representation", "task")
+
 
 @dataclass(frozen=True)
 class SectionInfo:
-    """A page section after the cover: its HTML id, heading and template."""
+    """A page section after the first page: its HTML id, heading and template."""
 
     id: str
     title: str
     template: str
 
 
-CHANGES_SECTION = SectionInfo("changes", "Since the last report", "sections/changes.html")
-SECTIONS = (
-    SectionInfo("summary", "Insight summary", "sections/summary.html"),
-    SectionInfo("curves", "Training curves", "sections/curves.html"),
-    SectionInfo("data", "Data statistics", "sections/data_stats.html"),
-    SectionInfo("health", "Data health", "sections/health.html"),
-    SectionInfo("tables", "Tables of chart values", "sections/tables.html"),
-    SectionInfo("how-to-read", "How to read this report", "sections/how_to_read.html"),
+@dataclass(frozen=True)
+class Section:
+    """One entry of the report: `name` is its ReportContext field (and the template's variable);
+    `build` makes its context from the inputs named in `needs`, passed by keyword (the first is
+    what its charts are drawn from: without it, it draws nothing); `charts` says how it draws (NO_CHARTS, OWN_WORKER or SPREAD). A page section has a `title` (its heading, and the
+    table of contents' line) and a `template`; a part shown inside another section's template has no
+    title. `optional`: the page is left out when the context is None (e.g. no --baseline)."""
+
+    name: str
+    build: Callable[..., object]
+    needs: tuple[str, ...]
+    charts: str = NO_CHARTS
+    title: str = ""
+    template: str = ""
+    optional: bool = False
+
+    @property
+    def early(self) -> bool:
+        """It can be built from the class counts and the task alone, before the Insight is done."""
+        return set(self.needs) <= set(EARLY_INPUTS)
+
+    @property
+    def page(self) -> SectionInfo | None:
+        if not self.title:
+            return None
+        return SectionInfo(self.name.replace("_", "-"), self.title, self.template)
+
+
+REGISTRY: tuple[Section, ...] = (
+    Section("data_parts", build_parts, ("insight",), SPREAD),  # shown inside "data"; the slowest
+    Section("cover", build_cover, ("insight",), template="sections/cover.html"),
+    Section("changes", build_changes, ("changes",), title="Since the last report",
+            template="sections/changes.html", optional=True),
+    Section("summary", build_summary, ("representation",), OWN_WORKER, "Insight summary",
+            "sections/summary.html"),
+    Section("curves", build_curves, ("curves", "curves_error"), OWN_WORKER, "Training curves",
+            "sections/curves.html"),
+    Section("data", build_distribution, ("representation", "task"), OWN_WORKER, "Data statistics",
+            "sections/data_stats.html"),
+    Section("health", build_health, ("insight",), title="Data health", template="sections/health.html"),
+    Section("leakage", build_leakage, ("insight",), template="sections/leakage.html"),  # inside health
+    Section("tables", build_tables, ("insight",), title="Tables of chart values", template="sections/tables.html"),
+    Section("how_to_read", build_how_to_read, ("insight",), title="How to read this report",
+            template="sections/how_to_read.html"),
 )
 
 
 @dataclass(frozen=True)
 class ReportContext:
-    """Everything templates/report.html reads. summary and data are None without a dataset."""
+    """Everything templates/report.html reads: one field per REGISTRY entry, and the page sections
+    in order. summary and data are None without a dataset."""
 
     sections: tuple[SectionInfo, ...]
+    data_parts: tuple[DataPart, ...]  # the data section's task blocks (boxes, masks, multi-label)
     cover: CoverContext
     changes: ChangesContext | None  # only with --baseline; then its section comes first
     summary: SummaryContext | None
@@ -79,37 +127,36 @@ class ReportContext:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
-def early_jobs(rep: Representation | None, task: str | None) -> dict[str, Callable[[], object]]:
-    """The pieces drawn from the label counts and the task alone: they can start before the box,
+def inputs(insight: Insight) -> dict[str, object]:
+    """Everything a builder may need, by name."""
+    values = {f.name: getattr(insight, f.name) for f in fields(insight)}
+    return {**values, "insight": insight, "task": insight.dataset.task if insight.dataset else None}
+
+
+def _job(section: Section, given: dict[str, object]) -> Callable[[], object]:
+    return partial(section.build, **{name: given[name] for name in section.needs})
+
+
+def early_jobs(representation: Representation | None, task: str | None) -> dict[str, Callable[[], object]]:
+    """The sections built from the label counts and the task alone: they can start before the box,
     mask and health statistics are done (report/renderer.py)."""
-    return {"summary": partial(build_summary, rep), "data": partial(build_distribution, rep, task)}
+    given = {"representation": representation, "task": task}
+    return {s.name: _job(s, given) for s in REGISTRY if s.early}
 
 
 def section_jobs(insight: Insight) -> dict[str, Callable[[], object]]:
-    """Every piece of the context as a call that reads only `insight`. The pieces that draw charts
-    (data_parts, summary, data, curves) are independent of each other, so the report's renderer
-    runs them in parallel; `build_report_context` runs them in order."""
-    return {
-        "data_parts": partial(build_parts, insight),  # the slowest first: boxes or masks charts
-        **early_jobs(insight.representation, insight.dataset.task if insight.dataset else None),
-        "curves": partial(build_curves, insight.curves, insight.curves_error),
-        "cover": partial(build_cover, insight),
-        "changes": partial(build_changes, insight.changes),
-        "health": partial(build_health, insight),
-        "leakage": partial(build_leakage, insight),
-        "tables": partial(build_tables, insight),
-        "how_to_read": partial(build_how_to_read, insight),
-    }
+    """Every section as a call that reads only `insight`, in REGISTRY order. They are independent of
+    each other: the report's renderer runs those that draw charts in parallel, build_report_context
+    runs them in order."""
+    given = inputs(insight)
+    return {s.name: _job(s, given) for s in REGISTRY}
 
 
-def jobs_without_charts(insight: Insight) -> set[str]:
-    """The section jobs that draw no chart for this insight (no curves, no dataset): quick ones."""
-    idle = set()
-    if insight.curves is None or insight.curves.table is None:
-        idle.add("curves")
-    if insight.representation is None:
-        idle |= {"summary", "data", "data_parts"}
-    return idle
+def charts_drawn(insight: Insight) -> dict[str, str]:
+    """How each section draws for this insight (Section.charts); NO_CHARTS where the first input it
+    needs, the one its charts are drawn from, is missing (no dataset, no run)."""
+    given = inputs(insight)
+    return {s.name: s.charts if given[s.needs[0]] is not None else NO_CHARTS for s in REGISTRY}
 
 
 def run_in_order(jobs: dict[str, Callable[[], object]]) -> dict[str, object]:
@@ -122,17 +169,6 @@ def build_report_context(insight: Insight, run_jobs=run_in_order) -> ReportConte
 
 
 def assemble_context(done: dict[str, object]) -> ReportContext:
-    """The context from the results of section_jobs, by name."""
-    data = done["data"]
-    return ReportContext(
-        sections=((CHANGES_SECTION,) if done["changes"] else ()) + SECTIONS,
-        cover=done["cover"],
-        changes=done["changes"],
-        summary=done["summary"],
-        curves=done["curves"],
-        data=None if data is None else replace(data, parts=done["data_parts"]),
-        health=done["health"],
-        leakage=done["leakage"],
-        tables=done["tables"],
-        how_to_read=done["how_to_read"],
-    )
+    """The context from the sections' results, by name."""
+    pages = tuple(s.page for s in REGISTRY if s.page and not (s.optional and done[s.name] is None))
+    return ReportContext(sections=pages, **{s.name: done[s.name] for s in REGISTRY})

@@ -61,7 +61,8 @@ class CurvesContext:
     metrics: tuple[MetricRow, ...]
 
 
-def build_curves(curves: CurveDiagnosis | None, error: str | None) -> CurvesContext:
+def build_curves(curves: CurveDiagnosis | None, curves_error: str | None) -> CurvesContext:
+    error = curves_error
     if curves is None:
         return CurvesContext(error=error or "No training log was given.", scenario=None,
                              scenario_title="", rule="", advice="", findings=(), source="", format="",

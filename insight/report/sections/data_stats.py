@@ -62,7 +62,7 @@ class DataStatsContext:
     classes have no label in any split (left out of the charts: empty rows would fill pages; the
     summary names them and the tables list every class). drawn_in_part: the task's block draws the
     label distribution itself (detection: shares of boxes and of images per class, side by side), so
-    `distribution` is empty. parts: task-specific blocks, each with its template and context.
+    `distribution` is empty. The task-specific blocks are the report's `data_parts` (DataPart).
     """
 
     splits: tuple[str, ...]
@@ -71,7 +71,6 @@ class DataStatsContext:
     distribution: tuple[Chart, ...]
     drawn_in_part: bool
     unlabelled: int
-    parts: tuple[DataPart, ...]
 
 
 def distribution_frame(rep: Representation) -> pd.DataFrame:
@@ -101,12 +100,12 @@ def build_parts(insight: Insight, specs: tuple[DataPartSpec, ...] = None) -> tup
 DISTRIBUTION_IN_PART = ("detection",)
 
 
-def build_distribution(rep: Representation | None, task: str | None = None,
-                       parts: tuple[DataPart, ...] = ()) -> DataStatsContext | None:
-    """The section from the label counts and the task alone, with the task blocks `parts` (built
-    apart when the report is rendered in parallel: sections.section_jobs)."""
-    if rep is None:
+def build_distribution(representation: Representation | None, task: str | None) -> DataStatsContext | None:
+    """The section from the label counts and the task alone; its task blocks are built apart
+    (build_parts: the report's `data_parts`)."""
+    if representation is None:
         return None
+    rep = representation
     in_part = task in DISTRIBUTION_IN_PART
     splits = representation_splits(rep)
     frame = distribution_frame(rep)
@@ -120,4 +119,4 @@ def build_distribution(rep: Representation | None, task: str | None = None,
                          + (f" Part {i + 1} of {n}, on its own scale." if n > 1 else ""))
                    for i, svg in enumerate(svgs))
     return DataStatsContext(splits=splits, one_split=len(splits) < 2, count_of=rep.count_of,
-                            distribution=charts, drawn_in_part=in_part, unlabelled=len(unlabelled), parts=parts)
+                            distribution=charts, drawn_in_part=in_part, unlabelled=len(unlabelled))

@@ -97,9 +97,10 @@ def _to_add_table(rows: list[ClassRow]) -> Table:
                  layout="list", row_classes=tuple(f"tier-row {r.tier}" for r in rows))
 
 
-def build_summary(rep: Representation | None) -> SummaryContext | None:
-    if rep is None:
+def build_summary(representation: Representation | None) -> SummaryContext | None:
+    if representation is None:
         return None
+    rep = representation
     rows = class_rows(rep)
     svgs = class_charts(representation_frame(rep), rep.cutoff, key="classes")
     n = len(svgs)

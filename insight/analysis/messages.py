@@ -11,8 +11,9 @@ from functools import lru_cache
 
 import jinja2
 
+from insight.formatting import FILTERS
 from insight.model.findings import Finding
-from insight.report.templates import template_loader
+from insight.resources import template_loader
 
 
 @lru_cache(maxsize=1)
@@ -20,8 +21,6 @@ def _text_env() -> jinja2.Environment:
     env = jinja2.Environment(loader=template_loader(), autoescape=False,
                              undefined=jinja2.StrictUndefined,
                              keep_trailing_newline=False)
-    from insight.report.filters import FILTERS
-
     env.filters.update(FILTERS)
     return env
 

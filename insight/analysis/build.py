@@ -1,46 +1,47 @@
 """Dataset + Run + Config -> Insight: every statistic and diagnosis computed once, findings worded.
 
 This is the one place that decides which statistics a task gets; the JSON, HTML and PDF then only
-format what the Insight holds.
+format what the Insight holds. The stages can be called one by one: `represent` first (the class
+counts, which the report command hands to its renderer to start drawing), then `build_insight` with
+that representation for the rest.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Callable
 from dataclasses import replace
 
-
 from insight import __version__
+from insight.analysis.messages import message_for, worded
 from insight.config import Config
 from insight.model import Dataset, Finding, Run
 from insight.model.insight import CurveDiagnosis, DatasetSummary, Insight, Representation, SplitSize
-from insight.report.messages import message_for, worded
 from insight.report_date import report_date
 
 
 def build_insight(dataset: Dataset | None, run: Run | None, config: Config = Config(),
                   curves_error: str | None = None, today: _dt.date | None = None,
-                  on_representation: Callable[[Representation], None] | None = None) -> Insight:
-    """`on_representation`, if given, is called with the class representation as soon as it is
-    made, before the other statistics (the report's renderer starts drawing from it)."""
+                  representation: Representation | None = None) -> Insight:
+    """`representation`: what `represent(dataset, config)` returned, when the caller made it already."""
     parts: dict = {}
     if dataset is not None:
-        parts.update(dataset_parts(dataset, config, on_representation))
+        parts.update(dataset_parts(dataset, config, representation))
     if run is not None:
         parts["curves"] = word_curves(diagnose(run, parts, config))
     return Insight(version=__version__, curves_error=curves_error,
                    generated=(today or report_date()).isoformat(), **parts)
 
 
-def dataset_parts(ds: Dataset, config: Config, on_representation=None) -> dict:
+def represent(ds: Dataset, config: Config = Config()) -> Representation:
+    """The class representation (label counts, cutoff, tiers, labels to add), findings worded."""
     from insight.stats.classes import representation
 
     rep = representation(ds, config)
-    rep = replace(rep, verdict=worded(rep.verdict), split_findings=tuple(map(worded, rep.split_findings)))
-    if on_representation is not None:
-        on_representation(rep)
-    parts = {"dataset": summarize(ds), "representation": rep, "health": health(ds)}
+    return replace(rep, verdict=worded(rep.verdict), split_findings=tuple(map(worded, rep.split_findings)))
+
+
+def dataset_parts(ds: Dataset, config: Config, rep: Representation | None = None) -> dict:
+    parts = {"dataset": summarize(ds), "representation": rep or represent(ds, config), "health": health(ds)}
     if ds.task == "detection":
         from insight.stats.boxes import box_stats
 
