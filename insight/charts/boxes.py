@@ -17,7 +17,7 @@ import math
 import pandas as pd
 from matplotlib.ticker import MaxNLocator
 
-from insight.charts.style import COLORS, bars, draw_pages, new_figure, rows_per_page, styled, to_svg
+from insight.charts.style import COLORS, bars, draw_pages, group_hovers, new_figure, rows_per_page, styled, to_svg
 
 ROWS_PER_CHART = 40  # classes per chart at most; fewer when more splits make each row taller
 ROW_IN = 0.15  # inches per class row and split
@@ -43,6 +43,7 @@ def histograms_chart(panels: list[tuple[str, str, pd.DataFrame]], splits: list[s
     cols = 2 if len(panels) > 1 else 1
     rows = math.ceil(len(panels) / cols)
     width = 0.8 / max(1, len(splits))
+    hover = []
     with styled():
         fig = new_figure(0.5 + 2.3 * rows)
         axes = fig.subplots(rows, cols, squeeze=False).ravel()
@@ -50,6 +51,11 @@ def histograms_chart(panels: list[tuple[str, str, pd.DataFrame]], splits: list[s
             bins = list(dict.fromkeys(table["bin"]))
             wide = table.pivot(index="bin", columns="split", values="share").reindex(bins).fillna(0.0)
             wide = wide.reindex(columns=splits, fill_value=0.0)
+            counts = None
+            if "count" in table:
+                counts = table.pivot(index="bin", columns="split", values="count").reindex(bins)
+                counts = counts.reindex(columns=splits).fillna(0)
+            hover += group_hovers(ax, wide, scale=100, counts=counts)
             for i, split in enumerate(splits):
                 xs = [p - 0.4 + width * (i + 0.5) for p in range(len(bins))]
                 bars(ax, xs, 100 * wide[split], width, _color(split), label=split)
@@ -62,7 +68,7 @@ def histograms_chart(panels: list[tuple[str, str, pd.DataFrame]], splits: list[s
             ax.set_visible(False)
         handles, labels = axes[0].get_legend_handles_labels()
         fig.legend(handles, labels, loc="outside lower center", ncols=max(1, len(splits)))
-        return to_svg(fig, key)
+        return to_svg(fig, key, hover)
 
 
 def class_boxes_charts(table: pd.DataFrame, splits: list[str], key: str = "box-classes") -> list[str]:
@@ -126,4 +132,7 @@ def _class_chart(boxes: pd.DataFrame, images: pd.DataFrame, splits: list[str], t
             ax.set_ylim(rows - 0.5, -0.5)
         handles, labels = ax_boxes.get_legend_handles_labels()
         fig.legend(handles, labels, loc="outside lower center", ncols=max(1, len(splits)))
-        return to_svg(fig, key)
+        hover = (group_hovers(ax_boxes, boxes.rename(columns=lambda s: f"{s} boxes"), vertical=False, fmt="{:.3g} %")
+                 + group_hovers(ax_images, images.rename(columns=lambda s: f"{s} images"), vertical=False,
+                                fmt="{:.3g} %"))
+        return to_svg(fig, key, hover)

@@ -1,10 +1,11 @@
 """Class charts: label count per class coloured by tier with the cutoff line, and the label
 distribution of each split side by side.
 
-Inputs are plain tables; outputs are SVG strings (see charts/style.py). Bars are sorted by count,
-largest first. Up to `VERTICAL_MAX` classes get vertical bars; more classes get horizontal bars,
-`ROWS_PER_CHART` classes per chart, every chart on the same scale, so 80 or 800 classes stay legible
-(one chart per printed page at most).
+Inputs are plain tables; outputs are SVG strings (see charts/style.py), with a hover region per
+class giving its numbers. Bars are sorted by count, largest first. Up to `VERTICAL_MAX` classes get
+vertical bars; more classes get horizontal bars, `ROWS_PER_CHART` classes per chart, each chart on
+its own scale (on the first part's scale, a long tail's bars are slivers), so 80 or 800 classes stay
+legible (one chart per printed page at most).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
-from insight.charts.style import COLORS, bars, draw_pages, new_figure, rows_per_page, styled, to_svg
+from insight.charts.style import COLORS, Hover, bars, draw_pages, group_hovers, new_figure, rows_per_page, styled, to_svg
 
 TIERS = ("well", "mild", "serious")
 TIER_LABELS = {
@@ -31,6 +32,8 @@ ROWS_PER_CHART = 40  # horizontal bars per chart: 40 rows x 0.15 in fit half an 
 GROUPS_PER_CHART = 40  # classes per chart in the split comparison (one bar per split each), at most
 GROUPED_BASE_IN = 1.1  # split comparison: axes, ticks and legend above and below the rows
 ROW_IN = 0.15  # height of one horizontal bar row, inches (about 11 pt: 7 pt text + a gap)
+CLASS_ROW_IN = 0.125  # a row of the label-count chart (one bar): 9 pt, so 40 rows and the summary's
+#                       verdict share a printed page
 HEADROOM = 1.22  # axis end as a multiple of the largest bar: room for the count labels
 LABEL_BOX = {"boxstyle": "square,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.85}
 
@@ -52,16 +55,18 @@ def sort_by_count(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def class_charts(rows: pd.DataFrame, cutoff: int, key: str = "classes") -> list[str]:
-    """Bar charts of `rows` (columns name, count, share 0..1, tier) with the cutoff line.
+    """Bar charts of `rows` (columns name, count, share 0..1, tier; to_add optional) with the
+    cutoff line.
 
-    Returns one SVG for up to ROWS_PER_CHART classes, else one per ROWS_PER_CHART classes.
+    Returns one SVG for up to ROWS_PER_CHART classes, else one per ROWS_PER_CHART classes, each on
+    its own scale (from 0 to past its largest bar and the cutoff).
     """
     ordered = sort_by_count(rows)
     if len(ordered) <= VERTICAL_MAX:
         return [_vertical(ordered, cutoff, key)]
-    top = HEADROOM * max(int(ordered["count"].max()), cutoff, 1)
     chunks = _chunks(ordered, ROWS_PER_CHART)
-    return draw_pages(_horizontal, [(chunk, cutoff, top, f"{key}-{i + 1}") for i, chunk in enumerate(chunks)])
+    return draw_pages(_horizontal, [(chunk, cutoff, HEADROOM * max(int(chunk["count"].max()), cutoff, 1),
+                                     f"{key}-{i + 1}") for i, chunk in enumerate(chunks)])
 
 
 def _chunks(frame: pd.DataFrame, size: int) -> list[pd.DataFrame]:
@@ -72,6 +77,24 @@ def _chunks(frame: pd.DataFrame, size: int) -> list[pd.DataFrame]:
 
 def _bar_text(count: int, share: float) -> str:
     return f"{count:,} ({100 * share:.1f} %)"
+
+
+def _class_hover(row) -> str:
+    """A class's numbers, as the hover text of its bar."""
+    to_add = int(getattr(row, "to_add", 0) or 0)
+    text = f"{row.name}: {row.count:,} label{'' if row.count == 1 else 's'} ({100 * row.share:.1f} %), "
+    return text + TIER_LABELS.get(row.tier, row.tier) + (f", add {to_add:,}" if to_add else "")
+
+
+def _class_hovers(ax, rows: pd.DataFrame, horizontal: bool) -> list[Hover]:
+    """One region per bar, across the whole plot (its row or column): easy to point at a short bar."""
+    out = []
+    for i, row in enumerate(rows.itertuples(index=False)):
+        if horizontal:
+            out.append(Hover(ax, -1e300, 1e300, i - 0.5, i + 0.5, _class_hover(row)))
+        else:
+            out.append(Hover(ax, i - 0.5, i + 0.5, -1e300, 1e300, _class_hover(row)))
+    return out
 
 
 def _legend(fig: Figure, tiers: list[str], cutoff: int) -> None:
@@ -104,7 +127,7 @@ def _vertical(rows: pd.DataFrame, cutoff: int, key: str) -> str:
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # label counts: no half labels
         ax.grid(axis="x", visible=False)
         _legend(fig, list(rows["tier"]), cutoff)
-        return to_svg(fig, key)
+        return to_svg(fig, key, _class_hovers(ax, rows, horizontal=False))
 
 
 def _rotation(names: pd.Series) -> int:
@@ -115,7 +138,7 @@ def _rotation(names: pd.Series) -> int:
 
 def _horizontal(rows: pd.DataFrame, cutoff: int, top: float, key: str) -> str:
     with styled():
-        fig = new_figure(1.2 + ROW_IN * len(rows))
+        fig = new_figure(1.2 + CLASS_ROW_IN * len(rows))
         ax = fig.add_subplot()
         ys = range(len(rows))
         bars(ax, ys, rows["count"], 0.72, [COLORS[t] for t in rows["tier"]], horizontal=True)
@@ -137,7 +160,7 @@ def _horizontal(rows: pd.DataFrame, cutoff: int, top: float, key: str) -> str:
         ax.xaxis.set_ticks_position("top")
         ax.xaxis.set_label_position("top")
         _legend(fig, list(rows["tier"]), cutoff)
-        return to_svg(fig, key)
+        return to_svg(fig, key, _class_hovers(ax, rows.reset_index(drop=True), horizontal=True))
 
 
 def _short(name: str, limit: int = 28) -> str:
@@ -197,4 +220,4 @@ def _grouped(wide: pd.DataFrame, key: str, top: float | None = None, vertical: b
             ax.xaxis.set_ticks_position("top")
             ax.xaxis.set_label_position("top")
         fig.legend(loc="outside lower center", ncols=len(splits))
-        return to_svg(fig, key)
+        return to_svg(fig, key, group_hovers(ax, wide, vertical, scale=100))

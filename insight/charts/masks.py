@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from insight.charts.style import COLORS, bars, new_figure, rows_per_page, styled, to_svg
+from insight.charts.style import COLORS, bars, group_hovers, new_figure, rows_per_page, styled, to_svg
 
 MAX_ROWS = 40  # classes in the mean-area chart at most; `max_rows` gives fewer when rows are taller
 ROW_IN = 0.15  # inches per class row and split
@@ -53,7 +53,7 @@ def coverage_chart(table: pd.DataFrame, splits: list[str], key: str = "mask-cove
         ax.set_ylabel("share of (image, class) pairs (%)")
         ax.grid(axis="x", visible=False)
         fig.legend(loc="outside lower center", ncols=max(1, len(splits)))
-        return to_svg(fig, key)
+        return to_svg(fig, key, group_hovers(ax, wide, scale=100))
 
 
 def mean_area_chart(table: pd.DataFrame, splits: list[str], key: str = "mask-mean-area") -> str:
@@ -85,4 +85,4 @@ def mean_area_chart(table: pd.DataFrame, splits: list[str], key: str = "mask-mea
         ax.grid(axis="y", visible=False)
         ax.tick_params(axis="y", length=0)
         fig.legend(loc="outside lower center", ncols=max(1, len(splits)))
-        return to_svg(fig, key)
+        return to_svg(fig, key, group_hovers(ax, wide, vertical=False))

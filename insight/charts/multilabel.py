@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from insight.charts.style import COLORS, TEXT_WIDTH_IN, bars, new_figure, styled, to_svg
+from insight.charts.style import COLORS, TEXT_WIDTH_IN, Hover, bars, group_hovers, new_figure, styled, to_svg
 
 
 def _short(name: str, limit: int = 22) -> str:
@@ -41,7 +41,7 @@ def per_image_chart(table: pd.DataFrame, splits: list[str], key: str = "labels-p
         ax.set_ylim(0, 1.15 * max(100 * float(wide.to_numpy().max() or 0.0), 1.0))
         ax.grid(axis="x", visible=False)
         fig.legend(loc="outside lower center", ncols=max(1, len(splits)))
-        return to_svg(fig, key)
+        return to_svg(fig, key, group_hovers(ax, wide.rename(index=lambda b: f"{b} labels"), scale=100))
 
 
 def cooccurrence_chart(classes: list[str], counts: np.ndarray, key: str = "cooccurrence") -> str:
@@ -69,4 +69,8 @@ def cooccurrence_chart(classes: list[str], counts: np.ndarray, key: str = "coocc
         bar = fig.colorbar(image, ax=ax, shrink=0.6, pad=0.02)
         bar.set_label("% of the row class's images", fontsize=6.5)
         bar.ax.tick_params(labelsize=6.5)
-        return to_svg(fig, key)
+        hover = [Hover(ax, j - 0.5, j + 0.5, i - 0.5, i + 0.5,
+                       f"{classes[i]} and {classes[j]}: {int(counts[i, j]):,} images "
+                       f"({100 * share[i, j]:.0f} % of {classes[i]}'s)")
+                 for i in range(n) for j in range(n) if i != j]
+        return to_svg(fig, key, hover)

@@ -11,20 +11,27 @@ caller's settings afterwards. `to_svg(fig, key)` returns the SVG text ready to b
 - text kept as SVG `<text>` (`svg.fonttype: none`): WeasyPrint renders it as well as paths (checked
   on A4 pages at 60-150 dpi), it stays selectable and searchable in the PDF, and class names in the
   chart are escaped by matplotlib's SVG writer like any other XML text.
-- no width/height attributes on the root: the page's CSS sizes the chart, the viewBox keeps its shape.
+- no width/height attributes on the root: the page's CSS sizes the chart, the viewBox keeps its shape;
+- optionally, hover regions (`Hover`): transparent rectangles over bars, bins or stretches of a curve,
+  each with an SVG `<title>` holding the values drawn there, which a browser shows on hover. They
+  come last in the SVG, in one `<g class="hover">`; `split_hover` takes them apart, so the printed
+  report leaves them out.
 """
 
 from __future__ import annotations
 
 import io
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from functools import partial
+from xml.sax.saxutils import escape
 
 import matplotlib
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import PathPatch
 from matplotlib.path import Path
@@ -47,6 +54,7 @@ COLORS = {
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
 
 TEXT_WIDTH_IN = 6.7  # A4 (210 mm) minus 2 x 18 mm margins = 174 mm = 6.85 in; a little to spare
+HALF_WIDTH_IN = 3.25  # one of two charts side by side (report.css .chart-grid: two columns, 0.2 in apart)
 # A4 (297 mm) minus 20 + 18 mm margins = 259 mm = 10.2 in of text height; a chart keeps 1.6 in of it
 # for its heading and caption, so chart and caption print on one page.
 PAGE_CHART_IN = 8.6
@@ -170,8 +178,25 @@ def chart_key(*parts: str) -> str:
     return _KEY.sub("-", "-".join(str(p) for p in parts)).strip("-") or "chart"
 
 
-def to_svg(fig: Figure, key: str = "chart") -> str:
-    """The figure as inline-ready SVG text; identical input gives identical text."""
+@dataclass(frozen=True)
+class Hover:
+    """A rectangle of `ax` in data coordinates (cut to the plot area) and the text a browser shows
+    when the pointer is over it."""
+
+    ax: Axes
+    x0: float
+    x1: float
+    y0: float
+    y1: float
+    text: str
+
+
+HOVER_START = '<g class="hover" fill="#000" fill-opacity="0">'  # invisible until hovered (report.css)
+
+
+def to_svg(fig: Figure, key: str = "chart", hover: Sequence[Hover] = ()) -> str:
+    """The figure as inline-ready SVG text, with its hover regions last; identical input gives
+    identical text."""
     buffer = io.StringIO()
     with matplotlib.rc_context(STYLE):
         fig.savefig(buffer, format="svg", metadata=NO_METADATA)
@@ -179,7 +204,53 @@ def to_svg(fig: Figure, key: str = "chart") -> str:
     svg = _without_plain_groups(text[text.index("<svg"):])
     svg = _scope_ids(svg, chart_key(key))
     svg = re.sub(r'<svg ([^>]*?)width="[^"]*" height="[^"]*" ', r"<svg \1", svg, count=1)
-    return svg.replace("<svg ", '<svg class="chart-svg" ', 1).strip()
+    svg = svg.replace("<svg ", '<svg class="chart-svg" ', 1).strip()
+    if hover:  # the layout is final once the figure is saved: data positions map to the SVG's points
+        end = svg.rindex("</svg>")
+        svg = svg[:end] + _hover_group(fig, hover) + "\n" + svg[end:]
+    return svg
+
+
+def split_hover(svg: str) -> tuple[str, str]:
+    """(the drawing, its hover group or ""): the drawing alone is a whole SVG."""
+    start = svg.find(HOVER_START)
+    if start < 0:
+        return svg, ""
+    end = svg.rindex("</svg>")
+    return svg[:start].rstrip() + "\n</svg>", svg[start:end].rstrip()
+
+
+def group_hovers(ax: Axes, wide, vertical: bool = True, fmt: str = "{:.1f} %", scale: float = 1.0,
+                 counts=None) -> list[Hover]:
+    """Hover regions of grouped bars: one per row of `wide` (a DataFrame: one row per group, one
+    column per split, groups at 0, 1, 2 ... along the axis), across the whole plot; the text gives
+    each split's value (times `scale`, in `fmt`) and, with `counts` (the same shape), its count."""
+    out = []
+    for i, (name, values) in enumerate(wide.iterrows()):
+        parts = []
+        for split, value in values.items():
+            part = f"{split} " + ("–" if value != value else fmt.format(scale * float(value)))
+            if counts is not None:
+                part += f" ({int(counts.at[name, split]):,})"
+            parts.append(part)
+        box = (i - 0.5, i + 0.5, -1e300, 1e300) if vertical else (-1e300, 1e300, i - 0.5, i + 0.5)
+        out.append(Hover(ax, *box, f"{name}: " + ", ".join(parts)))
+    return out
+
+
+def _hover_group(fig: Figure, hover: Sequence[Hover]) -> str:
+    height = fig.bbox.height  # display units are points: the figure's dpi is 72, the SVG's unit
+    rects = []
+    for h in hover:
+        area = h.ax.get_window_extent()
+        (x0, y0), (x1, y1) = h.ax.transData.transform([(h.x0, h.y0), (h.x1, h.y1)])
+        left, right = max(min(x0, x1), area.x0), min(max(x0, x1), area.x1)
+        bottom, top = max(min(y0, y1), area.y0), min(max(y0, y1), area.y1)
+        if right - left < 0.1 or top - bottom < 0.1 or not np.isfinite([left, right, bottom, top]).all():
+            continue
+        rects.append(f'<rect x="{left:.1f}" y="{height - top:.1f}" width="{right - left:.1f}" '
+                     f'height="{top - bottom:.1f}"><title>{escape(h.text)}</title></rect>')
+    return HOVER_START + "\n" + "\n".join(rects) + "\n</g>"
 
 
 # matplotlib's own ids (figure_1, patch_3, matplotlib.axis_2, text_12); a gid set by our charts
