@@ -9,7 +9,7 @@ import jinja2
 
 from insight.model.insight import Insight
 from insight.report.filters import FILTERS
-from insight.report.sections import ReportContext, build_report_context
+from insight.report.sections import MEDIA, ReportContext, build_report_context
 from insight.resources import template_loader
 
 REPORT_TEMPLATE = "report.html"
@@ -25,9 +25,6 @@ def environment() -> jinja2.Environment:
     return env
 
 
-MEDIA = ("screen", "print")
-
-
 def render_html(insight: Insight, medium: str = "screen") -> str:
     """The whole report as one self-contained HTML page (CSS inlined, charts inline SVG, no script)."""
     return render_context(build_report_context(insight), medium)
@@ -35,7 +32,8 @@ def render_html(insight: Insight, medium: str = "screen") -> str:
 
 def render_context(context: ReportContext, medium: str = "screen") -> str:
     """The page of a built context. medium "screen" is report.html; "print" is the page WeasyPrint
-    makes report.pdf from: the same page, with the tables of chart values as text lines."""
+    makes report.pdf from: the same sections but the tables of chart values, charts without their
+    hover regions, short lists where the screen has long ones."""
     if medium not in MEDIA:
         raise ValueError(f"medium must be one of {MEDIA}, got {medium!r}")
     return environment().get_template(REPORT_TEMPLATE).render(medium=medium, **context.as_template_vars())

@@ -20,7 +20,9 @@ import insight.charts.curves as chart_curves
 import insight.report.sections.curves as section
 from insight.charts.curves import Mark, metric_chart, uses_log_scale
 from insight.diagnose.curves import diagnose_run
+from insight.model.insight import Insight
 from insight.report.sections.curves import CurvesContext, build_curves
+from insight.report.sections.how_to_read import build_how_to_read
 from tests.diagnose.curve_runs import run_of, smooth_by_hand
 
 
@@ -45,11 +47,11 @@ def drawn(monkeypatch) -> dict[str, dict]:
         monkeypatch.setattr(section, name, spy(getattr(section, name)))
     real_to_svg = chart_curves.to_svg
 
-    def to_svg(fig, key="chart"):
+    def to_svg(fig, key="chart", hover=()):
         ax = fig.axes[0]
         seen.setdefault(key, {}).update(yscale=ax.get_yscale(), axes_title=ax.get_title(loc="left"),
                                         labels=ax.get_legend_handles_labels()[1])
-        return real_to_svg(fig, key)
+        return real_to_svg(fig, key, hover)
 
     monkeypatch.setattr(chart_curves, "to_svg", to_svg)
     return seen
@@ -57,6 +59,16 @@ def drawn(monkeypatch) -> dict[str, dict]:
 
 def page(run) -> CurvesContext:
     return build_curves(diagnose_run(run), None)
+
+
+def smoothing_statement(run) -> str:
+    """How the curves were smoothed, as the how-to-read page states it (said once, there)."""
+    return build_how_to_read(Insight(version="test", curves=diagnose_run(run))).smoothing
+
+
+def all_loss_keys(ctx: CurvesContext) -> list[str]:
+    """The loss charts: the first full width, the others two a row."""
+    return [c.key for c in ctx.loss_charts + ctx.loss_grid]
 
 
 # A TensorBoard-like YOLOv5 run logged per step (no epochs): steps 10, 20, ..., 120.
@@ -141,7 +153,7 @@ def test_all_zero_components_are_left_out_of_charts_and_table(drawn):
     assert ctx.x_axis == "epoch"
     assert any(n.startswith("train/cls_loss, val/cls_loss are 0 throughout") for n in ctx.notes)
     # losses: the total (the sum of box_loss alone) and box_loss; metrics: mAP50 only, no cls_loss chart
-    assert [c.key for c in ctx.loss_charts] == ["loss-loss", "loss-box_loss"]
+    assert all_loss_keys(ctx) == ["loss-loss", "loss-box_loss"]
     assert [c.key for c in ctx.metric_charts] == ["metric-mAP50"]
     assert not {k for k in drawn if "cls_loss" in k}
     assert {(m.name, m.split) for m in ctx.metrics} == {
@@ -157,7 +169,7 @@ def test_a_component_zero_in_one_split_only_is_left_out_of_that_split(drawn):
     ctx = page(run_of({"train/box_loss": BOX_TRAIN, "train/cls_loss": ZEROS, "val/box_loss": BOX_VAL,
                        "val/cls_loss": cls_val}))
     assert any(n.startswith("train/cls_loss is 0 throughout") for n in ctx.notes)
-    assert "loss-cls_loss" in [c.key for c in ctx.loss_charts]
+    assert "loss-cls_loss" in all_loss_keys(ctx)
     assert set(drawn["loss-cls_loss"]["rows"]["split"]) == {"val"}
     assert ctx.metric_charts == ()  # no metric logged; cls_loss is not one
     # only val has a cls_loss row: best 0.033 at epoch 7, last 0.038
@@ -174,11 +186,12 @@ def test_smoothing_statement_names_each_split_width(drawn):
     val_steps = list(range(20, 801, 20))
     train = [2 * math.exp(-s / 300) + 0.2 + 0.05 * math.sin(s) for s in train_steps]
     val = [2 * math.exp(-s / 300) + 0.3 for s in val_steps]
-    ctx = page(run_of({"train/loss": train, "val/loss": val},
-                      x={"train/loss": train_steps, "val/loss": val_steps}, axis="step"))
+    run = run_of({"train/loss": train, "val/loss": val},
+                 x={"train/loss": train_steps, "val/loss": val_steps}, axis="step")
+    ctx, statement = page(run), smoothing_statement(run)
     assert ctx.x_axis == "step"
-    assert "(sigma 16 points for train, 0.8 points for val)" in ctx.smoothing
-    assert "points here" not in ctx.smoothing
+    assert "(sigma 16 points for train, 0.8 points for val)" in statement
+    assert "points here" not in statement
     # the widths named are the ones the loss chart's smoothed lines were drawn with
     rows = drawn["loss-loss"]["rows"]
     for split, values, sigma in (("train", train, 16.0), ("val", val, 0.8)):
@@ -191,10 +204,11 @@ def test_smoothing_statement_gives_one_width_when_the_splits_agree():
     # the 0.5 minimum, so the widths agree and one is named, though the point counts differ
     train = [2.0 * 0.9 ** i + 0.2 for i in range(20)]
     val = [2.1 * 0.85 ** i + 0.3 for i in range(10)]
-    ctx = page(run_of({"train/loss": train, "val/loss": val},
-                      x={"train/loss": list(range(1, 21)), "val/loss": list(range(2, 21, 2))}, axis="step"))
-    assert "(sigma 0.5 points here)" in ctx.smoothing
-    assert "for train" not in ctx.smoothing and "for val" not in ctx.smoothing
+    statement = smoothing_statement(run_of({"train/loss": train, "val/loss": val},
+                                           x={"train/loss": list(range(1, 21)), "val/loss": list(range(2, 21, 2))},
+                                           axis="step"))
+    assert "(sigma 0.5 points here)" in statement
+    assert "for train" not in statement and "for val" not in statement
 
 
 def test_smoothing_statement_counts_the_nan_points_the_lines_are_drawn_over(drawn):
@@ -204,9 +218,10 @@ def test_smoothing_statement_counts_the_nan_points_the_lines_are_drawn_over(draw
     train = [float("nan") if s % 16 == 0 else 2 * math.exp(-s / 300) + 0.2 for s in steps]
     assert sum(math.isnan(v) for v in train) == 50
     val = [2 * math.exp(-s / 300) + 0.3 for s in range(20, 801, 20)]
-    ctx = page(run_of({"train/loss": train, "val/loss": val},
-                      x={"train/loss": steps, "val/loss": list(range(20, 801, 20))}, axis="step"))
-    assert "(sigma 16 points for train, 0.8 points for val)" in ctx.smoothing
+    run = run_of({"train/loss": train, "val/loss": val}, x={"train/loss": steps, "val/loss": list(range(20, 801, 20))},
+                 axis="step")
+    page(run)  # draws the charts
+    assert "(sigma 16 points for train, 0.8 points for val)" in smoothing_statement(run)
     part = drawn["loss-loss"]["rows"]
     part = part[part["split"] == "train"].sort_values("x")
     np.testing.assert_allclose(part["smoothed"].to_numpy(), smooth_by_hand(train, 16.0), rtol=1e-12)

@@ -68,8 +68,23 @@ def test_unknown_pixel_sizes_leave_out_the_panels_that_need_them():
     assert "aspect ratio" in ctx.histograms.caption and "Not drawn" in ctx.histograms.caption
     assert not ctx.coco_size_drawn  # so the text does not explain a COCO size chart that is not there
     html = render_html(insight)
-    assert "no aspect ratio" in html and "COCO sizes are small" not in html
+    assert "COCO sizes are small" not in html
+    # every box lacks a size: the caption says which panels are not drawn, and no note repeats it per split
+    assert [(r.area_note, r.aspect_note) for r in ctx.per_split] == [(0, 0), (0, 0)]
+    assert "no aspect ratio (no pixel size" not in html
     assert data_boxes.build(build_insight(detection_dataset(2), None)).coco_size_drawn
+
+
+def test_a_split_with_some_boxes_of_unknown_shape_says_how_many():
+    ds = detection_dataset(2)  # train: class 00 one box, class 01 two boxes; val: one box each
+    labels = ds.labels.copy()
+    first_train = labels.index[labels["split"] == "train"][0]
+    labels.loc[first_train, ["w", "area"]] = 0.0  # one train box of zero width: no aspect ratio
+    insight = build_insight(Dataset(root="mem", task="detection", format="test", classes=ds.classes,
+                                    images=ds.images, labels=labels), None)
+    ctx = data_boxes.build(insight)
+    assert [(r.split, r.aspect_note) for r in ctx.per_split] == [("train", 1), ("val", 0)]
+    assert "train: 1 box has no aspect ratio" in render_html(insight)
 
 
 def test_inline_table_has_one_row_per_class_and_split():
@@ -111,8 +126,6 @@ def test_three_splits_tables_fit_the_page_width():
     row = {r[0].value: [c.value for c in r] for r in second.rows}["class 00"]
     assert row[1:] == [1, 1, 1.0, 1.0]
     assert second.columns[3].kind == "num" and "(%)" in second.columns[3].label
-    # the histogram tables are a few rows long: full width, never two print columns
-    assert all(tables[k].layout == "wide" for k in tables if k.startswith("t-box-") and "classes" not in k)
 
 
 def test_two_splits_keep_one_class_table():

@@ -10,6 +10,7 @@ from insight.model import Dataset
 from insight.analysis.build import build_insight
 from insight.report.html import render_html
 from insight.report.sections import data_masks, data_multilabel
+from insight.report.sections.summary import build_summary
 
 NAN = float("nan")
 
@@ -35,7 +36,8 @@ def test_mask_block_context_and_page():
     assert ctx.splits == ("train", "val") and ctx.class_count == 4
     # smallest mean area in train: sign 1 % (road 50 %); <car> is absent from train
     assert [r.name for r in ctx.smallest] == ["sign", "road"] and ctx.smallest[0].mean[0] == 0.01
-    assert ctx.absent == ("bus",) and ctx.absent_count == 1 and ctx.absent_more == 0
+    # bus has no pixel anywhere: the insight summary names it, once (not the mask block)
+    assert build_summary(insight.representation).unlabelled == ("bus",)
     assert ctx.shown == 3  # road, sign and <car> have a mean somewhere
     coverage = data_masks.coverage_frame(insight).set_index(["bin", "split"])
     # train pairs present: road 60, road 40, sign 1 -> [60,65), [40,45), (0,5): a third each

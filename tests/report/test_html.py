@@ -19,7 +19,7 @@ from tests.report import builders
 
 GOLDEN = Path(__file__).parent / "golden"
 # The core sections in their fixed order; other sections may be added between them (REGISTRY).
-SECTION_ORDER = ["cover", "summary", "curves", "data", "health", "tables", "how-to-read"]
+SECTION_ORDER = ["answer", "summary", "curves", "data", "health", "tables", "how-to-read"]
 
 
 class Outline(HTMLParser):
@@ -82,7 +82,7 @@ def test_sections_in_order(pets_html):
     found = outline(pets_html)
     assert found.core_sections() == SECTION_ORDER
     pages = [s.page.id for s in REGISTRY if s.page and not s.optional]
-    assert found.sections == ["cover"] + pages
+    assert found.sections == ["answer"] + pages
 
 
 def test_structure_matches_golden(pets_html):
@@ -186,17 +186,16 @@ def _ids(html: str) -> list[str]:
     return parser.ids
 
 
-def test_printed_tables_of_values_are_text_lines_and_the_screen_keeps_real_tables():
+def test_tables_of_values_are_in_the_screen_page_only_collapsed():
     from insight.report.html import render_context
 
     ctx = build_report_context(builders.pets_insight())
     screen, printed = render_context(ctx, "screen"), render_context(ctx, "print")
-    assert 'class="text-table"' not in screen and 'class="text-table"' in printed
-    # the pets class table by hand (builders.PETS: dog 98 + 25 = 123 of 297 = 41.4 %, tier words,
-    # to add 0, train 98, val 25). Column widths: class 5 ("class"), images 6, share 6 ("41.4 %"),
-    # tier 27 ("seriously under-represented"), to add 3 ("add", "55"), train 5, val 3; gaps of 2.
-    line = ("dog".ljust(5) + "  " + "123".rjust(6) + "  " + "41.4 %" + "  " + "well represented".ljust(27)
-            + "  " + "0".rjust(3) + "  " + "98".rjust(5) + "  " + "25".rjust(3))
-    assert f"<td>{line}\n" in printed  # the first of the four pets rows, in one printed cell
+    assert outline(screen).sections[-2:] == ["tables", "how-to-read"]
+    assert "tables" not in outline(printed).sections and 'href="#tables"' not in printed
+    assert screen.count('<details class="value-table"') == len(ctx.tables.tables) > 0
+    # the pets class table, its rows by labels largest first: dog 123, cat 110, bird 53, fish 11 (builders.PETS)
+    (classes,) = [t for t in ctx.tables.tables if t.key == "t-classes"]
+    assert [classes.rows[i][0].value for i in classes.orders[2]] == ["dog", "cat", "bird", "fish"]
     with pytest.raises(ValueError, match="medium"):
         render_context(ctx, "paper")

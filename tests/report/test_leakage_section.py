@@ -15,6 +15,7 @@ from insight.images.leakage import duplicate_findings
 from insight.report.html import render_html
 from insight.analysis.messages import worded
 from insight.report.renderer import render_in_process
+from insight.report.sections.health import build_health
 from insight.report.sections.leakage import build_leakage
 from tests.images.test_hashes import make_dataset
 from tests.report import builders
@@ -87,7 +88,8 @@ def test_context_lists_kinds_leakage_first(leak_insight):
     assert exact.count == 2 and len(exact.pairs) == 2 and exact.more == 0
     assert {p.train for p in exact.pairs} == {"train/a.png"}
     assert ctx.kinds[1].shows_distance and not exact.shows_distance
-    assert len(ctx.notes) == 1  # the unreadable files
+    # the unreadable files are a row of the health table, not said again in the block
+    assert "duplicates_unreadable" in [r.code for r in build_health(leak_insight).findings]
 
 
 def test_html_shows_thumbnails_as_data_uris_only_and_escapes_names(leak_insight):

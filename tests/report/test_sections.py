@@ -87,7 +87,7 @@ def test_data_part_extension_point():
                                   template_loader()])
     env = environment().overlay(loader=loader)
     ctx = sections.build_report_context(builders.pets_insight())
-    html = env.get_template("sections/data_stats.html").render(data=ctx.data, data_parts=parts)
+    html = env.get_template("sections/data_stats.html").render(data=ctx.data, data_parts=parts, medium="screen")
     assert '<div class="data-part" id="data-fake">' in html
     assert "<p>&lt;boxes here&gt;</p>" in html
 
@@ -132,13 +132,26 @@ def test_cell_filter_formats_by_column_kind():
     assert fmt_cell("<b>", "text") == "<b>"  # escaping is the template's job (autoescape)
 
 
-def test_a_narrow_table_with_many_columns_prints_full_width():
+def test_a_table_is_sorted_by_each_column_by_hand():
     from insight.report.sections.common import Column, table
 
-    five = [Column("bin")] + [Column(f"c{i}", "int") for i in range(4)]
-    seven = five + [Column("c4", "int"), Column("c5", "int")]
-    assert table("a", "A", five, [[1] * 5], layout="narrow").layout == "narrow"
-    assert table("b", "B", seven, [[1] * 7], layout="narrow").layout == "wide"
+    columns = [Column("class"), Column("labels", "int"), Column("share", "pct")]
+    rows = [["bird", 53, 0.178], ["Cat", 110, None], ["ant", 53, 0.5], ["dog", None, 0.414]]
+    t = table("t", "T", columns, rows)
+    assert t.sortable and t.orders[0] == (0, 1, 2, 3)  # the given order first
+    # class A to Z, case left aside: ant, bird, Cat, dog
+    assert t.orders[1] == (2, 0, 1, 3)
+    # labels largest first, ties in the given order, the missing value last: Cat 110, bird 53, ant 53, dog
+    assert t.orders[2] == (1, 0, 2, 3)
+    # share largest first, missing last: ant 0.5, dog 0.414, bird 0.178, Cat
+    assert t.orders[3] == (2, 3, 0, 1)
+
+
+def test_a_long_table_keeps_its_given_order_only():
+    from insight.report.sections.common import SORTED_ROWS_MAX, Column, table
+
+    t = table("t", "T", [Column("x", "int")], [[i] for i in range(SORTED_ROWS_MAX + 1)])
+    assert not t.sortable and len(t.orders) == 1
 
 
 def test_tier_column_stays_on_one_line():

@@ -29,6 +29,7 @@ from dataclasses import dataclass, fields
 from functools import partial
 
 from insight.model.insight import Insight, Representation
+from insight.report.sections.answer import AnswerContext, build_answer
 from insight.report.sections.changes import ChangesContext, build_changes
 from insight.report.sections.cover import CoverContext, build_cover
 from insight.report.sections.curves import CurvesContext, build_curves
@@ -50,13 +51,17 @@ SPREAD = "spread"  # spreads its charts over workers itself (charts.style.draw_a
 EARLY_INPUTS = ("representation", "task")
 
 
+MEDIA = ("screen", "print")  # report.html, and the page report.pdf is made from
+
+
 @dataclass(frozen=True)
 class SectionInfo:
-    """A page section after the first page: its HTML id, heading and template."""
+    """A page section after page 1 (the answer): its HTML id, heading, template and the media it is in."""
 
     id: str
     title: str
     template: str
+    media: tuple[str, ...] = MEDIA
 
 
 @dataclass(frozen=True)
@@ -65,7 +70,8 @@ class Section:
     `build` makes its context from the inputs named in `needs`, passed by keyword (the first is
     what its charts are drawn from: without it, it draws nothing); `charts` says how it draws (NO_CHARTS, OWN_WORKER or SPREAD). A page section has a `title` (its heading, and the
     table of contents' line) and a `template`; a part shown inside another section's template has no
-    title. `optional`: the page is left out when the context is None (e.g. no --baseline)."""
+    title. `optional`: the page is left out when the context is None (e.g. no --baseline).
+    `media`: where the page is shown (the tables of values are in report.html only)."""
 
     name: str
     build: Callable[..., object]
@@ -74,6 +80,7 @@ class Section:
     title: str = ""
     template: str = ""
     optional: bool = False
+    media: tuple[str, ...] = MEDIA
 
     @property
     def early(self) -> bool:
@@ -84,12 +91,13 @@ class Section:
     def page(self) -> SectionInfo | None:
         if not self.title:
             return None
-        return SectionInfo(self.name.replace("_", "-"), self.title, self.template)
+        return SectionInfo(self.name.replace("_", "-"), self.title, self.template, self.media)
 
 
 REGISTRY: tuple[Section, ...] = (
     Section("data_parts", build_parts, ("insight",), SPREAD),  # shown inside "data"; the slowest
-    Section("cover", build_cover, ("insight",), template="sections/cover.html"),
+    Section("cover", build_cover, ("insight",), template="sections/cover.html"),  # inside "answer"
+    Section("answer", build_answer, ("insight",), OWN_WORKER, template="sections/answer.html"),  # page 1
     Section("changes", build_changes, ("changes",), title="Since the last report",
             template="sections/changes.html", optional=True),
     Section("summary", build_summary, ("representation",), OWN_WORKER, "Insight summary",
@@ -100,7 +108,8 @@ REGISTRY: tuple[Section, ...] = (
             "sections/data_stats.html"),
     Section("health", build_health, ("insight",), title="Data health", template="sections/health.html"),
     Section("leakage", build_leakage, ("insight",), template="sections/leakage.html"),  # inside health
-    Section("tables", build_tables, ("insight",), title="Tables of chart values", template="sections/tables.html"),
+    Section("tables", build_tables, ("insight",), title="Tables of chart values", template="sections/tables.html",
+            media=("screen",)),
     Section("how_to_read", build_how_to_read, ("insight",), title="How to read this report",
             template="sections/how_to_read.html"),
 )
@@ -114,6 +123,7 @@ class ReportContext:
     sections: tuple[SectionInfo, ...]
     data_parts: tuple[DataPart, ...]  # the data section's task blocks (boxes, masks, multi-label)
     cover: CoverContext
+    answer: AnswerContext  # page 1 (sections/answer.html, with the cover's block of what was read)
     changes: ChangesContext | None  # only with --baseline; then its section comes first
     summary: SummaryContext | None
     curves: CurvesContext

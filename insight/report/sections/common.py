@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from markupsafe import Markup
+
+from insight.charts.style import split_hover
 
 from insight.model.findings import Finding, Severity
 
@@ -14,15 +17,19 @@ SEVERITY_LABELS = {"error": "Error", "warning": "Warning", "info": "Note"}
 @dataclass(frozen=True)
 class Chart:
     """One chart: `svg` is inline SVG from insight.charts (trusted markup: matplotlib escapes the
-    text it draws), `caption` a plain sentence (escaped like any text), `key` its id in the page."""
+    text it draws) for print; `screen_svg` the same with its hover regions (values shown when the
+    pointer is over a bar or a stretch of curve), for report.html. `caption` a plain sentence
+    (escaped like any text), `key` its id in the page."""
 
     key: str
     svg: Markup
     caption: str
+    screen_svg: Markup = Markup("")
 
 
 def chart(key: str, svg: str, caption: str) -> Chart:
-    return Chart(key=key, svg=Markup(svg), caption=caption)
+    drawing, _ = split_hover(svg)
+    return Chart(key=key, svg=Markup(drawing), caption=caption, screen_svg=Markup(svg))
 
 
 @dataclass(frozen=True)
@@ -68,29 +75,45 @@ class Column:
 
 @dataclass(frozen=True)
 class Table:
-    """A table of a chart's values. `note` says when rows were thinned out (long step logs).
-    `layout` is "wide" (full width), "narrow" (a long table of few columns, printed in two
-    columns per page) or "list" (full width, a size larger: the summary's labels to add)."""
+    """A table of a chart's values (report.html only; insight.json has the data). `note` says when
+    rows were thinned out (long step logs). `orders`: the row orders a reader can pick: orders[0] is
+    the given order; when `sortable`, orders[k] is the order by column k - 1 (numbers largest first,
+    text A to Z, missing values last), picked by clicking the column's heading. A table longer than
+    SORTED_ROWS_MAX rows has its given order only."""
 
     key: str
     title: str
     columns: tuple[Column, ...]
     rows: tuple[tuple[Cell, ...], ...]
     note: str = ""
-    layout: str = "wide"
-    row_classes: tuple[str, ...] = ()  # a CSS class per row (e.g. its tier), or none
+    orders: tuple[tuple[int, ...], ...] = ()
+    sortable: bool = False
 
 
-NARROW_MAX_COLUMNS = 5  # a "narrow" table prints in half the A4 width only up to this many columns
+SORTED_ROWS_MAX = 300  # each order is a copy of the rows in the page: longer tables keep one order
+SORTED_COLUMNS_MAX = 15  # report.css has the rules for this many sortable columns
 
 
-def table(key: str, title: str, columns: list[Column], rows: list[list], note: str = "",
-          layout: str = "wide", row_classes: tuple[str, ...] = ()) -> Table:
-    """Build a Table from plain row values; each value takes its column's kind. A "narrow" table
-    with more than NARROW_MAX_COLUMNS columns (three splits side by side) is printed full width: in
-    half the page its columns would run into the next print column."""
-    if layout == "narrow" and len(columns) > NARROW_MAX_COLUMNS:
-        layout = "wide"
+def table(key: str, title: str, columns: list[Column], rows: list[list], note: str = "") -> Table:
+    """Build a Table from plain row values; each value takes its column's kind."""
     cells = tuple(tuple(Cell(v, c.kind) for v, c in zip(row, columns)) for row in rows)
-    return Table(key=key, title=title, columns=tuple(columns), rows=cells, note=note, layout=layout,
-                 row_classes=tuple(row_classes))
+    orders: tuple[tuple[int, ...], ...] = (tuple(range(len(cells))),)
+    sortable = 1 < len(cells) <= SORTED_ROWS_MAX and len(columns) <= SORTED_COLUMNS_MAX
+    if sortable:
+        orders += tuple(sort_order(cells, k) for k in range(len(columns)))
+    return Table(key=key, title=title, columns=tuple(columns), rows=cells, note=note, orders=orders,
+                 sortable=sortable)
+
+
+def sort_order(rows: tuple[tuple[Cell, ...], ...], column: int) -> tuple[int, ...]:
+    """Row indices sorted by one column: numbers largest first, text A to Z (case left aside),
+    missing values (None, NaN) last; ties keep the given order."""
+    def key(i: int):
+        value = rows[i][column].value
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return (2, 0.0, "")
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return (0, -float(value), "")
+        return (1, 0.0, str(value).casefold())
+
+    return tuple(sorted(range(len(rows)), key=key))

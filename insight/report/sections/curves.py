@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from insight.charts.curves import Mark, loss_chart, metric_chart
-from insight.charts.style import chart_key
+from insight.charts.curves import CHART_HEIGHT_IN, SMALL_HEIGHT_IN, Mark, loss_chart, metric_chart, spike_cut
+from insight.charts.style import HALF_WIDTH_IN, TEXT_WIDTH_IN, chart_key
 from insight.model.insight import CurveDiagnosis, MetricSummary
 from insight.report.sections.common import Chart, FindingRow, chart, finding_rows
 
@@ -19,6 +19,36 @@ SCENARIO_TITLES = {
     "C": "Curve C: overfitting",
     "D": "Curve D: the model is not learning",
 }
+# Judged on the training loss alone (no validation loss logged), a run is never called fine.
+TRAIN_ONLY_TITLES = {
+    "A": "Training loss falls and levels off; without a validation loss, overfitting cannot be seen",
+    "B": "Curve B: unstable training (judged on the training loss only)",
+    "D": "Curve D: the model is not learning (judged on the training loss only)",
+}
+NO_SCENARIO = "Not enough data to judge the curves"
+TRAIN_ONLY_NOTE = ("Judged on the training loss only: the log holds no validation loss, so overfitting "
+                   "(Curve C) cannot be seen. Log the validation loss every epoch to have the run judged.")
+TONES = {"A": "good", "B": "bad", "C": "bad", "D": "warn"}  # the scenario box's colour
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """How the scenario is shown: title, tone (good | bad | warn | unjudged | none: the box's colour)
+    and, when the curves were judged on the training loss alone, the note that says so and why."""
+
+    title: str
+    tone: str
+    judged_note: str
+
+
+def scenario_view(curves: CurveDiagnosis) -> Scenario:
+    if curves.scenario is None:
+        return Scenario(NO_SCENARIO, "none", "")
+    if curves.judged_on == "train":
+        title = TRAIN_ONLY_TITLES.get(curves.scenario, SCENARIO_TITLES.get(curves.scenario, NO_SCENARIO))
+        tone = "unjudged" if TONES.get(curves.scenario) == "good" else TONES.get(curves.scenario, "none")
+        return Scenario(title, tone, TRAIN_ONLY_NOTE)
+    return Scenario(SCENARIO_TITLES.get(curves.scenario, NO_SCENARIO), TONES.get(curves.scenario, "none"), "")
 
 
 @dataclass(frozen=True)
@@ -39,48 +69,53 @@ class CurvesContext:
 
     error: why there are no curves (the log could not be used), else None. When error is None and
     scenario is None the log was read but held too little to judge (notes say why).
-    scenario: A | B | C | D | None; scenario_title: its name; rule: the rule that fired, worded;
-    advice: what to do. findings: further curve findings, most important first. source/format: the
-    log read. x_axis: "epoch" or "step". smoothing: how the smoothed lines were made.
-    loss_charts, metric_charts: the charts. metrics: best/last table rows.
+    scenario: A | B | C | D | None; view: its title, tone and the note when it was judged on the
+    training loss only; rule: the rule that fired, worded; advice: what to do. findings: further curve
+    findings, most important first. source/format: the log read. x_axis: "epoch" or "step".
+    notes: what the diagnosis says about the log (sums, dropped series), then series left undrawn.
+    loss_charts: the first loss (the total), full width; loss_grid: the other losses, and
+    metric_charts: the metrics and learning rates, two charts a row. metrics: best/last table rows.
     """
 
     error: str | None
     scenario: str | None
-    scenario_title: str
+    view: Scenario
     rule: str
     advice: str
     findings: tuple[FindingRow, ...]
     source: str
     format: str
     x_axis: str
-    smoothing: str
     notes: tuple[str, ...]
     loss_charts: tuple[Chart, ...]
+    loss_grid: tuple[Chart, ...]
     metric_charts: tuple[Chart, ...]
     metrics: tuple[MetricRow, ...]
 
 
 def build_curves(curves: CurveDiagnosis | None, curves_error: str | None) -> CurvesContext:
-    error = curves_error
     if curves is None:
-        return CurvesContext(error=error or "No training log was given.", scenario=None,
-                             scenario_title="", rule="", advice="", findings=(), source="", format="",
-                             x_axis="epoch", smoothing="", notes=(), loss_charts=(), metric_charts=(),
-                             metrics=())
+        return CurvesContext(error=curves_error or "No training log was given.", scenario=None,
+                             view=Scenario("", "none", ""), rule="", advice="", findings=(), source="", format="",
+                             x_axis="epoch", notes=(), loss_charts=(), loss_grid=(), metric_charts=(), metrics=())
     table = curves.table if curves.table is not None else empty_curve_table()
+    losses = _loss_charts(curves, table)
+    metrics = _metric_charts(curves, table)
     return CurvesContext(
-        error=error, scenario=curves.scenario,
-        scenario_title=SCENARIO_TITLES.get(curves.scenario or "", "Not enough data to judge the curves"),
+        error=curves_error, scenario=curves.scenario, view=scenario_view(curves),
         rule=curves.rule, advice=curves.advice, findings=finding_rows(curves.further_findings),
-        source=curves.source, format=curves.format, x_axis=curves.x_axis, smoothing=curves.smoothing,
-        notes=tuple(curves.notes), loss_charts=_loss_charts(curves, table),
-        metric_charts=_metric_charts(curves, table),
-        metrics=tuple(_metric_row(m) for m in curves.metrics))
+        source=curves.source, format=curves.format, x_axis=curves.x_axis,
+        notes=tuple(curves.notes) + undrawn_notes(curves, table), loss_charts=losses[:1], loss_grid=losses[1:],
+        metric_charts=metrics, metrics=tuple(_metric_row(m) for m in curves.metrics))
 
 
 def empty_curve_table() -> pd.DataFrame:
     return pd.DataFrame({"x": [], "split": [], "name": [], "value": [], "smoothed": []})
+
+
+def has_finite(table: pd.DataFrame, name: str) -> bool:
+    values = table.loc[table["name"] == name, "value"].to_numpy(dtype=float)
+    return bool(np.isfinite(values).any())
 
 
 def loss_names(curves: CurveDiagnosis, table: pd.DataFrame) -> list[str]:
@@ -101,6 +136,14 @@ def metric_names(curves: CurveDiagnosis, table: pd.DataFrame) -> list[str]:
     return sorted(names, key=is_learning_rate)
 
 
+def undrawn_notes(curves: CurveDiagnosis, table: pd.DataFrame) -> tuple[str, ...]:
+    """Series logged with no finite value: said in a line, not drawn as an empty chart."""
+    empty = [n for n in loss_names(curves, table) + metric_names(curves, table) if not has_finite(table, n)]
+    if not empty:
+        return ()
+    return (f"No finite value was logged for {', '.join(empty)}: not drawn.",)
+
+
 def _summary(curves: CurveDiagnosis, name: str, split: str) -> MetricSummary | None:
     return next((m for m in curves.metrics if m.name == name and m.split == split), None)
 
@@ -118,16 +161,40 @@ def _best_val_mark(curves: CurveDiagnosis, name: str, rows: pd.DataFrame) -> lis
     return [Mark("val", "best", float(best["x"]), float(best["value"]))]
 
 
+def loss_caption(name: str, x_axis: str, rows: pd.DataFrame, marks: list[Mark], cut: float | None) -> str:
+    """What a loss chart draws, in words: only the marks and lines it has."""
+    smoothed = rows["smoothed"].notna().any()
+    text = f"{name} per {x_axis} ({_splits(rows)})" + ("; faint: raw values, solid: smoothed" if smoothed else "")
+    if marks:
+        text += "; star: best val value"
+    return text + "." + _cut_sentence(rows, cut)
+
+
+def _cut_sentence(rows: pd.DataFrame, cut: float | None) -> str:
+    if cut is None:
+        return ""
+    above = int((rows["value"].astype(float) > cut).sum())
+    return (f" The axis stops at {cut:.3g} so that a spike does not flatten the curve; "
+            f"{above} value{'' if above == 1 else 's'} above it {'is' if above == 1 else 'are'} marked "
+            "by a triangle with the value.")
+
+
+def loss_picture(curves: CurveDiagnosis, name: str, key: str, width_in: float = TEXT_WIDTH_IN,
+                 height_in: float = CHART_HEIGHT_IN) -> Chart:
+    """The chart of one loss at a given size, with its caption."""
+    table = curves.table
+    rows = table[table["name"] == name]
+    marks = _best_val_mark(curves, name, rows)
+    cut = spike_cut(rows)
+    svg = loss_chart(rows, name, curves.x_axis, marks, key=key, cut=cut, width_in=width_in, height_in=height_in)
+    return chart(key, svg, loss_caption(name, curves.x_axis, rows, marks, cut))
+
+
 def _loss_charts(curves: CurveDiagnosis, table: pd.DataFrame) -> tuple[Chart, ...]:
-    label = curves.x_axis
-    out = []
-    for name in loss_names(curves, table):
-        rows = table[table["name"] == name]
-        key = chart_key("loss", name)
-        svg = loss_chart(rows, name, label, _best_val_mark(curves, name, rows), key=key)
-        out.append(chart(key, svg, f"{name} per {label} ({_splits(rows)}); faint: raw values, solid: smoothed;"
-                                   " star: best val value."))
-    return tuple(out)
+    """The first loss (the total) full width, the others half width (two a row)."""
+    names = [n for n in loss_names(curves, table) if has_finite(table, n)]
+    return tuple(loss_picture(curves, name, chart_key("loss", name), *(() if i == 0 else (HALF_WIDTH_IN, SMALL_HEIGHT_IN)))
+                 for i, name in enumerate(names))
 
 
 def _metric_marks(curves: CurveDiagnosis, name: str) -> list[Mark]:
@@ -141,28 +208,61 @@ def _metric_marks(curves: CurveDiagnosis, name: str) -> list[Mark]:
 
 
 def _metric_charts(curves: CurveDiagnosis, table: pd.DataFrame) -> tuple[Chart, ...]:
-    names = metric_names(curves, table)
+    names = [n for n in metric_names(curves, table) if has_finite(table, n)]
     out = []
     for name in [n for n in names if not is_learning_rate(n)]:
         rows = table[table["name"] == name]
         key = chart_key("metric", name)
-        marks = _metric_marks(curves, name) + _last_marks(rows)
+        best = _metric_marks(curves, name)
+        marks = best + _last_marks(rows)
         quality = any(m.name == name and m.higher_is_better for m in curves.metrics)  # 0..1: read it linearly
-        svg = metric_chart(rows, name, curves.x_axis, marks, key=key, allow_log=not quality)
-        out.append(chart(key, svg, f"{name} per {curves.x_axis} ({_splits(rows)}); star: best, circle: last."))
+        cut = None if quality else spike_cut(rows)
+        svg = metric_chart(rows, name, curves.x_axis, marks, key=key, allow_log=not quality, cut=cut,
+                           width_in=HALF_WIDTH_IN, height_in=SMALL_HEIGHT_IN)
+        shown = ("star: best, circle: last" if best else "circle: last") if marks else ""
+        out.append(chart(key, svg, f"{name} per {curves.x_axis} ({_splits(rows)})" + (f"; {shown}." if shown else ".")
+                         + _cut_sentence(rows, cut)))
     rates = [n for n in names if is_learning_rate(n)]
     if rates:
         out.append(_learning_rate_chart(table, rates, curves.x_axis))
     return tuple(out)
 
 
+def same_series(table: pd.DataFrame, names: list[str]) -> list[list[str]]:
+    """`names` grouped by identical values at every x (learning-rate groups often are): one group
+    per distinct series, in the given order."""
+    wide = table[table["name"].isin(names)].pivot_table(index="x", columns="name", values="value", aggfunc="last")
+    groups: list[list[str]] = []
+    for name in names:
+        for group in groups:
+            a, b = wide[group[0]].to_numpy(dtype=float), wide[name].to_numpy(dtype=float)
+            if np.array_equal(np.isnan(a), np.isnan(b)) and np.allclose(a[~np.isnan(a)], b[~np.isnan(b)],
+                                                                          rtol=1e-9, atol=0):
+                group.append(name)
+                break
+        else:
+            groups.append([name])
+    return groups
+
+
 def _learning_rate_chart(table: pd.DataFrame, names: list[str], x_axis: str) -> Chart:
-    """All learning rates (one per parameter group, often) in one chart, one line each."""
-    rows = table[table["name"].isin(names)]
-    if len(names) > 1:
-        rows = rows.assign(split=rows["name"])
-    svg = metric_chart(rows, "learning rate", x_axis, key="metric-lr")
-    return chart("metric-lr", svg, f"Learning rate per {x_axis}: {', '.join(names)}.")
+    """All learning rates (one per parameter group, often) in one chart: series equal at every x are
+    drawn once, the others each in a colour and a line style of its own."""
+    groups = same_series(table, names)
+    drawn = [g[0] for g in groups]
+    rows = table[table["name"].isin(drawn)]
+    rows = rows.assign(split=rows["name"].map({g[0]: " = ".join(g) for g in groups}))
+    svg = metric_chart(rows, "learning rate", x_axis, key="metric-lr", width_in=HALF_WIDTH_IN, height_in=SMALL_HEIGHT_IN,
+                       styled_series=len(drawn) > 1)
+    caption = f"Learning rate per {x_axis}: " + "; ".join(
+        _and(g) + f", equal at every {x_axis} (one line)" if len(g) > 1 else g[0] for g in groups) + "."
+    if len(drawn) > 1:
+        caption += " Each distinct series has a line style of its own."
+    return chart("metric-lr", svg, caption)
+
+
+def _and(names: list[str]) -> str:
+    return ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def _splits(rows: pd.DataFrame) -> str:
@@ -184,4 +284,3 @@ def _last_marks(rows: pd.DataFrame) -> list[Mark]:
 def _metric_row(m: MetricSummary) -> MetricRow:
     return MetricRow(name=m.name, split=m.split, best=m.best, best_epoch=m.best_epoch, last=m.last,
                      direction="higher" if m.higher_is_better else "lower")
-

@@ -36,6 +36,10 @@ class BoxSplitRow:
     area_median: float | None
     area_unknown: int
     aspect_unknown: int
+    # the boxes of unknown area / shape when some of the split's boxes have one (when none has, the
+    # chart's caption says that panel is not drawn), else 0
+    area_note: int = 0
+    aspect_note: int = 0
 
 
 @dataclass(frozen=True)
@@ -85,8 +89,14 @@ def split_rows(insight: Insight) -> tuple[BoxSplitRow, ...]:
     return tuple(BoxSplitRow(split=s, boxes=b.count, images=b.images, crowd=b.crowd,
                              per_image_median=b.quantiles["per_image"].median,
                              area_median=_share(b.quantiles["area_pct"].median),
-                             area_unknown=b.area_pct_unknown, aspect_unknown=b.aspect_unknown)
+                             area_unknown=b.area_pct_unknown, aspect_unknown=b.aspect_unknown,
+                             area_note=_partly(b.area_pct_unknown, b.count),
+                             aspect_note=_partly(b.aspect_unknown, b.count))
                  for s, b in _ordered(insight))
+
+
+def _partly(unknown: int, boxes: int) -> int:
+    return unknown if 0 < unknown < boxes else 0
 
 
 def class_rows(insight: Insight) -> tuple[BoxClassRow, ...]:

@@ -14,7 +14,6 @@ from insight.model.insight import Insight
 from insight.report.sections.common import Chart, Column, Table, chart, table
 
 SMALLEST = 5  # classes named in the text as covering the least of their images
-ABSENT_NAMED = 20  # classes without a pixel named in the text; the tables list the rest
 
 
 @dataclass(frozen=True)
@@ -36,8 +35,7 @@ class MasksContext:
     classes. mean_area: chart of the mean area per class (None when no class is present); `shown` is
     how many classes it draws (those covering the least first; all when class_count <= shown).
     smallest: up to SMALLEST present classes with the smallest mean area in the first split.
-    absent: up to ABSENT_NAMED classes with no pixel in any split (they stay declared); absent_count:
-    how many there are in all; absent_more: how many are not named.
+    (Classes with no pixel in any split are named once, in the insight summary.)
     """
 
     splits: tuple[str, ...]
@@ -46,9 +44,6 @@ class MasksContext:
     mean_area: Chart | None
     shown: int
     smallest: tuple[MaskClassRow, ...]
-    absent: tuple[str, ...]
-    absent_count: int
-    absent_more: int
 
 
 def _share(pct: float | None) -> float | None:
@@ -102,14 +97,16 @@ def build(insight: Insight) -> MasksContext | None:
     if drawn:
         frame = pd.DataFrame([{"class": r.name, "split": s, "mean_area_pct": 100 * m if m is not None else math.nan}
                               for r in drawn for s, m in zip(splits, r.mean)])
+        present = sum(1 for r in rows if any(m is not None for m in r.mean))
+        shown = (f" It shows {len(drawn)} of the {present} classes present: those that cover the least of their "
+                 "images; the table of values in report.html lists them all." if len(drawn) < present else "")
         mean_area = chart("mask-mean-area", mean_area_chart(frame, list(splits)),
                           "Mean area where present, per class (" + " vs ".join(splits) + "); classes that "
-                          "cover the least of their images first. No bar: the class is absent from that split.")
+                          "cover the least of their images first. No bar: the class is absent from that split."
+                          + shown)
     first = sorted((r for r in rows if r.mean and r.mean[0] is not None), key=lambda r: r.mean[0])[:SMALLEST]
-    absent = [r.name for r in rows if not any(r.images)]
     return MasksContext(splits=splits, class_count=len(rows), coverage=coverage, mean_area=mean_area,
-                        shown=len(drawn), smallest=tuple(first), absent=tuple(absent[:ABSENT_NAMED]),
-                        absent_count=len(absent), absent_more=max(0, len(absent) - ABSENT_NAMED))
+                        shown=len(drawn), smallest=tuple(first))
 
 
 def tables(insight: Insight) -> tuple[Table, ...]:
@@ -131,5 +128,5 @@ def tables(insight: Insight) -> tuple[Table, ...]:
         by = part.set_index("split")
         bin_rows.append([b] + [v for s in splits for v in (by.at[s, "count"], by.at[s, "share"])])
     coverage = table("t-mask-coverage", "Mask coverage: (image, class) pairs per area bin", bin_columns,
-                     bin_rows, layout="narrow")
+                     bin_rows)
     return (coverage, per_class)

@@ -116,11 +116,11 @@ def tables(insight: Insight) -> tuple[Table, ...]:
     for b, part in frame.groupby("bin", sort=False):
         by = part.set_index("split")
         rows.append([b] + [v for s in splits for v in (by.at[s, "count"], by.at[s, "share"])])
-    per_image = table("t-labels-per-image", "Positive labels per image", columns, rows, layout="narrow")
+    per_image = table("t-labels-per-image", "Positive labels per image", columns, rows)
     found = {s: {(p.first, p.second): p.images for p in pairs(insight, s)} for s in splits}
     keys = list(dict.fromkeys(k for s in splits for k in found[s]))
     pair_columns = [Column("class"), Column("with")] + [Column(f"{s} images", "int") for s in splits]
     pair_rows = [[a, b] + [found[s].get((a, b), 0) for s in splits] for a, b in keys]
     co = table("t-cooccurrence", "Classes seen together (top classes; images with both)", pair_columns,
-               pair_rows, layout="narrow")
+               pair_rows)
     return (per_image, co)

@@ -20,7 +20,6 @@ PAIR_CODES = {
     "duplicate_within_split": "Identical files within one split",
 }
 SUMMARY_CODES = ("duplicates_checked", "duplicates_skipped")
-NOTE_CODES = ("duplicates_unreadable",)
 
 
 @dataclass(frozen=True)
@@ -63,14 +62,15 @@ class LeakageContext:
     """Template: sections/leakage.html. None when the Insight holds no duplicate-check finding
     (no dataset, or the check was not run).
 
-    ran: False when the check was skipped. summary: what was compared and the totals (or why it
-    was skipped), worded. kinds: the copies found, leakage first. notes: worded notes on images the
-    check could not read."""
+    ran: False when the check was skipped. across: True when training images were compared with a
+    held-out split (only then can leakage be ruled out). summary: what was compared and the totals
+    (or why it was skipped), worded. kinds: the copies found, leakage first. (Images the check could
+    not read are a finding of the data-health table above, said there once.)"""
 
     ran: bool
+    across: bool
     summary: str
     kinds: tuple[CopyKind, ...]
-    notes: tuple[str, ...]
 
 
 def build_leakage(insight: Insight) -> LeakageContext | None:
@@ -79,9 +79,9 @@ def build_leakage(insight: Insight) -> LeakageContext | None:
     if summary is None:
         return None
     kinds = tuple(_kind(by_code[c], title) for c, title in PAIR_CODES.items() if c in by_code)
-    notes = tuple(by_code[c].message or c for c in NOTE_CODES if c in by_code)
-    return LeakageContext(ran=summary.code == "duplicates_checked", summary=summary.message or summary.code,
-                          kinds=kinds, notes=notes)
+    ran = summary.code == "duplicates_checked"
+    return LeakageContext(ran=ran, across=ran and bool(summary.values.get("held_out")),
+                          summary=summary.message or summary.code, kinds=kinds)
 
 
 def _kind(finding: Finding, title: str) -> CopyKind:

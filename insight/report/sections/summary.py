@@ -10,16 +10,7 @@ import pandas as pd
 from insight.charts.classes import TIER_LABELS, class_charts, cutoff_label
 from insight.model.dataset import order_splits
 from insight.model.insight import Representation
-from insight.report.sections.common import (
-    Chart,
-    Column,
-    FindingRow,
-    Table,
-    chart,
-    finding_row,
-    finding_rows,
-    table,
-)
+from insight.report.sections.common import Chart, FindingRow, chart, finding_row, finding_rows
 
 TIER_ORDER = {"serious": 0, "mild": 1, "well": 2}
 
@@ -45,11 +36,14 @@ class SummaryContext:
 
     verdict: the summary sentence (a finding, message already worded). cutoff/total/count_of: the
     cutoff in labels, the total label count and what a label count counts ("images", "boxes", ...).
-    cutoff_label: the text on the chart's cutoff line. charts: one or more class bar charts.
-    to_add: classes below the cutoff, serious first, then by labels to add; to_add_table: the same
-    rows as a Table (rows classed by tier), printed as text lines. classes: all classes,
-    largest first. splits: split names for ClassRow.by_split. split_findings: classes missing from
-    val or whose share differs between train and val.
+    cutoff_label: the text on the chart's cutoff line. charts: one or more class bar charts of the
+    classes with labels (each part on its own scale). unlabelled: up to NAMED declared classes with
+    no label in any split (said once, in one line, instead of a bar or a row each); unlabelled_count:
+    how many there are; unlabelled_more: how many are not named. to_add: classes with labels below
+    the cutoff, serious first, then by labels to add; to_add_printed: the first PRINTED_TO_ADD of
+    them (the PDF's list), to_add_more: how many the PDF leaves out. classes: all classes, largest
+    first. splits: split names for ClassRow.by_split. split_findings: classes missing from a split
+    or whose share differs between train and val.
     """
 
     verdict: FindingRow
@@ -61,23 +55,37 @@ class SummaryContext:
     cutoff_factor: float
     serious_factor: float
     charts: tuple[Chart, ...]
+    unlabelled: tuple[str, ...]
+    unlabelled_count: int
+    unlabelled_more: int
     to_add: tuple[ClassRow, ...]
-    to_add_table: Table
+    to_add_printed: tuple[ClassRow, ...]
+    to_add_more: int
     classes: tuple[ClassRow, ...]
     splits: tuple[str, ...]
     split_findings: tuple[FindingRow, ...]
 
 
+NAMED = 20  # declared classes without labels named in the summary's line; insight.json lists them all
+PRINTED_TO_ADD = 60  # rows of the labels-to-add list in the PDF; report.html lists every class
+
+
 def representation_frame(rep: Representation) -> pd.DataFrame:
-    """The classes as a table (name, count, share, tier) in declared order, for charts and tables."""
+    """The classes as a table (name, count, share, tier, to_add) in declared order, for charts and tables."""
     return pd.DataFrame({"name": [c.name for c in rep.classes],
                          "count": [int(c.count) for c in rep.classes],
                          "share": [float(c.share) for c in rep.classes],
-                         "tier": [c.tier for c in rep.classes]})
+                         "tier": [c.tier for c in rep.classes],
+                         "to_add": [int(c.to_add) for c in rep.classes]})
 
 
 def representation_splits(rep: Representation) -> tuple[str, ...]:
     return tuple(order_splits({s for c in rep.classes for s in c.by_split}))
+
+
+def unlabelled_classes(rep: Representation) -> list[str]:
+    """Declared classes with no label in any split, in declared order."""
+    return [c.name for c in rep.classes if c.count == 0]
 
 
 def class_rows(rep: Representation) -> tuple[ClassRow, ...]:
@@ -89,29 +97,30 @@ def class_rows(rep: Representation) -> tuple[ClassRow, ...]:
     return tuple(sorted(rows, key=lambda r: -r.count))
 
 
-def _to_add_table(rows: list[ClassRow]) -> Table:
-    columns = [Column("Class"), Column("Tier", "tag"), Column("Labels", "int"), Column("Share", "pct"),
-               Column("To add", "int")]
-    return table("t-to-add", "Labels to add", columns,
-                 [[r.name, r.tier_label, r.count, r.share, r.to_add] for r in rows],
-                 layout="list", row_classes=tuple(f"tier-row {r.tier}" for r in rows))
+def to_add_rows(rep: Representation) -> list[ClassRow]:
+    """Classes with labels that need more: serious first, then most labels to add first."""
+    rows = (r for r in class_rows(rep) if r.to_add > 0 and r.count > 0)
+    return sorted(rows, key=lambda r: (TIER_ORDER.get(r.tier, 3), -r.to_add))
 
 
 def build_summary(representation: Representation | None) -> SummaryContext | None:
     if representation is None:
         return None
     rep = representation
-    rows = class_rows(rep)
-    svgs = class_charts(representation_frame(rep), rep.cutoff, key="classes")
+    frame = representation_frame(rep)
+    svgs = class_charts(frame[frame["count"] > 0], rep.cutoff, key="classes") if rep.total else []
     n = len(svgs)
     charts = tuple(chart(f"classes-{i + 1}", svg,
-                         f"Labels per class ({rep.count_of}), coloured by tier; dashed line: the cutoff."
-                         + (f" Part {i + 1} of {n}." if n > 1 else "")) for i, svg in enumerate(svgs))
-    to_add = sorted((r for r in rows if r.to_add > 0), key=lambda r: (TIER_ORDER.get(r.tier, 3), -r.to_add))
+                         f"Labels per class ({rep.count_of}), classes with labels, coloured by tier; dashed line: "
+                         "the cutoff." + (f" Part {i + 1} of {n}, on its own scale." if n > 1 else ""))
+                   for i, svg in enumerate(svgs))
+    unlabelled = unlabelled_classes(rep)
+    to_add = tuple(to_add_rows(rep))
     return SummaryContext(verdict=finding_row(rep.verdict), cutoff=rep.cutoff,
                           cutoff_label=cutoff_label(rep.cutoff), total=rep.total, count_of=rep.count_of,
-                          class_count=len(rows), cutoff_factor=rep.cutoff_factor,
-                          serious_factor=rep.serious_factor, charts=charts, to_add=tuple(to_add),
-                          to_add_table=_to_add_table(to_add),
-                          classes=rows, splits=representation_splits(rep),
-                          split_findings=finding_rows(rep.split_findings))
+                          class_count=len(rep.classes), cutoff_factor=rep.cutoff_factor,
+                          serious_factor=rep.serious_factor, charts=charts, unlabelled=tuple(unlabelled[:NAMED]),
+                          unlabelled_count=len(unlabelled), unlabelled_more=max(0, len(unlabelled) - NAMED),
+                          to_add=to_add, to_add_printed=to_add[:PRINTED_TO_ADD],
+                          to_add_more=max(0, len(to_add) - PRINTED_TO_ADD), classes=class_rows(rep),
+                          splits=representation_splits(rep), split_findings=finding_rows(rep.split_findings))

@@ -17,14 +17,16 @@ from insight.report.sections.data_stats import distribution_frame
 from insight.report.sections.summary import class_rows, representation_splits
 
 MAX_ROWS = 400  # longer curve tables (per-step logs) show every k-th x plus the last, and say so
-METRIC_COLUMNS_PER_TABLE = 4  # value columns per metrics table: fits half the A4 width
+METRIC_COLUMNS_PER_TABLE = 8  # value columns per metrics table: one screen wide
 
 
 @dataclass(frozen=True)
 class TablesContext:
-    """Template: sections/tables.html. tables: every table, in the order of the charts."""
+    """Template: sections/tables.html (report.html only). tables: every table, in the order of the
+    charts."""
 
     tables: tuple[Table, ...]
+    any_sortable: bool = False  # some table can be sorted by clicking a heading
 
 
 def build_tables(insight: Insight) -> TablesContext:
@@ -35,7 +37,7 @@ def build_tables(insight: Insight) -> TablesContext:
         tables += list(spec.tables(insight))
     if insight.curves is not None and insight.curves.table is not None:
         tables += _curve_tables(insight.curves)
-    return TablesContext(tables=tuple(tables))
+    return TablesContext(tables=tuple(tables), any_sortable=any(t.sortable for t in tables))
 
 
 def _class_table(insight: Insight) -> Table:
@@ -109,7 +111,7 @@ def _series_table(key: str, title: str, x_axis: str, wide: pd.DataFrame, columns
     labels = [Column(x_axis, "epoch")] + [Column(_label(c), "num") for c in columns]
     picked, note = _thin(wide)
     rows = [[x] + [picked.at[x, c] for c in columns] for x in picked.index]
-    return table(key, title, labels, rows, note, layout="narrow")
+    return table(key, title, labels, rows, note)
 
 
 def _label(column: tuple) -> str:

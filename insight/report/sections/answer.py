@@ -1,0 +1,163 @@
+"""Page 1, the answer: what is wrong and what to do, worst first. Error-level data findings (and a
+missing split), the curve scenario with its rule, advice and a small picture of the loss, the
+seriously under-represented classes with the labels to add, then one line for each other finding
+with the place of its detail (the printed report gives its page)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from insight.charts.style import HALF_WIDTH_IN, chart_key
+from insight.model.findings import Finding, Severity
+from insight.model.insight import Insight
+from insight.report.sections.common import SEVERITY_LABELS, Chart
+from insight.report.sections.curves import Scenario, has_finite, loss_names, loss_picture, scenario_view
+from insight.report.sections.health import shown_here
+from insight.report.sections.leakage import PAIR_CODES
+from insight.report.sections.summary import NAMED, to_add_rows, unlabelled_classes
+
+SERIOUS_NAMED = 5  # seriously under-represented classes named on page 1; the summary lists them all
+FIRST_CODES = ("no_validation_split", "no_training_split")  # a missing split: with the errors, first
+HEADLINE_CHARS = 160  # a line of the rest: the finding's first clause, cut at a word past this
+PICTURE_HEIGHT_IN = 2.0
+
+
+@dataclass(frozen=True)
+class Line:
+    """One finding in a line: severity (error | warning | info), its badge, the text, and `target`,
+    the id of the place in the report with its detail."""
+
+    severity: str
+    severity_label: str
+    text: str
+    target: str
+
+
+@dataclass(frozen=True)
+class ClassLine:
+    """A class to add labels to: its label count and the labels to add."""
+
+    name: str
+    count: int
+    to_add: int
+
+
+@dataclass(frozen=True)
+class CurveAnswer:
+    """The curve diagnosis in short: the scenario's view (title, tone, the note when judged on the
+    training loss only), the rule that decided it and the advice, and a small picture of the first
+    loss (None when nothing finite was logged)."""
+
+    view: Scenario
+    rule: str
+    advice: str
+    picture: Chart | None
+
+
+@dataclass(frozen=True)
+class AnswerContext:
+    """Template: sections/answer.html.
+
+    first: error-level data findings and a missing split, most severe first (full messages).
+    curve: the curve diagnosis (None without a usable log); curve_error: why there is none.
+    serious: up to SERIOUS_NAMED seriously under-represented classes with labels, fewest labels
+    first; serious_more: how many more there are. unlabelled: up to NAMED declared classes with no
+    label (unlabelled_count in all, unlabelled_more not named). rest: one line per other finding
+    (warnings, then notes), each pointing at its detail. mild_count/mild_to_add: the mildly
+    under-represented classes and the labels they need in all. has_dataset: a dataset was read.
+    """
+
+    first: tuple[Line, ...]
+    curve: CurveAnswer | None
+    curve_error: str | None
+    serious: tuple[ClassLine, ...]
+    serious_more: int
+    unlabelled: tuple[str, ...]
+    unlabelled_count: int
+    unlabelled_more: int
+    mild_count: int
+    mild_to_add: int
+    rest: tuple[Line, ...]
+    has_dataset: bool
+
+
+def build_answer(insight: Insight) -> AnswerContext:
+    rep = insight.representation
+    findings = _data_findings(insight) + _curve_findings(insight)
+    rest = sorted(((f, t) for f, t in findings if not _is_first(f)), key=lambda ft: Severity(ft[0].severity).rank)
+    to_add = to_add_rows(rep) if rep else []
+    serious = sorted((r for r in to_add if r.tier == "serious"), key=lambda r: (r.count, r.name))
+    mild = [r for r in to_add if r.tier == "mild"]
+    unlabelled = unlabelled_classes(rep) if rep else []
+    return AnswerContext(
+        first=tuple(_line(f, t, f.message or f.code) for f, t in findings if _is_first(f)),
+        curve=_curve(insight), curve_error=insight.curves_error if insight.curves is None else None,
+        serious=tuple(ClassLine(r.name, r.count, r.to_add) for r in serious[:SERIOUS_NAMED]),
+        serious_more=max(0, len(serious) - SERIOUS_NAMED), unlabelled=tuple(unlabelled[:NAMED]),
+        unlabelled_count=len(unlabelled), unlabelled_more=max(0, len(unlabelled) - NAMED),
+        mild_count=len(mild), mild_to_add=sum(r.to_add for r in mild),
+        rest=tuple(_line(f, t, headline(f.message or f.code)) for f, t in rest),
+        has_dataset=insight.dataset is not None)
+
+
+def _is_first(finding: Finding) -> bool:
+    return finding.severity == Severity.ERROR or finding.code in FIRST_CODES
+
+
+def _line(finding: Finding, target: str, text: str) -> Line:
+    severity = Severity(finding.severity).value
+    return Line(severity, SEVERITY_LABELS[severity], text, target)
+
+
+def _data_findings(insight: Insight) -> list[tuple[Finding, str]]:
+    """(finding, id of its detail) for the dataset: splits, then health, errors first."""
+    rep = insight.representation
+    out = [(f, f"split-{f.code}") for f in (rep.split_findings if rep else ())]
+    for f in shown_here(insight):
+        out.append((f, f"copies-{f.code}" if f.code in PAIR_CODES else f"finding-{f.code}"))
+    return sorted(out, key=lambda ft: Severity(ft[0].severity).rank)
+
+
+def _curve_findings(insight: Insight) -> list[tuple[Finding, str]]:
+    if insight.curves is None:
+        return []
+    return [(f, f"curve-{f.code}") for f in insight.curves.further_findings]
+
+
+def _curve(insight: Insight) -> CurveAnswer | None:
+    curves = insight.curves
+    if curves is None:
+        return None
+    picture = None
+    table = curves.table
+    names = [n for n in loss_names(curves, table) if has_finite(table, n)] if table is not None else []
+    if names:
+        picture = loss_picture(curves, names[0], chart_key("answer-loss", names[0]), HALF_WIDTH_IN,
+                               PICTURE_HEIGHT_IN)
+        picture = replace(picture, caption=f"{names[0]} per {curves.x_axis}; the training curves section has "
+                                           "every loss and metric.")
+    return CurveAnswer(view=scenario_view(curves), rule=curves.rule, advice=curves.advice, picture=picture)
+
+
+CLAUSE_ENDS = (": ", "; ", ". ")
+HEADLINE_MIN_CHARS = 20  # a first clause shorter than this ("Note: ...") is not a headline
+
+
+def headline(message: str) -> str:
+    """A finding's first clause: up to its first colon, semicolon or full stop outside brackets, for
+    a line of page 1; cut at a word, with an ellipsis, past HEADLINE_CHARS."""
+    text = " ".join(message.split())
+    depth = 0
+    for i, char in enumerate(text):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth == 0 and i >= HEADLINE_MIN_CHARS and text[i:i + 2] in CLAUSE_ENDS and not _number_point(text, i):
+            text = text[:i]
+            break
+    if len(text) > HEADLINE_CHARS:
+        text = text[:HEADLINE_CHARS].rsplit(" ", 1)[0].rstrip(",;:") + " …"
+    return text
+
+
+def _number_point(text: str, i: int) -> bool:
+    """A full stop that ends an abbreviation or a number ("e.g. ", "3. ") is no clause end."""
+    return text[i] == "." and (text[max(0, i - 3):i + 1].endswith(("e.g.", "i.e.")) or text[i - 1].isdigit())
