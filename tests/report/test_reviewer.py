@@ -42,6 +42,19 @@ def test_a_run_judged_on_training_loss_only_is_never_shown_as_fine():
     assert "Curve A: training is going well" in judged and "scenario tone-good" in judged
 
 
+def test_the_missing_validation_loss_is_said_in_the_scenario_box_only():
+    said = builders.finding("missing_loss", "warning", "The log holds no validation loss: log it.", missing=["val"])
+    curves = replace(builders.curves(scenario="A"), judged_on="train",
+                     findings=(said,) + builders.curves().findings)
+    insight = builders.pets_insight(curves=curves)
+    ctx = build_report_context(insight)
+    assert ctx.curves.view.judged_note == "The log holds no validation loss: log it."
+    assert "missing_loss" not in [f.code for f in ctx.curves.findings]
+    assert "curve-missing_loss" not in [line.target for line in ctx.answer.rest]
+    # page 1 and the curves section each show the box once
+    assert render_html(insight, "print").count("The log holds no validation loss: log it.") == 2
+
+
 # --- classes without labels ------------------------------------------------------------------------
 
 # dog 15 + 5, cat 8 + 2, ghost and moth none: N = 30, K = 4, cutoff = ceil(0.75 * 30 / 4) = ceil(5.625)

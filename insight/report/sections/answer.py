@@ -11,7 +11,14 @@ from insight.charts.style import HALF_WIDTH_IN, chart_key
 from insight.model.findings import Finding, Severity
 from insight.model.insight import Insight
 from insight.report.sections.common import SEVERITY_LABELS, Chart
-from insight.report.sections.curves import Scenario, has_finite, loss_names, loss_picture, scenario_view
+from insight.report.sections.curves import (
+    Scenario,
+    has_finite,
+    loss_names,
+    loss_picture,
+    scenario_view,
+    shown_findings,
+)
 from insight.report.sections.health import shown_here
 from insight.report.sections.leakage import PAIR_CODES
 from insight.report.sections.summary import NAMED, to_add_rows, unlabelled_classes
@@ -121,7 +128,7 @@ def _data_findings(insight: Insight) -> list[tuple[Finding, str]]:
 def _curve_findings(insight: Insight) -> list[tuple[Finding, str]]:
     if insight.curves is None:
         return []
-    return [(f, f"curve-{f.code}") for f in insight.curves.further_findings]
+    return [(f, f"curve-{f.code}") for f in shown_findings(insight.curves)]
 
 
 def _curve(insight: Insight) -> CurveAnswer | None:

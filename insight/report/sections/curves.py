@@ -10,6 +10,7 @@ import pandas as pd
 
 from insight.charts.curves import CHART_HEIGHT_IN, SMALL_HEIGHT_IN, Mark, loss_chart, metric_chart, spike_cut
 from insight.charts.style import HALF_WIDTH_IN, TEXT_WIDTH_IN, chart_key
+from insight.model.findings import Finding
 from insight.model.insight import CurveDiagnosis, MetricSummary
 from insight.report.sections.common import Chart, FindingRow, chart, finding_rows
 
@@ -21,7 +22,7 @@ SCENARIO_TITLES = {
 }
 # Judged on the training loss alone (no validation loss logged), a run is never called fine.
 TRAIN_ONLY_TITLES = {
-    "A": "Training loss falls and levels off; without a validation loss, overfitting cannot be seen",
+    "A": "Training loss falls and levels off (judged on the training loss only)",
     "B": "Curve B: unstable training (judged on the training loss only)",
     "D": "Curve D: the model is not learning (judged on the training loss only)",
 }
@@ -41,13 +42,29 @@ class Scenario:
     judged_note: str
 
 
+def _no_val_finding(curves: CurveDiagnosis) -> Finding | None:
+    """The finding that says the log holds no validation loss (and what to do): when the run was
+    judged on its training loss, the scenario box says it, and it is not listed again."""
+    if curves.judged_on != "train":
+        return None
+    return next((f for f in curves.further_findings
+                 if f.code == "missing_loss" and list(f.values.get("missing", ())) == ["val"]), None)
+
+
+def shown_findings(curves: CurveDiagnosis) -> tuple[Finding, ...]:
+    """The further curve findings, but for the one the scenario box says."""
+    said = _no_val_finding(curves)
+    return tuple(f for f in curves.further_findings if f is not said)
+
+
 def scenario_view(curves: CurveDiagnosis) -> Scenario:
     if curves.scenario is None:
         return Scenario(NO_SCENARIO, "none", "")
     if curves.judged_on == "train":
         title = TRAIN_ONLY_TITLES.get(curves.scenario, SCENARIO_TITLES.get(curves.scenario, NO_SCENARIO))
         tone = "unjudged" if TONES.get(curves.scenario) == "good" else TONES.get(curves.scenario, "none")
-        return Scenario(title, tone, TRAIN_ONLY_NOTE)
+        said = _no_val_finding(curves)
+        return Scenario(title, tone, (said.message or TRAIN_ONLY_NOTE) if said else TRAIN_ONLY_NOTE)
     return Scenario(SCENARIO_TITLES.get(curves.scenario, NO_SCENARIO), TONES.get(curves.scenario, "none"), "")
 
 
@@ -103,7 +120,7 @@ def build_curves(curves: CurveDiagnosis | None, curves_error: str | None) -> Cur
     metrics = _metric_charts(curves, table)
     return CurvesContext(
         error=curves_error, scenario=curves.scenario, view=scenario_view(curves),
-        rule=curves.rule, advice=curves.advice, findings=finding_rows(curves.further_findings),
+        rule=curves.rule, advice=curves.advice, findings=finding_rows(shown_findings(curves)),
         source=curves.source, format=curves.format, x_axis=curves.x_axis,
         notes=tuple(curves.notes) + undrawn_notes(curves, table), loss_charts=losses[:1], loss_grid=losses[1:],
         metric_charts=metrics, metrics=tuple(_metric_row(m) for m in curves.metrics))

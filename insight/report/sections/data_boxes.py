@@ -156,7 +156,7 @@ def build(insight: Insight) -> BoxesContext | None:
         frame = frame.assign(share=(frame["count"] / total.where(total > 0)).fillna(0.0))
         panels.append((title, f"share of {what} (%)", frame))
     caption = (f"{', '.join(t for t, _, _ in panels)}: {vs}, as shares of each split's boxes (boxes per "
-               f"image: of its images). Crowd boxes are left out.")
+               f"image: of its images). Crowd boxes included.")
     if left_out:
         caption += f" Not drawn, as no box has the pixel size it needs: {' and '.join(left_out)}."
     svgs, hist_svg = draw_all([lambda: class_boxes_charts(shares, list(splits)) if drawn else [],
