@@ -120,6 +120,10 @@ def test_how_the_check_ran_is_said_once_in_the_block_not_also_in_the_findings_ta
     assert any(f.code == "duplicates_checked" for f in leak_insight.health)
     health = build_health(leak_insight)
     codes = [row.code for row in health.findings]
-    assert "duplicates_checked" not in codes and "leakage_exact" in codes  # the copies stay listed
-    checked = next(f for f in leak_insight.health if f.code == "duplicates_checked")
-    assert render_html(leak_insight).count(checked.message) == 1
+    # the copies are said in the block, with their pairs, and counted in the section's lead
+    assert "duplicates_checked" not in codes and "leakage_exact" not in codes and health.copies_below
+    html = render_html(leak_insight)
+    section = html[html.index('<section id="health"'):html.index('<section id="tables"')]  # page 1 aside
+    for code in ("duplicates_checked", "leakage_exact", "leakage_near", "duplicate_within_split"):
+        finding = next(f for f in leak_insight.health if f.code == code)
+        assert section.count(finding.message) == 1, code

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from insight.model.insight import Insight
 from insight.report.sections.common import FindingRow, finding_rows
-from insight.report.sections.leakage import SUMMARY_CODES
+from insight.report.sections.leakage import PAIR_CODES, SUMMARY_CODES
 
 
 # Said elsewhere, once: declared classes never used are the insight summary's line on classes
@@ -20,25 +20,28 @@ class HealthContext:
     """Template: sections/health.html.
 
     findings: health findings, errors first, then warnings, then notes, but for the note saying how
-    the duplicate check ran or why it was skipped (the duplicates block below says that) and the
-    classes never used (the insight summary says that): each point is said once.
-    errors/warnings/notes: how many findings of each severity in `findings`.
+    the duplicate check ran or why it was skipped and the copies it found (the duplicates block below
+    says those, with the pairs) and the classes never used (the insight summary says that): each
+    point is said once. errors/warnings/notes: how many findings of each severity, the copies too;
+    copies_below: some of them are the copies, shown in the duplicates block.
     """
 
     findings: tuple[FindingRow, ...]
     errors: int
     warnings: int
     notes: int
+    copies_below: bool = False
 
 
 def shown_here(insight: Insight) -> tuple:
-    """The health findings the table shows."""
+    """The health findings this section says: in its table, and the copies in its duplicates block."""
     elsewhere = SUMMARY_CODES + (SAID_IN_SUMMARY if insight.representation is not None else ())
     return tuple(f for f in insight.health if f.code not in elsewhere)
 
 
 def build_health(insight: Insight) -> HealthContext:
-    rows = finding_rows(shown_here(insight))
-    count = {s: sum(1 for r in rows if r.severity == s) for s in ("error", "warning", "info")}
-    return HealthContext(findings=rows, errors=count["error"], warnings=count["warning"],
-                         notes=count["info"])
+    counted = finding_rows(shown_here(insight))
+    count = {s: sum(1 for r in counted if r.severity == s) for s in ("error", "warning", "info")}
+    shown = tuple(r for r in counted if r.code not in PAIR_CODES)
+    return HealthContext(findings=shown, errors=count["error"], warnings=count["warning"], notes=count["info"],
+                         copies_below=len(shown) < len(counted))
