@@ -69,7 +69,7 @@ class _CurveThresholdAction(argparse.Action):
         from insight.diagnose.curve_rules import CurveThresholds
 
         return ("change a number the curve diagnosis decides by (repeatable; the reasons are in "
-                f"insight/diagnose/curve_rules.py). NAME=DEFAULT: {CurveThresholds.defaults_text()}")
+                f"insight/diagnose/curve_thresholds.py). NAME=DEFAULT: {CurveThresholds.defaults_text()}")
 
     @help.setter
     def help(self, _value) -> None:

@@ -2,26 +2,24 @@
 
 not_converged, noisy_val, val_below_train, underfit, best_epoch_early, component_imbalance,
 metric_regressed, plus nonfinite_loss, loss_spike and missing_loss. Thresholds are read from the run's
-CurveThresholds (curve_rules.py), which the CurveContext carries.
+CurveThresholds (curve_thresholds.py), which the CurveContext carries.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from insight.diagnose import curve_rules as R
+from insight.diagnose.curve_diverge import spike_events
+from insight.diagnose.curve_verdict import Judged
 from insight.diagnose.epochs import TOTAL, EpochTable, higher_is_better, is_loss
 from insight.diagnose.smoothing import noise
 from insight.model.findings import Finding, Severity
 
 THRESHOLD_METRIC = re.compile(r"^(precision|recall)(_|$)", re.I)  # left to mAP when one is logged
-
-if TYPE_CHECKING:
-    from insight.diagnose.curve_scenarios import Judged
 
 # Most important first, within a severity.
 PRIORITY = ("diverged_nonfinite", "diverged_rise", "diverged_rebound", "diverged_blowup", "unstable_oscillation",
@@ -58,7 +56,7 @@ def nonfinite_findings(table: EpochTable, decided_b: bool) -> list[Finding]:
     return out
 
 
-def further_findings(j: "Judged", scenario: str, rule: Finding) -> list[Finding]:
+def further_findings(j: Judged, scenario: str, rule: Finding) -> list[Finding]:
     out: list[Finding] = []
     axis = j.axis
     if j.train is None or j.val is None:
@@ -73,7 +71,7 @@ def further_findings(j: "Judged", scenario: str, rule: Finding) -> list[Finding]
     return out
 
 
-def _not_converged(j: "Judged", scenario: str, rule: Finding) -> Finding | None:
+def _not_converged(j: Judged, scenario: str, rule: Finding) -> Finding | None:
     profiles, t = [p for p in (j.train, j.val) if p is not None], j.t
     if scenario != "A" or not all(R.still_falling(p, t) for p in profiles):
         return None
@@ -87,7 +85,7 @@ def _not_converged(j: "Judged", scenario: str, rule: Finding) -> Finding | None:
                     noise_measured=all(q.noise > 0 for q in profiles))
 
 
-def _noisy_val(j: "Judged", scenario: str, rule: Finding) -> Finding | None:
+def _noisy_val(j: Judged, scenario: str, rule: Finding) -> Finding | None:
     t = j.t
     if j.train is None or j.val is None or j.val.n < t.noise_min_points:
         return None
@@ -98,7 +96,7 @@ def _noisy_val(j: "Judged", scenario: str, rule: Finding) -> Finding | None:
     return None
 
 
-def _val_below_train(j: "Judged", scenario: str, rule: Finding) -> Finding | None:
+def _val_below_train(j: Judged, scenario: str, rule: Finding) -> Finding | None:
     t, v = j.train, j.val
     if t is None or v is None or t.end_med <= 0:
         return None
@@ -111,7 +109,7 @@ def _val_below_train(j: "Judged", scenario: str, rule: Finding) -> Finding | Non
                     threshold_pct=100 * j.t.val_below_margin, leakage=leak)
 
 
-def _underfit(j: "Judged", scenario: str, rule: Finding) -> Finding | None:
+def _underfit(j: Judged, scenario: str, rule: Finding) -> Finding | None:
     profiles, t = [p for p in (j.train, j.val) if p is not None], j.t
     if scenario not in ("A", "C") or not profiles:
         return None
@@ -127,7 +125,7 @@ def _underfit(j: "Judged", scenario: str, rule: Finding) -> Finding | None:
                     threshold_pct=100 * t.underfit_fall)
 
 
-def _best_epoch_early(j: "Judged", scenario: str, rule: Finding) -> Finding | None:
+def _best_epoch_early(j: Judged, scenario: str, rule: Finding) -> Finding | None:
     v, t = j.val, j.t
     if v is None or v.n < t.min_points:
         return None
@@ -158,11 +156,9 @@ def early_stop(x: np.ndarray, y: np.ndarray, t: R.CurveThresholds) -> tuple[floa
     return (float(x[best]), float(x[stop]), patience) if stop < y.size else None
 
 
-def _loss_spikes(j: "Judged", scenario: str, rule: Finding) -> Finding | None:
+def _loss_spikes(j: Judged, scenario: str, rule: Finding) -> Finding | None:
     if rule.code == "unstable_spikes":
         return None
-    from insight.diagnose.curve_scenarios import spike_events
-
     for split in ("train", "val"):
         total = j.table.totals.get(split)
         if total is None:
@@ -175,7 +171,7 @@ def _loss_spikes(j: "Judged", scenario: str, rule: Finding) -> Finding | None:
     return None
 
 
-def _component_imbalance(j: "Judged") -> list[Finding]:
+def _component_imbalance(j: Judged) -> list[Finding]:
     """Components that rose from their best (GL >= alpha, best at least a quarter of the run before
     the end, a material share of the total) while the split's total or another component did not:
     one finding per split, naming them."""

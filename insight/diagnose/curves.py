@@ -2,7 +2,8 @@
 
 `diagnose_run(run, context)` brings the metrics to one value per epoch (epochs.py), reads the total
 train and val loss, decides DeepQ's scenario A-D with the first rule that fires (curve_scenarios.py
-lists them in order), names another scenario that came close (`scenario_close`), and adds the further
+lists them in order; the rules: curve_diverge.py for B, curve_flat.py for D, curve_overfit.py for C; their
+numbers: curve_thresholds.py), names another scenario that came close (`scenario_close`), and adds the further
 findings (curve_findings.py, curve_metrics.py). The decision is returned as data: `rule_finding.code`
 names the rule and its `values` hold the numbers; the wording lives in templates/findings/<code>.txt."""
 

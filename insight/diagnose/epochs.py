@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from insight.diagnose.curve_rules import CurveThresholds
+from insight.diagnose.curve_thresholds import CurveThresholds
 from insight.model.run import RUN_SPLITS, Run
 
 from insight.logs.names import higher_is_better as _direction
@@ -30,7 +30,7 @@ from insight.logs.names import is_counter, is_loss, is_lr
 
 TOTAL = "loss"  # canonical name of a split's total loss (logs/names.py maps total_loss etc. onto it)
 # The numbers this reading depends on (epoch_known_share, max_step_points, min_epochs) are fields of
-# CurveThresholds (curve_rules.py), with their reasons.
+# CurveThresholds (curve_thresholds.py), with their reasons.
 
 
 def is_component(name: str) -> bool:
