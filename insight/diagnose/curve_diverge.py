@@ -46,14 +46,15 @@ def b_rise(j: Judged) -> Verdict:
 
 def b_rebound(j: Judged) -> Verdict:
     p, t = j.primary, j.t
-    fell = R.pct((p.early - p.best) / abs(p.early)) if p.early else 0.0
-    jump = p.end / (t.spike_factor * p.best) if p.best > 0 else 0.0
+    fell = R.pct((p.early - p.smooth_best) / abs(p.early)) if p.early else 0.0
+    jump = p.end / (t.spike_factor * p.smooth_best) if p.smooth_best > 0 else 0.0
     blowup = min(jump, ratio(p.giveback, t.blowup_giveback))
     score = min(ratio(fell, t.rebound_min_fall), max(ratio(p.giveback, t.giveback_b), blowup))
     f = finding("diverged_rebound", "error", j.axis, p.best_x, split=j.primary_split, start=p.early,
-                best=p.best, best_x=p.best_x, end=p.end, giveback_pct=100 * p.giveback,
+                best=p.best, best_x=p.best_x, smoothed_best=p.smooth_best, smoothed_best_x=p.smooth_best_x,
+                end=p.end, giveback_pct=100 * p.giveback,
                 threshold_pct=100 * t.giveback_b, blowup=bool(blowup >= 1 and p.giveback < t.giveback_b),
-                factor=t.spike_factor, ratio=p.end / p.best if p.best > 0 else None)
+                factor=t.spike_factor, ratio=p.end / p.smooth_best if p.smooth_best > 0 else None)
     return Verdict("B", f, score)
 
 
@@ -110,7 +111,7 @@ def b_oscillation(j: Judged) -> Verdict | None:
     if j.axis != "epoch" and not per_evaluation:
         return None
     p = j.primary
-    swing = t.osc_swing * (p.early - p.best)
+    swing = t.osc_swing * (p.early - p.smooth_best)
     pairs = oscillation_pairs(p.y, swing, t.osc_level)
     f = finding("unstable_oscillation", "error", j.axis, split=j.primary_split, pairs=pairs, points=p.n,
                 swing=swing, swing_pct=100 * t.osc_swing, level_pct=100 * t.osc_level,

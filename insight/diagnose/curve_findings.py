@@ -129,7 +129,7 @@ def _best_epoch_early(j: Judged, scenario: str, rule: Finding) -> Finding | None
     v, t = j.val, j.t
     if v is None or v.n < t.min_points:
         return None
-    stop = early_stop(v.x, v.y, t)
+    stop = R.early_stop(v.x, v.y, t)
     if stop is None:
         return None
     best_x, stop_x, patience = stop
@@ -140,20 +140,6 @@ def _best_epoch_early(j: Judged, scenario: str, rule: Finding) -> Finding | None
     return _finding("best_epoch_early", "info", j.axis, best_x, best_x=best_x, best=float(np.min(v.y)),
                     stop_x=stop_x, last_x=float(v.x[-1]), patience=patience, saved_pct=100 * saved,
                     threshold_pct=100 * t.best_early_share)
-
-
-def early_stop(x: np.ndarray, y: np.ndarray, t: R.CurveThresholds) -> tuple[float, float, int] | None:
-    """(best x, stop x, patience): Keras/Lightning EarlyStopping (mode min, min_delta 0) with patience
-    max(es_patience_min, es_patience_share * points), counted from the run's best value, so the
-    stop keeps the best model. None when the run ends before the patience runs out."""
-    keep = np.isfinite(y)
-    x, y = np.asarray(x, float)[keep], np.asarray(y, float)[keep]
-    if x.size == 0:
-        return None
-    patience = max(t.es_patience_min, int(math.ceil(t.es_patience_share * y.size)))
-    best = int(np.argmin(y))
-    stop = best + patience
-    return (float(x[best]), float(x[stop]), patience) if stop < y.size else None
 
 
 def _loss_spikes(j: Judged, scenario: str, rule: Finding) -> Finding | None:
@@ -172,9 +158,11 @@ def _loss_spikes(j: Judged, scenario: str, rule: Finding) -> Finding | None:
 
 
 def _component_imbalance(j: Judged) -> list[Finding]:
-    """Components that rose from their best (GL >= alpha, best at least a quarter of the run before
-    the end, a material share of the total) while the split's total or another component did not:
-    one finding per split, naming them."""
+    """Components that rose from their best (GL >= alpha against the smoothed best, which lies at least a
+    quarter of the run before the end, a material share of the total) while the split's total or another
+    component did not: one finding per split, naming them. This is the whole consequence of a rising
+    component: the scenario is judged on the total (curve_overfit.py says why). Each component's best is
+    its raw best, as the metrics table shows it, with the smoothed best the GL is measured from."""
     out, t = [], j.t
     for split in ("val", "train"):
         total = j.val if split == "val" else j.train
@@ -182,17 +170,15 @@ def _component_imbalance(j: Judged) -> list[Finding]:
         if total is None or len(profiles) < 2:
             continue
         rising = [(n, p) for n, p in profiles.items() if R.rose(p, t)
-                  and p.position(p.best_x) <= 1 - t.component_rise_span]
+                  and p.position(p.smooth_best_x) <= 1 - t.component_rise_span]
         steady = [n for n, p in profiles.items() if not R.rose(p, t)]
         if not rising or (not steady and R.rose(total, t)):
             continue
         rising.sort(key=lambda item: -item[1].gl)
-        name, first = rising[0]
-        out.append(_finding("component_imbalance", "warning", j.axis, first.best_x, split=split, name=name,
-                            best=first.best, best_x=first.best_x, end=first.end, gl=first.gl,
-                            rising=[{"name": n, "best_x": p.best_x, "best": p.best, "end": p.end, "gl": p.gl}
-                                    for n, p in rising],
-                            others=steady, total_gl=total.gl, alpha=t.gl_alpha))
+        items = [{"name": n, "best": p.best, "best_x": p.best_x, "smoothed_best": p.smooth_best,
+                  "smoothed_best_x": p.smooth_best_x, "end": p.end, "gl": p.gl} for n, p in rising]
+        out.append(_finding("component_imbalance", "warning", j.axis, items[0]["best_x"], split=split,
+                            **items[0], rising=items, others=steady, total_gl=total.gl, alpha=t.gl_alpha))
     return out
 
 

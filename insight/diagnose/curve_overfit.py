@@ -1,8 +1,15 @@
 """Curves C: overfitting. Each rule needs a training and a validation loss.
 
-  overfit_val_rises    val ends (mean of its end window) above its best by Prechelt's GL
-  overfit_never_back   val was best early and never came back while train kept falling
+  overfit_val_rises    val ends (mean of its end window) above its smoothed best by Prechelt's GL
+  overfit_never_back   val made no new best for longer than early stopping waits (a quarter of the run
+                       saved) while train kept falling and the gap widened by more than GL_alpha
   overfit_gap_widens   train falls significantly, val does not (train and val aligned by epoch)
+
+The scenario is judged on the total losses. A validation component that rises while the validation total
+does not (one head overfitting while another still improves) is not C on its own: the total is what the
+optimiser minimises and what the trainer picks its best checkpoint by, so a component trade-off inside a
+falling total is reported as `component_imbalance` (curve_findings.py), naming the component. The
+component is also listed in overfit_val_rises when the total rose too.
 """
 
 from __future__ import annotations
@@ -19,21 +26,20 @@ from insight.diagnose.epochs import EpochTable
 
 def c_val_rises(j: Judged) -> Verdict | None:
     """Prechelt's GL with the end read over a window: the mean of the validation loss's end window (the
-    points after the best only) against its smoothed best, while the validation loss is not still falling at its end and the
-    training loss fell since that best."""
+    points after the smoothed best only) against its smoothed best, while the validation loss is not still
+    falling at its end and the training loss fell since that best. The finding names the raw best (the
+    one the metrics table shows) and, apart, the smoothed best the GL is measured from."""
     t, v, th = j.train, j.val, j.t
     if t is None or v is None or v.n < th.min_points:
         return None
-    after = int(np.sum(v.x > v.best_x))  # the end window never reaches back to the best
+    after = int(np.sum(v.x > v.smooth_best_x))  # the end window never reaches back to the best
     window = max(1, min(end_points(v.n, th), after))
     end = float(np.mean(v.y[-window:]))
-    gl = R.pct(100 * (end / v.best - 1)) if v.best > 0 else 0.0
+    gl = R.pct(100 * (end / v.smooth_best - 1)) if v.smooth_best > 0 else 0.0
     threshold = R.gl_threshold(v, th)
-    at_best = t.at(v.best_x)
-    train_end = end_level(t.y, th)
-    train_fall = R.pct((at_best - train_end) / abs(at_best)) if at_best else 0.0
+    train_fall = _train_fall_since(t, v.smooth_best_x, th)
     falling = trend(v.x, v.y, th, min(window_points(v.n, th), after + 1)).falls(th, th.not_converged_drop)
-    f = finding("overfit_val_rises", "warning", j.axis, v.best_x, best_x=v.best_x, best=v.best, end=end,
+    f = finding("overfit_val_rises", "warning", j.axis, v.best_x, **_bests(v), end=end,
                 window=window, gl=gl, alpha=th.gl_alpha, threshold=threshold,
                 noise_pct=100 * v.noise, train_fall_pct=100 * train_fall,
                 rising=rising_components(j.table, "val", th), **_classes(j))
@@ -42,27 +48,49 @@ def c_val_rises(j: Judged) -> Verdict | None:
 
 
 def c_never_back(j: Judged) -> Verdict | None:
-    """The validation loss was best early (never_back_by) and its values since stay above that best by
-    more than its noise explains, while the training loss fell by gap_train_fall or more since."""
+    """Validation stopped improving while training went on: read with early-stopping semantics (Keras /
+    Lightning EarlyStopping, mode min, min_delta 0, the patience of best_epoch_early), the validation loss
+    made no new best for so long that early stopping would have saved best_early_share of the run or
+    more; over that stretch the training loss kept falling (a line through it falls beyond its noise,
+    trend_z), and the gap between them widened by more than a GL criterion: (val end / val at its best) x
+    (train at val's best / train end) - 1 >= gl_threshold (Prechelt's alpha, or 3 sd of the validation
+    loss's smoothed noise). DeepQ's Curve C in its second form: validation falls much more slowly (here:
+    not at all) while the gap keeps widening. A plateau of the validation loss is enough; it need not rise
+    by GL_alpha itself (a loss creeping up 2-4 % while training falls 15 % is that case). Levels: the
+    smoothed curves at val's raw best, the end-window means at the end, so one noisy point moves neither."""
     t, v, th = j.train, j.val, j.t
     if t is None or v is None or v.n < th.min_points:
         return None
-    i = int(np.argmin(v.y))
-    after = v.y[i + 1:]
-    if after.size < th.min_points:
-        return None
-    best, best_x = float(v.y[i]), float(v.x[i])
-    level = float(np.median(after))
-    above = R.pct(100 * (level / best - 1)) if best > 0 else 0.0
-    threshold = max(th.gl_alpha, R.pct(100 * math.expm1(th.gl_noise_z * v.noise)))
-    at_best = t.at(best_x)
-    train_fall = R.pct((at_best - end_level(t.y, th)) / abs(at_best)) if at_best else 0.0
-    early = v.position(best_x) <= th.never_back_by
-    f = finding("overfit_never_back", "warning", j.axis, best_x, best=best, best_x=best_x, level=level,
-                above_pct=above, threshold_pct=threshold, noise_pct=100 * v.noise,
-                train_fall_pct=100 * train_fall, last_x=float(v.x[-1]), **_classes(j))
-    score = min(ratio(above, threshold), ratio(train_fall, th.gap_train_fall), BIG if early else 0.0)
+    stop = R.early_stop(v.x, v.y, th)
+    span = v.x[-1] - v.x[0]
+    saved = R.pct((v.x[-1] - stop[1]) / span) if stop is not None and span > 0 else 0.0
+    val_ratio = end_level(v.y, th) / v.at(v.best_x) if v.at(v.best_x) > 0 else 1.0
+    train_at, train_end = t.at(v.best_x), end_level(t.y, th)
+    train_ratio = train_at / train_end if train_end > 0 else 1.0
+    widened = R.pct(100 * (val_ratio * train_ratio - 1))
+    threshold = R.gl_threshold(v, th)
+    since = t.x >= v.best_x
+    falls = trend(t.x[since], t.y[since], th).falls(th, th.train_still_falls) if since.sum() >= 2 else False
+    f = finding("overfit_never_back", "warning", j.axis, v.best_x, best=v.best, best_x=v.best_x,
+                stop_x=stop[1] if stop else None, patience=stop[2] if stop else None, last_x=float(v.x[-1]),
+                saved_pct=100 * saved, saved_min_pct=100 * th.best_early_share, val_end=end_level(v.y, th),
+                window=end_points(v.n, th),
+                val_change_pct=100 * (val_ratio - 1), train_fall_pct=100 * (1 - 1 / train_ratio),
+                widened_pct=widened, threshold_pct=threshold, alpha=th.gl_alpha, noise_pct=100 * v.noise,
+                **_classes(j))
+    score = min(ratio(saved, th.best_early_share), ratio(widened, threshold), BIG if falls else 0.0)
     return Verdict("C", f, score)
+
+
+def _train_fall_since(t: R.Profile, x: float, th: R.CurveThresholds) -> float:
+    """How much the training loss fell from its smoothed value at x to its end level (the end-window mean)."""
+    at = t.at(x)
+    return R.pct((at - end_level(t.y, th)) / abs(at)) if at else 0.0
+
+
+def _bests(p: R.Profile) -> dict:
+    """The raw best (the one best the metrics table shows) and the smoothed best a rule measured from."""
+    return {"best": p.best, "best_x": p.best_x, "smoothed_best": p.smooth_best, "smoothed_best_x": p.smooth_best_x}
 
 
 def c_gap(j: Judged) -> Verdict | None:

@@ -14,7 +14,8 @@ from insight.diagnose.curve_thresholds import CurveThresholds
 from insight.diagnose.smoothing import noise, smoothed_share
 
 __all__ = ["CurveThresholds", "Profile", "profile", "pct", "window", "gl_threshold", "rose", "spikes",
-           "spike_rule", "plateau_position", "end_trend", "still_falling", "levelled_since", "log_fall"]
+           "spike_rule", "plateau_position", "end_trend", "still_falling", "levelled_since", "log_fall",
+           "early_stop"]
 
 
 @dataclass(frozen=True)
@@ -26,8 +27,8 @@ class Profile:
     smooth: np.ndarray
     first: float  # median of the first min_window points (where the run started)
     early: float  # median of the first early_share of the points (the early level, robust to one spike)
-    best: float  # minimum of the smoothed curve
-    best_x: float
+    smooth_best: float  # minimum of the smoothed curve: what the rules compare with (one noisy low point
+    smooth_best_x: float  # does not move it); findings name it "smoothed" next to the raw best
     end: float  # smoothed value at the last point
     end_med: float  # median of the raw values in the end window
     noise: float = 0.0  # relative point-to-point noise of the raw values (sd as a share of the level, DER_SNR)
@@ -38,9 +39,22 @@ class Profile:
         return int(self.x.size)
 
     @property
+    def best(self) -> float:
+        """The lowest raw value: the one best of the series that the metrics table shows."""
+        return float(self.y[self._best_index])
+
+    @property
+    def best_x(self) -> float:
+        return float(self.x[self._best_index])
+
+    @property
+    def _best_index(self) -> int:
+        return int(np.argmin(self.y))
+
+    @property
     def gl(self) -> float:
         """Prechelt's GL at the end, 100 * (end / best - 1), on the smoothed curve (0 when best <= 0)."""
-        return pct(100.0 * (self.end - self.best) / self.best) if self.best > 0 else 0.0
+        return pct(100.0 * (self.end - self.smooth_best) / self.smooth_best) if self.smooth_best > 0 else 0.0
 
     @property
     def fall(self) -> float:
@@ -54,9 +68,9 @@ class Profile:
 
     @property
     def giveback(self) -> float:
-        """Share of the fall from start to best that was lost again by the end (0 = none)."""
-        gained = self.early - self.best
-        return (self.end - self.best) / gained if gained > 0 else 0.0
+        """Share of the fall from start to the smoothed best that was lost again by the end (0 = none)."""
+        gained = self.early - self.smooth_best
+        return (self.end - self.smooth_best) / gained if gained > 0 else 0.0
 
     def at(self, x: float) -> float:
         """The smoothed value at x (interpolated)."""
@@ -186,3 +200,17 @@ def levelled_since(p: Profile, position: float, t: CurveThresholds) -> bool:
 def log_fall(a: float, b: float) -> float | None:
     """log(a / b) for positive a, b: how much a curve fell from a to b on a ratio scale."""
     return math.log(a / b) if a > 0 and b > 0 else None
+
+
+def early_stop(x: np.ndarray, y: np.ndarray, t: CurveThresholds) -> tuple[float, float, int] | None:
+    """(best x, stop x, patience): Keras/Lightning EarlyStopping (mode min, min_delta 0) with patience
+    max(es_patience_min, es_patience_share * points), counted from the run's best value, so the
+    stop keeps the best model. None when the run ends before the patience runs out."""
+    keep = np.isfinite(y)
+    x, y = np.asarray(x, float)[keep], np.asarray(y, float)[keep]
+    if x.size == 0:
+        return None
+    patience = max(t.es_patience_min, int(math.ceil(t.es_patience_share * y.size)))
+    best = int(np.argmin(y))
+    stop = best + patience
+    return (float(x[best]), float(x[stop]), patience) if stop < y.size else None

@@ -10,7 +10,7 @@ Rules, in this order (the first that fires decides; none: A):
   B  unstable_spikes      spikes recur
   D  train_flat           (within noise) a line through the curve falls less than its noise explains
   C  overfit_val_rises    val ends (mean of its end window) above its smoothed best by Prechelt's GL
-  C  overfit_never_back   val was best early and never came back while train kept falling
+  C  overfit_never_back   val made no new best for longer than early stopping waits, train kept falling
   C  overfit_gap_widens   train falls significantly, val does not (train and val aligned by epoch)
 B and D read the training loss (the validation loss when no training loss is logged); C needs both.
 
@@ -74,7 +74,8 @@ def _a_converged(j: Judged) -> Finding:
         i = int(np.argmin(v.y))
         end = end_level(v.y, j.t)
         values.update(val_best=float(v.y[i]), val_best_x=float(v.x[i]), val_end=end,
-                      window=end_points(v.n, j.t), gl=R.pct(100 * (end / v.best - 1)) if v.best > 0 else 0.0,
+                      window=end_points(v.n, j.t), smoothed_best=v.smooth_best,
+                      gl=R.pct(100 * (end / v.smooth_best - 1)) if v.smooth_best > 0 else 0.0,
                       alpha=j.t.gl_alpha, threshold=R.gl_threshold(v, j.t), noise_pct=100 * v.noise)
     return finding("converged", "info", j.axis, values.get("val_best_x"), **values)
 

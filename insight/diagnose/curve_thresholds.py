@@ -116,7 +116,15 @@ class CurveThresholds:
 
     # -- C: overfitting ----------------------------------------------------------------------------------
     gl_alpha: float = _t(5.0)  # Prechelt GL_5: the smoothed validation loss ends 5 % above its best (the
-    #                            slowest GL criterion in the paper, i.e. the least prone to stop on noise)
+    #                            slowest GL criterion in the paper, i.e. the least prone to stop on noise).
+    #                            overfit_never_back reads the same 5 % as a widening of the gap: val/train
+    #                            at the end over val/train at val's best. Prechelt's GL is a stopping rule
+    #                            (stop at the first t where GL > alpha); as a diagnosis of a finished run
+    #                            it misses the run whose validation loss stalls and creeps up 2-4 % while
+    #                            training falls 15 %: what makes that run C is early-stopping semantics
+    #                            (no new best for a quarter of the run, best_early_share) with a gap that
+    #                            widened by more than GL_alpha, not a smaller alpha (GL_1-GL_3 would fire
+    #                            on the noise of a long flat tail)
     gl_noise_z: float = _t(3.0)  # ... and above 3 standard deviations of the smoothed curve's own noise:
     #                              the minimum of a noisy curve lies below its trend by chance, so a noisy
     #                              validation set reads as a rise. Our choice: on healthy curves of 20-300
@@ -127,10 +135,6 @@ class CurveThresholds:
     #                                          >= 20 % (a log fall of ln 1.25)...
     gap_slow_ratio: float = _t(0.25)  # ... and validation fell less than a quarter as much (in log terms);
     #                                   our choice
-    never_back_by: float = _t(0.5, "share")  # C: the validation loss was best in the first half of the run
-    #                                          and its later values stay above that best by more than
-    #                                          its noise (gl_alpha, or gl_noise_z sd) while the training
-    #                                          loss fell >= gap_train_fall since: it never came back
 
     # -- D: training does not learn ----------------------------------------------------------------------
     d_min_fall: float = _t(0.03)  # D: the smoothed training loss ends less than 3 % below its start; our
@@ -162,7 +166,9 @@ class CurveThresholds:
     #                                              points (our choice; Ultralytics' default 100 of 300-600
     #                                              epochs is 17-33 %)
     best_early_share: float = _t(0.25, "share")  # best_epoch_early: early stopping would have saved >= 25 %
-    #                                              of the run
+    #                                              of the run (our choice); overfit_never_back (C) needs
+    #                                              the same stall, with train still falling and the gap
+    #                                              widened by >= gl_alpha (or gl_noise_z sd of val's noise)
     component_rise_span: float = _t(0.25, "share")  # component_imbalance: its best lies at least a quarter
     #                                                 of the run before the end, so the rise is a trend and
     #                                                 not the last points' noise; our choice

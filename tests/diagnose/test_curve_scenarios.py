@@ -157,16 +157,20 @@ def test_d_flat_noisy_loss():
 
 
 # C by Prechelt's generalisation loss, at the threshold and just under it. The train loss falls gently
-# in the second half (13.6 -> 12.5, 8 % < 20 %: no widening-gap rule) but keeps falling after val's best.
+# in the second half (13.6 -> 12.5, 8 % < 20 %: no widening-gap rule) but keeps falling after val's best
+# (smoothed 12.900 at epoch 10, end level (12.7 + 12.6 + 12.5) / 3 = 12.6: 2.3 % >= 1 %). Val's best,
+# raw 20.0 and smoothed 20.0267 (the smallest of smooth_by_hand), is at epoch 10 of 13: early stopping's
+# patience here is 3 epochs (max(3, 10 % of 13)), so it would have saved nothing and the never-came-back
+# rule stays silent.
 TRAIN_C = [30, 24, 20, 17, 15, 14, 13.6, 13.3, 13.1, 12.9, 12.7, 12.6, 12.5]
-VAL_HEAD = [31, 26, 23, 21, 20.2, 20.0, 20.1, 20.3, 20.5, 20.7, 20.9, 20.95]
+VAL_HEAD = [31, 26, 23, 21, 20.6, 20.4, 20.25, 20.15, 20.05, 20.0, 20.2, 20.3]
 
 
 def _val_ending_at_gl(gl_pct: float) -> list[float]:
     """VAL_HEAD plus a last point chosen so that the end level, the mean of the end window (the last 3
     points: 10 % of 13, at least 3), is exactly (1 + gl) x the smoothed minimum: (v[-2] + v[-1] + L) / 3
     = target, solved for L."""
-    best = min(smooth_by_hand(VAL_HEAD + [21.0])[:-2])  # the minimum is at 20.0, far from the last point
+    best = min(smooth_by_hand(VAL_HEAD + [21.0])[:-2])  # the minimum is at 20.0, 3 points before the last
     target = best * (1 + gl_pct / 100)
     return VAL_HEAD + [3 * target - VAL_HEAD[-1] - VAL_HEAD[-2]]
 
@@ -175,8 +179,10 @@ def test_c_val_rises_by_exactly_the_threshold():
     val = _val_ending_at_gl(5.0)
     d = diagnose_run(run_of({"train/loss": TRAIN_C, "val/loss": val}))
     assert d.scenario == "C" and d.rule_finding.code == "overfit_val_rises"
-    assert d.rule_finding.values["gl"] == pytest.approx(5.0)
-    assert d.rule_finding.epoch == 6  # the val minimum 20.0 is epoch 6
+    v = d.rule_finding.values
+    assert v["gl"] == pytest.approx(5.0)
+    assert d.rule_finding.epoch == 10 and (v["best"], v["best_x"]) == (20.0, 10)  # the raw best the table shows
+    assert v["smoothed_best"] == pytest.approx(min(smooth_by_hand(VAL_HEAD + [21.0])[:-2]))
 
 
 def test_val_rising_just_under_the_threshold_is_a():
@@ -349,15 +355,21 @@ def test_a_noisy_val_curve_needs_a_rise_beyond_its_noise_for_c():
 
 
 def test_c_when_val_never_improves_while_train_falls():
-    # train falls from 2.0 to about 1.4 (a log fall of ln(1.98 / 1.4) = 0.35 >= ln 1.25), only 10 % in the
-    # second half (no widening-gap rule there); val starts at median(2.9, 3.0, 2.95) = 2.95 and ends about
-    # 3.05: it never improved -> C by the gap rule over the whole run. Val's rise from its best is 2-4 %, under
-    # Prechelt's 5 %: not the GL rule
+    # val's best is its first point (2.9 at epoch 1) and it ends about 3.05; train falls 2.0 -> about 1.4.
+    # Early stopping (patience max(3, 10 % of 14) = 3) stops at epoch 4, saving (14 - 4) / 13 = 77 % of
+    # the run; the gap widened by (val end / smoothed val at epoch 1) x (smoothed train at epoch 1 / train
+    # end) - 1, the end levels the means of the last 3 points: 3.05 / 2.912 x 1.998 / 1.423 - 1 = 47 % -> C by overfit_never_back (it
+    # comes before the widening-gap rule, which fires here too over the whole run). Val's rise from its
+    # best is 2-5 %, under Prechelt's 5 % against its smoothed best: not the GL rule.
     train = [2.0, 1.98, 1.9, 1.8, 1.72, 1.66, 1.6, 1.56, 1.52, 1.49, 1.46, 1.44, 1.42, 1.41]
-    val = [2.9, 3.0, 2.95, 2.93, 2.96, 2.98, 2.97, 3.0, 3.01, 3.02, 3.03, 3.04, 3.05, 3.05]
+    val = [2.9, 3.0, 2.95, 2.93, 2.96, 2.98, 2.97, 3.0, 3.01, 3.02, 3.03, 3.04, 3.05, 3.06]  # no repeated value
     d = diagnose_run(run_of({"train/loss": train, "val/loss": val}))
-    assert d.scenario == "C" and d.rule_finding.code == "overfit_gap_widens"
-    assert d.rule_finding.values["whole_run"] is True
+    assert d.scenario == "C" and d.rule_finding.code == "overfit_never_back"
+    v = d.rule_finding.values
+    assert (v["best_x"], v["stop_x"]) == (1, 4) and v["saved_pct"] == pytest.approx(100 * 10 / 13)
+    val_ratio = statistics.mean(val[-3:]) / smooth_by_hand(val)[0]
+    widened = val_ratio * smooth_by_hand(train)[0] / statistics.mean(train[-3:]) - 1
+    assert v["widened_pct"] == pytest.approx(100 * widened) and 0.46 < widened < 0.48
 
 
 def test_a_noisy_plateau_after_a_small_fall_is_not_oscillation():
@@ -380,7 +392,8 @@ def test_b_loss_that_ends_more_than_twice_its_best():
     assert d.scenario == "B" and d.rule_finding.code == "diverged_rebound"
     v = d.rule_finding.values
     assert v["blowup"] is True and d.rule_finding.epoch == 8
-    assert v["best"] == pytest.approx(0.5036, abs=1e-4) and v["end"] == pytest.approx(1.2521, abs=1e-4)
+    assert (v["best"], v["best_x"]) == (0.45, 8)  # the raw best; the rule measured from the smoothed one
+    assert v["smoothed_best"] == pytest.approx(0.5036, abs=1e-4) and v["end"] == pytest.approx(1.2521, abs=1e-4)
     assert v["giveback_pct"] == pytest.approx(100 * (1.2521 - 0.5036) / (5 - 0.5036), abs=0.01)
 
 

@@ -15,24 +15,26 @@ from tests.diagnose.curve_runs import run_of, smooth_by_hand
 A2, A8 = math.exp(-2), math.exp(-8)  # gaussian weights of the neighbours 1 and 2 away at sigma 0.5
 
 # 13 epochs -> sigma = max(0.5, 2 % of 13) = 0.5, kernel radius ceil(1.5) = 2.
-# Train falls all the way: smoothed at epoch 6 (index 5)
-#   (8.4 + e^-2 (8.8 + 8.1) + e^-8 (9.5 + 7.9)) / (1 + 2e^-2 + 2e^-8) = 10.6930 / 1.27134 = 8.4108,
-# smoothed end (7.2 + e^-2 7.3 + e^-8 7.4) / (1 + e^-2 + e^-8) = 8.19043 / 1.13567 = 7.2120:
-# it fell (8.4108 - 7.2120) / 8.4108 = 14.3 % after val's best (>= 1 %: train still falls).
+# Train falls all the way: smoothed at epoch 10 (index 9)
+#   (7.55 + e^-2 (7.7 + 7.4) + e^-8 (7.9 + 7.3)) / (1 + 2e^-2 + 2e^-8) = 9.59866 / 1.27134 = 7.5500,
+# end level (the mean of the last 3 points) (7.4 + 7.3 + 7.2) / 3 = 7.3:
+# it fell (7.5500 - 7.3) / 7.5500 = 3.3 % after val's best (>= 1 %: train still falls).
 # Over the second half (from epoch 7, smoothed 8.1107) it fell ln(8.1107 / 7.2120) = 0.117 < ln 1.25
 # = 0.223, so the widening-gap rule stays silent; no rise, rebound, oscillation or spike either.
 TRAIN = [20, 14, 11, 9.5, 8.8, 8.4, 8.1, 7.9, 7.7, 7.55, 7.4, 7.3, 7.2]
-# Val's smoothed minimum is at epoch 6 (index 5):
-#   (10.0 + e^-2 (10.1 + 10.1) + e^-8 (10.6 + 10.2)) / (1 + 2e^-2 + 2e^-8) = 12.74075 / 1.27134 = 10.0215
-# (its neighbours: index 4 gives 10.143, index 6 gives 10.111; the head is far higher).
-VAL_HEAD = [20, 15, 12, 10.6, 10.1, 10.0, 10.1, 10.2, 10.3, 10.4, 10.5, 10.6]
+# Val's smoothed minimum is at epoch 10 (index 9), its raw minimum (10.0) too:
+#   (10.0 + e^-2 (10.05 + 10.1) + e^-8 (10.15 + 10.2)) / (1 + 2e^-2 + 2e^-8) = 12.73383 / 1.27134 = 10.0161
+# (its neighbours: index 8 gives 10.0554, index 10 about 10.10; the head is far higher). The best comes
+# 3 epochs before the end, which is the patience early stopping waits here (max(3, 10 % of 13)): early
+# stopping would save nothing, so the never-came-back rule stays silent and GL alone decides.
+VAL_HEAD = [20, 15, 12, 10.8, 10.5, 10.35, 10.25, 10.15, 10.05, 10.0, 10.1, 10.2]
 
 
 def _val_at_gl(gl_pct: float) -> list[float]:
     """VAL_HEAD plus the last point L that puts the end level, the mean of the last 3 points (10 % of 13,
-    at least 3), at (1 + gl) x the smoothed minimum: (10.5 + 10.6 + L) / 3 = target, solved for L
-    (GL 4 %: L = 10.167)."""
-    best = min(smooth_by_hand(VAL_HEAD + [10.7])[:-2])  # the last point cannot reach index 5
+    at least 3), at (1 + gl) x the smoothed minimum: (10.1 + 10.2 + L) / 3 = target, solved for L
+    (GL 4 %: L = 10.950)."""
+    best = min(smooth_by_hand(VAL_HEAD + [10.9])[:-2])  # the last point cannot reach index 9
     target = best * (1 + gl_pct / 100)
     return VAL_HEAD + [3 * target - VAL_HEAD[-1] - VAL_HEAD[-2]]
 
@@ -56,7 +58,7 @@ def test_gl_of_4_percent_is_c_with_gl_alpha_3():
     assert d.scenario == "C" and d.rule_finding.code == "overfit_val_rises"
     assert d.rule_finding.values["gl"] == pytest.approx(4.0)
     assert d.rule_finding.values["alpha"] == 3.0  # the report states the number the rule used
-    assert d.rule_finding.epoch == 6  # val's smoothed minimum
+    assert d.rule_finding.epoch == 10  # val's raw minimum, the best the table shows (the smoothed one too)
     assert "threshold gl_alpha set to 3 (default 5)" in d.notes
 
 
