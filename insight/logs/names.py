@@ -7,6 +7,7 @@ Names are matched by pattern on the text of the column or tag, never by its posi
     metrics/mAP50-95(B), mAP_0.5:0.95     val     mAP50_95
     metrics/mAP50(M)                      val     mask_mAP50     ((M) = mask metrics)
     val/box_om, train/cls_oo              ...     box_loss_om, cls_loss_oo   (YOLOv10 dual heads)
+    train/rle (in an Ultralytics CSV)     train   rle_loss      (loss_namespaces: not a metric -> a loss)
     x/lr0, lr/pg1                         train   lr_pg0, lr_pg1
     loss, val_loss, val_accuracy          train/val  loss, accuracy     (Keras: `val_` prefix)
     train/loss, Loss/val, loss/train      train/val  loss          (TensorBoard tags, either order)
@@ -88,12 +89,33 @@ class Name(NamedTuple):
 
 
 @lru_cache(maxsize=4096)
-def normalise(raw: str, default_split: str | None = None) -> Name | None:
+def normalise(raw: str, default_split: str | None = None, loss_namespaces: tuple[str, ...] = ()) -> Name | None:
     """(split, canonical name) of a raw column or tag; None for the step/epoch axis and timing columns.
 
     `default_split` is the split of a name with no split word (Keras: unprefixed = train); without it,
-    mAP/precision/recall/f1 default to val and everything else to train.
+    mAP/precision/recall/f1 default to val and everything else to train. `loss_namespaces` are the first
+    path parts under which every name that is not a quality metric or a learning rate is a loss component
+    (Ultralytics: ("train", "val"), whose YOLOv10 columns box_om, cls_oo never say "loss").
     """
+    name = _normalise(raw, default_split)
+    if name is None or not loss_namespaces:
+        return name
+    first = re.split(r"[/\\]", str(raw).strip(), maxsplit=1)[0].strip().lower()
+    if first not in loss_namespaces or is_loss(name.name) or is_lr(name.name) or name.name in NEUTRAL \
+            or higher_is_better(name.name):
+        return name
+    return Name(name.split, as_component(_key(name.name)), name.granularity, True)
+
+
+def as_component(key: str) -> str:
+    """A loss component's canonical name for a key that does not say "loss": box_om -> box_loss_om,
+    cls -> cls_loss, rle -> rle_loss (the family first, as box_loss, so charts and findings group it)."""
+    head, _, rest = key.partition("_")
+    family = LOSS_PARTS.get(head, head)
+    return f"{family}_loss_{rest}" if rest and head in LOSS_PARTS else f"{LOSS_PARTS.get(key, key)}_loss"
+
+
+def _normalise(raw: str, default_split: str | None) -> Name | None:
     text = str(raw).strip()
     domain = ""
     suffix = re.search(r"\(([BMP])\)\s*$", text)  # Ultralytics (B)ox, (M)ask, (P)ose metrics

@@ -51,8 +51,9 @@ def to_float(value: object) -> float | None:
 class Rows:
     """Metric values as a reader finds them; `run()` turns them into a `Run`."""
 
-    def __init__(self, several_per_step: bool = False) -> None:
+    def __init__(self, several_per_step: bool = False, loss_namespaces: tuple[str, ...] = ()) -> None:
         self.rows: list[dict] = []
+        self.loss_namespaces = loss_namespaces  # names.normalise: what is under these is a loss unless a metric
         self.non_numeric: Counter[str] = Counter()
         self.several_per_step = several_per_step
         self.file = 0  # which file the values come from (next_file), for several_per_step
@@ -64,7 +65,7 @@ class Rows:
     def add(self, step: int, epoch: float | None, raw: str, value: object,
             default_split: str | None = None) -> bool:
         """Add one value; False when `raw` is the step/epoch axis or a timing column (not a metric)."""
-        name = normalise(raw, default_split)
+        name = normalise(raw, default_split, self.loss_namespaces)
         if name is None:
             return False
         number = to_float(value)

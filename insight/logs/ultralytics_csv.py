@@ -7,6 +7,8 @@
 YOLOv5 and YOLOv10 pad header and values with spaces and count epochs from 0 (v5) or 1 (v10);
 v8+ adds a `time` column and (B)ox/(M)ask suffixes; classify runs log train/loss, val/loss and
 metrics/accuracy_top1/top5; YOLOv10 logs both heads (box_om = one-to-many, box_oo = one-to-one).
+Every column under train/ or val/ that is not a quality metric or a learning rate is a loss component,
+whether or not its name says "loss" (YOLOv10's box_om, cls_oo, dfl_om; a future head's part).
 Columns are recognised by name (insight.logs.names), never by position. `inf`/`nan` stay values.
 
 Epochs where validation did not run are left out of the val values, with a note: Ultralytics writes
@@ -32,6 +34,7 @@ from insight.model import Run
 
 NAME = "ultralytics-csv"
 PREFIXES = ("train/", "val/", "metrics/")
+LOSS_NAMESPACES = ("train", "val")  # every column under these that is not a metric is a loss component
 
 
 def candidates(folder: Path) -> list[Path]:
@@ -53,7 +56,7 @@ def detect(path: Path) -> Detection:
 def read(path: Path, config: Config = Config()) -> Run:
     path = Path(path)
     frame, csv_notes = read_csv(path)
-    columns = {c: normalise(c) for c in frame.columns}
+    columns = {c: normalise(c, None, LOSS_NAMESPACES) for c in frame.columns}
     if "epoch" not in [c.lower() for c in frame.columns]:
         raise LogError("no epoch column in the header (expected Ultralytics results.csv: epoch, "
                        "train/box_loss, metrics/mAP50(B), val/box_loss, ...)", path, 1)
@@ -64,7 +67,7 @@ def read(path: Path, config: Config = Config()) -> Run:
     val_cols = [c for c, n in columns.items() if n is not None and n.split == "val"]
     values = frame[val_cols].apply(lambda col: col.map(to_float)).astype(float)
     skipped, notes = _validation_skipped(values, epochs)
-    rows = Rows()
+    rows = Rows(loss_namespaces=LOSS_NAMESPACES)
     for i in range(len(frame)):
         for j, column in enumerate(frame.columns):
             if not (skipped[i] and column in val_cols):

@@ -133,7 +133,7 @@ def test_bad_input_is_one_line_naming_the_file(tmp_path):
     ragged = write(tmp_path, "epoch,train/box_loss\n1,0.5\n2,0.4,9,9\n", "ragged.csv")
     with pytest.raises(LogError, match=r"ragged.csv:3: not a well-formed CSV"):
         ultralytics_csv.read(ragged)
-    unknown = write(tmp_path, "epoch,train/foo\n1,2\n", "unknown.csv")
+    unknown = write(tmp_path, "epoch,metrics/foo\n1,2\n", "unknown.csv")  # train/foo would be a loss
     with pytest.raises(LogError, match="no recognised column"):
         ultralytics_csv.read(unknown)
 
@@ -142,3 +142,34 @@ def test_detect_rejects_other_csvs(tmp_path):
     assert ultralytics_csv.detect(write(tmp_path, "epoch,loss,val_loss\n0,1,1\n", "keras.csv")).confidence == 0
     assert ultralytics_csv.detect(write(tmp_path, "epoch,step,train/loss\n0,1,1\n", "pl.csv")).confidence == 0
     assert normalise("metrics/mAP50(B)").split == "val"
+
+
+# Every column under train/ or val/ that is not a metric is a loss component, whatever its name: the
+# YOLOv10 heads (box_om, cls_oo, dfl_om), and a part no pattern knows (rle); metrics/ and lr/ keep theirs.
+V10_HEADS = """\
+epoch,train/box_om,train/cls_om,train/dfl_om,train/box_oo,train/cls_oo,train/dfl_oo,train/rle,metrics/mAP50-95(B),val/box_om,val/cls_om,val/dfl_om,val/box_oo,val/cls_oo,val/dfl_oo,val/rle,lr/pg0
+1,1.0,2.0,1.5,1.1,2.1,1.6,0.5,0.10,0.9,1.9,1.4,1.0,2.0,1.5,0.4,0.003
+2,0.8,1.6,1.3,0.9,1.7,1.4,0.4,0.20,0.8,1.7,1.3,0.9,1.8,1.4,0.3,0.002
+"""
+
+
+def test_every_train_and_val_column_that_is_not_a_metric_is_a_loss_component(tmp_path):
+    from insight.diagnose.epochs import per_epoch
+
+    run = ultralytics_csv.read(write(tmp_path, V10_HEADS))
+    names = set(run.metrics["name"])
+    assert {"box_loss_om", "cls_loss_om", "dfl_loss_om", "box_loss_oo", "cls_loss_oo", "dfl_loss_oo",
+            "rle_loss"} <= names
+    assert {"mAP50_95", "lr_pg0"} <= names and not any(n.endswith("_loss") and "mAP" in n for n in names)
+    # no total is logged: the diagnosis sums the seven components of each split (cells above, by hand)
+    table = per_epoch(run)
+    assert table.totals["train"].y.tolist() == pytest.approx([1.0 + 2.0 + 1.5 + 1.1 + 2.1 + 1.6 + 0.5,
+                                                              0.8 + 1.6 + 1.3 + 0.9 + 1.7 + 1.4 + 0.4])
+    assert table.totals["val"].y.tolist() == pytest.approx([0.9 + 1.9 + 1.4 + 1.0 + 2.0 + 1.5 + 0.4,
+                                                            0.8 + 1.7 + 1.3 + 0.9 + 1.8 + 1.4 + 0.3])
+
+
+def test_outside_an_ultralytics_csv_an_unknown_name_stays_unknown():
+    assert normalise("train/rle") == ("train", "rle", None, False)
+    assert normalise("train/rle", None, ("train", "val")).name == "rle_loss"
+    assert normalise("train/momentum", None, ("train", "val")).name == "momentum"
