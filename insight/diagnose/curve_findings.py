@@ -22,7 +22,7 @@ from insight.model.findings import Finding, Severity
 THRESHOLD_METRIC = re.compile(r"^(precision|recall)(_|$)", re.I)  # left to mAP when one is logged
 
 # Most important first, within a severity.
-PRIORITY = ("diverged_nonfinite", "diverged_rise", "diverged_rebound", "diverged_blowup", "unstable_oscillation",
+PRIORITY = ("degenerate_run", "diverged_nonfinite", "diverged_rise", "diverged_rebound", "diverged_blowup", "unstable_oscillation",
             "unstable_spikes", "missing_loss", "insufficient_data", "nonfinite_loss", "metric_near_zero",
             "overfit_val_rises", "overfit_never_back", "overfit_gap_widens", "train_flat", "val_below_train",
             "component_imbalance", "underfit", "metric_regressed", "metric_spike_best", "noisy_val", "loss_spike",
@@ -60,8 +60,12 @@ def further_findings(j: Judged, scenario: str, rule: Finding) -> list[Finding]:
     out: list[Finding] = []
     axis = j.axis
     if j.train is None or j.val is None:
+        measured = j.table.totals.get("val") if j.val is None else None
+        points = int(measured.finite.sum()) if measured is not None else 0
         out.append(_finding("missing_loss", "warning" if j.val is None else "info", axis,
-                            missing=["val" if j.val is None else "train"]))
+                            missing=["val" if j.val is None else "train"], val_points=points,
+                            val_x=[float(x) for x in measured.x[measured.finite]][:5] if points else [],
+                            min_points=j.t.min_points))
     for check in (_not_converged, _noisy_val, _val_below_train, _underfit, _best_epoch_early, _loss_spikes):
         f = check(j, scenario, rule)
         if f is not None:

@@ -6,6 +6,10 @@
   neighbours by metric_spike_share of the metric's whole range or more: that epoch's checkpoint is a
   lucky draw, not a level the model held. The best reported stays the raw one; the finding says what
   the metric held around it.
+- degenerate_run (an error): every validation quality metric is exactly 0 at every point and some loss
+  components are exactly 0 throughout (a detector whose box and dfl losses are 0 never matched a target:
+  the labels did not reach the trainer), so only the other components move. The losses may fall, and the
+  scenario is read from them, but the run learned nothing; this replaces metric_near_zero.
 Precision and recall at one confidence threshold are left to mAP when the split logs one (as in
 metric_regressed).
 """
@@ -16,7 +20,7 @@ import numpy as np
 
 from insight.diagnose import curve_rules as R
 from insight.diagnose.curve_findings import _judged_metric
-from insight.diagnose.epochs import EpochTable
+from insight.diagnose.epochs import EpochTable, higher_is_better
 from insight.logs.names import is_fraction
 from insight.model.findings import Finding, Severity
 
@@ -38,6 +42,9 @@ def metric_findings(table: EpochTable, t: R.CurveThresholds) -> list[Finding]:
             spikes.append(Finding("metric_spike_best", Severity.WARNING, epoch=float(x[i]),
                                   values={"x_axis": table.x_axis, "split": split, "name": name, **spike}))
     out = []
+    degenerate = _degenerate(table, t)
+    if degenerate is not None:
+        return [degenerate] + spikes
     if near_zero:
         out.append(Finding("metric_near_zero", Severity.WARNING, epoch=near_zero[0]["best_x"],
                            values={"x_axis": table.x_axis, "metrics": near_zero,
@@ -59,3 +66,16 @@ def _spike(x: np.ndarray, y: np.ndarray, i: int, t: R.CurveThresholds) -> dict |
     return {"best": float(y[i]), "best_x": float(x[i]), "before": float(y[i - 1]), "after": float(y[i + 1]),
             "next_best": float(rest[j]), "next_best_x": float(np.delete(x, i)[j]),
             "share_pct": 100 * t.metric_spike_share, "rise_pct": 100 * (y[i] - neighbours) / span}
+
+
+def _degenerate(table: EpochTable, t: R.CurveThresholds) -> Finding | None:
+    """All validation quality metrics exactly 0 throughout, with loss components exactly 0 throughout."""
+    metrics = {name: c for (split, name), c in table.curves.items()
+               if split == "val" and higher_is_better(name) and int(c.finite.sum()) >= t.min_points}
+    if not metrics or not table.zero_components or any(np.any(c.y[c.finite] != 0) for c in metrics.values()):
+        return None
+    moving = sorted({f"{s}/{n}" for s, comps in table.components.items() for n in comps})
+    first = min(float(c.x[0]) for c in metrics.values())
+    return Finding("degenerate_run", Severity.ERROR, epoch=first,
+                   values={"x_axis": table.x_axis, "metrics": sorted(metrics), "zero": list(table.zero_components),
+                           "moving": moving, "points": max(len(c) for c in metrics.values())})

@@ -69,7 +69,9 @@ def close_to(scenario: str, verdicts: list[Verdict], t: R.CurveThresholds) -> Ve
 def _a_converged(j: Judged) -> Finding:
     v = j.val
     p = j.primary
-    values = dict(train_fall_pct=100 * p.fall, has_val=v is not None)
+    measured = j.table.totals.get("val")
+    values = dict(train_fall_pct=100 * p.fall, has_val=v is not None,
+                  val_points=int(measured.finite.sum()) if measured is not None and v is None else 0)
     if v is not None:
         i = int(np.argmin(v.y))
         end = end_level(v.y, j.t)

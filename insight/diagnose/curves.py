@@ -43,9 +43,11 @@ def diagnose_run(run: Run, context: CurveContext | None = None) -> CurveDiagnosi
     t = context.thresholds
     table = per_epoch(run, t)
     train, val = (_profile(table.totals.get(s), t) for s in ("train", "val"))
+    if train is not None and val is not None and val.n < t.min_points:
+        val = None  # measured too rarely to judge (validation switched off, or run every N epochs)
     judged = Judged(table, train, val, context)
     scenario, rule, verdicts = decide(judged)
-    on = judged_on(table)
+    on = judged_on(table) if train is None else "+".join(s for s, p in (("train", train), ("val", val)) if p)
     rule = Finding(rule.code, rule.severity, rule.count, {**rule.values, "judged_on": on}, rule.examples,
                    rule.epoch)
     findings = nonfinite_findings(table, decided_b=rule.code == "diverged_nonfinite")
@@ -66,8 +68,8 @@ def diagnose_run(run: Run, context: CurveContext | None = None) -> CurveDiagnosi
 
 
 def judged_on(table: EpochTable) -> str:
-    """The losses the scenario was judged on: "train+val", "train" (no validation loss: overfitting
-    cannot be seen), "val" (no training loss) or "none"."""
+    """The losses the scenario was judged on: "train+val", "train" (no validation loss, or one measured at
+    fewer than min_points points: overfitting cannot be seen), "val" (no training loss) or "none"."""
     return "+".join(s for s in ("train", "val") if s in table.totals) or "none"
 
 

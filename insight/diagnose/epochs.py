@@ -10,6 +10,10 @@
   measurements: those x are dropped for the whole split, and a note says how many.
 - The loss of a split is `loss` when it is logged, otherwise the sum of its components (box/cls/dfl/
   obj/seg `*_loss`, Detectron2's `loss_*`, as insight/logs/names.py names them).
+- A run resumed from a checkpoint whose epoch (or step) count carries on is one run and is judged as one;
+  where it shows (the learning rate repeats the point before it in a schedule that moves at every point,
+  and the training loss jumps up there) a note says so. Runs appended with a counter that starts again
+  are cut to the last run when the log is read (logs/table.py).
 - Names that are neither a loss, a quality metric nor the learning rate (counters, momentum) are left
   out, with one note naming them. A component that is
   0 throughout (the cls loss of a single-class YOLO run) is left out.
@@ -85,7 +89,7 @@ class EpochTable:
 
 def per_epoch(run: Run, t: CurveThresholds = CurveThresholds()) -> EpochTable:
     notes: list[str] = []
-    m = _without_counters(run.metrics, notes)
+    m = _after_training(_without_counters(run.metrics, notes), notes)
     x_axis, xs = _x_values(m, notes, t)
     frame = m.assign(x=xs).dropna(subset=["x"])
     curves = _aggregate(frame)
@@ -94,8 +98,10 @@ def per_epoch(run: Run, t: CurveThresholds = CurveThresholds()) -> EpochTable:
     zero = tuple(f"{s}/{n}" for (s, n), c in curves.items()
                  if is_component(n) and len(c) and np.all(c.y == 0))
     if zero:
-        notes.append(f"{', '.join(zero)} {'is' if len(zero) == 1 else 'are'} 0 throughout (a single-class run "
-                     "logs no classification loss): left out of the losses")
+        why = ("a single-class run logs no classification loss" if all("cls" in z for z in zero)
+               else "that part of the loss never had anything to measure")
+        notes.append(f"{', '.join(zero)} {'is' if len(zero) == 1 else 'are'} 0 throughout ({why}): left out of "
+                     "the losses")
     totals, components, summed = {}, {}, {}
     for split in RUN_SPLITS:
         comps = tuple(n for (s, n) in sorted(curves) if s == split and is_component(n)
@@ -108,7 +114,31 @@ def per_epoch(run: Run, t: CurveThresholds = CurveThresholds()) -> EpochTable:
                 summed[split] = comps
                 curves[(split, TOTAL)] = total
                 notes.append(f"{split} loss is the sum of {', '.join(comps)} (no total logged)")
+    notes += _resumes(curves, totals.get("train"), x_axis)
     return EpochTable(x_axis, curves, totals, components, summed, zero, tuple(notes))
+
+
+def _resumes(curves: dict, train: Curve | None, x_axis: str) -> list[str]:
+    """One note per point where a resumed run shows: every learning-rate curve repeats its previous value
+    exactly while it changed at the point before and changes again at the point after (a schedule that
+    moves every point, paused once: the scheduler restored from the checkpoint), and the training loss
+    rises there (the optimiser state warming up again)."""
+    lrs = [c for (s, n), c in curves.items() if s == "train" and is_lr(n) and len(c) >= 4]
+    if not lrs or train is None:
+        return []
+    frame = pd.concat([pd.Series(c.y, index=c.x) for c in lrs], axis=1, join="inner").sort_index()
+    v = frame.to_numpy()
+    step = np.all(np.diff(v, axis=0) != 0, axis=1)  # every group's lr moved between consecutive points
+    loss = pd.Series(train.y, index=train.x)
+    notes = []
+    for i in range(2, len(frame) - 1):
+        x, before = float(frame.index[i]), float(frame.index[i - 1])
+        paused = np.all(v[i] == v[i - 1]) and step[i - 2] and step[i]
+        if paused and x in loss.index and before in loss.index and loss[x] > loss[before]:
+            notes.append(f"resumed at {x_axis} {x:g}: the learning rate repeats {x_axis} {before:g}'s and the "
+                         f"training loss jumps from {loss[before]:.4g} to {loss[x]:.4g}; the {x_axis} count "
+                         "carries on, so the curves are judged as one run")
+    return notes
 
 
 def _without_counters(m: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
@@ -122,6 +152,25 @@ def _without_counters(m: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
     notes.append(f"not charted (neither a loss, a quality metric nor the learning rate): "
                  f"{', '.join(counters[:8])}{more}")
     return m[~m["name"].isin(counters)]
+
+
+def _after_training(m: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
+    """Validation values logged at an epoch after the last epoch with a training value are an evaluation
+    run after training (Lightning's trainer.validate() after fit logs at epoch max_epochs), not a point of
+    the training curve: left out, with a note."""
+    train, val = m[m["split"] == "train"], m[m["split"] == "val"]
+    if train["epoch"].isna().all() or val["epoch"].isna().all():
+        return m
+    last = float(train["epoch"].max())
+    after = (m["split"] == "val") & (m["epoch"] > last)
+    if not after.any():
+        return m
+    losses = m[after & m["name"].map(is_loss).astype(bool)]
+    shown = ", ".join(f"{r.source} {r.value:.4g}" for r in losses.head(3).itertuples()) or "no loss"
+    notes.append(f"{int(after.sum())} validation value(s) logged after training ended (epoch "
+                 f"{float(m.loc[after, 'epoch'].min()):g}, after the last training epoch {last:g}: an evaluation "
+                 f"run after training, {shown}) are left out of the curves")
+    return m[~after]
 
 
 def _x_values(m: pd.DataFrame, notes: list[str], t: CurveThresholds) -> tuple[str, pd.Series]:

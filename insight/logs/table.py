@@ -2,7 +2,10 @@
 reading.py).
 
 `Rows` takes (step, epoch, raw name, value) as a reader parses, names them through `names.normalise`,
-and `Rows.run()` returns the validated `Run` after four tidy-ups, each reported in a note:
+and `Rows.run()` returns the validated `Run` after five tidy-ups, each reported in a note:
+  - several runs appended to one file (a series whose step or epoch counter goes back, in the order the
+    reader read it: a trainer started again in the same folder) keep only the last run's values: one run
+    is judged, never a mix of several (a resume whose counter carries on is one run: epochs.py notes it);
   - values of the test split are left out (the curves compare train and val);
   - a name logged both per step and per epoch (Lightning `loss_step` / `loss_epoch`) keeps the epoch
     series, which holds the exact epoch means the diagnosis would otherwise estimate from samples;
@@ -92,12 +95,49 @@ class Rows:
             raise LogError("holds no metric values (expected numbers under names such as loss, val_loss, "
                            "mAP50)", source)
         frame = pd.DataFrame(self.rows)
+        frame = _last_run(frame, notes)
         frame = _drop_test(frame, notes)
         frame = _prefer_epoch_series(frame, notes)
         frame = _percent_to_fraction(frame, notes)
         frame = _newest_file_per_step(frame, notes) if self.several_per_step else _last_per_step(frame, notes)
         frame = frame.sort_values(["step", "split", "name"], kind="stable").reset_index(drop=True)
         return Run(fmt, str(source), metrics_frame(frame.drop(columns=["granularity", "file"])), tuple(notes))
+
+
+def _last_run(frame: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
+    """Only the values after each series' last restart: a point whose step, or epoch, is lower than the
+    point read before it in the same file, split and name starts a new run."""
+    keep = pd.Series(True, index=frame.index)
+    restarts: list[tuple[str, float, float]] = []
+    for _, group in frame.groupby(["file", "split", "name"], sort=False):
+        back = _goes_back(group["step"]) | _goes_back(group["epoch"])
+        if not back.any():
+            continue
+        positions = np.flatnonzero(back.to_numpy())
+        keep[group.index[:positions[-1]]] = False
+        if len(positions) > len(restarts):
+            restarts = [_restart(group, i) for i in positions]
+    if restarts:
+        dropped = int((~keep).sum())
+        where = ", ".join(f"{axis} {a:g} back to {b:g}" for axis, a, b in restarts[:5])
+        more = f" and {len(restarts) - 5} more" if len(restarts) > 5 else ""
+        notes.append(f"the log holds {len(restarts) + 1} runs one after another (the counter goes from {where}"
+                     f"{more}): only the last run is judged; the {dropped} value(s) logged before it are left out")
+    return frame[keep]
+
+
+def _goes_back(axis: pd.Series) -> pd.Series:
+    values = axis.astype(float)
+    return values < values.shift(1)  # NaN (an epoch not given) never goes back
+
+
+def _restart(group: pd.DataFrame, i: int) -> tuple[str, float, float]:
+    """(axis, value before, value after) where the counter went back at position i of the series."""
+    epochs = group["epoch"].astype(float).to_numpy()
+    if np.isfinite(epochs[i - 1]) and np.isfinite(epochs[i]) and epochs[i] < epochs[i - 1]:
+        return "epoch", float(epochs[i - 1]), float(epochs[i])
+    steps = group["step"].to_numpy()
+    return "step", float(steps[i - 1]), float(steps[i])
 
 
 def _drop_test(frame: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
