@@ -5,6 +5,9 @@
                        saved) while train kept falling and the gap widened by more than GL_alpha
   overfit_gap_widens   train falls significantly, val does not (train and val aligned by epoch)
 
+Every C rule needs the training loss to keep falling over the stretch it judges, by train_fall_share (10 %)
+of its whole fall or more: a loss near its floor that still falls in ratio terms is level on a chart.
+
 The scenario is judged on the total losses. A validation component that rises while the validation total
 does not (one head overfitting while another still improves) is not C on its own: the total is what the
 optimiser minimises and what the trainer picks its best checkpoint by, so a component trade-off inside a
@@ -37,13 +40,14 @@ def c_val_rises(j: Judged) -> Verdict | None:
     end = float(np.mean(v.y[-window:]))
     gl = R.pct(100 * (end / v.smooth_best - 1)) if v.smooth_best > 0 else 0.0
     threshold = R.gl_threshold(v, th)
-    train_fall = _train_fall_since(t, v.smooth_best_x, th)
+    train_fall, share = _train_fall_since(t, v.smooth_best_x, th), _learning_share(t, v.smooth_best_x, th)
     falling = trend(v.x, v.y, th, min(window_points(v.n, th), after + 1)).falls(th, th.not_converged_drop)
     f = finding("overfit_val_rises", "warning", j.axis, v.best_x, **_bests(v), end=end,
                 window=window, gl=gl, alpha=th.gl_alpha, threshold=threshold,
-                noise_pct=100 * v.noise, train_fall_pct=100 * train_fall,
+                noise_pct=100 * v.noise, train_fall_pct=100 * train_fall, train_share_pct=100 * share,
                 rising=rising_components(j.table, "val", th), **_classes(j))
-    score = min(ratio(gl, threshold), ratio(train_fall, th.train_still_falls), 0.0 if falling else BIG)
+    score = min(ratio(gl, threshold), ratio(train_fall, th.train_still_falls), 0.0 if falling else BIG,
+                ratio(share, th.train_fall_share))
     return Verdict("C", f, score)
 
 
@@ -52,7 +56,7 @@ def c_never_back(j: Judged) -> Verdict | None:
     Lightning EarlyStopping, mode min, min_delta 0, the patience of best_epoch_early), the validation loss
     made no new best for so long that early stopping would have saved best_early_share of the run or
     more; over that stretch the training loss kept falling (a line through it falls beyond its noise,
-    trend_z), and the gap between them widened by more than a GL criterion: (val end / val at its best) x
+    trend_z, by train_fall_share of its whole fall or more), and the gap between them widened by more than a GL criterion: (val end / val at its best) x
     (train at val's best / train end) - 1 >= gl_threshold (Prechelt's alpha, or 3 sd of the validation
     loss's smoothed noise). DeepQ's Curve C in its second form: validation falls much more slowly (here:
     not at all) while the gap keeps widening. A plateau of the validation loss is enough; it need not rise
@@ -71,14 +75,16 @@ def c_never_back(j: Judged) -> Verdict | None:
     threshold = R.gl_threshold(v, th)
     since = t.x >= v.best_x
     falls = trend(t.x[since], t.y[since], th).falls(th, th.train_still_falls) if since.sum() >= 2 else False
+    share = _learning_share(t, v.best_x, th)
     f = finding("overfit_never_back", "warning", j.axis, v.best_x, best=v.best, best_x=v.best_x,
                 stop_x=stop[1] if stop else None, patience=stop[2] if stop else None, last_x=float(v.x[-1]),
                 saved_pct=100 * saved, saved_min_pct=100 * th.best_early_share, val_end=end_level(v.y, th),
                 window=end_points(v.n, th),
                 val_change_pct=100 * (val_ratio - 1), train_fall_pct=100 * (1 - 1 / train_ratio),
                 widened_pct=widened, threshold_pct=threshold, alpha=th.gl_alpha, noise_pct=100 * v.noise,
-                **_classes(j))
-    score = min(ratio(saved, th.best_early_share), ratio(widened, threshold), BIG if falls else 0.0)
+                train_share_pct=100 * share, **_classes(j))
+    score = min(ratio(saved, th.best_early_share), ratio(widened, threshold), BIG if falls else 0.0,
+                ratio(share, th.train_fall_share))
     return Verdict("C", f, score)
 
 
@@ -86,6 +92,13 @@ def _train_fall_since(t: R.Profile, x: float, th: R.CurveThresholds) -> float:
     """How much the training loss fell from its smoothed value at x to its end level (the end-window mean)."""
     at = t.at(x)
     return R.pct((at - end_level(t.y, th)) / abs(at)) if at else 0.0
+
+
+def _learning_share(t: R.Profile, x: float, th: R.CurveThresholds) -> float:
+    """The share of the training loss's whole fall (early level to end level) made after x, on the linear
+    scale a chart shows: 0.3 = a third of what training gained came after x (train_fall_share)."""
+    end = end_level(t.y, th)
+    return R.pct((t.at(x) - end) / (t.early - end)) if t.early > end else 0.0
 
 
 def _bests(p: R.Profile) -> dict:
@@ -124,14 +137,15 @@ def _gap_verdict(j: Judged, x, tr, va, k: int, whole_run: bool) -> Verdict:
     above = end_level(va, th) > end_level(tr, th)
     slow = (below(fv, 0.0) if whole_run else below(fv, th.gap_slow_ratio * ft)) if ft > 0 else 0.0
     still = trend(x, va, th, window_points(x.size, th)).falls(th, th.not_converged_drop)  # at its very end
+    share = _learning_share(j.train, train.since, th)
     score = min(ratio(ft, th.gap_train_log_fall), BIG if train.z >= th.trend_z else 0.0, slow,
-                BIG if above and not still else 0.0)
+                BIG if above and not still else 0.0, ratio(share, th.train_fall_share))
     val_change = 100 * (1 - math.exp(-fv))
     f = finding("overfit_gap_widens", "warning", j.axis, train.since, since=train.since, points=k,
                 train_fall_pct=100 * train.fall, val_fall_pct=max(0.0, val_change),
                 val_rise_pct=max(0.0, -val_change), ratio_end=end_level(va, th) / end_level(tr, th),
                 whole_run=whole_run, aligned=x.size != j.train.n or x.size != j.val.n,
-                train_points=j.train.n, val_points=j.val.n, **_classes(j))
+                train_points=j.train.n, val_points=j.val.n, train_share_pct=100 * share, **_classes(j))
     return Verdict("C", f, score)
 
 

@@ -223,6 +223,37 @@ def test_val_creep_that_early_stopping_would_not_cut_is_a():
     assert not close or close[0].values["other_code"] != "overfit_never_back"
 
 
+# A training loss near its floor: on a log scale it still falls 4x after validation levels off; on the
+# chart people read it is level. 20 epochs; val falls 1.9 -> 0.07 by epoch 10 and then stays at 0.07 +- 0.001.
+FLOOR_VAL = [1.9 * (0.07 / 1.9) ** (i / 9) for i in range(10)] + [0.07 + (0.001 if i % 2 else -0.001)
+                                                                   for i in range(10)]
+
+
+def test_a_train_loss_falling_at_its_floor_is_no_widening_gap():
+    # train 2.4 -> 0.05 by epoch 10 (a straight line on the log scale), then 0.05 -> 0.0125 by epoch 20. Over
+    # the second half it falls 75 %, far beyond ln 1.25, with val flat: by ratios alone a widening gap. But
+    # its fall after val's best (epoch 11: 0.05 x 0.25^0.1 = 0.044 down to the end level, the mean of the
+    # last 3 points, 0.05 x (0.25^0.8 + 0.25^0.9 + 0.25) / 3 = 0.0145) is under 2 % of the training loss's
+    # whole fall (from the early level median(2.4, 1.56, 1.02) = 1.56): under train_fall_share (10 %) -> no
+    # C rule fires -> A.
+    train = [2.4 * (0.05 / 2.4) ** (i / 9) for i in range(10)] + [0.05 * 0.25 ** (k / 10) for k in range(1, 11)]
+    assert statistics.median(train[:3]) == pytest.approx(2.4 * (0.05 / 2.4) ** (1 / 9))
+    d = diagnose_run(run_of({"train/loss": train, "val/loss": FLOOR_VAL}))
+    assert d.scenario == "A"
+
+
+def test_the_same_fall_well_above_the_floor_is_c():
+    # the same shape one level up: train 2.4 -> 0.6 by epoch 10, then 0.6 -> 0.15 (val flat at 0.7 from
+    # epoch 10, its best 0.69 at epoch 11). From 0.6 x 0.25^0.1 = 0.52 at epoch 11 to its end level
+    # 0.6 x (0.25^0.8 + 0.25^0.9 + 0.25) / 3 = 0.173, train falls 0.35: 18 % of its whole fall from
+    # median(2.4, 2.06, 1.76) = 2.06 (>= 10 %): the gap widens -> C
+    train = [2.4 * 0.25 ** (i / 9) for i in range(10)] + [0.6 * 0.25 ** (k / 10) for k in range(1, 11)]
+    val = [1.9 * (0.7 / 1.9) ** (i / 9) for i in range(10)] + [0.7 + (0.01 if i % 2 else -0.01) for i in range(10)]
+    d = diagnose_run(run_of({"train/loss": train, "val/loss": val}))
+    assert d.scenario == "C"
+    assert d.rule_finding.values["train_share_pct"] == pytest.approx(100 * (0.522 - 0.173) / (2.056 - 0.173), abs=1)
+
+
 # -- quality metrics ------------------------------------------------------------------------------------------
 
 def test_near_zero_map_and_a_spike_best_get_findings():
@@ -251,9 +282,11 @@ def test_a_rise_just_short_of_its_threshold_names_c_as_close():
     # (its smoothed best, at epoch 6, sigma 0.5 point), then ends at 1.047 on average over its end window
     # (the 3 points after the best: 1.045, 1.047, 1.049): GL about 4.2 %, some 84 % of the 5 % it needs
     # (>= 75 %) -> A, with scenario_close naming C and the rule that came close. Train still falls slowly
-    # at the end (0.91 -> 0.85, too little for a widening gap).
+    # at the end (0.97 -> 0.88, too little for a widening gap): from its smoothed 0.973 at epoch 6 to its
+    # end level 0.91 (the mean of the last 3 points), 13 % of its whole fall from the early level
+    # median(1.6, 1.4, 1.25) = 1.4, so the training loss does keep falling materially.
     val = [3.0, 2.0, 1.5, 1.2, 1.002, 1.0, 1.045, 1.047, 1.049]
-    train = [3.0, 2.0, 1.4, 1.1, 0.95, 0.91, 0.89, 0.87, 0.85]
+    train = [1.6, 1.4, 1.25, 1.12, 1.03, 0.97, 0.94, 0.91, 0.88]
     d = diagnose_run(run_of({"train/loss": train, "val/loss": val}))
     assert d.scenario == "A"
     close = found(d, "scenario_close")

@@ -15,13 +15,14 @@ from tests.diagnose.curve_runs import run_of, smooth_by_hand
 A2, A8 = math.exp(-2), math.exp(-8)  # gaussian weights of the neighbours 1 and 2 away at sigma 0.5
 
 # 13 epochs -> sigma = max(0.5, 2 % of 13) = 0.5, kernel radius ceil(1.5) = 2.
-# Train falls all the way: smoothed at epoch 10 (index 9)
-#   (7.55 + e^-2 (7.7 + 7.4) + e^-8 (7.9 + 7.3)) / (1 + 2e^-2 + 2e^-8) = 9.59866 / 1.27134 = 7.5500,
-# end level (the mean of the last 3 points) (7.4 + 7.3 + 7.2) / 3 = 7.3:
-# it fell (7.5500 - 7.3) / 7.5500 = 3.3 % after val's best (>= 1 %: train still falls).
-# Over the second half (from epoch 7, smoothed 8.1107) it fell ln(8.1107 / 7.2120) = 0.117 < ln 1.25
+# Train falls all the way: early level median(16, 12, 10) = 12, end level (the mean of the last 3 points)
+# (7.75 + 7.5 + 7.25) / 3 = 7.5, a whole fall of 4.5. Smoothed at epoch 10 (index 9)
+#   (8.0 + e^-2 (8.15 + 7.75) + e^-8 (8.3 + 7.5)) / (1 + 2e^-2 + 2e^-8) = 10.15713 / 1.27134 = 7.9893:
+# after val's best it fell (7.9893 - 7.5) / 7.9893 = 6.1 % (>= 1 %: train still falls), which is
+# (7.9893 - 7.5) / 4.5 = 10.9 % of its whole fall (>= 10 %: a material part of the run's learning).
+# Over the second half (from epoch 7, smoothed 8.45) it fell about ln(8.45 / 7.28) = 0.15 < ln 1.25
 # = 0.223, so the widening-gap rule stays silent; no rise, rebound, oscillation or spike either.
-TRAIN = [20, 14, 11, 9.5, 8.8, 8.4, 8.1, 7.9, 7.7, 7.55, 7.4, 7.3, 7.2]
+TRAIN = [16, 12, 10, 9.2, 8.8, 8.6, 8.45, 8.3, 8.15, 8.0, 7.75, 7.5, 7.25]
 # Val's smoothed minimum is at epoch 10 (index 9), its raw minimum (10.0) too:
 #   (10.0 + e^-2 (10.05 + 10.1) + e^-8 (10.15 + 10.2)) / (1 + 2e^-2 + 2e^-8) = 12.73383 / 1.27134 = 10.0161
 # (its neighbours: index 8 gives 10.0554, index 10 about 10.10; the head is far higher). The best comes
@@ -66,6 +67,13 @@ def test_gl_alpha_boundary_is_inclusive():
     # GL >= alpha fires: exactly 4 at alpha 4 is C, just above (4.01) it is not
     assert _diagnose(gl_alpha=4).scenario == "C"
     assert _diagnose(gl_alpha=4.01).scenario == "A"
+
+
+def test_train_fall_share_boundary():
+    # the training loss's fall after val's best is 10.87 % of its whole fall (see TRAIN): at alpha 3 the
+    # run is C while train_fall_share is 10.8 %, and A at 11 %
+    assert _diagnose(gl_alpha=3, train_fall_share=0.108).scenario == "C"
+    assert _diagnose(gl_alpha=3, train_fall_share=0.11).scenario == "A"
 
 
 def test_min_points_moves_insufficient_data():
