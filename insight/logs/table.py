@@ -2,13 +2,13 @@
 reading.py).
 
 `Rows` takes (step, epoch, raw name, value) as a reader parses, names them through `names.normalise`,
-and `Rows.run()` returns the validated `Run` after five tidy-ups, each reported in a note:
-  - several runs appended to one file (a series whose step or epoch counter goes back, in the order the
-    reader read it: a trainer started again in the same folder) keep only the last run's values: one run
-    is judged, never a mix of several (a resume whose counter carries on is one run: epochs.py notes it);
+and `Rows.run()` returns the validated `Run` after five tidy-ups, in this order, each reported in a note:
   - values of the test split are left out (the curves compare train and val);
   - a name logged both per step and per epoch (Lightning `loss_step` / `loss_epoch`) keeps the epoch
     series, which holds the exact epoch means the diagnosis would otherwise estimate from samples;
+  - several runs appended to one file (a series whose step or epoch counter goes back, in the order the
+    reader read it: a trainer started again in the same folder) keep only the last run's values: one run
+    is judged, never a mix of several (a resume whose counter carries on is one run: epochs.py notes it);
   - a 0..1 metric (accuracy, mAP, dice, ...) whose values exceed 1 was logged in percent: divided by 100;
   - a value repeated for the same step, split and name keeps the last one read; a reader whose format
     logs several values at one step on purpose (TensorBoard: a per-batch loss written at the epoch's
@@ -95,9 +95,9 @@ class Rows:
             raise LogError("holds no metric values (expected numbers under names such as loss, val_loss, "
                            "mAP50)", source)
         frame = pd.DataFrame(self.rows)
-        frame = _last_run(frame, notes)
         frame = _drop_test(frame, notes)
         frame = _prefer_epoch_series(frame, notes)
+        frame = _last_run(frame, notes)
         frame = _percent_to_fraction(frame, notes)
         frame = _newest_file_per_step(frame, notes) if self.several_per_step else _last_per_step(frame, notes)
         frame = frame.sort_values(["step", "split", "name"], kind="stable").reset_index(drop=True)
@@ -106,11 +106,12 @@ class Rows:
 
 def _last_run(frame: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
     """Only the values after each series' last restart: a point whose step, or epoch, is lower than the
-    point read before it in the same file, split and name starts a new run."""
+    point read before it in the same file, split and name starts a new run (in a series logged once per
+    epoch, an epoch equal to the one before too)."""
     keep = pd.Series(True, index=frame.index)
     restarts: list[tuple[str, float, float]] = []
-    for _, group in frame.groupby(["file", "split", "name"], sort=False):
-        back = _goes_back(group["step"]) | _goes_back(group["epoch"])
+    for _, group in frame.groupby(["file", "split", "name", "granularity"], sort=False, dropna=False):
+        back = _goes_back(group["step"]) | _goes_back(group["epoch"], strictly=not _once_per_epoch(group))
         if not back.any():
             continue
         positions = np.flatnonzero(back.to_numpy())
@@ -119,22 +120,31 @@ def _last_run(frame: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
             restarts = [_restart(group, i) for i in positions]
     if restarts:
         dropped = int((~keep).sum())
-        where = ", ".join(f"{axis} {a:g} back to {b:g}" for axis, a, b in restarts[:5])
+        where = ", ".join(f"{axis} {a:g} back to {b:g}" if b < a else f"{axis} {a:g} to {axis} {b:g} again"
+                          for axis, a, b in restarts[:5])
         more = f" and {len(restarts) - 5} more" if len(restarts) > 5 else ""
         notes.append(f"the log holds {len(restarts) + 1} runs one after another (the counter goes from {where}"
                      f"{more}): only the last run is judged; the {dropped} value(s) logged before it are left out")
     return frame[keep]
 
 
-def _goes_back(axis: pd.Series) -> pd.Series:
-    values = axis.astype(float)
-    return values < values.shift(1)  # NaN (an epoch not given) never goes back
+def _goes_back(axis: pd.Series, strictly: bool = True) -> pd.Series:
+    """Points whose counter is below the one before (or equal, where one value per epoch is the rule)."""
+    values, before = axis.astype(float), axis.astype(float).shift(1)
+    return values < before if strictly else values <= before  # NaN (an epoch not given) never goes back
+
+
+def _once_per_epoch(group: pd.DataFrame) -> bool:
+    """A series logged once per epoch (most of its epochs hold one value): there an epoch read again right
+    after itself is a new run (a run stopped in its first epoch and started again), not a second value."""
+    counts = group["epoch"].dropna().value_counts()
+    return len(counts) > 1 and float((counts == 1).mean()) > 0.5
 
 
 def _restart(group: pd.DataFrame, i: int) -> tuple[str, float, float]:
     """(axis, value before, value after) where the counter went back at position i of the series."""
     epochs = group["epoch"].astype(float).to_numpy()
-    if np.isfinite(epochs[i - 1]) and np.isfinite(epochs[i]) and epochs[i] < epochs[i - 1]:
+    if np.isfinite(epochs[i - 1]) and np.isfinite(epochs[i]) and epochs[i] <= epochs[i - 1]:
         return "epoch", float(epochs[i - 1]), float(epochs[i])
     steps = group["step"].to_numpy()
     return "step", float(steps[i - 1]), float(steps[i])

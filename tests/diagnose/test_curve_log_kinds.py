@@ -225,3 +225,30 @@ def test_all_metrics_zero_with_every_loss_part_moving_is_only_near_zero(tmp_path
     rows = [(e, 3 - 0.2 * e, 2 - 0.1 * e, 0, 3.1 - 0.2 * e, 2.1 - 0.1 * e, 0.01) for e in range(1, 10)]
     d = diagnose_run(ultralytics(tmp_path, rows))
     assert "degenerate_run" not in codes(d) and found(d, "metric_near_zero").severity.value == "warning"
+
+
+def test_a_run_stopped_in_its_first_epoch_and_started_again_keeps_the_second(tmp_path):
+    # a plain CSV logged once per epoch whose epoch 1 appears twice: first a stray row (loss 48.7, a run
+    # stopped after one epoch), then the real epoch 1 (0.44). Epoch 1 read again right after itself, in a
+    # series that holds one value per epoch, starts the run again: the stray row is left out, not averaged
+    # into epoch 1 ((48.7 + 0.44) / 2 = 24.6 would be a huge first point).
+    path = tmp_path / "train_log.csv"
+    path.write_text("epoch,loss\n1,48.7\n1,0.44\n2,0.23\n3,0.16\n4,0.12\n5,0.10\n")
+    run = generic_csv.read(path)
+    assert run.series("loss", "train")["value"].tolist() == [0.44, 0.23, 0.16, 0.12, 0.10]
+    assert any("2 runs one after another" in n and "epoch 1 to epoch 1 again" in n for n in run.notes)
+
+
+def test_lightning_step_values_counted_per_dataloader_are_no_restart(tmp_path):
+    # Lightning logs val_loss_step on the validation loop's own step (0-1 in epoch 0, 2-3 in epoch 1) and
+    # val_loss_epoch at the training step: the per-step series is left out for the per-epoch one first, so
+    # its low step numbers never read as a counter going back
+    folder = tmp_path / "lightning_logs" / "version_0"
+    folder.mkdir(parents=True)
+    (folder / "metrics.csv").write_text(
+        "step,epoch,train_loss,val_loss_step,val_loss_epoch\n"
+        "9,0,0.9,,\n0,,,0.85,\n1,,,0.83,\n9,0,,,0.84\n"
+        "19,1,0.6,,\n2,,,0.7,\n3,,,0.66,\n19,1,,,0.68\n")
+    run = lightning_csv.read(folder / "metrics.csv")
+    assert not any("runs one after another" in n for n in run.notes)
+    assert run.series("loss", "val")["value"].tolist() == [0.84, 0.68]
