@@ -130,8 +130,10 @@ def _underfit(j: Judged, scenario: str, rule: Finding) -> Finding | None:
 
 
 def _best_epoch_early(j: Judged, scenario: str, rule: Finding) -> Finding | None:
+    """Early stopping would have saved best_early_share of the run; not repeated when overfit_never_back,
+    which is built on the same test, decided the scenario (its text gives these numbers)."""
     v, t = j.val, j.t
-    if v is None or v.n < t.min_points:
+    if v is None or v.n < t.min_points or rule.code == "overfit_never_back":
         return None
     stop = R.early_stop(v.x, v.y, t)
     if stop is None:

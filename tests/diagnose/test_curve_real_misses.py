@@ -198,6 +198,7 @@ def test_val_creeping_up_while_train_keeps_falling_is_c():
     widened = (val_end / val_at) * (train_at / (3.0 - 0.6 * 37.5 / 39)) - 1
     assert 0.13 < widened < 0.15 and v["widened_pct"] == pytest.approx(100 * widened)
     assert "overfit_val_rises" not in codes(d)
+    assert "best_epoch_early" not in codes(d)  # the rule's own text gives the early-stopping numbers
 
 
 def test_val_plateau_while_train_is_flat_too_is_a():
