@@ -5,8 +5,12 @@
                        saved) while train kept falling and the gap widened by more than GL_alpha
   overfit_gap_widens   train falls significantly, val does not (train and val aligned by epoch)
 
-Every C rule needs the training loss to keep falling over the stretch it judges, by train_fall_share (10 %)
-of its whole fall or more: a loss near its floor that still falls in ratio terms is level on a chart.
+overfit_never_back and overfit_gap_widens read the training loss's fall as the evidence (the gap widens
+because training keeps falling), so they need that fall to be train_fall_share (10 %) of its whole fall or
+more over the stretch they judge: a loss near its floor that still falls in ratio terms is level on a
+chart. overfit_val_rises reads the validation loss's own rise (Prechelt's GL); of training it needs only
+AUTOTRAINER's test_turn_bad, a fall of train_still_falls (1 %), so that a run whose losses both rise is
+not read as overfitting.
 
 The scenario is judged on the total losses. A validation component that rises while the validation total
 does not (one head overfitting while another still improves) is not C on its own: the total is what the
@@ -46,8 +50,7 @@ def c_val_rises(j: Judged) -> Verdict | None:
                 window=window, gl=gl, alpha=th.gl_alpha, threshold=threshold,
                 noise_pct=100 * v.noise, train_fall_pct=100 * train_fall, train_share_pct=100 * share,
                 rising=rising_components(j.table, "val", th), **_classes(j))
-    score = min(ratio(gl, threshold), ratio(train_fall, th.train_still_falls), 0.0 if falling else BIG,
-                ratio(share, th.train_fall_share))
+    score = min(ratio(gl, threshold), ratio(train_fall, th.train_still_falls), 0.0 if falling else BIG)
     return Verdict("C", f, score)
 
 

@@ -131,8 +131,9 @@ class CurveThresholds:
     #                              points with 2-15 % noise a chance GL that large comes in about 2 % of runs
     train_still_falls: float = _t(0.01)  # AUTOTRAINER test_turn_bad: the training loss fell (>= 1 %) since
     #                                      val's best
-    train_fall_share: float = _t(0.1, "share")  # ... and every C rule needs that fall (since val's best, or
-    #                                             over the gap's stretch) to be >= 10 % of the training
+    train_fall_share: float = _t(0.1, "share")  # C by a stalled val or a widening gap (the training loss's
+    #                                             fall is their evidence) needs that fall (since val's best,
+    #                                             or over the gap's stretch) to be >= 10 % of the training
     #                                             loss's whole fall (early level to end): near its floor a
     #                                             loss can fall 5x in ratio terms (0.05 -> 0.011 after
     #                                             2.4 -> 0.05) and still be level on the chart people read;

@@ -106,8 +106,8 @@ class Rows:
 
 def _last_run(frame: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
     """Only the values after each series' last restart: a point whose step, or epoch, is lower than the
-    point read before it in the same file, split and name starts a new run (in a series logged once per
-    epoch, an epoch equal to the one before too)."""
+    point read before it in the same file, split and name, and logged before, starts a new run (in a
+    series logged once per epoch, an epoch equal to the one before too)."""
     keep = pd.Series(True, index=frame.index)
     restarts: list[tuple[str, float, float]] = []
     for _, group in frame.groupby(["file", "split", "name", "granularity"], sort=False, dropna=False):
@@ -129,9 +129,12 @@ def _last_run(frame: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
 
 
 def _goes_back(axis: pd.Series, strictly: bool = True) -> pd.Series:
-    """Points whose counter is below the one before (or equal, where one value per epoch is the rule)."""
+    """Points whose counter is below the one before (or equal, where one value per epoch is the rule) and
+    repeats a value the series already logged: a run logging its steps again. A point merely read out of
+    order (MLflow values ordered by a timestamp that is missing or skewed) logs a step not seen before."""
     values, before = axis.astype(float), axis.astype(float).shift(1)
-    return values < before if strictly else values <= before  # NaN (an epoch not given) never goes back
+    back = values < before if strictly else values <= before  # NaN (an epoch not given) never goes back
+    return back & values.duplicated()
 
 
 def _once_per_epoch(group: pd.DataFrame) -> bool:

@@ -252,3 +252,22 @@ def test_lightning_step_values_counted_per_dataloader_are_no_restart(tmp_path):
     run = lightning_csv.read(folder / "metrics.csv")
     assert not any("runs one after another" in n for n in run.notes)
     assert run.series("loss", "val")["value"].tolist() == [0.84, 0.68]
+
+
+def test_a_point_read_out_of_order_is_no_restart():
+    # values read in the order steps 0, 2, 1, 3 (a reader ordering by a skewed timestamp): step 1 goes
+    # back but was never logged before, so it is no new run; steps 0-3, then 0-1 again, are two runs
+    from insight.logs.table import Rows
+
+    rows = Rows()
+    for step, value in [(0, 1.0), (2, 0.6), (1, 0.8), (3, 0.5)]:
+        rows.add(step, None, "train_loss", value)
+    run = rows.run("test", "inline")
+    assert sorted(run.series("loss", "train")["step"]) == [0, 1, 2, 3]
+    assert not any("runs one after another" in n for n in run.notes)
+    rows = Rows()
+    for step, value in [(0, 1.0), (1, 0.8), (2, 0.6), (3, 0.5), (0, 0.9), (1, 0.7)]:
+        rows.add(step, None, "train_loss", value)
+    run = rows.run("test", "inline")
+    assert run.series("loss", "train")["value"].tolist() == [0.9, 0.7]
+    assert any("2 runs one after another" in n and "step 3 back to 0" in n for n in run.notes)

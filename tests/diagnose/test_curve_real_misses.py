@@ -11,6 +11,7 @@ import statistics
 
 import pytest
 
+from insight.diagnose.curve_thresholds import CurveThresholds
 from insight.diagnose.curve_trend import aligned
 from insight.diagnose.curves import CurveContext, diagnose_run
 from insight.diagnose.epochs import per_epoch
@@ -199,6 +200,25 @@ def test_val_creeping_up_while_train_keeps_falling_is_c():
     assert 0.13 < widened < 0.15 and v["widened_pct"] == pytest.approx(100 * widened)
     assert "overfit_val_rises" not in codes(d)
     assert "best_epoch_early" not in codes(d)  # the rule's own text gives the early-stopping numbers
+
+
+def test_train_fall_share_is_the_boundary_of_the_stall_rule():
+    # the creeping val with train 3.0 -> 2.4 in a straight line: after val's best (epoch 20, train 2.7077)
+    # train falls to its end level (the mean of the last 4 points, 3.0 - 0.6 x 37.5 / 39 = 2.4231); its
+    # whole fall runs from the early level, the median of the first 4 points (10 % of 40), to that end:
+    # the share is (2.7077 - 2.4231) / (early - 2.4231), about 51 %. C at a share threshold just under it,
+    # A just over it.
+    train = [3.0 - 0.6 * i / 39 for i in range(40)]
+    early, end = statistics.median(train[:4]), statistics.mean(train[-4:])
+    share = (smooth_by_hand(train, sigma=0.8)[19] - end) / (early - end)
+    assert 0.5 < share < 0.52
+
+    def scenario(limit):
+        thresholds = CurveThresholds().override({"train_fall_share": limit})
+        return diagnose_run(run_of({"train/loss": train, "val/loss": CREEP_VAL}),
+                            CurveContext(thresholds=thresholds)).scenario
+
+    assert scenario(share - 0.001) == "C" and scenario(share + 0.001) == "A"
 
 
 def test_val_plateau_while_train_is_flat_too_is_a():
