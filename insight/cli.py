@@ -11,7 +11,7 @@ import sys
 import traceback
 from pathlib import Path
 
-from insight import __version__
+from insight import __version__, install_hint
 from insight.config import (DEFAULT_CUTOFF_FACTOR, DEFAULT_NEAR_DUPLICATE_HAMMING, DEFAULT_SERIOUS_FACTOR,
                             Config)
 from insight.errors import ExitCode, InsightError, UsageError, one_line
@@ -118,7 +118,7 @@ def _dataset_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--workers", type=int, default=None, help="processes for image and mask scans (default: all cores)")
     g.add_argument("--scheduler", metavar="ADDRESS", default=scheduler_from_environment(),
                    help="run the per-image work on this Dask cluster, e.g. tcp://HOST:8786 (default: "
-                        "$DASK_SCHEDULER_ADDRESS, else this machine; needs pip install 'insight[dask]')")
+                        f"$DASK_SCHEDULER_ADDRESS, else this machine; needs {install_hint('dask')})")
     g.add_argument("--near-duplicate-bits", type=_bits, metavar="BITS",
                    help="perceptual hashes at most BITS of 64 apart are near copies "
                         f"(default {DEFAULT_NEAR_DUPLICATE_HAMMING})")
