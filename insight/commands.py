@@ -9,9 +9,9 @@ from pathlib import Path
 
 from insight import ci
 from insight.config import Config
-from insight.config_file import settings_text
+from insight.config_file import FROM_FLAGS, settings_text
 from insight.errors import ExitCode, UsageError
-from insight.gate import fired, parse_fail_on, refuse_unreachable
+from insight.gate import Gate, fired, parse_fail_on, refuse_unreachable
 from insight.model.insight import SCHEMA
 from insight.progress import progress_for
 from insight.report.renderer import Renderer
@@ -43,10 +43,9 @@ def scan(args: argparse.Namespace, config: Config) -> ExitCode:
     from insight.report.serialize import utf8_safe
     from insight.report.text import dataset_text
 
-    gate = parse_fail_on(config.fail_on)
-    refuse_unreachable(gate, {"leakage": "add --duplicates",
-                              "scenario": "scan reads no training log (use 'insight report --run LOGS')"},
-                       dataset=True, duplicates=args.duplicates, run=False)
+    gate = _gate(config, {"leakage": "add --duplicates",
+                          "scenario": "scan reads no training log (use 'insight report --run LOGS')"},
+                 dataset=True, duplicates=args.duplicates, run=False)
     targets = ci.targets(args)
     dataset = _load_dataset(args, config, args.duplicates)
     insight = replace(build_insight(dataset, None, config), settings=config.settings)
@@ -62,10 +61,9 @@ def curves(args: argparse.Namespace, config: Config) -> ExitCode:
     from insight.report.serialize import utf8_safe
     from insight.report.text import curves_text
 
-    gate = parse_fail_on(config.fail_on)
     hint = "curves reads no dataset (use 'insight report DATASET --run LOGS')"
-    refuse_unreachable(gate, dict.fromkeys(("serious", "mild", "error", "warning", "leakage"), hint),
-                       dataset=False, duplicates=False, run=True)
+    gate = _gate(config, dict.fromkeys(("serious", "mild", "error", "warning", "leakage"), hint),
+                 dataset=False, duplicates=False, run=True)
     targets = ci.targets(args)
     insight = replace(build_insight(None, _load_run(args.run, config), config), settings=config.settings)
     sys.stdout.write(utf8_safe(to_json(insight, CURVES_KEYS + SETTINGS) if args.json
@@ -77,9 +75,8 @@ def curves(args: argparse.Namespace, config: Config) -> ExitCode:
 def report(args: argparse.Namespace, config: Config) -> ExitCode:
     from insight.report.write import prepare_out
 
-    gate = parse_fail_on(config.fail_on)
-    refuse_unreachable(gate, {"leakage": "drop --no-duplicates", "scenario": "add --run LOGS"},
-                       dataset=True, duplicates=not args.no_duplicates, run=args.run is not None)
+    gate = _gate(config, {"leakage": "drop --no-duplicates", "scenario": "add --run LOGS"},
+                 dataset=True, duplicates=not args.no_duplicates, run=args.run is not None)
     baseline = read_baseline(args.baseline) if args.baseline else None
     targets = ci.targets(args, tuple(Path(args.out) / name for name in REPORT_FILES))
     out = prepare_out(args.out)
@@ -104,6 +101,20 @@ def _report(args, config: Config, gate, baseline, out: Path, renderer, targets) 
     if not args.quiet:
         print("wrote " + ", ".join(str(p) for p in written), file=sys.stderr)
     return _gate_exit(insight, gate)
+
+
+def _gate(config: Config, hints: dict[str, str], **computes) -> Gate:
+    """The --fail-on gate (from the flag or the settings file), refused when a level cannot fire here;
+    the refusal names the settings file the levels came from."""
+    gate = parse_fail_on(config.fail_on)
+    try:
+        refuse_unreachable(gate, hints, **computes)
+    except UsageError as exc:
+        source = next((s.source for s in config.settings if s.name == "fail-on"), FROM_FLAGS)
+        if source == FROM_FLAGS:
+            raise
+        raise UsageError(f"{exc.reason} (fail-on is set in {source})") from None
+    return gate
 
 
 def _gate_exit(insight, gate) -> ExitCode:

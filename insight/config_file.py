@@ -124,8 +124,9 @@ class SettingsFile:
 def find_file(dataset: Path | None, cwd: Path | None = None) -> Path | None:
     """The settings file to use: the first of FILE_NAMES in the dataset's folder, then in the working
     folder, that holds insight settings (a pyproject.toml without [tool.insight] is passed over)."""
-    folders = [Path(dataset) if Path(dataset).is_dir() else Path(dataset).parent] if dataset and Path(dataset).exists() else []
-    folders.append(Path(cwd) if cwd else Path())
+    folders = [Path(cwd) if cwd else Path()]
+    if dataset and Path(dataset).exists():
+        folders.insert(0, Path(dataset) if Path(dataset).is_dir() else Path(dataset).parent)
     for folder in dict.fromkeys(folders):
         for name in FILE_NAMES:
             path = folder / name
@@ -179,9 +180,9 @@ def _unknown(key: str) -> str:
     if key == FAIL_ON:
         return "fail-on is set per command: put it in a [report], [scan] or [curves] table " \
                "([tool.insight.report] in a pyproject.toml)"
-    hint = f"; did you mean {key.replace('_', '-')!r}?" if key.replace("_", "-") in BY_KEY else ""
-    known = ", ".join([*BY_KEY, THRESHOLDS, *COMMANDS])
-    return f"unknown key {key!r}{hint} (known keys: {known})"
+    known = [*BY_KEY, THRESHOLDS, *COMMANDS]
+    hint = f"; did you mean {key.replace('_', '-')!r}?" if key.replace("_", "-") in known else ""
+    return f"unknown key {key!r}{hint} (known keys: {', '.join(known)})"
 
 
 def _checked(option: Option, value: Any, path: Path, where: str) -> Any:

@@ -96,8 +96,8 @@ def outcomes(insight: Insight, gate: Gate) -> list[tuple[str, str | None]]:
     """Each level of `gate` with the short reason it fired, or None where it did not."""
     checks = {"serious": _tier_reason, "mild": _tier_reason, "error": _severity_reason,
               "warning": _severity_reason, "leakage": _leakage_reason, "unjudged": _unjudged_reason}
-    return [(level, _scenario_reason(insight, gate) if level.startswith("scenario:") else checks[level](insight, level))
-            for level in levels(gate)]
+    return [(level, _scenario_reason(insight, gate) if level.startswith("scenario:")
+             else checks[level](insight, level)) for level in levels(gate)]
 
 
 def _scenario_reason(insight: Insight, gate: Gate) -> str | None:

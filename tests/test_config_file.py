@@ -206,3 +206,11 @@ def test_the_report_lists_the_settings_in_insight_json_and_the_summary(pets, pet
     assert tables(MarkdownIt("commonmark").enable("table").parse((out / "summary.md").read_text()))[-1] == [
         ["setting", "value", "from"], ["cutoff-factor", "0.6", source], ["curve-threshold.gl_alpha", "4", "command line"],
         ["fail-on", "scenario:B", source]]
+
+
+def test_a_file_level_that_cannot_fire_says_which_file_set_it(pets, capsys):
+    (pets / "insight.toml").write_text("[scan]\nfail-on = 'leakage'\n")
+    code, _, err = run(capsys, "scan", pets)
+    assert code == 2
+    assert err == (f"insight: error: --fail-on leakage can never fire here: add --duplicates "
+                   f"(fail-on is set in {pets / 'insight.toml'})\n")
