@@ -49,10 +49,13 @@ def _bits(text: str) -> int:
     from insight.config_file import BY_KEY
 
     try:
-        return BY_KEY["near-duplicate-bits"].check(int(text))
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    try:
+        return BY_KEY["near-duplicate-bits"].check(value)
     except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc) if "expected" in str(exc) else f"expected a whole number, "
-                                         f"got {text!r}") from None
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _curve_threshold(text: str) -> tuple[str, float]:
