@@ -11,13 +11,15 @@ import sys
 import traceback
 from pathlib import Path
 
-from insight import __version__
+from insight import __version__, install_hint
 from insight.config import (DEFAULT_CUTOFF_FACTOR, DEFAULT_NEAR_DUPLICATE_HAMMING, DEFAULT_SERIOUS_FACTOR,
                             Config)
 from insight.errors import ExitCode, InsightError, UsageError, one_line
 from insight.scheduler import on_cluster, scheduler_from_environment
 
-EPILOG = "Exit codes: 0 done, 1 a finding at a --fail-on level, 2 bad input or usage."
+EPILOG = ("Exit codes: 0 done, 1 a finding at a --fail-on level, 2 bad input or usage. Options can also be kept "
+          "in an insight.toml, or [tool.insight] in a pyproject.toml, in the dataset's folder or the working "
+          "folder (a flag wins over the file).")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -40,6 +42,20 @@ def _fraction(text: str) -> float:
     if not 0 < value <= 1:
         raise argparse.ArgumentTypeError(f"expected a number in (0, 1], got {text}")
     return value
+
+
+def _bits(text: str) -> int:
+    """--near-duplicate-bits: checked as the settings file checks it."""
+    from insight.config_file import BY_KEY
+
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    try:
+        return BY_KEY["near-duplicate-bits"].check(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _curve_threshold(text: str) -> tuple[str, float]:
@@ -85,6 +101,10 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--fail-on", metavar="LEVELS",
                    help="exit 1 (after writing everything) when a level fires: serious, mild, error, warning, "
                         "leakage, unjudged, scenario:B,C,D (comma-separated)")
+    p.add_argument("--junit", type=_path, metavar="FILE", help="also write the --fail-on levels and the "
+                   "error-level findings as JUnit XML, for CI (written with the other outputs)")
+    p.add_argument("--summary", type=_path, metavar="FILE", help="also write a markdown summary, e.g. to "
+                   "$GITHUB_STEP_SUMMARY (replaces the file)")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     p.add_argument("--traceback", action="store_true", help="show the traceback of an error")
 
@@ -95,19 +115,19 @@ def _dataset_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--task", choices=("classification", "multilabel", "detection", "segmentation"),
                    help="read the dataset as this task (e.g. segmentation for COCO polygons)")
     g.add_argument("--classes", dest="classes_file", type=_path, help="label map file naming the classes")
-    g.add_argument("--ignore-index", type=int, default=255, help="mask value that is void (default 255)")
+    g.add_argument("--ignore-index", type=int, help="mask value that is void (default 255)")
     g.add_argument("--negative-tag", action="append", default=None,
                    help="multi-label tag meaning 'no class' (default: 'No Finding'); repeatable")
     g.add_argument("--workers", type=int, default=None, help="processes for image and mask scans (default: all cores)")
     g.add_argument("--scheduler", metavar="ADDRESS", default=scheduler_from_environment(),
                    help="run the per-image work on this Dask cluster, e.g. tcp://HOST:8786 (default: "
-                        "$DASK_SCHEDULER_ADDRESS, else this machine; needs pip install 'insight[dask]')")
-    g.add_argument("--near-duplicate-bits", type=int, default=DEFAULT_NEAR_DUPLICATE_HAMMING, metavar="BITS",
+                        f"$DASK_SCHEDULER_ADDRESS, else this machine; needs {install_hint('dask')})")
+    g.add_argument("--near-duplicate-bits", type=_bits, metavar="BITS",
                    help="perceptual hashes at most BITS of 64 apart are near copies "
                         f"(default {DEFAULT_NEAR_DUPLICATE_HAMMING})")
-    g.add_argument("--cutoff-factor", type=_fraction, default=DEFAULT_CUTOFF_FACTOR,
+    g.add_argument("--cutoff-factor", type=_fraction,
                    help=f"cutoff = ceil(F * labels / classes) (default {DEFAULT_CUTOFF_FACTOR})")
-    g.add_argument("--serious-factor", type=_fraction, default=DEFAULT_SERIOUS_FACTOR,
+    g.add_argument("--serious-factor", type=_fraction,
                    help=f"below F * cutoff a class is seriously under-represented (default {DEFAULT_SERIOUS_FACTOR})")
 
 
@@ -152,17 +172,13 @@ def parser() -> argparse.ArgumentParser:
 
 
 def config_from(args: argparse.Namespace) -> Config:
-    negative = tuple(args.negative_tag) if getattr(args, "negative_tag", None) else Config.negative_tag
-    return Config(
-        cutoff_factor=getattr(args, "cutoff_factor", DEFAULT_CUTOFF_FACTOR),
-        serious_factor=getattr(args, "serious_factor", DEFAULT_SERIOUS_FACTOR),
-        format=getattr(args, "format", None), task=getattr(args, "task", None),
-        classes_file=getattr(args, "classes_file", None), ignore_index=getattr(args, "ignore_index", 255),
-        negative_tag=negative, run_id=getattr(args, "run_id", None), workers=getattr(args, "workers", None),
-        scheduler=getattr(args, "scheduler", None),
-        near_duplicate_hamming=getattr(args, "near_duplicate_bits", DEFAULT_NEAR_DUPLICATE_HAMMING),
-        curve_thresholds=tuple(getattr(args, "curve_threshold", None) or ()),
-    )
+    """The options of `args`, each from its flag, else the settings file (insight.config_file), else
+    its default."""
+    from insight.config_file import resolve
+
+    values, settings = resolve(args, args.command)
+    return Config(**values, settings=settings, run_id=getattr(args, "run_id", None),
+                  workers=getattr(args, "workers", None), scheduler=getattr(args, "scheduler", None))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -7,9 +7,11 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+from insight import ci
 from insight.config import Config
+from insight.config_file import FROM_FLAGS, settings_text
 from insight.errors import ExitCode, UsageError
-from insight.gate import fired, parse_fail_on, refuse_unreachable
+from insight.gate import Gate, fired, parse_fail_on, refuse_unreachable
 from insight.model.insight import SCHEMA
 from insight.progress import progress_for
 from insight.report.renderer import Renderer
@@ -41,12 +43,15 @@ def scan(args: argparse.Namespace, config: Config) -> ExitCode:
     from insight.report.serialize import utf8_safe
     from insight.report.text import dataset_text
 
-    gate = parse_fail_on(args.fail_on)
-    refuse_unreachable(gate, {"leakage": "add --duplicates",
-                              "scenario": "scan reads no training log (use 'insight report --run LOGS')"},
-                       dataset=True, duplicates=args.duplicates, run=False)
-    insight = build_insight(_load_dataset(args, config, args.duplicates), None, config)
-    sys.stdout.write(utf8_safe(to_json(insight, DATASET_KEYS) if args.json else dataset_text(insight)))
+    gate = _gate(config, {"leakage": "add --duplicates",
+                          "scenario": "scan reads no training log (use 'insight report --run LOGS')"},
+                 dataset=True, duplicates=args.duplicates, run=False)
+    targets = ci.targets(args)
+    dataset = _load_dataset(args, config, args.duplicates)
+    insight = replace(build_insight(dataset, None, config), settings=config.settings)
+    sys.stdout.write(utf8_safe(to_json(insight, DATASET_KEYS + SETTINGS) if args.json
+                               else dataset_text(insight) + settings_text(insight.settings)))
+    ci.write_files(ci.files(insight, gate, "scan", targets))
     return _gate_exit(insight, gate)
 
 
@@ -56,28 +61,30 @@ def curves(args: argparse.Namespace, config: Config) -> ExitCode:
     from insight.report.serialize import utf8_safe
     from insight.report.text import curves_text
 
-    gate = parse_fail_on(args.fail_on)
     hint = "curves reads no dataset (use 'insight report DATASET --run LOGS')"
-    refuse_unreachable(gate, dict.fromkeys(("serious", "mild", "error", "warning", "leakage"), hint),
-                       dataset=False, duplicates=False, run=True)
-    insight = build_insight(None, _load_run(args.run, config), config)
-    sys.stdout.write(utf8_safe(to_json(insight, CURVES_KEYS) if args.json else curves_text(insight)))
+    gate = _gate(config, dict.fromkeys(("serious", "mild", "error", "warning", "leakage"), hint),
+                 dataset=False, duplicates=False, run=True)
+    targets = ci.targets(args)
+    insight = replace(build_insight(None, _load_run(args.run, config), config), settings=config.settings)
+    sys.stdout.write(utf8_safe(to_json(insight, CURVES_KEYS + SETTINGS) if args.json
+                               else curves_text(insight) + settings_text(insight.settings)))
+    ci.write_files(ci.files(insight, gate, "curves", targets))
     return _gate_exit(insight, gate)
 
 
 def report(args: argparse.Namespace, config: Config) -> ExitCode:
     from insight.report.write import prepare_out
 
-    gate = parse_fail_on(args.fail_on)
-    refuse_unreachable(gate, {"leakage": "drop --no-duplicates", "scenario": "add --run LOGS"},
-                       dataset=True, duplicates=not args.no_duplicates, run=args.run is not None)
+    gate = _gate(config, {"leakage": "drop --no-duplicates", "scenario": "add --run LOGS"},
+                 dataset=True, duplicates=not args.no_duplicates, run=args.run is not None)
     baseline = read_baseline(args.baseline) if args.baseline else None
+    targets = ci.targets(args, tuple(Path(args.out) / name for name in REPORT_FILES))
     out = prepare_out(args.out)
     with Renderer.start(enabled=config.workers != 1) as renderer:
-        return _report(args, config, gate, baseline, out, renderer)
+        return _report(args, config, gate, baseline, out, renderer, targets)
 
 
-def _report(args, config: Config, gate, baseline, out: Path, renderer) -> ExitCode:
+def _report(args, config: Config, gate, baseline, out: Path, renderer, targets) -> ExitCode:
     from insight.analysis import build_insight, represent
 
     dataset = _load_dataset(args, config, not args.no_duplicates)
@@ -87,12 +94,27 @@ def _report(args, config: Config, gate, baseline, out: Path, renderer) -> ExitCo
     run = _load_run(args.run, config) if args.run else None
     curves_error = None if args.run else "No training log was given (--run), so there is no curve diagnosis."
     insight = build_insight(dataset, run, config, curves_error=curves_error, representation=representation)
+    insight = replace(insight, settings=config.settings)
     if baseline is not None:
         insight = with_changes(insight, baseline, args.baseline)
-    written = render_and_write(insight, out, renderer)
+    written = render_and_write(insight, out, renderer, ci.files(insight, gate, "report", targets))
     if not args.quiet:
         print("wrote " + ", ".join(str(p) for p in written), file=sys.stderr)
     return _gate_exit(insight, gate)
+
+
+def _gate(config: Config, hints: dict[str, str], **computes) -> Gate:
+    """The --fail-on gate (from the flag or the settings file), refused when a level cannot fire here;
+    the refusal names the settings file the levels came from."""
+    gate = parse_fail_on(config.fail_on)
+    try:
+        refuse_unreachable(gate, hints, **computes)
+    except UsageError as exc:
+        source = next((s.source for s in config.settings if s.name == "fail-on"), FROM_FLAGS)
+        if source == FROM_FLAGS:
+            raise
+        raise UsageError(f"{exc.reason} (fail-on is set in {source})") from None
+    return gate
 
 
 def _gate_exit(insight, gate) -> ExitCode:
@@ -103,6 +125,8 @@ def _gate_exit(insight, gate) -> ExitCode:
     return ExitCode.DONE
 
 
+REPORT_FILES = ("report.pdf", "report.html", "insight.json")
+SETTINGS = ("settings",)  # insight.json's key that scan --json and curves --json print too
 BASELINE_LIMIT = 256 * MiB  # an insight.json of 10,000 classes is ~10 MiB
 
 
@@ -136,13 +160,14 @@ def with_changes(insight, baseline: dict, path: Path):
     return replace(insight, changes=compare(baseline, insight_dict(insight), str(path)))
 
 
-def render_and_write(insight, out, renderer: Renderer | None = None):
-    """Render all three outputs in memory, then write them atomically. insight.json is renamed into
-    place last: the file a nightly job diffs or reads as the next --baseline never runs ahead of its
-    report."""
+def render_and_write(insight, out, renderer: Renderer | None = None, extra: dict[Path, bytes] | None = None):
+    """Render all three outputs in memory, then write them atomically, with the `extra` files (--junit,
+    --summary) in the same set. insight.json is renamed into place last: the file a nightly job diffs or
+    reads as the next --baseline never runs ahead of its report."""
     from insight.report.serialize import to_json
     from insight.report.write import write_outputs
 
     html, pdf = (renderer or Renderer()).render(insight, out)
-    return write_outputs(out, {"report.pdf": pdf, "report.html": html.encode(),
+    ci.make_folders(extra or {})
+    return write_outputs(out, {"report.pdf": pdf, "report.html": html.encode(), **(extra or {}),
                                "insight.json": to_json(insight).encode()})

@@ -4,10 +4,21 @@ from __future__ import annotations
 
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
+from typing import Any
 
 DEFAULT_CUTOFF_FACTOR = 0.75  # DeepQ: cutoff = ceil(0.75 * N / K)
 DEFAULT_SERIOUS_FACTOR = 0.5  # our rule: below half the cutoff is serious
 DEFAULT_NEAR_DUPLICATE_HAMMING = 10  # pHash bits; the reason is at NEAR_DUPLICATE_HAMMING (diagnose/duplicates.py)
+
+
+@dataclass(frozen=True)
+class Setting:
+    """A setting that differs from its default: its name (a flag without dashes, e.g. 'cutoff-factor' or
+    'curve-threshold.gl_alpha'), its value, and where it came from ('command line' or a settings file)."""
+
+    name: str
+    value: Any
+    source: str
 
 
 @dataclass(frozen=True)
@@ -34,3 +45,7 @@ class Config:
     # curve diagnosis (DESIGN.md §4): thresholds changed from their defaults, (name, value) pairs naming
     # fields of insight.diagnose.curve_rules.CurveThresholds (--curve-threshold NAME=VALUE)
     curve_thresholds: tuple[tuple[str, float], ...] = ()
+    # --fail-on LEVELS, from the flag or the settings file (insight.gate reads it); None: no gate
+    fail_on: str | None = None
+    # the settings that differ from their defaults and where each came from (insight.config_file)
+    settings: tuple[Setting, ...] = ()

@@ -9,6 +9,8 @@ from __future__ import annotations
 from enum import IntEnum
 from pathlib import Path
 
+from insight import install_hint
+
 MAX_MESSAGE = 2000  # characters of an error line; a message quoting a hostile file stays readable
 
 
@@ -61,4 +63,4 @@ class MissingExtraError(InsightError):
     """An optional reader needs a package that is not installed."""
 
     def __init__(self, what: str, extra: str):
-        super().__init__(f"reading {what} needs an optional package: pip install 'insight[{extra}]'")
+        super().__init__(f"reading {what} needs an optional package: {install_hint(extra)}")

@@ -81,34 +81,56 @@ def refuse_unreachable(gate: Gate, hints: dict[str, str], dataset: bool, duplica
 
 def fired(insight: Insight, gate: Gate) -> list[str]:
     """One short reason per level that fired, in the order the levels are listed above."""
-    reasons = []
-    rep = insight.representation
-    tiers = {"serious": (("serious",), "seriously under-represented"),
-             "mild": (("serious", "mild"), "under-represented")}
-    for word, (hit_tiers, words) in tiers.items():
-        if word in gate.words and rep:
-            hit = [c.name for c in rep.classes if c.tier in hit_tiers]
-            if hit:
-                reasons.append(f"{word}: {len(hit)} class(es) {words} ({', '.join(hit[:5])})")
-    severities = {"error": ("error",), "warning": ("error", "warning")}
-    for word in ("error", "warning"):
-        if word in gate.words:
-            hit = [f.code for f in insight.health if f.severity.value in severities[word]]
-            if hit:
-                reasons.append(f"{word}: {len(hit)} data-health finding(s) ({', '.join(hit[:5])})")
-    if "leakage" in gate.words:
-        hit = [f for f in insight.health if f.code in LEAKAGE_CODES]
-        if hit:
-            splits = order_splits({s for f in hit for s in f.values.get("by_split", {})}) or ["held-out"]
-            reasons.append(f"leakage: {sum(f.count for f in hit)} image(s) in {'/'.join(splits)} "
-                           "are copies of training images")
+    return [reason for _, reason in outcomes(insight, gate) if reason]
+
+
+def levels(gate: Gate) -> list[str]:
+    """The levels of `gate` as a user names them, in the order the levels are listed above."""
+    names = [w for w in WORDS if w in gate.words]
+    if gate.scenarios:
+        names.append("scenario:" + ",".join(sorted(gate.scenarios)))
+    return names + [w for w in RUN_WORDS if w in gate.words]
+
+
+def outcomes(insight: Insight, gate: Gate) -> list[tuple[str, str | None]]:
+    """Each level of `gate` with the short reason it fired, or None where it did not."""
+    checks = {"serious": _tier_reason, "mild": _tier_reason, "error": _severity_reason,
+              "warning": _severity_reason, "leakage": _leakage_reason, "unjudged": _unjudged_reason}
+    return [(level, _scenario_reason(insight, gate) if level.startswith("scenario:")
+             else checks[level](insight, level)) for level in levels(gate)]
+
+
+def _scenario_reason(insight: Insight, gate: Gate) -> str | None:
     curves = insight.curves
-    if gate.scenarios and curves and curves.scenario in gate.scenarios:
-        reasons.append(f"scenario: the training curves are Curves {curves.scenario}")
-    why = unjudged(curves) if "unjudged" in gate.words and curves else None
-    if why:
-        reasons.append(f"unjudged: {why}")
-    return reasons
+    hit = curves is not None and curves.scenario in gate.scenarios
+    return f"scenario: the training curves are Curves {curves.scenario}" if hit else None
+
+
+def _tier_reason(insight: Insight, word: str) -> str | None:
+    hit_tiers, words = {"serious": (("serious",), "seriously under-represented"),
+                        "mild": (("serious", "mild"), "under-represented")}[word]
+    rep = insight.representation
+    hit = [c.name for c in rep.classes if c.tier in hit_tiers] if rep else []
+    return f"{word}: {len(hit)} class(es) {words} ({', '.join(hit[:5])})" if hit else None
+
+
+def _severity_reason(insight: Insight, word: str) -> str | None:
+    severities = {"error": ("error",), "warning": ("error", "warning")}[word]
+    hit = [f.code for f in insight.health if f.severity.value in severities]
+    return f"{word}: {len(hit)} data-health finding(s) ({', '.join(hit[:5])})" if hit else None
+
+
+def _leakage_reason(insight: Insight, _word: str) -> str | None:
+    hit = [f for f in insight.health if f.code in LEAKAGE_CODES]
+    if not hit:
+        return None
+    splits = order_splits({s for f in hit for s in f.values.get("by_split", {})}) or ["held-out"]
+    return f"leakage: {sum(f.count for f in hit)} image(s) in {'/'.join(splits)} are copies of training images"
+
+
+def _unjudged_reason(insight: Insight, _word: str) -> str | None:
+    why = unjudged(insight.curves) if insight.curves else None
+    return f"unjudged: {why}" if why else None
 
 
 def unjudged(curves) -> str | None:

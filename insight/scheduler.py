@@ -7,7 +7,7 @@
 (hashing, header reads, mask decoding, label parsing, the near-duplicate search); the reductions over
 the tidy tables stay in the command. Nothing else in the code knows about Dask. The dataset's files
 must be readable by the workers at the same absolute paths (a shared file system), and the workers need
-insight installed (`pip install 'insight[dask]'` on every machine).
+insight installed (`pip install 'insight-cv[dask]'` on every machine).
 
 - The client connects at the first task, so a command that sends none (a labels-only scan) never
   does, and the report's renderer still starts as a forked helper before any client thread exists.

@@ -68,7 +68,8 @@ def test_curves_json(pets_run, capsys):
     code, out, err = run(capsys, "curves", str(pets_run), "--json")
     assert code == 0, err
     doc = json.loads(out)
-    assert set(doc) == {"schema", "version", "curves", "curves_error"}
+    assert set(doc) == {"schema", "version", "curves", "curves_error", "settings"}
+    assert doc["settings"] == []  # nothing differs from the defaults
     # make_runs.py builds a validation loss that bottoms near epoch 18 and then climbs while training
     # loss keeps falling: DeepQ's Curves C.
     assert doc["curves"]["scenario"] == "C"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from insight.errors import UsageError
-from insight.gate import Gate, fired, parse_fail_on, refuse_unreachable, unreachable
+from insight.gate import Gate, fired, outcomes, parse_fail_on, refuse_unreachable, unreachable
 from insight.model import Finding
 from insight.model.insight import ClassCount, CurveDiagnosis, Insight, Representation
 
@@ -72,3 +72,19 @@ def test_scenarios():
     assert fired(_insight(("well",), scenario="A"), parse_fail_on("scenario:B,C,D")) == []
     assert fired(_insight(("well",), scenario="C"), parse_fail_on("scenario:B,C,D")) == [
         "scenario: the training curves are Curves C"]
+
+
+def test_outcomes_name_every_level_in_order_with_its_reason_or_none():
+    """The JUnit file has one case per level: every level of the gate is listed, in the order of the
+    level list (whatever order the user wrote), and only those that fired carry a reason."""
+    insight = _insight(("well", "mild"), (Finding("images_without_labels", "warning", 2),), scenario="B")
+    gate = parse_fail_on("unjudged,scenario:D,B,warning,serious,mild,error")
+    assert outcomes(insight, gate) == [
+        ("serious", None),
+        ("mild", "mild: 1 class(es) under-represented (c1)"),
+        ("error", None),
+        ("warning", "warning: 1 data-health finding(s) (images_without_labels)"),
+        ("scenario:B,D", "scenario: the training curves are Curves B"),
+        ("unjudged", None),  # judged on train+val, scenario decided
+    ]
+    assert outcomes(insight, parse_fail_on(None)) == []

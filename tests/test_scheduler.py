@@ -27,7 +27,7 @@ from tests.realdata import realdata
 FIRE8 = "yolo/roboflow_fire8_subset/fire-8"  # 20 real frames; 4 held-out frames are near copies of train ones
 FIRE8_RUN = "logs_ultralytics/yolov12_pr167_small_data_fractions/n_10.csv"
 COCO8 = "public_datasets/yolo_coco8_detect"
-NEEDS_DASK = "the dask extra (distributed) is not installed: pip install 'insight[dask]'"
+NEEDS_DASK = "the dask extra (distributed) is not installed: pip install 'insight-cv[dask]'"
 
 
 @pytest.fixture(scope="module")
@@ -117,7 +117,7 @@ def test_without_the_extra_the_option_says_what_to_install(monkeypatch, capsys):
     monkeypatch.setattr(scheduler, "find_spec", lambda name: None)
     assert main(["scan", str(realdata(COCO8)), "--scheduler", "tcp://127.0.0.1:8786"]) == 2
     assert capsys.readouterr().err == ("insight: error: reading a dataset on a Dask cluster (--scheduler) needs "
-                                       "an optional package: pip install 'insight[dask]'\n")
+                                       "an optional package: pip install 'insight-cv[dask]'\n")
 
 
 def test_without_a_scheduler_nothing_changes():

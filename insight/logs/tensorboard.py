@@ -1,4 +1,4 @@
-"""TensorBoard event files (scalars only), read with the `tensorboard` package (extra `insight[tensorboard]`).
+"""TensorBoard event files (scalars only), read with the `tensorboard` package (extra `insight-cv[tensorboard]`).
 
     <run>/                                   a run folder: the event files in it and its sub-folders
         events.out.tfevents.<time>.<host>...     tags such as train/loss, val/loss, loss/train, Loss/val

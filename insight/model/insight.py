@@ -11,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 
+from insight.config import Setting
 from insight.model.findings import Finding
 
 SCHEMA = "insight/1"
@@ -123,6 +124,7 @@ class Insight:
     curves: CurveDiagnosis | None = None
     curves_error: str | None = None  # why the curves part could not be produced
     changes: Any = None  # diagnose.changes.Changes against --baseline, or None
+    settings: tuple[Setting, ...] = ()  # the settings that differ from their defaults, and from where
     schema: str = SCHEMA
     generated: str = chart_only("")  # date on the cover; left out of the JSON so reruns are identical
     extras: dict[str, Any] = chart_only(factory=dict)

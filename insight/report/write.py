@@ -81,8 +81,10 @@ def write_temp(path: Path, data: bytes) -> Path:
 
 def remove_stale_temps(out: Path, names) -> list[Path]:
     """Temporary files of `names` that a killed run left behind. Call it only under the lock: every
-    live writer holds the lock for as long as its temporary files exist."""
-    stale = [p for name in names for p in out.glob(f"{_temp_prefix(name)}*{TMP_SUFFIX}")]
+    live writer holds the lock for as long as its temporary files exist. Only in `out`: the lock does
+    not guard the folder of a file named elsewhere (--junit), where another job may be writing."""
+    stale = [p for name in names if (out / name).parent == out
+             for p in out.glob(f"{_temp_prefix(Path(name).name)}*{TMP_SUFFIX}")]
     for path in stale:
         path.unlink(missing_ok=True)
     return stale
@@ -96,9 +98,10 @@ def _fsync_dir(out: Path) -> None:
         os.close(fd)
 
 
-def write_outputs(out: Path, files: dict[str, bytes]) -> list[Path]:
+def write_outputs(out: Path, files: dict[str | Path, bytes]) -> list[Path]:
     """Write {name: bytes} into `out` under the folder's lock: all temporary files first, then the
-    renames in the order of `files`. An OSError (disk full, read-only folder) is one line."""
+    renames in the order of `files`. A name may be an absolute path elsewhere (--junit FILE): it joins
+    the same set, its temporary file beside it. An OSError (disk full, read-only folder) is one line."""
     out = prepare_out(out)
     with output_lock(out):
         remove_stale_temps(out, files)
@@ -110,7 +113,8 @@ def write_outputs(out: Path, files: dict[str, bytes]) -> list[Path]:
             for name in files:
                 os.replace(temps[name], out / name)
                 renamed += 1
-            _fsync_dir(out)
+            for folder in dict.fromkeys((out / name).parent for name in files):
+                _fsync_dir(folder)
         except OSError as exc:
             kept = "; the previous report was left in place" if renamed == 0 else ""
             raise UsageError(f"cannot write the report ({exc.strerror or exc}){kept}", out) from None

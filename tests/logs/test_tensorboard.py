@@ -135,7 +135,7 @@ def test_without_the_extra_the_error_names_the_install_command(tmp_path, monkeyp
     assert tensorboard.detect(file).confidence > 0  # detection needs no tensorboard
     with pytest.raises(MissingExtraError) as err:
         tensorboard.read(file)
-    assert "pip install 'insight[tensorboard]'" in str(err.value)
+    assert "pip install 'insight-cv[tensorboard]'" in str(err.value)
 
 
 def test_a_restart_inside_one_file_replaces_the_orphaned_points(tmp_path):
