@@ -89,7 +89,7 @@ def representation(ds: Dataset, config: Config = Config()) -> Representation:
     cut = cutoff(total, k, config.cutoff_factor) if k else 0
     rows = tuple(
         ClassCount(name=name, count=int(per_class[name]),
-                   share=float(per_class[name] / total) if total else 0.0,
+                   share_pct=float(100 * per_class[name] / total) if total else 0.0,
                    tier=tier(int(per_class[name]), cut, config.serious_factor),
                    to_add=labels_to_add(int(per_class[name]), total, k, config.cutoff_factor),
                    by_split={s: int(counts.at[name, s]) for s in counts.columns})

@@ -119,7 +119,7 @@ def histogram_frame(insight: Insight, field: str) -> pd.DataFrame:
         hist = getattr(stats, field)
         total = sum(hist.counts)
         rows += [{"bin": b, "split": split, "count": n, "share": n / total if total else 0.0}
-                 for b, n in zip(hist.bins, hist.counts)]
+                 for b, n in zip(hist.labels, hist.counts)]
     return pd.DataFrame(rows, columns=["bin", "split", "count", "share"])
 
 
