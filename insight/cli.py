@@ -176,9 +176,10 @@ def parser() -> argparse.ArgumentParser:
     _curve_options(curves)
     _common(curves)
 
-    sub.add_parser("schema", help="print the JSON Schema of insight.json (draft 2020-12)",
-                   description="Print the JSON Schema that insight.json, scan --json and curves --json "
-                               "follow: every key, with its unit.")
+    schema = sub.add_parser("schema", help="print the JSON Schema of insight.json (draft 2020-12)",
+                            description="Print the JSON Schema that insight.json, scan --json and curves "
+                                        "--json follow: every key, with its unit.")
+    schema.add_argument("--markdown", action="store_true", help="print the keys as markdown tables instead")
     return top
 
 
@@ -221,7 +222,7 @@ def _dispatch(args: argparse.Namespace) -> ExitCode:
     keep_freed_memory()
 
     if args.command == "schema":
-        return commands.schema()
+        return commands.schema(args.markdown)
     with on_cluster(config_from(args)) as config:
         return {"report": commands.report, "scan": commands.scan, "curves": commands.curves}[args.command](
             args, config)

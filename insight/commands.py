@@ -108,11 +108,11 @@ def _report(args, config: Config, gate, baseline, out: Path, renderer, targets) 
     return _gate_exit(insight, gate)
 
 
-def schema() -> ExitCode:
-    """Print insight.json's JSON Schema."""
-    from insight.schema import schema_text
+def schema(markdown: bool = False) -> ExitCode:
+    """Print insight.json's JSON Schema (or its keys as markdown tables)."""
+    from insight.schema import schema_markdown, schema_text
 
-    sys.stdout.write(schema_text())
+    sys.stdout.write(schema_markdown() if markdown else schema_text())
     return ExitCode.DONE
 
 

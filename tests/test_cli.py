@@ -17,7 +17,7 @@ def run(capsys, *argv):
 
 
 def test_scan_json_gives_the_pets_representation(pets_dir, capsys):
-    """Acceptance of issue 2. By hand (DESIGN.md §3.1): N = 123 + 110 + 53 + 11 = 297, K = 4,
+    """Acceptance of issue 2. By hand (docs/numbers.md, class representation): N = 123 + 110 + 53 + 11 = 297, K = 4,
     cutoff = ceil(0.75 * 297 / 4) = ceil(55.69) = 56; 0.5 * 56 = 28.
     dog 123 >= 56 well; cat 110 well; bird 28 <= 53 < 56 mild; fish 11 < 28 serious.
     bird: x = 4 is the first with 53 + x >= ceil(0.75 * (297 + x) / 4) (57 >= 57; x = 3 gives 56 < 57).

@@ -1,4 +1,4 @@
-"""Class representation (DESIGN.md §3.1): label counts per class, the cutoff, tiers and labels to add.
+"""Class representation (docs/numbers.md, "Class representation"): label counts per class, the cutoff, tiers and labels to add.
 
 Pure functions of a Dataset's tables. Counts are taken over all splits together (the images a user can
 add to) and also reported per split.
@@ -122,7 +122,7 @@ finding there would mostly be noise."""
 
 def split_checks(counts: pd.DataFrame) -> list[Finding]:
     """Missing train or val splits; classes absent from val, or present in val but not in train; a val
-    share far from the train share (DESIGN.md §3.1)."""
+    share far from the train share (docs/numbers.md, split checks)."""
     missing = [s for s in ("train", "val") if s not in counts.columns]
     if missing:
         found = list(counts.columns)

@@ -1,6 +1,6 @@
 """Tiny `Insight` objects built by hand for the report tests and for looking at the pages.
 
-Numbers are worked out by hand from DESIGN.md §3.1 where they matter:
+Numbers are worked out by hand from docs/numbers.md where they matter:
 pets: dog/cat/bird/fish = 123/110/53/11, N = 297, K = 4: cutoff = ceil(0.75 * 297 / 4) =
 ceil(55.69) = 56; bird 53 < 56 but >= 28 is mild, fish 11 < 28 is serious. Labels to add: bird needs
 x with 53 + x >= ceil(0.75 (297 + x) / 4): x = 4 gives 57 >= ceil(56.44) = 57; fish: x = 55 gives

@@ -1,4 +1,4 @@
-"""Class representation (DESIGN.md §3.1). Every expected number is worked out by hand in the comments."""
+"""Class representation (docs/numbers.md). Every expected number is worked out by hand in the comments."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Data statistics block for detection (DESIGN.md §3.2), train vs val, from `Insight.boxes`
+"""Data statistics block for detection (docs/numbers.md, "Boxes"), train vs val, from `Insight.boxes`
 (split -> stats.boxes.BoxStats): label distribution as boxes and as images, box area, COCO size,
 aspect ratio, boxes per image, and the per-class box size table."""
 

@@ -1,5 +1,5 @@
 """Data statistics block for segmentation: how much of the image each class covers, train vs val
-(DESIGN.md §3.3), from `Insight.masks` (split -> class -> MaskClassStats)."""
+(docs/numbers.md, "Masks"), from `Insight.masks` (split -> class -> MaskClassStats)."""
 
 from __future__ import annotations
 
