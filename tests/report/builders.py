@@ -105,7 +105,7 @@ def health() -> tuple[Finding, ...]:
 
 def pets_insight(**overrides) -> Insight:
     counts = {n: c for n, c in PETS.items()}
-    fields = dict(insight_version="0.1.0", generated="2026-11-22",
+    fields = dict(insight_version="0.1.0", generated="2026-11-22", generated_at="2026-11-22T12:00:00Z",
                   dataset=dataset(PETS, {"train": (237, 237), "val": (60, 60)}),
                   representation=representation(counts, PETS_TIERS, PETS_CUTOFF),
                   health=health(), curves=curves())
