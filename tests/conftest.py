@@ -47,9 +47,13 @@ def _validator():
 
 
 def schema_errors(doc) -> list[str]:
-    """What in `doc` breaks the schema, one line per error (empty when it validates)."""
+    """What in `doc` breaks the schema, one line per error (empty when it validates); for a value that
+    matches none of a key's alternatives (an object or null), the most relevant reason inside it."""
+    from jsonschema.exceptions import best_match
+
+    errors = sorted(_validator().iter_errors(doc), key=lambda e: list(map(str, e.absolute_path)))
     return [f"{'/'.join(map(str, e.absolute_path)) or '(top)'}: {e.message[:300]}"
-            for e in sorted(_validator().iter_errors(doc), key=lambda e: list(map(str, e.absolute_path)))]
+            for e in (best_match([error]) for error in errors)]
 
 
 def pytest_configure(config):
