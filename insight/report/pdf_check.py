@@ -8,7 +8,6 @@ import itself, which is the final word. Both say what to install and that --no-p
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import importlib.util
 
 from insight.errors import UsageError
@@ -24,9 +23,13 @@ def pdf_problem() -> str | None:
     """Why report.pdf cannot be made here, or None when WeasyPrint and Pango are both there."""
     if importlib.util.find_spec("weasyprint") is None:
         return "report.pdf needs WeasyPrint, which is not installed"
-    for name in PANGO_NAMES:
-        if _loads(name) or _loads(ctypes.util.find_library(name.removeprefix("lib").split(".so")[0]) or ""):
-            return None
+    if any(_loads(name) for name in PANGO_NAMES):
+        return None
+    import ctypes.util  # as cffi does when a name does not load: ask the system where the library is
+
+    found = (ctypes.util.find_library(name.removeprefix("lib").split(".so")[0]) for name in PANGO_NAMES)
+    if any(_loads(path or "") for path in found):
+        return None
     return "report.pdf needs the Pango library (libpango-1.0), which this system does not have"
 
 

@@ -1,4 +1,4 @@
-"""Class representation (docs/numbers.md, "Class representation"): label counts per class, the cutoff, tiers and labels to add.
+"""Class representation (docs/numbers.md): label counts per class, the cutoff, tiers and labels to add.
 
 Pure functions of a Dataset's tables. Counts are taken over all splits together (the images a user can
 add to) and also reported per split.

@@ -52,7 +52,9 @@ def test_without_no_pdf_the_import_failure_says_to_use_it(pets_dir, tmp_path):
 
 def test_a_system_without_pango_is_one_line_before_any_work(pets_dir, tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(pdf_check, "PANGO_NAMES", ("libinsight-test-no-such-pango.so.0",))
-    monkeypatch.setattr(pdf_check.ctypes.util, "find_library", lambda name: None)
+    import ctypes.util
+
+    monkeypatch.setattr(ctypes.util, "find_library", lambda name: None)
     code = main(["report", str(pets_dir), "--out", str(tmp_path / "o"), "-q", "--no-duplicates"])
     err = capsys.readouterr().err
     assert code == 2 and err.count("\n") == 1
