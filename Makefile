@@ -2,14 +2,18 @@
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
-STAMP  := $(VENV)/.installed
+# The stamp names the distribution: a .venv made before the rename from `insight` has no such stamp,
+# so make reinstalls, removing the old distribution first (it owned the same package and command).
+STAMP  := $(VENV)/.installed-insight-cv
 
 .PHONY: demo test install fixtures bench accuracy clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip uninstall --quiet --yes insight 2>/dev/null || true
 	$(PY) -m pip install --quiet -e '.[dev]'
+	rm -f $(VENV)/.installed
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -23,7 +23,7 @@ from pathlib import Path
 import msgspec
 import numpy as np
 
-AREA_PCT_EDGES = np.array([0, 0.16, 1.44, 2.56, 10.24, 40.96])  # DESIGN.md 3.2, closed on the left
+AREA_PCT_EDGES = np.array([0, 0.16, 1.44, 2.56, 10.24, 40.96])  # docs/numbers.md (boxes), closed on the left
 ASPECT_EDGES = np.array([0.25, 0.5, 0.67, 0.8, 1.25, 1.5, 2, 4])
 PER_IMAGE_EDGES = np.array([0, 1, 2, 3, 4, 5, 10])
 

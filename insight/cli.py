@@ -141,7 +141,9 @@ def parser() -> argparse.ArgumentParser:
     top.add_argument("--version", action="version", version=f"insight {__version__}")
     sub = top.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    report = sub.add_parser("report", help="write report.html, report.pdf and insight.json", epilog=EPILOG)
+    report = sub.add_parser("report", help="write report.html, report.pdf and insight.json", epilog=EPILOG,
+                            description="Write report.html, report.pdf (unless --no-pdf) and insight.json into "
+                                        "OUT, all or none.")
     report.add_argument("dataset", type=_path, help="dataset folder")
     report.add_argument("--run", type=_path, help="training log file or folder")
     report.add_argument("--out", type=_path, default=Path("reports"), help="output folder (default: reports)")
@@ -149,6 +151,11 @@ def parser() -> argparse.ArgumentParser:
                         help="skip the duplicate and leakage check (it reads every image once)")
     report.add_argument("--baseline", type=_path, metavar="PREVIOUS/insight.json",
                         help="compare with a previous report and add a 'since last report' section")
+    pdf = report.add_mutually_exclusive_group()
+    pdf.add_argument("--no-pdf", dest="no_pdf", action="store_const", const=True, default=None,
+                     help="write report.html and insight.json only (for a machine without the Pango library)")
+    pdf.add_argument("--pdf", dest="no_pdf", action="store_const", const=False,
+                     help="write report.pdf too, when the settings file says no-pdf (the default)")
     _dataset_options(report)
     _run_options(report)
     _curve_options(report)
@@ -168,6 +175,11 @@ def parser() -> argparse.ArgumentParser:
     _run_options(curves)
     _curve_options(curves)
     _common(curves)
+
+    schema = sub.add_parser("schema", help="print the JSON Schema of insight.json (draft 2020-12)",
+                            description="Print the JSON Schema that insight.json, scan --json and curves "
+                                        "--json follow: every key, with its unit.")
+    schema.add_argument("--markdown", action="store_true", help="print the keys as markdown tables instead")
     return top
 
 
@@ -209,6 +221,8 @@ def _dispatch(args: argparse.Namespace) -> ExitCode:
 
     keep_freed_memory()
 
+    if args.command == "schema":
+        return commands.schema(args.markdown)
     with on_cluster(config_from(args)) as config:
         return {"report": commands.report, "scan": commands.scan, "curves": commands.curves}[args.command](
             args, config)

@@ -77,10 +77,14 @@ def report(args: argparse.Namespace, config: Config) -> ExitCode:
 
     gate = _gate(config, {"leakage": "drop --no-duplicates", "scenario": "add --run LOGS"},
                  dataset=True, duplicates=not args.no_duplicates, run=args.run is not None)
+    if not config.no_pdf:
+        from insight.report.pdf_check import check_pdf
+
+        check_pdf()  # before any work: no Pango here is one line saying to use --no-pdf
     baseline = read_baseline(args.baseline) if args.baseline else None
     targets = ci.targets(args, tuple(Path(args.out) / name for name in REPORT_FILES))
     out = prepare_out(args.out)
-    with Renderer.start(enabled=config.workers != 1) as renderer:
+    with Renderer.start(enabled=config.workers != 1, pdf=not config.no_pdf) as renderer:
         return _report(args, config, gate, baseline, out, renderer, targets)
 
 
@@ -97,10 +101,19 @@ def _report(args, config: Config, gate, baseline, out: Path, renderer, targets) 
     insight = replace(insight, settings=config.settings)
     if baseline is not None:
         insight = with_changes(insight, baseline, args.baseline)
-    written = render_and_write(insight, out, renderer, ci.files(insight, gate, "report", targets))
+    written = render_and_write(insight, out, renderer, ci.files(insight, gate, "report", targets),
+                               pdf=not config.no_pdf)
     if not args.quiet:
         print("wrote " + ", ".join(str(p) for p in written), file=sys.stderr)
     return _gate_exit(insight, gate)
+
+
+def schema(markdown: bool = False) -> ExitCode:
+    """Print insight.json's JSON Schema (or its keys as markdown tables)."""
+    from insight.schema import schema_markdown, schema_text
+
+    sys.stdout.write(schema_markdown() if markdown else schema_text())
+    return ExitCode.DONE
 
 
 def _gate(config: Config, hints: dict[str, str], **computes) -> Gate:
@@ -131,22 +144,23 @@ BASELINE_LIMIT = 256 * MiB  # an insight.json of 10,000 classes is ~10 MiB
 
 
 def read_baseline(path: Path) -> dict:
-    """A previous insight.json (a regular file, of at most BASELINE_LIMIT bytes); one of another schema
-    is refused with the reason."""
+    """A previous insight.json (a regular file, of at most BASELINE_LIMIT bytes), of this schema or the
+    previous one (brought to this one's key names); one of another schema is refused with the reason."""
     if not Path(path).exists():
         raise UsageError("no such baseline file (expected a previous insight.json)", path)
     try:
         doc = load_json(read_text(Path(path), BASELINE_LIMIT, UsageError), path, UsageError)
     except UsageError as exc:
         raise UsageError(f"baseline is not a readable insight.json: {exc.reason}", path) from None
-    from insight.diagnose.changes import baseline_problem
+    from insight.diagnose.changes import PREVIOUS_SCHEMA, baseline_problem, upgrade
 
     if not isinstance(doc, dict) or "schema" not in doc:
         raise UsageError("baseline is not an insight.json (it has no 'schema' key); "
                          "pass the insight.json of a previous report", path)
-    if doc["schema"] != SCHEMA:
-        raise UsageError(f"baseline has schema {doc['schema']!r}, this version reads {SCHEMA!r}; "
-                         "write a new baseline with this version", path)
+    if doc["schema"] not in (SCHEMA, PREVIOUS_SCHEMA):
+        raise UsageError(f"baseline has schema {doc['schema']!r}, this version reads {SCHEMA!r} and "
+                         f"{PREVIOUS_SCHEMA!r}; write a new baseline with this version", path)
+    doc = upgrade(doc)
     problem = baseline_problem(doc)
     if problem:
         raise UsageError(f"baseline cannot be compared: {problem} (was the file edited by hand?)", path)
@@ -160,14 +174,18 @@ def with_changes(insight, baseline: dict, path: Path):
     return replace(insight, changes=compare(baseline, insight_dict(insight), str(path)))
 
 
-def render_and_write(insight, out, renderer: Renderer | None = None, extra: dict[Path, bytes] | None = None):
+def render_and_write(insight, out, renderer: Renderer | None = None, extra: dict[Path, bytes] | None = None,
+                     pdf: bool = True):
     """Render all three outputs in memory, then write them atomically, with the `extra` files (--junit,
     --summary) in the same set. insight.json is renamed into place last: the file a nightly job diffs or
-    reads as the next --baseline never runs ahead of its report."""
+    reads as the next --baseline never runs ahead of its report. Without `pdf` (--no-pdf), a report.pdf
+    left in OUT by an earlier run is removed with the same lock held, so the folder never holds a PDF
+    of another run."""
     from insight.report.serialize import to_json
     from insight.report.write import write_outputs
 
-    html, pdf = (renderer or Renderer()).render(insight, out)
+    html, pdf_bytes = (renderer or Renderer()).render(insight, out, pdf=pdf)
     ci.make_folders(extra or {})
-    return write_outputs(out, {"report.pdf": pdf, "report.html": html.encode(), **(extra or {}),
-                               "insight.json": to_json(insight).encode()})
+    files = {"report.pdf": pdf_bytes} if pdf else {}
+    files.update({"report.html": html.encode(), **(extra or {}), "insight.json": to_json(insight).encode()})
+    return write_outputs(out, files, remove=() if pdf else ("report.pdf",))

@@ -23,7 +23,7 @@ class Setting:
 
 @dataclass(frozen=True)
 class Config:
-    # class representation (DESIGN.md §3.1)
+    # class representation (docs/numbers.md)
     cutoff_factor: float = DEFAULT_CUTOFF_FACTOR
     serious_factor: float = DEFAULT_SERIOUS_FACTOR
     # dataset reading
@@ -40,11 +40,13 @@ class Config:
     # may also give directly. None: this machine's process pool.
     scheduler: str | None = None
     executor: Executor | None = field(default=None, compare=False, repr=False)
-    # duplicate check (DESIGN.md §3.4): max perceptual-hash distance of a near duplicate
+    # duplicate check (docs/numbers.md, data health): max perceptual-hash distance of a near duplicate
     near_duplicate_hamming: int = DEFAULT_NEAR_DUPLICATE_HAMMING
-    # curve diagnosis (DESIGN.md §4): thresholds changed from their defaults, (name, value) pairs naming
+    # curve diagnosis (docs/curves.md): thresholds changed from their defaults, (name, value) pairs naming
     # fields of insight.diagnose.curve_rules.CurveThresholds (--curve-threshold NAME=VALUE)
     curve_thresholds: tuple[tuple[str, float], ...] = ()
+    # report: write report.html and insight.json only (--no-pdf), for a machine without Pango
+    no_pdf: bool = False
     # --fail-on LEVELS, from the flag or the settings file (insight.gate reads it); None: no gate
     fail_on: str | None = None
     # the settings that differ from their defaults and where each came from (insight.config_file)

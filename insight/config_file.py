@@ -8,6 +8,7 @@ For each setting, a flag wins over the file, and the file over the default.
     # insight.toml; in a pyproject.toml the same keys go under [tool.insight] and [tool.insight.report]
     cutoff-factor = 0.6
     near-duplicate-bits = 8
+    no-pdf = true                           # report: report.html and insight.json only (no Pango here)
     classes = "labelmap.txt"                # relative to this file's folder
     negative-tag = ["No Finding", "normal"]
     curve-threshold.gl_alpha = 3            # any name of --curve-threshold
@@ -69,6 +70,12 @@ def _text(value: Any) -> str:
     return value
 
 
+def _flag(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"expected true or false, got {value!r}")
+    return value
+
+
 def _task(value: Any) -> str:
     if value not in TASK_CHOICES:
         raise ValueError(f"expected one of {', '.join(TASK_CHOICES)}, got {value!r}")
@@ -106,6 +113,7 @@ OPTIONS = (
     Option("classes", "classes_file", "classes_file", None, _text),
     Option("ignore-index", "ignore_index", "ignore_index", Config.ignore_index, _whole(0)),
     Option("negative-tag", "negative_tag", "negative_tag", Config.negative_tag, _texts),
+    Option("no-pdf", "no_pdf", "no_pdf", False, _flag, commands=("report",)),
 )
 BY_KEY = {o.key: o for o in OPTIONS}
 THRESHOLDS, FAIL_ON = "curve-threshold", "fail-on"
@@ -284,11 +292,15 @@ def settings_text(settings) -> str:
     if not settings:
         return ""
     lines = ["", "Settings changed from the defaults:"]
-    lines += [f"  {s.name} = {_text_of(s.value)} (from {s.source})" for s in settings]
+    lines += [f"  {s.name} = {value_text(s.value)} (from {s.source})" for s in settings]
     return "\n".join(lines) + "\n"
 
 
-def _text_of(value: Any) -> str:
-    if isinstance(value, tuple):
-        return ", ".join(map(_text_of, value))
+def value_text(value: Any) -> str:
+    """A setting's value as the terminal and the report print it: numbers short, lists comma-separated,
+    true/false as in the settings file."""
+    if isinstance(value, (tuple, list)):
+        return ", ".join(map(value_text, value))
+    if isinstance(value, bool):
+        return "true" if value else "false"
     return f"{value:g}" if isinstance(value, float) else str(value)

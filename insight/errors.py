@@ -1,4 +1,4 @@
-"""The project's own error types and the exit codes they map to (DESIGN.md §5).
+"""The project's own error types and the exit codes they map to (docs/architecture.md, house rule 12).
 
 Every error a user can cause is an `InsightError` whose message is one line naming the file
 (and line or record) and what was expected. The CLI prints it and exits with `exit_code`.

@@ -1,14 +1,17 @@
-"""The report's date: today, or the date of `SOURCE_DATE_EPOCH` when it is set.
+"""The report's date and time: now, or `SOURCE_DATE_EPOCH` when it is set.
 
-Every date or time written into report.html, report.pdf and insight.json comes from here, so the same
-inputs give the same bytes on every run of a day, and on every run at all with `SOURCE_DATE_EPOCH` set
-(the reproducible-builds convention: seconds since 1970-01-01 UTC).
+Every date or time written into report.html, report.pdf and insight.json comes from here. report.html
+and report.pdf hold only the date, so the same inputs give the same bytes on every run of a day;
+insight.json also holds the time of generation (`generated_at`, to the second), so it is byte-identical
+across runs with `SOURCE_DATE_EPOCH` set (the reproducible-builds convention: seconds since 1970-01-01
+UTC), and its `report_id` is the same for the same inputs in any case.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
+import time
 
 from insight.errors import UsageError
 
@@ -18,12 +21,29 @@ today = dt.date.today
 
 def report_date(environ=os.environ) -> dt.date:
     """The UTC date of SOURCE_DATE_EPOCH when it is set, else today (local)."""
+    moment = _source_date(environ)
+    return moment.date() if moment is not None else today()
+
+
+def report_time(environ=os.environ) -> dt.datetime:
+    """SOURCE_DATE_EPOCH when it is set, else now; UTC, whole seconds."""
+    moment = _source_date(environ)
+    if moment is None:
+        moment = dt.datetime.fromtimestamp(int(time.time()), dt.timezone.utc)
+    return moment
+
+
+def iso_utc(moment: dt.datetime) -> str:
+    """RFC 3339 in UTC to the second, e.g. 2026-11-22T12:20:00Z (insight.json `generated_at`)."""
+    return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _source_date(environ) -> dt.datetime | None:
     text = environ.get(SOURCE_DATE_EPOCH, "").strip()
     if not text:
-        return today()
+        return None
     try:
-        seconds = int(text)
-        return dt.datetime.fromtimestamp(seconds, dt.timezone.utc).date()
+        return dt.datetime.fromtimestamp(int(text), dt.timezone.utc)
     except (ValueError, OverflowError, OSError):
         raise UsageError(f"{SOURCE_DATE_EPOCH} must be a whole number of seconds since 1970-01-01 UTC, "
                          f"got {text[:40]!r}") from None

@@ -25,3 +25,71 @@ def pets_dir(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def pets_run(tmp_path_factory) -> Path:
     return _script("make_runs").write_results_csv(tmp_path_factory.mktemp("runs") / "results.csv")
+
+
+# Every insight.json the suite makes follows the shipped JSON Schema (insight/insight.schema.json):
+# each document insight_dict builds in this process (files, scan --json, curves --json, the CI
+# outputs' input), and each insight.json file a test leaves in its tmp_path (also those written by
+# a subprocess). A test that writes a broken insight.json on purpose marks itself `not_insight_json`.
+
+_VALIDATOR = None
+
+
+def _validator():
+    global _VALIDATOR
+    if _VALIDATOR is None:
+        import jsonschema
+
+        from insight.schema import schema
+
+        _VALIDATOR = jsonschema.Draft202012Validator(schema())
+    return _VALIDATOR
+
+
+def schema_errors(doc) -> list[str]:
+    """What in `doc` breaks the schema, one line per error (empty when it validates); for a value that
+    matches none of a key's alternatives (an object or null), the most relevant reason inside it."""
+    from jsonschema.exceptions import best_match
+
+    errors = sorted(_validator().iter_errors(doc), key=lambda e: list(map(str, e.absolute_path)))
+    return [f"{'/'.join(map(str, e.absolute_path)) or '(top)'}: {e.message[:300]}"
+            for e in (best_match([error]) for error in errors)]
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "not_insight_json: the test writes insight.json files that are broken "
+                                       "on purpose; they are not checked against the schema")
+
+
+@pytest.fixture(autouse=True)
+def insight_json_follows_the_schema(request, monkeypatch):
+    import json
+    import stat
+
+    from insight.report import serialize
+
+    broken: list[str] = []
+    build = serialize.insight_dict
+
+    def checked(*args, **kwargs):
+        doc = build(*args, **kwargs)
+        broken.extend(f"insight_dict: {line}" for line in schema_errors(json.loads(json.dumps(doc)))[:5])
+        return doc
+
+    monkeypatch.setattr(serialize, "insight_dict", checked)
+    scanned = None  # asked for now, so that the folder outlives this fixture's teardown
+    if "tmp_path" in request.fixturenames and not request.node.get_closest_marker("not_insight_json"):
+        scanned = request.getfixturevalue("tmp_path")
+    yield
+    if scanned is not None:
+        for path in sorted(scanned.rglob("insight.json")):
+            if path.is_symlink() or not stat.S_ISREG(path.stat().st_mode):
+                continue  # a FIFO or a link a robustness test made: not a document, and opening could block
+            try:
+                doc = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError, RecursionError) as exc:
+                broken.append(f"{path}: not JSON ({exc})")
+                continue
+            broken.extend(f"{path}: {line}" for line in schema_errors(doc)[:5])
+    if broken:
+        pytest.fail("insight.json breaks insight/insight.schema.json:\n" + "\n".join(broken[:20]), pytrace=False)

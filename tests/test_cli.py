@@ -17,7 +17,7 @@ def run(capsys, *argv):
 
 
 def test_scan_json_gives_the_pets_representation(pets_dir, capsys):
-    """Acceptance of issue 2. By hand (DESIGN.md §3.1): N = 123 + 110 + 53 + 11 = 297, K = 4,
+    """Acceptance of issue 2. By hand (docs/numbers.md, class representation): N = 123 + 110 + 53 + 11 = 297, K = 4,
     cutoff = ceil(0.75 * 297 / 4) = ceil(55.69) = 56; 0.5 * 56 = 28.
     dog 123 >= 56 well; cat 110 well; bird 28 <= 53 < 56 mild; fish 11 < 28 serious.
     bird: x = 4 is the first with 53 + x >= ceil(0.75 * (297 + x) / 4) (57 >= 57; x = 3 gives 56 < 57).
@@ -37,6 +37,31 @@ def test_scan_text(pets_dir, capsys):
     assert code == 0
     assert "Cutoff threshold: 56 images per class" in out
     assert "fish (add 55)" in out
+
+
+def test_a_hand_written_insight_1_baseline_is_compared(pets_dir, tmp_path, capsys):
+    """The previous schema still reads as a baseline. Written by hand for the pets fixture as
+    insight/1 wrote it (`version`, `share` a fraction): fish had 20 images of 306 then (it has 11 of
+    297 now, 3.7 %), so fish moved from 20 to 11; dog (123 of 297 then and now) did not move."""
+    old = {"schema": "insight/1", "version": "0.1.0",
+           "representation": {"cutoff": 58, "total": 306, "classes": [
+               {"name": "dog", "count": 123, "share": 123 / 297, "tier": "well", "to_add": 0, "by_split": {}},
+               {"name": "fish", "count": 20, "share": 20 / 306, "tier": "serious", "to_add": 44, "by_split": {}}]},
+           "health": [{"code": "images_without_labels", "severity": "info", "count": 3, "message": "",
+                       "examples": []}],
+           "curves": None}
+    baseline = tmp_path / "old.json"
+    baseline.write_text(json.dumps(old))
+    code, _, err = run(capsys, "report", str(pets_dir), "--out", str(tmp_path / "o"), "-q", "--no-duplicates",
+                       "--baseline", str(baseline))
+    assert code == 0, err
+    changes = json.loads((tmp_path / "o" / "insight.json").read_text())["changes"]
+    moved = {c["name"]: c for c in changes["classes_moved"]}
+    assert set(moved) == {"fish"} and (moved["fish"]["count_before"], moved["fish"]["count_after"]) == (20, 11)
+    assert moved["fish"]["share_pct_before"] == pytest.approx(100 * 20 / 306, abs=1e-4)
+    assert moved["fish"]["share_pct_after"] == pytest.approx(100 * 11 / 297, abs=1e-4)
+    assert set(changes["classes_added"]) == {"cat", "bird"}
+    assert [h["code"] for h in changes["health_resolved"]] == ["images_without_labels"]
 
 
 @pytest.mark.parametrize("argv, expected", [
@@ -68,7 +93,7 @@ def test_curves_json(pets_run, capsys):
     code, out, err = run(capsys, "curves", str(pets_run), "--json")
     assert code == 0, err
     doc = json.loads(out)
-    assert set(doc) == {"schema", "version", "curves", "curves_error", "settings"}
+    assert set(doc) == {"schema", "insight_version", "generated_at", "report_id", "curves", "curves_error", "settings"}
     assert doc["settings"] == []  # nothing differs from the defaults
     # make_runs.py builds a validation loss that bottoms near epoch 18 and then climbs while training
     # loss keeps falling: DeepQ's Curves C.
@@ -189,7 +214,7 @@ def test_fail_on_a_level_the_command_cannot_compute_is_refused(pets_dir, tmp_pat
 @pytest.mark.parametrize("text, expected", [
     ("[]", "baseline is not an insight.json (it has no 'schema' key)"),
     ('{"dataset": {}}', "baseline is not an insight.json (it has no 'schema' key)"),
-    ('{"schema": "insight/2"}', "baseline has schema 'insight/2', this version reads 'insight/1'"),
+    ('{"schema": "insight/3"}', "baseline has schema 'insight/3', this version reads 'insight/2' and 'insight/1'"),
     ('{"schema": "insight/1", "representation": {"classes": "cat"}}',
      "baseline cannot be compared: representation.classes is not a list"),
     ('{"schema": "insight/1", "representation": {"classes": [{"name": "cat", "share": 0.5, "tier": "well"}]}}',
@@ -239,9 +264,11 @@ def _leaky_dataset(root):
     return root
 
 
-def test_two_nights_with_copies_and_a_baseline_give_identical_json(pets_run, tmp_path, capsys):
+def test_two_nights_with_copies_and_a_baseline_give_identical_json(pets_run, tmp_path, capsys, monkeypatch):
     """Byte-identical insight.json across reruns, with duplicates found, a --baseline block and a
-    curve diagnosis; one run hashes in-process, the other in a pool of two workers."""
+    curve diagnosis; one run hashes in-process, the other in a pool of two workers. The time of
+    generation comes from SOURCE_DATE_EPOCH, as in a reproducible build."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1795350000")
     data = _leaky_dataset(tmp_path / "data")
     assert run(capsys, "report", str(data), "--out", str(tmp_path / "base"), "-q", "--no-duplicates")[0] == 0
     nights = []

@@ -214,3 +214,31 @@ def test_a_file_level_that_cannot_fire_says_which_file_set_it(pets, capsys):
     assert code == 2
     assert err == (f"insight: error: --fail-on leakage can never fire here: add --duplicates "
                    f"(fail-on is set in {pets / 'insight.toml'})\n")
+
+
+def test_page_1_lists_the_settings_that_differ_and_where_from(pets, tmp_path, capsys):
+    """The report's block of what was read names each setting, its value and its source, escaped
+    (a hostile tag stays text); report.html and, where poppler is installed, the PDF's text."""
+    import html as html_lib
+    import subprocess
+
+    (pets / "insight.toml").write_text('cutoff-factor = 0.6\nnegative-tag = ["<b>none</b>", "x"]\n')
+    out = tmp_path / "out"
+    code, _, err = run(capsys, "report", pets, "--out", out, "-q", "--no-duplicates", "--serious-factor", "0.4")
+    assert code == 0, err
+    page = (out / "report.html").read_text()
+    row = page.split('<th scope="row">Settings</th>', 1)[1].split("</tr>", 1)[0]
+    source = html_lib.escape(str(pets / "insight.toml"))
+    assert f"cutoff-factor = 0.6</span> (from <span class=\"path\">{source}</span>)" in row
+    assert "negative-tag = &lt;b&gt;none&lt;/b&gt;, x</span>" in row and "<b>none" not in row
+    assert "serious-factor = 0.4</span> (from <span class=\"path\">command line</span>)" in row
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) is not installed: the PDF's text is not read")
+    text = subprocess.run(["pdftotext", str(out / "report.pdf"), "-"], capture_output=True, text=True).stdout
+    assert "cutoff-factor = 0.6" in " ".join(text.split())
+
+
+def test_with_every_setting_at_its_default_the_block_has_no_settings_row(pets, tmp_path, capsys):
+    code, _, err = run(capsys, "report", pets, "--out", tmp_path / "out", "-q", "--no-duplicates")
+    assert code == 0, err
+    assert '<th scope="row">Settings</th>' not in (tmp_path / "out" / "report.html").read_text()

@@ -11,11 +11,11 @@ from insight.model.insight import ClassCount, CurveDiagnosis, Insight, Represent
 
 
 def _insight(tiers=("well", "serious"), health=(), scenario=None) -> Insight:
-    classes = tuple(ClassCount(f"c{i}", 10, 0.5, t, 0, {}) for i, t in enumerate(tiers))
+    classes = tuple(ClassCount(f"c{i}", 10, 50.0, t, 0, {}) for i, t in enumerate(tiers))
     rep = Representation(cutoff=5, total=20, cutoff_factor=0.75, serious_factor=0.5, count_of="images",
                          classes=classes, verdict=Finding("balanced", "info"))
     curves = CurveDiagnosis(format="csv", source="x", scenario=scenario, findings=(), metrics=())
-    return Insight(version="0", representation=rep, health=tuple(health), curves=curves)
+    return Insight(representation=rep, health=tuple(health), curves=curves)
 
 
 def test_parse_levels_and_scenario_letters():

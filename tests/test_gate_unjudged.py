@@ -10,7 +10,7 @@ from insight.model.insight import CurveDiagnosis, Insight
 
 
 def _curves(judged_on: str, scenario: str | None = "A") -> Insight:
-    return Insight(version="0", curves=CurveDiagnosis(format="csv", source="x", scenario=scenario,
+    return Insight(curves=CurveDiagnosis(format="csv", source="x", scenario=scenario,
                                                       judged_on=judged_on))
 
 

@@ -64,3 +64,8 @@ def test_curves_imports_no_heavy_library(tmp_path, as_json):
 def test_probe_sees_a_heavy_import():
     # the probe itself is able to fail: a library imported before the command shows up
     assert _run(["--help"], preload="matplotlib")["heavy"] == ["matplotlib"]
+
+
+def test_schema_imports_no_heavy_library():
+    result = _run(["schema"])
+    assert result["code"] == 0 and result["heavy"] == []

@@ -52,7 +52,8 @@ def _grew(before: dict, after: dict) -> set[str]:
     return {name for name, n in after.items() if n > before.get(name, 0)}
 
 
-def test_report_on_the_cluster_is_byte_identical_to_a_local_run(cluster, tmp_path, capsys):
+def test_report_on_the_cluster_is_byte_identical_to_a_local_run(cluster, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1795350000")  # insight.json's generated_at, fixed for both runs
     dataset, run = str(realdata(FIRE8)), str(realdata(FIRE8_RUN))
     assert main(["report", dataset, "--run", run, "--out", str(tmp_path / "local"), "--quiet"]) == 0
     before = ran_on(cluster)
@@ -127,7 +128,9 @@ def test_without_a_scheduler_nothing_changes():
 
 def _env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DASK_")}
-    return {**env, "PYTHONPATH": str(Path(__file__).resolve().parent.parent), **extra}
+    # SOURCE_DATE_EPOCH: the JSON's generated_at is the same in runs seconds apart
+    return {**env, "PYTHONPATH": str(Path(__file__).resolve().parent.parent), "SOURCE_DATE_EPOCH": "1795350000",
+            **extra}
 
 
 def square(x: int) -> int:

@@ -16,19 +16,22 @@ from insight.analysis.messages import message_for, worded
 from insight.config import Config
 from insight.model import Dataset, Finding, Run
 from insight.model.insight import CurveDiagnosis, DatasetSummary, Insight, Representation, SplitSize
-from insight.report_date import report_date
+from insight.report_date import iso_utc, report_date, report_time
 
 
 def build_insight(dataset: Dataset | None, run: Run | None, config: Config = Config(),
                   curves_error: str | None = None, today: _dt.date | None = None,
-                  representation: Representation | None = None) -> Insight:
-    """`representation`: what `represent(dataset, config)` returned, when the caller made it already."""
+                  representation: Representation | None = None, now: _dt.datetime | None = None) -> Insight:
+    """`representation`: what `represent(dataset, config)` returned, when the caller made it already.
+    `now`: the time of generation (default: report_date.report_time); `today`: the report's date
+    (default: report_date.report_date)."""
     parts: dict = {}
     if dataset is not None:
         parts.update(dataset_parts(dataset, config, representation))
     if run is not None:
         parts["curves"] = word_curves(diagnose(run, parts, config))
-    return Insight(version=__version__, curves_error=curves_error,
+    return Insight(insight_version=__version__, curves_error=curves_error,
+                   generated_at=iso_utc(now or report_time()),
                    generated=(today or report_date()).isoformat(), **parts)
 
 

@@ -86,7 +86,8 @@ def _details(finding: dict) -> str:
 def _properties(suite: ET.Element, doc: dict) -> None:
     """What was read, so that a CI page says which dataset and run the cases are about."""
     dataset, curves = doc.get("dataset") or {}, doc.get("curves") or {}
-    values = {"insight.version": doc.get("version"), "dataset": dataset.get("path"),
+    values = {"insight.version": doc.get("insight_version"), "insight.report_id": doc.get("report_id"),
+              "insight.generated_at": doc.get("generated_at"), "dataset": dataset.get("path"),
               "run": curves.get("source"), "curves.scenario": curves.get("scenario")}
     props = ET.SubElement(suite, "properties")
     for name, value in values.items():

@@ -1,7 +1,8 @@
 """What changed since the last report: a pure comparison of two insight.json documents.
 
-Both sides are the JSON form (the baseline is read from a previous insight.json), so the comparison
-only relies on keys DESIGN.md §5 promises never to rename.
+Both sides are the JSON form of the current schema (the baseline is read from a previous insight.json;
+one of the previous schema, insight/1, is first brought to the current key names by `upgrade`), so the
+comparison only relies on keys the schema keeps (docs/json.md).
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ class ClassChange:
     name: str
     count_before: int
     count_after: int
-    share_before: float
-    share_after: float
+    share_pct_before: float
+    share_pct_after: float
     tier_before: str
     tier_after: str
 
@@ -53,9 +54,34 @@ class Changes:
                     or self.scenario_before != self.scenario_after)
 
 
+PREVIOUS_SCHEMA = "insight/1"
+
+
+def upgrade(doc: dict) -> dict:
+    """An insight/1 document with the key names of the current schema, for the parts compare reads:
+    `version` became `insight_version`, and a class's `share` (a fraction, 0..1) became `share_pct`
+    (per cent). A key of the wrong type is left as it is, for baseline_problem to word. Documents of
+    the current schema are returned unchanged."""
+    if doc.get("schema") != PREVIOUS_SCHEMA:
+        return doc
+    doc = {("insight_version" if k == "version" else k): v for k, v in doc.items()}
+    rep = doc.get("representation")
+    if isinstance(rep, dict) and isinstance(rep.get("classes"), list):
+        doc["representation"] = {**rep, "classes": [_upgrade_class(c) for c in rep["classes"]]}
+    return doc
+
+
+def _upgrade_class(c):
+    if not isinstance(c, dict) or "share" not in c:
+        return c
+    share = c["share"]
+    pct = 100 * share if isinstance(share, (int, float)) and not isinstance(share, bool) else share
+    return {("share_pct" if k == "share" else k): (pct if k == "share" else v) for k, v in c.items()}
+
+
 def baseline_problem(doc: dict) -> str | None:
     """The first part of a baseline document that `compare` could not read, worded; None when it
-    holds every key compare relies on (DESIGN.md §5) with the right type."""
+    holds every key compare relies on (docs/json.md) with the right type."""
     rep = doc.get("representation")
     if rep is not None:
         if not isinstance(rep, dict) or not isinstance(rep.get("classes", []), list):
@@ -63,7 +89,8 @@ def baseline_problem(doc: dict) -> str | None:
         if not isinstance(rep.get("total", 0), (int, type(None))):
             return "representation.total is not a whole number"
         for i, c in enumerate(rep.get("classes", [])):
-            problem = _record_problem(c, {"name": str, "count": int, "share": (int, float), "tier": str})
+            problem = _record_problem(c, {"name": str, "count": int, "share_pct": (int, float),
+                                                "tier": str})
             if problem:
                 return f"representation.classes[{i}]{problem}"
     health = doc.get("health", [])
@@ -109,7 +136,7 @@ def compare(before: dict, after: dict, baseline: str) -> Changes:
     both = [n for n in new if n in old]
     changed = [_class_change(old[n], new[n]) for n in both]
     moved = tuple(c for c in changed if c.count_before != c.count_after or c.tier_before != c.tier_after
-                  or abs(c.share_after - c.share_before) * 100 >= SHARE_MOVE_POINTS)
+                  or abs(c.share_pct_after - c.share_pct_before) >= SHARE_MOVE_POINTS)
     h_old, h_new = _health(before), _health(after)
     return Changes(
         baseline=baseline,
@@ -129,7 +156,7 @@ def compare(before: dict, after: dict, baseline: str) -> Changes:
 
 def _class_change(a: dict, b: dict) -> ClassChange:
     return ClassChange(name=b["name"], count_before=int(a["count"]), count_after=int(b["count"]),
-                       share_before=float(a["share"]), share_after=float(b["share"]),
+                       share_pct_before=float(a["share_pct"]), share_pct_after=float(b["share_pct"]),
                        tier_before=a["tier"], tier_after=b["tier"])
 
 

@@ -1,4 +1,4 @@
-"""The further curve findings (DESIGN.md §4), each with its epoch and the numbers behind it.
+"""The further curve findings (docs/curves.md), each with its epoch and the numbers behind it.
 
 not_converged, noisy_val, val_below_train, underfit, best_epoch_early, component_imbalance,
 metric_regressed, plus nonfinite_loss, loss_spike and missing_loss. Thresholds are read from the run's

@@ -1,4 +1,4 @@
-"""The training-curve diagnosis (DESIGN.md §4): a pure function of a `Run`.
+"""The training-curve diagnosis (docs/curves.md): a pure function of a `Run`.
 
 `diagnose_run(run, context)` brings the metrics to one value per epoch (epochs.py), reads the total
 train and val loss, decides DeepQ's scenario A-D with the first rule that fires (curve_scenarios.py

@@ -1,4 +1,4 @@
-"""Data-health checks on a Dataset's tables, for every task (DESIGN.md §3.4).
+"""Data-health checks on a Dataset's tables, for every task (docs/numbers.md, "Data health").
 
 `check_dataset(ds)` returns findings about the tables themselves: boxes with no area, boxes outside
 their image, NaN or infinite values, images with no label, declared classes never used. What a

@@ -1,4 +1,4 @@
-"""The core types every loader, reader, statistic and renderer agrees on (DESIGN.md §2)."""
+"""The core types every loader, reader, statistic and renderer agrees on (docs/architecture.md, "The tables")."""
 
 from insight.model.dataset import Dataset, IMAGE_COLUMNS, LABEL_COLUMNS, TASKS, LABEL_KINDS
 from insight.model.findings import Finding, Severity

@@ -1,7 +1,8 @@
 """`Insight`: everything the report says, computed once. insight.json, HTML and PDF all come from it.
 
-Field names are the keys of insight.json (DESIGN.md §5). A field whose metadata says
-`json=False` feeds the charts and tables but stays out of the JSON.
+Field names are the keys of insight.json (docs/json.md; the JSON Schema is insight/insight.schema.json).
+A field whose metadata says `json=False` feeds the charts and tables but stays out of the JSON.
+Units: a key ending in `_pct` is a percentage (0 to 100); counts are whole numbers.
 """
 
 from __future__ import annotations
@@ -11,10 +12,12 @@ from typing import Any
 
 import pandas as pd
 
+from insight import __version__
 from insight.config import Setting
 from insight.model.findings import Finding
 
-SCHEMA = "insight/1"
+SCHEMA = "insight/2"
+CLOSED = ("left", "right", "both", "neither")
 
 
 def chart_only(default=None, factory=None):
@@ -25,13 +28,42 @@ def chart_only(default=None, factory=None):
 
 
 @dataclass(frozen=True)
+class Bin:
+    """One histogram bin: its label as the report prints it and its range as numbers. `lo`/`hi` None:
+    unbounded on that side. `closed` names the finite ends that belong to the bin, as pandas.Interval
+    does: "left" is lo <= x < hi, "both" lo <= x <= hi (lo == hi: exactly that value)."""
+
+    label: str
+    lo: float | None
+    hi: float | None
+    closed: str = "left"
+
+    def __post_init__(self) -> None:
+        if self.closed not in CLOSED:
+            raise ValueError(f"closed must be one of {CLOSED}, got {self.closed!r}")
+
+
+def bins(labels: tuple[str, ...], ranges: tuple[tuple[float | None, float | None, str], ...]) -> tuple[Bin, ...]:
+    """Bins from their labels and (lo, hi, closed) ranges, one each."""
+    if len(labels) != len(ranges):
+        raise ValueError("one range per bin label")
+    return tuple(Bin(label, lo, hi, closed) for label, (lo, hi, closed) in zip(labels, ranges))
+
+
+@dataclass(frozen=True)
 class Histogram:
-    bins: tuple[str, ...]
+    bins: tuple[Bin, ...]
     counts: tuple[int, ...]
 
     def __post_init__(self) -> None:
         if len(self.bins) != len(self.counts):
             raise ValueError("a histogram needs one count per bin")
+        if not all(isinstance(b, Bin) for b in self.bins):
+            raise ValueError("histogram bins are Bin objects (label and numeric range)")
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return tuple(b.label for b in self.bins)
 
 
 @dataclass(frozen=True)
@@ -55,10 +87,15 @@ class DatasetSummary:
 class ClassCount:
     name: str
     count: int
-    share: float  # of all labels, 0..1
+    share_pct: float  # of all labels, in per cent (0..100)
     tier: str  # well | mild | serious
     to_add: int
     by_split: dict[str, int]
+
+    @property
+    def share(self) -> float:
+        """The share as a fraction (0..1), as the report's percent filter takes it."""
+        return self.share_pct / 100
 
 
 @dataclass(frozen=True)
@@ -114,7 +151,7 @@ class CurveDiagnosis:
 
 @dataclass(frozen=True)
 class Insight:
-    version: str
+    insight_version: str = __version__
     dataset: DatasetSummary | None = None
     representation: Representation | None = None
     boxes: dict[str, Any] | None = None  # split -> stats.boxes.BoxStats
@@ -126,5 +163,11 @@ class Insight:
     changes: Any = None  # diagnose.changes.Changes against --baseline, or None
     settings: tuple[Setting, ...] = ()  # the settings that differ from their defaults, and from where
     schema: str = SCHEMA
-    generated: str = chart_only("")  # date on the cover; left out of the JSON so reruns are identical
+    # when the report was made, UTC, to the second (report_date.report_time: SOURCE_DATE_EPOCH when set)
+    generated_at: str = ""  # insight.json's `report_id` is added when the JSON is made (report/serialize.py)
+    generated: str = chart_only("")  # the date on the cover
     extras: dict[str, Any] = chart_only(factory=dict)
+
+    @property
+    def version(self) -> str:
+        return self.insight_version

@@ -35,30 +35,47 @@ LOG = logging.getLogger(__name__)
 
 
 
-def render_in_process(insight, out: Path, run_jobs=None) -> tuple[str, bytes]:
-    """(report.html text, report.pdf bytes) of `insight`; `run_jobs` runs the section jobs (in
-    this process, in order, by default)."""
+def render_in_process(insight, out: Path, run_jobs=None, pdf: bool = True) -> tuple[str, bytes | None]:
+    """(report.html text, report.pdf bytes or None without `pdf`) of `insight`; `run_jobs` runs the
+    section jobs (in this process, in order, by default). WeasyPrint failing to start (no Pango) is a
+    UsageError that says to use --no-pdf."""
     from insight.report.html import render_context
-    from insight.report.pdf import render_pdf
     from insight.report.sections import build_report_context, run_in_order
     from insight.report.serialize import utf8_safe
 
+    render_pdf = pdf_renderer() if pdf else None
     context = build_report_context(insight, run_jobs or run_in_order)
     html = utf8_safe(render_context(context, "screen"))
+    if render_pdf is None:
+        return html, None
     day = dt.date.fromisoformat(insight.generated) if insight.generated else None  # the report's date
     return html, render_pdf(utf8_safe(render_context(context, "print")), out, day)
 
 
-def warm_up() -> None:
-    """Import everything rendering needs and lay out one tiny PDF, so fonts are loaded."""
-    from weasyprint import HTML
+def pdf_renderer():
+    """insight.report.pdf.render_pdf; importing WeasyPrint loads Pango and its kin from the system."""
+    try:
+        from insight.report.pdf import render_pdf
+    except (OSError, ImportError) as exc:
+        from insight.report.pdf_check import pdf_unavailable
 
+        raise pdf_unavailable(exc) from None
+    return render_pdf
+
+
+def warm_up(pdf: bool = True) -> None:
+    """Import everything rendering needs and, with `pdf`, lay out one tiny PDF, so fonts are loaded."""
     import insight.charts.boxes
     import insight.charts.classes
     import insight.charts.curves
     import insight.charts.masks
     import insight.charts.multilabel
-    import insight.report.html
+    import insight.report.html  # noqa: F401
+
+    if not pdf:
+        return
+    from weasyprint import HTML
+
     import insight.report.pdf  # noqa: F401
 
     HTML(string="<p style='font-family: DejaVu Sans'>insight <b>report</b> "
@@ -97,7 +114,8 @@ def run_forked(jobs: dict, charts: dict[str, str], early: Forked | None = None,
 class _Helper:
     """The helper process's state between messages."""
 
-    def __init__(self):
+    def __init__(self, pdf: bool = True):
+        self.pdf = pdf
         self.warm = False
         self.early_rep = None
         self.early: Forked | None = None
@@ -115,7 +133,7 @@ class _Helper:
             self.early_names = tuple(jobs)
             self.early = Forked(lambda: run_in_order(jobs))  # one worker: the command still runs
         elif kind == "render":
-            insight, out = payload
+            insight, out, pdf = payload
             task = insight.dataset.task if insight.dataset else None
             early = self.early if (insight.representation, task) == self.early_rep else None
             if early is None and self.early is not None:
@@ -124,14 +142,15 @@ class _Helper:
 
             charts = charts_drawn(insight)
             return render_in_process(insight, out,
-                                     run_jobs=lambda jobs: run_forked(jobs, charts, early, self.early_names))
+                                     run_jobs=lambda jobs: run_forked(jobs, charts, early, self.early_names),
+                                     pdf=pdf)
         return None
 
     def _warm(self):
         if not self.warm:
             self.warm = True
             try:
-                warm_up()
+                warm_up(self.pdf)
             except Exception:
                 LOG.debug("renderer warm-up failed", exc_info=True)
             # One report, then exit: the garbage collector's passes over the charts' and the
@@ -147,11 +166,11 @@ class _Helper:
             LOG.debug("an early chart job failed", exc_info=True)
 
 
-def _serve(conn, parent_end, parent: int) -> None:
+def _serve(conn, parent_end, parent: int, pdf: bool = True) -> None:
     die_with_parent(parent)
     parent_end.close()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the command's to handle
-    helper = _Helper()
+    helper = _Helper(pdf)
     while True:
         try:
             kind, *payload = conn.recv()
@@ -182,9 +201,10 @@ class Renderer:
         self._process, self._conn = process, conn
 
     @classmethod
-    def start(cls, enabled: bool = True) -> Renderer:
+    def start(cls, enabled: bool = True, pdf: bool = True) -> Renderer:
         """Start the helper now (call it before the scan); `enabled=False`, one core or a system
-        where no process can be forked give a Renderer that renders in the calling process."""
+        where no process can be forked give a Renderer that renders in the calling process.
+        `pdf=False` (--no-pdf): the helper never loads WeasyPrint."""
         if not enabled or available_cpus() < 2:
             return cls()
         from insight.pool import mp_context
@@ -195,7 +215,7 @@ class Renderer:
                 return cls()  # a fresh interpreter would import everything anew: no gain
             mine, theirs = context.Pipe()
             # not a daemon: it forks the chart workers; it ends when this end of the pipe closes
-            process = context.Process(target=_serve, args=(theirs, mine, os.getpid()),
+            process = context.Process(target=_serve, args=(theirs, mine, os.getpid(), pdf),
                                       name="insight-renderer")
             process.start()
         except (OSError, ValueError, multiprocessing.ProcessError):
@@ -226,16 +246,16 @@ class Renderer:
                       exc_info=True)
             self.close()
 
-    def render(self, insight, out: Path) -> tuple[str, bytes]:
+    def render(self, insight, out: Path, pdf: bool = True) -> tuple[str, bytes | None]:
         if self._process is None:
-            return render_in_process(insight, out)
+            return render_in_process(insight, out, pdf=pdf)
         try:
-            self._conn.send(("render", insight, Path(out)))
+            self._conn.send(("render", insight, Path(out), pdf))
             status, value = self._conn.recv()
         except Exception:  # no answer (the helper died), or one that cannot be pickled either way
             LOG.debug("renderer process gave no answer; rendering here", exc_info=True)
             self.close()
-            return render_in_process(insight, out)
+            return render_in_process(insight, out, pdf=pdf)
         self.close()
         if status == "error":
             raise value

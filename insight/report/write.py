@@ -98,10 +98,12 @@ def _fsync_dir(out: Path) -> None:
         os.close(fd)
 
 
-def write_outputs(out: Path, files: dict[str | Path, bytes]) -> list[Path]:
+def write_outputs(out: Path, files: dict[str | Path, bytes], remove: tuple[str, ...] = ()) -> list[Path]:
     """Write {name: bytes} into `out` under the folder's lock: all temporary files first, then the
     renames in the order of `files`. A name may be an absolute path elsewhere (--junit FILE): it joins
-    the same set, its temporary file beside it. An OSError (disk full, read-only folder) is one line."""
+    the same set, its temporary file beside it. The files named in `remove` (report.pdf with --no-pdf)
+    are deleted from `out` after the renames, under the same lock. An OSError (disk full, read-only
+    folder) is one line."""
     out = prepare_out(out)
     with output_lock(out):
         remove_stale_temps(out, files)
@@ -113,6 +115,8 @@ def write_outputs(out: Path, files: dict[str | Path, bytes]) -> list[Path]:
             for name in files:
                 os.replace(temps[name], out / name)
                 renamed += 1
+            for name in remove:
+                (out / name).unlink(missing_ok=True)
             for folder in dict.fromkeys((out / name).parent for name in files):
                 _fsync_dir(folder)
         except OSError as exc:

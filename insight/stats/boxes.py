@@ -1,4 +1,4 @@
-"""Box statistics (DESIGN.md §3.2), per split: the same pure function runs on each split's tables.
+"""Box statistics (docs/numbers.md, boxes), per split: the same pure function runs on each split's tables.
 
 - area_pct = box area / image area * 100, DeepQ bins [0,0.16) [0.16,1.44) [1.44,2.56) [2.56,10.24)
   [10.24,40.96) [40.96,100] (closed on the left; above 100 goes to the last bin, and the box is a
@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from insight.model import Dataset
-from insight.model.insight import Histogram
+from insight.model.insight import Histogram, bins
 
 AREA_EDGES = (0.16, 1.44, 2.56, 10.24, 40.96)
 AREA_BINS = ("[0, 0.16)", "[0.16, 1.44)", "[1.44, 2.56)", "[2.56, 10.24)", "[10.24, 40.96)", "[40.96, 100]")
@@ -33,6 +33,15 @@ PER_IMAGE_EDGES = (1, 2, 3, 4, 5, 10)
 PER_IMAGE_BINS = ("0", "1", "2", "3", "4", "5-9", ">=10")
 COCO_SMALL, COCO_MEDIUM = 32 ** 2, 96 ** 2
 COCO_BINS = ("small", "medium", "large", "unknown")
+# The same bins as numbers (insight.json): below 0 joins the first area bin and above 100 the last (a
+# health finding says so); the unknown COCO size has no range.
+AREA_RANGES = bins(AREA_BINS, tuple(zip((0,) + AREA_EDGES, AREA_EDGES + (100,), ("left",) * 5 + ("both",))))
+ASPECT_RANGES = bins(ASPECT_BINS, ((None, 0.25, "neither"),) + tuple(zip(ASPECT_EDGES, ASPECT_EDGES[1:], ("left",) * 7))
+                     + ((4.0, None, "left"),))
+PER_IMAGE_RANGES = bins(PER_IMAGE_BINS, ((0, 0, "both"), (1, 1, "both"), (2, 2, "both"), (3, 3, "both"),
+                                         (4, 4, "both"), (5, 9, "both"), (10, None, "left")))
+COCO_RANGES = bins(COCO_BINS, ((0, COCO_SMALL, "left"), (COCO_SMALL, COCO_MEDIUM, "left"), (COCO_MEDIUM, None, "left"),
+                               (None, None, "neither")))
 QUANTILES = (0.0, 0.05, 0.5, 0.95, 1.0)
 _DECIMALS = 9
 
@@ -61,7 +70,7 @@ class ClassBoxStats:
 
 @dataclass(frozen=True)
 class BoxStats:
-    """One split. JSON shape (DESIGN.md §5): count, area_pct, aspect_ratio, per_image, plus extras."""
+    """One split: insight.json `boxes.SPLIT` (docs/json.md)."""
 
     count: int  # boxes, crowd boxes included
     area_pct: Histogram
@@ -120,14 +129,14 @@ def split_box_stats(boxes: pd.DataFrame, image_ids: pd.Series, classes,
                           "image": image_index, "area_pct": area, "aspect_ratio": aspect}, copy=False)
     return BoxStats(
         count=len(area),
-        area_pct=Histogram(AREA_BINS, area_counts(known_area)),
-        aspect_ratio=Histogram(ASPECT_BINS, aspect_counts(known_aspect)),
-        per_image=Histogram(PER_IMAGE_BINS, per_image_counts(per_image)),
+        area_pct=Histogram(AREA_RANGES, area_counts(known_area)),
+        aspect_ratio=Histogram(ASPECT_RANGES, aspect_counts(known_aspect)),
+        per_image=Histogram(PER_IMAGE_RANGES, per_image_counts(per_image)),
         images=len(image_ids),
         crowd=int(crowd_mask.sum()),
         area_pct_unknown=int(np.isnan(area).sum()),
         aspect_unknown=int(np.isnan(aspect).sum()),
-        coco_size=Histogram(COCO_BINS, coco_size_counts(w * h)),
+        coco_size=Histogram(COCO_RANGES, coco_size_counts(w * h)),
         quantiles={"area_pct": quantiles(known_area), "aspect_ratio": quantiles(known_aspect),
                    "per_image": quantiles(per_image)},
         per_class=per_class(table, boxes.loc[crowd_mask, "class"], classes, class_code),

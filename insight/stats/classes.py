@@ -1,4 +1,4 @@
-"""Class representation (DESIGN.md §3.1): label counts per class, the cutoff, tiers and labels to add.
+"""Class representation (docs/numbers.md): label counts per class, the cutoff, tiers and labels to add.
 
 Pure functions of a Dataset's tables. Counts are taken over all splits together (the images a user can
 add to) and also reported per split.
@@ -89,7 +89,7 @@ def representation(ds: Dataset, config: Config = Config()) -> Representation:
     cut = cutoff(total, k, config.cutoff_factor) if k else 0
     rows = tuple(
         ClassCount(name=name, count=int(per_class[name]),
-                   share=float(per_class[name] / total) if total else 0.0,
+                   share_pct=float(100 * per_class[name] / total) if total else 0.0,
                    tier=tier(int(per_class[name]), cut, config.serious_factor),
                    to_add=labels_to_add(int(per_class[name]), total, k, config.cutoff_factor),
                    by_split={s: int(counts.at[name, s]) for s in counts.columns})
@@ -122,7 +122,7 @@ finding there would mostly be noise."""
 
 def split_checks(counts: pd.DataFrame) -> list[Finding]:
     """Missing train or val splits; classes absent from val, or present in val but not in train; a val
-    share far from the train share (DESIGN.md §3.1)."""
+    share far from the train share (docs/numbers.md, split checks)."""
     missing = [s for s in ("train", "val") if s not in counts.columns]
     if missing:
         found = list(counts.columns)

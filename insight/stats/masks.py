@@ -1,4 +1,4 @@
-"""Mask statistics (DESIGN.md §3.3), per split and class: how much of each image a class covers.
+"""Mask statistics (docs/numbers.md, masks), per split and class: how much of each image a class covers.
 
 Pure functions of a Dataset's tables. For every image of a split and every declared class, area_pct is
 the share of the image the class's mask rows cover (instance rows of one class in one image are added
@@ -13,10 +13,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from insight.model import Dataset
-from insight.model.insight import Histogram
+from insight.model.insight import Histogram, bins
 
 STEP = 5  # bin width in percent of the image
 AREA_BINS = ("0", "(0,5)") + tuple(f"[{a},{a + STEP})" for a in range(STEP, 100 - STEP, STEP)) + ("[95,100]",)
+AREA_RANGES = bins(AREA_BINS, ((0, 0, "both"), (0, STEP, "neither"))
+                   + tuple((a, a + STEP, "left") for a in range(STEP, 100 - STEP, STEP)) + ((100 - STEP, 100, "both"),))
 
 
 @dataclass(frozen=True)
@@ -65,7 +67,7 @@ def class_stats(present: np.ndarray, n_images: int) -> MaskClassStats:
         images=int(positive.size),
         mean_area_pct=float(positive.mean()) if positive.size else None,
         median_area_pct=float(np.median(positive)) if positive.size else None,
-        area_pct=Histogram(bins=AREA_BINS, counts=tuple(int(c) for c in counts)),
+        area_pct=Histogram(bins=AREA_RANGES, counts=tuple(int(c) for c in counts)),
     )
 
 

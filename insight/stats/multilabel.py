@@ -14,9 +14,11 @@ import numpy as np
 import pandas as pd
 
 from insight.model import Dataset
-from insight.model.insight import Histogram
+from insight.model.insight import Histogram, bins
 
 PER_IMAGE_BINS = ("0", "1", "2", "3", "4", "5-9", ">=10")
+PER_IMAGE_RANGES = bins(PER_IMAGE_BINS, ((0, 0, "both"), (1, 1, "both"), (2, 2, "both"), (3, 3, "both"),
+                                         (4, 4, "both"), (5, 9, "both"), (10, None, "left")))
 TOP_CLASSES = 15  # classes in the co-occurrence matrix
 
 
@@ -77,7 +79,7 @@ def split_stats(ds: Dataset, split: str, classes: tuple[str, ...]) -> MultiLabel
         images=int(per_image.size),
         labels=int(len(rows)),
         mean_labels_per_image=float(per_image.mean()) if per_image.size else None,
-        labels_per_image=Histogram(PER_IMAGE_BINS, tuple(int(c) for c in counts)),
+        labels_per_image=Histogram(PER_IMAGE_RANGES, tuple(int(c) for c in counts)),
         cooccurrence=cooccurrence(rows, classes),
     )
 

@@ -13,7 +13,8 @@ def finding(code: str, severity: str, message: str, count: int = 1, examples=())
 
 def dataset_doc(health=(), settings=()) -> dict:
     return {
-        "schema": "insight/1", "version": "0.1.0",
+        "schema": "insight/2", "insight_version": "0.1.0", "generated_at": "2026-11-22T12:20:00Z",
+        "report_id": "0123456789abcdef",
         "dataset": {"path": "data/pets", "task": "classification", "format": "class-folders",
                     "classes": ["cat", HOSTILE], "splits": {"train": {"images": 21, "labels": 21}},
                     "notes": [], "background": []},
@@ -27,7 +28,7 @@ def dataset_doc(health=(), settings=()) -> dict:
 
 def curves_doc(scenario="C", findings=()) -> dict:
     return {
-        "schema": "insight/1", "version": "0.1.0",
+        "schema": "insight/2", "insight_version": "0.1.0",
         "curves": {"format": "ultralytics-csv", "source": "runs/exp/results.csv", "scenario": scenario,
                    "judged_on": "train+val", "rule": "The validation loss rose 82.6 % above its best.",
                    "advice": "Add data augmentation.", "findings": list(findings), "metrics": []},

@@ -51,7 +51,9 @@ def test_one_case_per_level_and_per_error_finding_failing_where_it_fires():
     assert isinstance(failure, Failure) and failure.type == "fail-on"
     health_case = list(list(xml)[1])[0]
     assert health_case.result[0].text == f"1 image of {CLEAN} cannot be read.\ncount: 1\nexample: a.jpg"
-    assert {p.name: p.value for p in list(xml)[0].properties()} == {"insight.version": "0.1.0", "dataset": "data/pets"}
+    assert {p.name: p.value for p in list(xml)[0].properties()} == {
+        "insight.version": "0.1.0", "insight.report_id": "0123456789abcdef",
+        "insight.generated_at": "2026-11-22T12:20:00Z", "dataset": "data/pets"}
 
 
 def test_error_findings_that_no_level_gates_are_skipped_not_failed():

@@ -328,12 +328,12 @@ def test_a_log_without_val_loss_is_judged_on_train_only_and_never_called_fine():
     assert d.scenario == "A" and d.judged_on == "train"
     assert "fine" not in d.advice and "going well" not in d.advice
     assert "training loss only" in d.rule
-    assert fired(Insight(version="0", curves=d), parse_fail_on("unjudged")) == [
+    assert fired(Insight(curves=d), parse_fail_on("unjudged")) == [
         "unjudged: the log holds no validation loss, so the curves were judged on the training loss only "
         "(overfitting cannot be seen)"]
     both = diagnose_run(run_of({"train/loss": [3.0 - 0.2 * i for i in range(12)],
                                 "val/loss": [3.1 - 0.2 * i for i in range(12)]}))
-    assert both.judged_on == "train+val" and fired(Insight(version="0", curves=both), parse_fail_on("unjudged")) == []
+    assert both.judged_on == "train+val" and fired(Insight(curves=both), parse_fail_on("unjudged")) == []
 
 
 # -- advice only where its premise holds ----------------------------------------------------------------------

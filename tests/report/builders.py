@@ -1,6 +1,6 @@
 """Tiny `Insight` objects built by hand for the report tests and for looking at the pages.
 
-Numbers are worked out by hand from DESIGN.md §3.1 where they matter:
+Numbers are worked out by hand from docs/numbers.md where they matter:
 pets: dog/cat/bird/fish = 123/110/53/11, N = 297, K = 4: cutoff = ceil(0.75 * 297 / 4) =
 ceil(55.69) = 56; bird 53 < 56 but >= 28 is mild, fish 11 < 28 is serious. Labels to add: bird needs
 x with 53 + x >= ceil(0.75 (297 + x) / 4): x = 4 gives 57 >= ceil(56.44) = 57; fish: x = 55 gives
@@ -34,7 +34,7 @@ def finding(code: str, severity: str, message: str, count: int = 1, examples=(),
 def representation(counts: dict[str, tuple[int, ...]], tiers: dict[str, tuple[str, int]], cutoff: int,
                    splits=("train", "val"), verdict: str = "Add labels to fish first.") -> Representation:
     total = sum(sum(c) for c in counts.values())
-    classes = tuple(ClassCount(name=n, count=sum(c), share=sum(c) / total, tier=tiers[n][0],
+    classes = tuple(ClassCount(name=n, count=sum(c), share_pct=100 * sum(c) / total, tier=tiers[n][0],
                                to_add=tiers[n][1], by_split=dict(zip(splits, c)))
                     for n, c in counts.items())
     return Representation(cutoff=cutoff, total=total, cutoff_factor=0.75, serious_factor=0.5,
@@ -105,7 +105,7 @@ def health() -> tuple[Finding, ...]:
 
 def pets_insight(**overrides) -> Insight:
     counts = {n: c for n, c in PETS.items()}
-    fields = dict(version="0.1.0", generated="2026-11-22",
+    fields = dict(insight_version="0.1.0", generated="2026-11-22", generated_at="2026-11-22T12:00:00Z",
                   dataset=dataset(PETS, {"train": (237, 237), "val": (60, 60)}),
                   representation=representation(counts, PETS_TIERS, PETS_CUTOFF),
                   health=health(), curves=curves())

@@ -63,7 +63,7 @@ def page(run) -> CurvesContext:
 
 def smoothing_statement(run) -> str:
     """How the curves were smoothed, as the how-to-read page states it (said once, there)."""
-    return build_how_to_read(Insight(version="test", curves=diagnose_run(run))).smoothing
+    return build_how_to_read(Insight(curves=diagnose_run(run))).smoothing
 
 
 def all_loss_keys(ctx: CurvesContext) -> list[str]:

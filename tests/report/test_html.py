@@ -1,7 +1,7 @@
 """report.html from hand-built Insights: structure, escaping, strictness, determinism.
 
 Expected numbers come from tests/report/builders.py's docstring (worked out by hand from
-DESIGN.md §3.1), never from the renderer's own output.
+docs/numbers.md), never from the renderer's own output.
 """
 
 from __future__ import annotations

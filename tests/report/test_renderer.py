@@ -73,7 +73,7 @@ def test_charts_begun_from_other_counts_are_not_used(detection_insight, rendered
 
 
 def test_an_error_while_rendering_is_raised_in_the_command(tmp_path, monkeypatch):
-    def broken(insight, out, run_jobs=None):
+    def broken(insight, out, run_jobs=None, pdf=True):
         raise KeyError("no such chart")
 
     monkeypatch.setattr(renderer_module, "render_in_process", broken)  # the forked helper inherits it

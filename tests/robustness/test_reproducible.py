@@ -5,6 +5,7 @@ is the report's date: today, or the UTC date of SOURCE_DATE_EPOCH."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import time
 
@@ -30,9 +31,23 @@ def test_two_reports_at_different_times_are_byte_identical(pets_dir, pets_run, t
     helper = _report(pets_dir, pets_run, tmp_path / "a")  # the helper process, where the machine has one
     monkeypatch.setattr(time, "time", lambda: 1_800_000_000.0)  # three years later
     here = _report(pets_dir, pets_run, tmp_path / "b", "--workers", "1")  # rendered in the command
-    assert helper == here
+    assert (helper["report.html"], helper["report.pdf"]) == (here["report.html"], here["report.pdf"])
     assert b"2026-11-22" in here["report.html"]
     assert "SOURCE_DATE_EPOCH" not in os.environ  # set for the PDF only, then removed again
+    # insight.json records when it was made (`date -u -d @1700000000`: 2023-11-14 22:13:20 UTC), and
+    # nothing else differs: the same report_id
+    a, b = (json.loads(files["insight.json"]) for files in (helper, here))
+    assert (a["generated_at"], b["generated_at"]) == ("2023-11-14T22:13:20Z", "2027-01-15T08:00:00Z")
+    assert {k: v for k, v in a.items() if k != "generated_at"} == {k: v for k, v in b.items() if k != "generated_at"}
+
+
+def test_with_source_date_epoch_insight_json_is_byte_identical(pets_dir, pets_run, tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1795350000")  # 2026-11-22 12:20 UTC
+    monkeypatch.setattr(time, "time", lambda: 1_700_000_000.0)
+    first = _report(pets_dir, pets_run, tmp_path / "a", "--workers", "1")
+    monkeypatch.setattr(time, "time", lambda: 1_800_000_000.0)
+    assert _report(pets_dir, pets_run, tmp_path / "b", "--workers", "1") == first
+    assert json.loads(first["insight.json"])["generated_at"] == "2026-11-22T12:20:00Z"
 
 
 def test_source_date_epoch_is_the_report_date(pets_dir, pets_run, tmp_path, monkeypatch):

@@ -65,6 +65,7 @@ def test_a_device_as_baseline_is_refused(pets_dir, tmp_path, capsys):
                                  "character device, not a regular file: not read\n")
 
 
+@pytest.mark.not_insight_json  # a hostile baseline, broken on purpose
 def test_a_baseline_nested_200k_deep(pets_dir, tmp_path, capsys):
     baseline = tmp_path / "insight.json"
     baseline.write_text('{"schema": "insight/1", "x": ' + "[" * 200_000 + "]" * 200_000 + "}")
@@ -73,6 +74,7 @@ def test_a_baseline_nested_200k_deep(pets_dir, tmp_path, capsys):
                                         "JSON nested too deeply to read")
 
 
+@pytest.mark.not_insight_json  # a hostile baseline, broken on purpose
 def test_a_baseline_larger_than_the_cap(pets_dir, tmp_path, capsys, monkeypatch):
     from insight import commands
 

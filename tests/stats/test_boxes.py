@@ -42,7 +42,7 @@ def test_area_pct_bin_edges_are_closed_on_the_left():
     sides = [(15, 1), (16, 1), (144, 1), (256, 1), (1024, 1), (4096, 1), (100, 100), (110, 110)]
     ds = boxes_dataset([("a", "c", w, h) for w, h in sides], [("a", "train", 100, 100)], ["c"])
     stats = box_stats(ds)["train"]
-    assert stats.area_pct.bins == AREA_BINS
+    assert stats.area_pct.labels == AREA_BINS
     #                             [0,.16) [.16,1.44) [1.44,2.56) [2.56,10.24) [10.24,40.96) [40.96,100]
     assert stats.area_pct.counts == (1, 1, 1, 1, 1, 3)
 
@@ -70,7 +70,7 @@ def test_aspect_ratio_bin_edges():
           (400, 100), (1000, 100)]
     ds = boxes_dataset([("a", "c", w, h) for w, h in wh], [("a", "train", 2000, 2000)], ["c"])
     stats = box_stats(ds)["train"]
-    assert stats.aspect_ratio.bins == ASPECT_BINS
+    assert stats.aspect_ratio.labels == ASPECT_BINS
     # <.25 [.25,.5) [.5,.67) [.67,.8) [.8,1.25) [1.25,1.5) [1.5,2) [2,4) >=4
     assert stats.aspect_ratio.counts == (1, 1, 1, 1, 1, 1, 1, 1, 2)
 
@@ -81,7 +81,7 @@ def test_boxes_per_image_bins_and_images_without_boxes():
     images = [(f"i{n}", "train", 100, 100) for n in per]
     boxes = [(f"i{n}", "c", 10, 10) for n in per for _ in range(n)]
     stats = box_stats(boxes_dataset(boxes, images, ["c"]))["train"]
-    assert stats.per_image.bins == PER_IMAGE_BINS
+    assert stats.per_image.labels == PER_IMAGE_BINS
     assert stats.per_image.counts == (1, 1, 1, 1, 1, 2, 2)
     assert stats.count == sum(per) == 46
     assert stats.images == 9

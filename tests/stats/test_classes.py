@@ -1,4 +1,4 @@
-"""Class representation (DESIGN.md §3.1). Every expected number is worked out by hand in the comments."""
+"""Class representation (docs/numbers.md). Every expected number is worked out by hand in the comments."""
 
 from __future__ import annotations
 
@@ -57,7 +57,7 @@ def test_pets_representation_by_hand():
                                                         "fish": "serious"}
     assert {n: c.to_add for n, c in by_name.items()} == {"dog": 0, "cat": 0, "bird": 4, "fish": 55}
     assert by_name["fish"].by_split == {"train": 9, "val": 2}
-    assert by_name["dog"].share == pytest.approx(123 / 297)
+    assert by_name["dog"].share_pct == pytest.approx(100 * 123 / 297)
     assert rep.verdict.code == "underrepresented"
     assert [c["name"] for c in rep.verdict.values["serious"]] == ["fish"]
     assert [c["name"] for c in rep.verdict.values["mild"]] == ["bird"]

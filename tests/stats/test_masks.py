@@ -42,10 +42,10 @@ def test_per_split_class_histograms_with_zero_masks():
     road = stats["train"]["road"]
     # road in a (60 -> [60,65)) and b (20 -> [20,25)); c has none -> bin 0; mean 40, median 40
     assert road.images == 2 and road.mean_area_pct == 40.0 and road.median_area_pct == 40.0
-    counts = dict(zip(road.area_pct.bins, road.area_pct.counts))
+    counts = dict(zip(road.area_pct.labels, road.area_pct.counts))
     assert counts["0"] == 1 and counts["[60,65)"] == 1 and counts["[20,25)"] == 1 and sum(counts.values()) == 3
     car = stats["train"]["car"]
-    assert car.images == 1 and dict(zip(car.area_pct.bins, car.area_pct.counts))["(0,5)"] == 1
+    assert car.images == 1 and dict(zip(car.area_pct.labels, car.area_pct.counts))["(0,5)"] == 1
     # bus is declared but never present: every image is a zero-mask, no mean
     bus = stats["train"]["bus"]
     assert bus.images == 0 and bus.mean_area_pct is None and bus.area_pct.counts[0] == 3

@@ -28,7 +28,7 @@ def test_labels_per_image_and_cooccurrence():
     train, val = stats["train"], stats["val"]
     # train: a has cat, dog (the repeated cat counts once) = 2; b has 3; c has 0 -> 5 labels on 3 images
     assert train.images == 3 and train.labels == 5 and train.mean_labels_per_image == 5 / 3
-    assert dict(zip(train.labels_per_image.bins, train.labels_per_image.counts)) == \
+    assert dict(zip(train.labels_per_image.labels, train.labels_per_image.counts)) == \
         {"0": 1, "1": 0, "2": 1, "3": 1, "4": 0, "5-9": 0, ">=10": 0}
     # top classes over all splits: dog 3 images, cat 2, bird 1, fish 0 (ties by name)
     assert train.cooccurrence.classes == ("dog", "cat", "bird", "fish")

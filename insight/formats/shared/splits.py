@@ -1,4 +1,4 @@
-"""Split names as layouts spell them, mapped to the names the report uses (DESIGN.md §3)."""
+"""Split names as layouts spell them, mapped to the names the report uses (docs/numbers.md, "Splits")."""
 
 from __future__ import annotations
 

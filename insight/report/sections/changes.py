@@ -52,7 +52,7 @@ class ChangesContext:
 
 def _row(c: ClassChange) -> ClassRow:
     return ClassRow(name=c.name, count_before=c.count_before, count_after=c.count_after,
-                    share_before=c.share_before, share_after=c.share_after,
+                    share_before=c.share_pct_before / 100, share_after=c.share_pct_after / 100,
                     tier_before=TIER_WORDS.get(c.tier_before, c.tier_before),
                     tier_after=TIER_WORDS.get(c.tier_after, c.tier_after),
                     tier_changed=c.tier_before != c.tier_after)

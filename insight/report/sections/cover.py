@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import PurePath
 
+from insight.config_file import value_text
 from insight.model.dataset import order_splits
 from insight.model.insight import Insight
 
@@ -17,6 +18,16 @@ class SplitRow:
 
 
 @dataclass(frozen=True)
+class SettingRow:
+    """A setting that differs from its default: name (a flag without dashes), value as text, and
+    source ("command line" or the settings file)."""
+
+    name: str
+    value: str
+    source: str
+
+
+@dataclass(frozen=True)
 class CoverContext:
     """Template: sections/cover.html.
 
@@ -24,6 +35,8 @@ class CoverContext:
     dataset_path, task, format, class_count: None when no dataset was read. splits: images and labels
     per split. run_source/run_format: the training log (None without one); run_error: why it could
     not be read. generated: the date the report was made; version: insight's version.
+    settings: the settings that differ from their defaults, with where each came from (empty: all
+    defaults).
     """
 
     title: str
@@ -39,6 +52,7 @@ class CoverContext:
     generated: str
     version: str
     notes: tuple[str, ...]
+    settings: tuple[SettingRow, ...] = ()
 
 
 def build_cover(insight: Insight) -> CoverContext:
@@ -63,4 +77,5 @@ def build_cover(insight: Insight) -> CoverContext:
         generated=insight.generated,
         version=insight.version,
         notes=tuple(ds.notes) if ds else (),
+        settings=tuple(SettingRow(s.name, value_text(s.value), s.source) for s in insight.settings),
     )

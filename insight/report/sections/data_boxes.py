@@ -1,4 +1,4 @@
-"""Data statistics block for detection (DESIGN.md §3.2), train vs val, from `Insight.boxes`
+"""Data statistics block for detection (docs/numbers.md, "Boxes"), train vs val, from `Insight.boxes`
 (split -> stats.boxes.BoxStats): label distribution as boxes and as images, box area, COCO size,
 aspect ratio, boxes per image, and the per-class box size table."""
 
@@ -119,7 +119,7 @@ def histogram_frame(insight: Insight, field: str) -> pd.DataFrame:
         hist = getattr(stats, field)
         total = sum(hist.counts)
         rows += [{"bin": b, "split": split, "count": n, "share": n / total if total else 0.0}
-                 for b, n in zip(hist.bins, hist.counts)]
+                 for b, n in zip(hist.labels, hist.counts)]
     return pd.DataFrame(rows, columns=["bin", "split", "count", "share"])
 
 

@@ -1,5 +1,5 @@
 """Data statistics block for segmentation: how much of the image each class covers, train vs val
-(DESIGN.md §3.3), from `Insight.masks` (split -> class -> MaskClassStats)."""
+(docs/numbers.md, "Masks"), from `Insight.masks` (split -> class -> MaskClassStats)."""
 
 from __future__ import annotations
 
@@ -76,7 +76,7 @@ def coverage_frame(insight: Insight) -> pd.DataFrame:
     rows = []
     for split in order_splits(insight.masks):
         per_class = list(insight.masks[split].values())
-        bins = per_class[0].area_pct.bins[1:] if per_class else ()
+        bins = per_class[0].area_pct.labels[1:] if per_class else ()
         counts = [sum(s.area_pct.counts[i + 1] for s in per_class) for i in range(len(bins))]
         total = sum(counts)
         rows += [{"bin": b, "split": split, "count": n, "share": n / total if total else 0.0}

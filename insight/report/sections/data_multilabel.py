@@ -70,7 +70,7 @@ def per_image_frame(insight: Insight) -> pd.DataFrame:
         h = insight.multilabel[s].labels_per_image
         total = sum(h.counts)
         rows += [{"bin": b, "split": s, "count": n, "share": n / total if total else 0.0}
-                 for b, n in zip(h.bins, h.counts)]
+                 for b, n in zip(h.labels, h.counts)]
     return pd.DataFrame(rows, columns=["bin", "split", "count", "share"])
 
 
