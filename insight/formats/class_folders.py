@@ -17,19 +17,19 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from insight.config import Config
 from insight.errors import DatasetError
 from insight.formats.protocol import FormatReader
 from insight.detection import LIKELY, UNSURE, Detection
+from insight.formats.shared.image_headers import read_sizes, too_large
 from insight.formats.shared.splits import is_split_word, split_name
 from insight.model import Dataset, Finding, Severity
-from insight.pool import available_cpus
 from insight.progress import Progress, no_progress
 
 NAME = "class-folders"
@@ -186,28 +186,15 @@ def _walk_class(root: Path, class_dir: Path, split: str, found: _Walk) -> None:
 TOO_LARGE = "too large"
 
 
-def _image_size(path: Path) -> tuple[float, float] | str | None:
-    """(width, height) from the header; TOO_LARGE past Pillow's decompression-bomb limit (which stays
-    on); None when the file does not decode as an image."""
-    import warnings
-
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(path) as im:
-                return float(im.width), float(im.height)
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        return TOO_LARGE
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
-        return None
-
-
-def _read_sizes(root: Path, paths: list[str], progress: Progress, workers: int | None):
-    with ThreadPoolExecutor(max_workers=workers or min(8, available_cpus() * 2)) as pool:
-        sizes = pool.map(_image_size, (root / p for p in paths), chunksize=64)
-        return list(progress(sizes, total=len(paths), desc="image headers"))
+def _read_sizes(root: Path, paths: list[str], progress: Progress, config: Config):
+    """Per image, (width, height) from the header as stored (no EXIF rotation: torchvision's
+    ImageFolder loads it so); TOO_LARGE past Pillow's decompression-bomb limit (which stays on); None
+    when the file does not decode as an image."""
+    sizes = read_sizes([str(root / p) for p in paths], config.workers, progress, config.executor,
+                       exif_rotation=False)
+    why = dict(sizes.failed)
+    return [TOO_LARGE if too_large(w, h, why.get(str(root / p), "")) else None if np.isnan(w) else (w, h)
+            for p, w, h in zip(paths, sizes.width, sizes.height)]
 
 
 def load(root: Path, config: Config = Config(), progress: Progress = no_progress) -> Dataset:
@@ -217,7 +204,7 @@ def load(root: Path, config: Config = Config(), progress: Progress = no_progress
         raise DatasetError("no images found in the class folders (looked for "
                            + " ".join(sorted(IMAGE_EXTENSIONS)) + ")", root)
     paths = [r[0] for r in found.rows]
-    sizes = _read_sizes(root, paths, progress, config.workers)
+    sizes = _read_sizes(root, paths, progress, config)
     unreadable = [p for p, s in zip(paths, sizes) if s is None]
     too_large = [p for p, s in zip(paths, sizes) if s == TOO_LARGE]
     sizes = [s if isinstance(s, tuple) else (float("nan"), float("nan")) for s in sizes]

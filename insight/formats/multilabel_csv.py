@@ -333,7 +333,7 @@ def _tables(root, records: _Records, declared: _Declared, config: Config, progre
     ids = [f"{s}/{n}" if prefix else n for s, n in keys]
     found = [_find_image(n, records.csv_dir[k], root, index) for k, n in zip(keys, names)]
     paths = [str(p) for p in found if p is not None]
-    sizes = read_sizes(paths, config.workers, progress)
+    sizes = read_sizes(paths, config.workers, progress, config.executor)
     size_of = dict(zip(paths, zip(sizes.width, sizes.height)))
     images = pd.DataFrame({
         "image_id": ids, "split": [s for s, _ in keys],

@@ -141,13 +141,13 @@ def load(root: Path, config: Config = Config(), progress: Progress = no_progress
     shared = {s.split for s in sources if sum(o.split == s.split for o in sources) > 1}
     for source in progress(sources, total=len(sources), desc="COCO files"):
         prefix = f"{source.split}/{source.path.stem}" if source.split in shared else source.split
-        parts.append(_read_part(root, source, read(source.path, segmentation), findings, prefix))
+        parts.append(_read_part(root, source, read(source.path, segmentation), findings, prefix, config))
     classes, notes = _classes(parts, notes)
     images = pd.concat([p.images for p in parts], ignore_index=True)
     labels = pd.concat([p.labels for p in parts], ignore_index=True)
     has_files = any(p.has_files for p in parts)
     if has_files:
-        images, unreadable = fill_sizes(images, root, config.workers, progress)
+        images, unreadable = fill_sizes(images, root, config.workers, progress, config.executor)
         findings += unreadable
         labels = _refresh_area_pct(labels, images)
     findings += _missing_images(root, parts, images)
@@ -213,7 +213,7 @@ class _Part:
     has_files: bool
 
 
-def _read_part(root: Path, source: Source, coco: Decoded, findings: list, prefix: str) -> _Part:
+def _read_part(root: Path, source: Source, coco: Decoded, findings: list, prefix: str, config: Config) -> _Part:
     name = source.path.relative_to(root)
     if not len(coco.annotations) and not coco.categories:
         raise DatasetError("no categories and no annotations (an image-info file, not instances)",
@@ -229,7 +229,7 @@ def _read_part(root: Path, source: Source, coco: Decoded, findings: list, prefix
         findings.append(finding("image_size_invalid", Severity.WARNING,
                                 (images["path"].iat[i] for i in invalid), count=len(invalid), file=str(name)))
     categories = _categories(coco)
-    labels = _labels(source, coco, images, categories, findings, str(name))
+    labels = _labels(source, coco, images, categories, findings, str(name), config)
     return _Part(source, categories, images, labels, has_files)
 
 
@@ -288,7 +288,7 @@ def _categories(coco: Decoded) -> list[Category]:
 
 
 def _labels(source: Source, coco: Decoded, images: pd.DataFrame, categories: list[Category],
-            findings: list, name: str) -> pd.DataFrame:
+            findings: list, name: str, config: Config) -> pd.DataFrame:
     anns: Annotations = coco.annotations
     n = len(anns)
     good_box = anns.good_box
@@ -315,7 +315,8 @@ def _labels(source: Source, coco: Decoded, images: pd.DataFrame, categories: lis
 
         kept = np.flatnonzero(keep)
         table, invalid = coco_mask_labels(table, [anns.segmentation[i] for i in kept], image_row, images,
-                                          [f"{name}: annotation {anns.ann_id[i]}" for i in kept])
+                                          [f"{name}: annotation {anns.ann_id[i]}" for i in kept],
+                                          config.workers, config.executor)
         findings += invalid
     return table
 

@@ -196,7 +196,8 @@ def _scan(pairs: list[Pair], label_map: lm.LabelMap | None, config: Config, prog
     if any(p.mask.endswith("_gtFine_instanceIds.png") for p in pairs[:1]):
         decode = "cityscapes_instance"
     fold = _Fold(len(pairs))
-    for i, result in enumerate(scan_masks([p.mask for p in pairs], rgb_as_color, decode, config.workers, progress)):
+    for i, result in enumerate(scan_masks([p.mask for p in pairs], rgb_as_color, decode, config.workers, progress,
+                                                   config.executor)):
         fold.add(i, result)
     return fold
 
@@ -223,7 +224,8 @@ def _images(root: Path, pairs, lonely, fold: _Fold, progress, config) -> tuple[p
     from the image header, else the mask's. Not yet deduplicated."""
     all_pairs = list(pairs) + list(lonely)
     has_file = np.array([p.image is not None for p in all_pairs], dtype=bool)
-    sizes = read_sizes([p.image for p in all_pairs if p.image is not None], config.workers, progress)
+    sizes = read_sizes([p.image for p in all_pairs if p.image is not None], config.workers, progress,
+                       config.executor)
     header_w, header_h = np.full(len(all_pairs), np.nan), np.full(len(all_pairs), np.nan)
     header_w[has_file], header_h[has_file] = sizes.width, sizes.height
     mask_w, mask_h = _mask_sizes(fold, len(all_pairs))

@@ -18,14 +18,19 @@ from __future__ import annotations
 
 import os
 import struct
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from insight.pool import chunked, pooled_map
+from insight.pool import chunked, on_workers, pooled_map
 from insight.progress import Progress, no_progress
+
+if TYPE_CHECKING:
+    from concurrent.futures import Executor
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".dng", ".mpo",
                             ".pfm", ".gif", ".heic"})
@@ -33,6 +38,7 @@ _EXIF_ORIENTATION = 274  # the EXIF tag holding the orientation
 _ROTATED = (6, 8)  # orientations that turn the image by 90 or 270 degrees
 _SEQUENTIAL_BELOW = 2048  # fewer files than this are read in-process (~20 ms: a pool costs more)
 _CHUNK = 256  # files per task given to a worker (few tasks: little pool overhead)
+_CLUSTER_CHUNKS = 2  # chunks of _CHUNK files a task on a cluster: ~10-20 ms of work at least, a ms to schedule
 FILE_NOT_FOUND = "file not found"
 
 
@@ -114,8 +120,9 @@ def _head(path: str | os.PathLike) -> bytes:
         os.close(fd)
 
 
-def header_size(path: str | os.PathLike) -> tuple[float, float, str]:
-    """(width, height, '') or (NaN, NaN, reason) for a file whose header cannot be read."""
+def header_size(path: str | os.PathLike, exif_rotation: bool = True) -> tuple[float, float, str]:
+    """(width, height, '') or (NaN, NaN, reason) for a file whose header cannot be read. Without
+    `exif_rotation`, the stored size (as torchvision's ImageFolder loads the picture)."""
     try:
         size = plain_size(_head(path))
     except FileNotFoundError:
@@ -125,8 +132,10 @@ def header_size(path: str | os.PathLike) -> tuple[float, float, str]:
     if size is not None:
         return float(size[0]), float(size[1]), ""
     try:
-        with Image.open(path) as img:
-            w, h = exif_size(img)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # too_large() tells it from the size
+            with Image.open(path) as img:
+                w, h = exif_size(img) if exif_rotation else img.size
         return float(w), float(h), ""
     except FileNotFoundError:
         return np.nan, np.nan, FILE_NOT_FOUND
@@ -136,17 +145,27 @@ def header_size(path: str | os.PathLike) -> tuple[float, float, str]:
         return np.nan, np.nan, str(exc).splitlines()[0] if str(exc) else type(exc).__name__
 
 
-def read_sizes(paths: list[str], workers: int | None = None,
-               progress: Progress = no_progress) -> HeaderSizes:
+_BOMB = "could be decompression bomb DOS attack"  # in Pillow's DecompressionBombError message
+
+
+def too_large(width: float, height: float, why: str) -> bool:
+    """Whether a header_size result is past Pillow's decompression-bomb limit: a size over the limit
+    (Pillow warns), or the error Pillow raises past twice the limit."""
+    limit = Image.MAX_IMAGE_PIXELS
+    return _BOMB in why or bool(limit and not why and width * height > limit)
+
+
+def read_sizes(paths: list[str], workers: int | None = None, progress: Progress = no_progress,
+               executor: Executor | None = None, exif_rotation: bool = True) -> HeaderSizes:
     """Header sizes of `paths` (absolute or relative to the working directory), in order; in a
-    process pool when there are many (insight.pool)."""
+    process pool when there are many, on `executor` when one is given (insight.pool)."""
     n = len(paths)
     width = np.full(n, np.nan)
     height = np.full(n, np.nan)
     failed: list[tuple[str, str]] = []
-    chunks = chunked(paths, _CHUNK)
+    chunks = [(chunk, exif_rotation) for chunk in chunked(on_workers(paths, executor), _CHUNK)]
     results = pooled_map(_chunk_sizes, chunks, workers, sequential_below=_SEQUENTIAL_BELOW // _CHUNK + 1,
-                         chunksize=1)
+                         chunksize=1, executor=executor, cluster_chunksize=_CLUSTER_CHUNKS)
     start = 0
     for chunk in progress(results, total=len(chunks), desc=f"image sizes ({_CHUNK} a step)"):
         for i, (w, h, why) in enumerate(chunk, start):
@@ -157,8 +176,9 @@ def read_sizes(paths: list[str], workers: int | None = None,
     return HeaderSizes(width, height, failed)
 
 
-def _chunk_sizes(paths: list[str]) -> list[tuple[float, float, str]]:
-    return [header_size(p) for p in paths]
+def _chunk_sizes(task: tuple[list[str], bool]) -> list[tuple[float, float, str]]:
+    paths, exif_rotation = task
+    return [header_size(p, exif_rotation) for p in paths]
 
 
 def list_images(folder: Path, recursive: bool = True) -> list[Path]:

@@ -7,6 +7,7 @@ Nothing here knows a file format; each loader turns its files into arrays and ca
 from __future__ import annotations
 
 import os
+from concurrent.futures import Executor
 from pathlib import Path
 
 import numpy as np
@@ -56,7 +57,7 @@ def box_labels(image_id, split, cls, x, y, w, h, img_w, img_h, area_pct=None,
 
 
 def fill_sizes(images: pd.DataFrame, root: Path, workers: int | None,
-               progress: Progress = no_progress) -> tuple[pd.DataFrame, list[Finding]]:
+               progress: Progress = no_progress, executor: Executor | None = None) -> tuple[pd.DataFrame, list[Finding]]:
     """Read header sizes for images whose width or height is missing or <= 0 and whose file exists.
 
     Returns the updated table and an `unreadable_image` finding for files Pillow could not read.
@@ -68,7 +69,7 @@ def fill_sizes(images: pd.DataFrame, root: Path, workers: int | None,
     paths = [str(root / p) for p in images["path"].to_numpy()[rows]]
     exists = np.array([Path(p).is_file() for p in paths], dtype=bool)
     rows, paths = rows[exists], [p for p, e in zip(paths, exists) if e]
-    sizes = read_sizes(paths, workers, progress)
+    sizes = read_sizes(paths, workers, progress, executor)
     images = images.copy()
     width, height = images["width"].to_numpy(copy=True), images["height"].to_numpy(copy=True)
     width[rows], height[rows] = sizes.width, sizes.height

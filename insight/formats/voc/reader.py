@@ -218,7 +218,7 @@ def load(root: Path, config: Config = Config(), progress: Progress = no_progress
     findings = missing_image_findings(rows.path, rows.split, np.array(rows.found),
                                       [relative(t.root / (_ann_dir(t.root) or "."), root) + "/" for t in trees])
     if has_files:
-        table, unreadable = fill_sizes(table, root, config.workers, progress)
+        table, unreadable = fill_sizes(table, root, config.workers, progress, config.executor)
         findings += unreadable
     classes, class_notes = _classes(root, trees, {b[1] for b in rows.boxes})
     notes += class_notes

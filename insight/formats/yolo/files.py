@@ -13,13 +13,14 @@ sends back the bytes, the sizes and the parsed arrays.
 from __future__ import annotations
 
 import os
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from insight.formats.shared.image_headers import header_size
 from insight.formats.yolo.txt import ParsedLabels, merge, parse
-from insight.pool import chunked, pooled_map
+from insight.pool import chunked, on_workers, pooled_map
 from insight.progress import Progress, no_progress
 
 CHUNK = 512  # (label, image) pairs per task: few tasks, results stream back steadily
@@ -86,15 +87,18 @@ def read_chunk(task: tuple[list[tuple[str | None, str | None]], bool]) -> tuple:
 
 
 def read_label_files(labels: list[str | None], images: list[str | None], workers: int | None = None,
-                     progress: Progress = no_progress, keypoints: bool = False) -> LabelFiles:
+                     progress: Progress = no_progress, keypoints: bool = False,
+                     executor: Executor | None = None) -> LabelFiles:
+    """Each (label, image) pair read once, in order: in a process pool, or on `executor` (insight.pool)."""
     n = len(labels)
     contents: list[bytes | None] = []
     width, height = np.full(n, np.nan), np.full(n, np.nan)
     bad_labels: list[tuple[str, str]] = []
     bad_images: list[tuple[str, str]] = []
     parts, files = [], []
-    tasks = [(chunk, keypoints) for chunk in chunked(list(zip(labels, images)), CHUNK)]
-    results = pooled_map(read_chunk, tasks, workers, sequential_below=4, chunksize=1)
+    pairs = list(zip(on_workers(labels, executor), on_workers(images, executor)))
+    tasks = [(chunk, keypoints) for chunk in chunked(pairs, CHUNK)]
+    results = pooled_map(read_chunk, tasks, workers, sequential_below=4, chunksize=1, executor=executor)
     start = 0
     for chunk in progress(results, total=len(tasks), desc=f"YOLO labels and image sizes ({CHUNK} a step)"):
         chunk_contents, w, h, label_errors, image_errors, parsed = chunk

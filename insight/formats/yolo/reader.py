@@ -119,7 +119,7 @@ def load(root: Path, config: Config = Config(), progress: Progress = no_progress
             root.glob("*/labelTxt")) else ""
         raise DatasetError(f"no YOLO label file found for any of the {len(files.image)} images{extra}", root)
     keypoints = bool(spec and spec[1].get("kpt_shape"))
-    read = read_label_files(files.label, files.image, config.workers, progress, keypoints)
+    read = read_label_files(files.label, files.image, config.workers, progress, keypoints, config.executor)
     if read.unreadable_labels:
         path, why = read.unreadable_labels[0]
         raise DatasetError(f"cannot read label file ({why})", path)
