@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import argparse
 import sys
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
 from insight import ci
 from insight.config import Config
 from insight.config_file import FROM_FLAGS, settings_text
-from insight.errors import ExitCode, UsageError
+from insight.errors import ExitCode, InsightError, UsageError
 from insight.gate import Gate, fired, parse_fail_on, refuse_unreachable
 from insight.model.insight import SCHEMA
 from insight.progress import progress_for
 from insight.report.renderer import Renderer
 from insight.safe_input import MiB, load_json, read_text
+from insight.storage import is_url
 
 
 def _load_dataset(args: argparse.Namespace, config: Config, check_duplicates: bool):
@@ -23,6 +25,8 @@ def _load_dataset(args: argparse.Namespace, config: Config, check_duplicates: bo
     from insight.formats import load_dataset
 
     progress = progress_for(args.quiet)
+    if is_url(args.dataset):
+        return _load_remote_dataset(str(args.dataset), config, check_duplicates, progress)
     ds = load_dataset(args.dataset, config, progress)
     if check_duplicates:
         from insight.images.leakage import duplicate_findings
@@ -31,10 +35,46 @@ def _load_dataset(args: argparse.Namespace, config: Config, check_duplicates: bo
     return ds
 
 
+def _load_remote_dataset(url: str, config: Config, check_duplicates: bool, progress):
+    """A dataset in object storage, read from its local mirror (insight.storage); the Dataset names it
+    by its URL once every file has been read."""
+    from insight.formats import load_dataset
+    from insight.storage import mirror_dataset, shown
+
+    remote = mirror_dataset(url, progress)
+    config = replace(config, remote=remote)
+    with _named_by_url(remote):
+        ds = load_dataset(Path(remote.local), config, progress)
+        if check_duplicates:
+            from insight.images.leakage import duplicate_findings
+
+            ds = ds.with_health(duplicate_findings(ds, config, progress))
+    return replace(ds, root=shown(url))
+
+
 def _load_run(path, config: Config):
     from insight.logs import load_run
 
-    return load_run(path, config)
+    if not is_url(path):
+        return load_run(path, config)
+    from insight.storage import mirror_run
+
+    remote, local = mirror_run(str(path))
+    with _named_by_url(remote):
+        run = load_run(local, config)
+    return replace(run, source=remote.shown(run.source), notes=tuple(remote.shown(n) for n in run.notes))
+
+
+@contextmanager
+def _named_by_url(remote):
+    """Errors raised meanwhile name the store's URL, not the mirror's folder."""
+    try:
+        yield
+    except InsightError as exc:
+        exc.reason = remote.shown(exc.reason)
+        exc.path = remote.shown(exc.path) if exc.path else exc.path
+        exc.args = (exc._format(),)
+        raise
 
 
 def scan(args: argparse.Namespace, config: Config) -> ExitCode:

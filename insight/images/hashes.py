@@ -26,8 +26,7 @@ import io
 import os
 import re
 import warnings
-from collections.abc import Iterable, Iterator
-from pathlib import Path
+from collections.abc import Callable, Iterable, Iterator
 
 import numpy as np
 import pandas as pd
@@ -39,6 +38,7 @@ from insight.model import Dataset
 from insight.pool import pooled_map, worker_count
 from insight.progress import Progress, no_progress
 from insight.scheduler import ClusterError
+from insight.storage import read_whole
 
 HASH_COLUMNS = ("image_id", "split", "path", "sha256", "phash", "error")
 # JPEG draft decoding stops at >= this many pixels a side (pHash needs 32). Measured on 385 real and
@@ -63,7 +63,7 @@ _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 def hash_file(path: str) -> tuple[str | None, str | None, str | None]:
     """(sha256 hex, phash hex, error) of one file; runs in a worker process."""
     try:
-        data = Path(path).read_bytes()
+        data = read_whole(path)
     except OSError as exc:
         return None, None, f"cannot read: {exc.strerror or type(exc).__name__}"
     sha = hashlib.sha256(data).hexdigest()
@@ -108,6 +108,8 @@ def hash_images(ds: Dataset, config: Config = Config(), progress: Progress = no_
     images = ds.images.loc[:, ["image_id", "split", "path"]].reset_index(drop=True)
     root = os.path.abspath(ds.root)  # a cluster's workers do not share this process's working folder
     files = [os.path.join(root, str(p)) for p in images["path"]]
+    if config.remote is not None:  # a mirrored dataset: every byte of an image is read from the store
+        files = [config.remote.source(f) for f in files]
     shas, phashes, errors = [], [], []
     for s, p, e in progress(_hash_all(files, config), total=len(files), desc="hashing images"):
         shas.append(s)
@@ -136,11 +138,12 @@ def _check_workers_read(files: list[str], errors: list[str | None], config: Conf
 
 
 def thumbnail_uri(path: str) -> str | None:
-    """A small JPEG of the image as a data: URI, or None when it cannot be decoded."""
+    """A small JPEG of the image (a file or an object's URL) as a data: URI, or None when it cannot be
+    read or decoded."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            with Image.open(path) as img:
+            with Image.open(io.BytesIO(read_whole(path))) as img:
                 img.draft("RGB", (THUMB_PX * 2, THUMB_PX * 2))
                 small = img.convert("RGB")
                 small.thumbnail((THUMB_PX, THUMB_PX))
@@ -151,7 +154,8 @@ def thumbnail_uri(path: str) -> str | None:
     return "data:image/jpeg;base64," + base64.b64encode(out.getvalue()).decode("ascii")
 
 
-def thumbnails(root: str, paths: Iterable[str]) -> dict[str, str]:
-    """{relative path: data URI} for the given files (the report's example pairs only)."""
-    uris = {p: thumbnail_uri(os.path.join(root, p)) for p in sorted(set(paths))}
+def thumbnails(root: str, paths: Iterable[str], source: Callable[[str], str] = str) -> dict[str, str]:
+    """{relative path: data URI} for the given files (the report's example pairs only); `source` says
+    where a file's bytes are read (insight.storage.Remote.source)."""
+    uris = {p: thumbnail_uri(source(os.path.join(root, p))) for p in sorted(set(paths))}
     return {p: u for p, u in uris.items() if u}

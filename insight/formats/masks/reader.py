@@ -197,7 +197,7 @@ def _scan(pairs: list[Pair], label_map: lm.LabelMap | None, config: Config, prog
         decode = "cityscapes_instance"
     fold = _Fold(len(pairs))
     for i, result in enumerate(scan_masks([p.mask for p in pairs], rgb_as_color, decode, config.workers, progress,
-                                                   config.executor)):
+                                                   config.executor, config.remote and config.remote.source)):
         fold.add(i, result)
     return fold
 

@@ -10,6 +10,8 @@ Pillow's decompression-bomb limit stays on: a mask over it is reported as unread
 
 from __future__ import annotations
 
+import io
+from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -57,7 +59,7 @@ def scan_mask(job: MaskJob) -> MaskCounts:
     from insight.images.strict import strict_decoding
 
     try:
-        with strict_decoding(), Image.open(job.path) as img:
+        with strict_decoding(), Image.open(_readable(job.path)) as img:
             img.load()
             palette = tuple(img.getpalette() or ()) if img.mode in ("P", "PA") else None
             array, encoding = _as_keys(img, job)
@@ -161,18 +163,28 @@ def _boxes_by_pixel(ids: np.ndarray, k: int) -> np.ndarray:
 
 
 def scan_masks(paths: list[str], rgb_as_color: bool = False, decode: str = "raw", workers: int | None = None,
-               progress: Progress = no_progress, executor: Executor | None = None) -> Iterator[MaskCounts]:
+               progress: Progress = no_progress, executor: Executor | None = None,
+               source: Callable[[str], str] | None = None) -> Iterator[MaskCounts]:
     """MaskCounts for each mask file, in order, streamed; a process pool across `workers` cores (all by
     default), or `executor` (insight.pool). Workers get the paths alone (the settings travel once, in
-    the function)."""
+    the function); `source` says where a mask's bytes are read (an object's URL for a mirrored file,
+    insight.storage.Remote.source)."""
     n = len(paths)
     chunk = max(1, min(_CHUNK, n // (worker_count(workers) * 4) or 1))
     scan = partial(_scan_path, rgb_as_color=rgb_as_color, decode=decode)
-    results = pooled_map(scan, on_workers(paths, executor), workers, sequential_below=_SEQUENTIAL_BELOW,
+    sent = on_workers([source(p) for p in paths] if source else paths, executor)
+    results = pooled_map(scan, sent, workers, sequential_below=_SEQUENTIAL_BELOW,
                          chunksize=chunk, executor=executor, cluster_chunksize=_CLUSTER_CHUNK)
-    if executor is not None:  # each result names its mask as the caller did, not by its absolute path
+    if sent != paths:  # each result names its mask as the caller did, not by its absolute path or URL
         results = (replace(result, path=path) for result, path in zip(results, paths))
     yield from progress(results, total=n, desc="masks")
+
+
+def _readable(path: str):
+    """What Pillow opens: the path, or an object's bytes (insight.storage)."""
+    from insight.storage import is_url, read_whole
+
+    return io.BytesIO(read_whole(path)) if is_url(path) else path
 
 
 def _scan_path(path: str, rgb_as_color: bool, decode: str) -> MaskCounts:
