@@ -21,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -48,6 +49,10 @@ class Row:
     error: str | None = None
     stdout: str = ""
     extra: dict = field(default_factory=dict)
+    cluster: bool = False  # runs with --scheduler on the benchmark's LocalCluster (SCHEDULER in cmd)
+
+
+SCHEDULER = "{scheduler}"  # in a row's command: the address of the LocalCluster started for it
 
 
 def insight(*args: str) -> list[str]:
@@ -62,6 +67,8 @@ def plan(roots: dict[str, Path], scale: float, out: Path) -> list[Row]:
     """Every row of the table, in order. roots: data root per scale factor key ('1', '0.1', '0.3')."""
     d, cores = roots["1"], os.cpu_count() or 1
     scan = ("scan", "--json", "--quiet")
+    workers = local_workers()
+    duplicates = ("scan", "--duplicates", "--json", "--quiet", "--workers", str(workers), str(d / "yolo"))
     return [
         Row("coco_floor", "COCO", "floor: msgspec typed decode + numpy stats", floor("coco-msgspec", d / "coco")),
         Row("coco_orjson", "COCO", "orjson.loads + numpy stats", floor("coco-orjson", d / "coco"), "coco_floor"),
@@ -83,7 +90,35 @@ def plan(roots: dict[str, Path], scale: float, out: Path) -> list[Row]:
         Row("scale_0.1", "Scaling", "insight scan --json, COCO at 0.1x", insight(*scan, str(roots["0.1"] / "coco"))),
         Row("scale_0.3", "Scaling", "insight scan --json, COCO at 0.3x", insight(*scan, str(roots["0.3"] / "coco"))),
         Row("help", "Start-up", "insight --help", insight("--help")),
+        Row("dup_local", "Duplicates", f"insight scan --duplicates --json, YOLO images, local pool of {workers}",
+            insight(*duplicates)),
+        Row("dup_cluster", "Duplicates", f"the same on a Dask LocalCluster of {workers} worker processes",
+            insight(*duplicates, "--scheduler", SCHEDULER), "dup_local", cluster=True),
     ]
+
+
+def local_workers() -> int:
+    """The local pool's size (insight.pool.available_cpus): the cluster gets as many worker processes."""
+    from insight.pool import available_cpus
+
+    return available_cpus()
+
+
+@contextmanager
+def local_cluster(rows: list[Row], log):
+    """A Dask LocalCluster of local_workers() processes (one thread each) for the rows that run on one,
+    started before them and not timed; their commands get its address."""
+    if not any(r.cluster for r in rows):
+        yield
+        return
+    import distributed
+
+    with distributed.LocalCluster(n_workers=local_workers(), threads_per_worker=1, processes=True,
+                                  host="127.0.0.1", dashboard_address=":0", silence_logs=50) as cluster:
+        log(f"  LocalCluster at {cluster.scheduler_address} ({local_workers()} workers)")
+        for row in rows:
+            row.cmd = [cluster.scheduler_address if part == SCHEDULER else part for part in row.cmd]
+        yield
 
 
 # ---------------------------------------------------------------- measuring
@@ -219,9 +254,10 @@ def main(argv=None) -> int:
         warm(roots, log)
     with tempfile.TemporaryDirectory(prefix="insight-bench-") as tmp:
         rows = select(plan(roots, args.scale, Path(tmp)), args.only)
-        for row in rows:
-            log(f"  {row.group}: {row.label}")
-            measure(row, args.runs, Path(tmp), log, args.warmup)
+        with local_cluster(rows, log):
+            for row in rows:
+                log(f"  {row.group}: {row.label}")
+                measure(row, args.runs, Path(tmp), log, args.warmup)
             load_peak = max(load_peak, os.getloadavg()[0])
             if row.key == "help" and not row.error:
                 row.extra["heavy_modules"] = heavy_imports()
@@ -298,7 +334,7 @@ def results_text(rows, checks, args, roots, elapsed: float, loads: tuple[float, 
             "own processes count too" + ("; well above the core count: other work shared the machine and times are "
                                          "inflated)" if loads[1] > 1.5 * (os.cpu_count() or 1) else ")"),
             *machine.data_summary(roots["1"]), ""]
-    return "\n".join(head + table(rows, args.runs) + ["", "## Targets (issue 6)", ""] + targets.lines(checks)) + "\n"
+    return "\n".join(head + table(rows, args.runs) + ["", "## Targets (issues 6 and 16)", ""] + targets.lines(checks)) + "\n"
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ MASKS_THROUGHPUT = 0.85  # >= 85 % of the pool floor's masks per second
 MASKS_RSS_GROWTH = 1.2  # 10x the masks: peak RSS <= 1.2x
 PDF_MAX_MB = 5.0
 SCALING_MAX = 12.0  # 1.0 scale <= 12x the 0.1 scale
+CLUSTER_VS_LOCAL = 1.3  # issue 16: the duplicate check on a LocalCluster <= 1.3x the local pool, same workers
 
 
 @dataclass
@@ -39,6 +40,8 @@ def evaluate(rows: dict) -> list[Check]:
         _ratio(rows, "scan time grows linearly: 1.0 scale <= 12x the 0.1 scale", "coco_scan", "scale_0.1", "wall",
                SCALING_MAX),
         _startup(rows),
+        _ratio(rows, "duplicate check on a LocalCluster <= 1.3x the local pool (same worker count)", "dup_cluster",
+               "dup_local", "wall", CLUSTER_VS_LOCAL),
     ]
 
 

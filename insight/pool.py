@@ -118,10 +118,11 @@ def _folder_quota(folder: Path) -> float | None:
 
 def on_workers(paths: Sequence[str | None], executor: Executor | None) -> list[str | None]:
     """`paths` as the workers must be given them: absolute when they run on an executor (a cluster's
-    workers do not share this process's working folder), as they are for this machine's pool."""
+    workers do not share this process's working folder), as they are for this machine's pool. An
+    object's URL (scheme://...) stays as it is."""
     if executor is None:
         return list(paths)
-    return [None if p is None else os.path.abspath(p) for p in paths]
+    return [p if p is None or "://" in p else os.path.abspath(p) for p in paths]
 
 
 def chunked(items: Sequence[T], size: int) -> list[Sequence[T]]:

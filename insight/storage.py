@@ -4,19 +4,18 @@
 
 A dataset URL is read through a local mirror, so every reader works on it unchanged:
 
-    CACHE/mirrors/<scheme>/<bucket/prefix>/...    the dataset's objects, laid out as in the store
-      annotation and label files (anything not an image)   fetched whole
-      image files                                           their first HEAD_BYTES only (a ranged
-                                                            request, in concurrent batches), longer
-                                                            where the header runs past it
-    CACHE/manifests/<sha256 of the URL>.json      size and ETag of each object as fetched
+    CACHE/mirrors/<scheme>/<bucket/prefix>/...    the dataset's objects, laid out as in the store:
+      annotation and label files (anything not an image)   fetched whole, in concurrent batches
+      image files                                           empty placeholders (nothing fetched)
+    CACHE/manifests/<sha256 of the URL>.json      size and ETag of each object as mirrored
 
 The mirror is kept between runs: an object whose size and ETag are unchanged is not fetched again,
-and a file whose object is gone is removed. Image headers are read from the mirror, where a header
-that does not parse from the first bytes is fetched again with more (HEAD_STEPS, then whole): the
-sizes are the ones the whole files give. Stages that need an image's every byte (hashing for the
-duplicate check, a report's thumbnails, mask decoding) read the object itself, on the workers that
-do the stage (`Remote.source` maps a mirror path to its URL, `read_whole` reads either).
+and a file whose object is gone is removed. The per-image stages read the objects themselves, on the
+workers that run them (insight.pool: this machine's processes or a cluster's): `Remote.source` maps a
+mirror file to its URL. An image's header is read by ranged requests of its first HEAD_BYTES, a batch
+of objects at a time (`read_heads`), longer only where the header runs past (HEAD_STEPS), so sizes are
+the ones the whole files give, and only for the images whose size the annotations do not say. Hashing
+for the duplicate check, the report's thumbnails and mask decoding read whole objects (`read_whole`).
 
 Credentials are each store's usual ones (AWS_* variables and ~/.aws for s3fs, Google's application
 default credentials for gcsfs): nothing is passed on the command line, printed or written into a
@@ -45,8 +44,8 @@ T = TypeVar("T")
 
 _URL = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*)://")
 EXTRAS = {"s3": "s3", "s3a": "s3", "gs": "gcs", "gcs": "gcs"}  # scheme -> insight-cv's extra for it
-HEAD_BYTES = 4096  # an image's first bytes mirrored: a PNG's IHDR, a plain JPEG's headers (image_headers)
-HEAD_STEPS = (HEAD_BYTES, 128 * 1024, None)  # fetched again with more when a header runs past (None: whole)
+HEAD_BYTES = 4096  # an image's first bytes read for its header: a PNG's IHDR, a plain JPEG's headers
+HEAD_STEPS = (HEAD_BYTES, 128 * 1024, None)  # read again with more when a header runs past (None: whole)
 WHOLE_BATCH_BYTES = 64 * 1024 * 1024  # whole files fetched in one concurrent batch, at most this many bytes
 BATCH = 256  # objects asked for in one concurrent batch
 RETRIES = 5  # a throttled request is asked again this many times
@@ -154,23 +153,43 @@ def _waited() -> str:
 
 
 def throttling_status(exc: BaseException) -> int | None:
-    """503 or 429 when `exc` (or what caused it) is a store's throttling answer: botocore's
-    ClientError (its response's HTTPStatusCode), aiohttp's ClientResponseError (`status`), gcsfs's
-    HttpError (`code`), or a message naming S3's SlowDown."""
-    seen = set()
-    while exc is not None and id(exc) not in seen:
-        seen.add(id(exc))
-        response = getattr(exc, "response", None)
-        codes = [getattr(exc, "status", None), getattr(exc, "code", None)]
+    """503 or 429 when `exc` (or what caused it) is a store's throttling answer."""
+    status = http_status(exc)
+    if status in THROTTLED:
+        return status
+    return 503 if _says(exc, "SlowDown", "Please reduce your request rate") else None
+
+
+def http_status(exc: BaseException) -> int | None:
+    """The HTTP status a store answered with, found on `exc` or what caused it: botocore's ClientError
+    (its response's HTTPStatusCode), aiohttp's ClientResponseError (`status`), gcsfs's HttpError
+    (`code`)."""
+    for link in _chain(exc):
+        response = getattr(link, "response", None)
+        codes = [getattr(link, "status", None), getattr(link, "code", None)]
         if isinstance(response, dict):
             codes.append(response.get("ResponseMetadata", {}).get("HTTPStatusCode"))
         for code in codes:
-            if isinstance(code, int) and code in THROTTLED:
+            if isinstance(code, int) and 100 <= code < 600:
                 return code
-        if "SlowDown" in str(exc) or "Please reduce your request rate" in str(exc):
-            return 503
-        exc = exc.__cause__ or exc.__context__
     return None
+
+
+def _says(exc: BaseException, *words: str) -> bool:
+    return any(word in str(link) for link in _chain(exc) for word in words)
+
+
+def _chain(exc: BaseException | None):
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        yield exc
+        exc = exc.__cause__ or exc.__context__
+
+
+def _empty_range(exc: BaseException) -> bool:
+    """A ranged request on an empty object (HTTP 416): the object has no first bytes to give."""
+    return http_status(exc) == 416 or _says(exc, "InvalidRange", "range is not satisfiable")
 
 
 def _cause(exc: BaseException) -> str:
@@ -259,29 +278,60 @@ def _stamp(info: dict) -> str:
 
 def _fetch(fs, root: str, local: Path, wanted: dict[str, dict], url: str, error, progress: Progress,
            heads: bool) -> dict[str, dict]:
-    """Fetch `wanted` into the mirror; {rel: manifest entry} of what was fetched."""
+    """Fetch `wanted` into the mirror, images as empty placeholders (`heads`); {rel: manifest entry}."""
     from insight.formats.shared.image_headers import is_image
 
-    images = [rel for rel in wanted if heads and is_image(rel) and wanted[rel]["size"] > HEAD_BYTES]
-    whole = [rel for rel in wanted if rel not in set(images)]
-    done: dict[str, dict] = {}
-    for batch in progress(_batches(whole, wanted), total=None, desc="objects fetched whole"):
+    images = [rel for rel in wanted if heads and is_image(rel)]
+    for rel in images:
+        _write(local / rel, b"")
+    placed = set(images)
+    whole = [rel for rel in wanted if rel not in placed]
+    for batch in progress(_batches(whole, wanted), total=None, desc="annotation files fetched"):
         _fetch_whole(fs, root, local, batch, url, error)
-        done.update({rel: {"stamp": wanted[rel]["stamp"], "bytes": None} for rel in batch})
-    pending = images
-    for step in HEAD_STEPS:
-        if not pending:
-            break
-        if step is None:
-            for batch in _batches(pending, wanted):
-                _fetch_whole(fs, root, local, batch, url, error)
-            done.update({rel: {"stamp": wanted[rel]["stamp"], "bytes": None} for rel in pending})
-            break
-        for start in progress(range(0, len(pending), BATCH), total=None, desc=f"image headers ({step} bytes)"):
-            _fetch_heads(fs, root, local, pending[start:start + BATCH], step, url, error)
-        done.update({rel: {"stamp": wanted[rel]["stamp"], "bytes": step} for rel in pending})
-        pending = [rel for rel in pending if wanted[rel]["size"] > step and not _header_complete(local / rel)]
-    return done
+    return {rel: {"stamp": wanted[rel]["stamp"], "image": rel in placed} for rel in wanted}
+
+
+def read_heads(urls: list[str], size: int | None) -> list[bytes | OSError]:
+    """The first `size` bytes (None: all) of each object, asked for in concurrent batches; an object
+    that cannot be read gives its OSError (FileNotFoundError, PermissionError) in its place. Runs on
+    the workers that read image headers (insight.formats.shared.image_headers)."""
+    if not urls:
+        return []
+    fs, _ = filesystem(urls[0])
+    keys = [fs._strip_protocol(u) for u in urls]
+    out: list[bytes | OSError] = []
+    for start in range(0, len(keys), BATCH):
+        batch = keys[start:start + BATCH]
+        try:
+            if size is None:
+                got = retrying(urls[start], fs.cat, batch, on_error="return")
+                got = [got[k] for k in batch] if isinstance(got, dict) else [got]
+            else:
+                got = retrying(urls[start], fs.cat_ranges, batch, [0] * len(batch), [size] * len(batch),
+                               on_error="return")
+        except (OSError, InsightError):
+            raise
+        except Exception as exc:  # noqa: BLE001
+            raise StorageError(f"the store could not be read: {_cause(exc)}", shown(urls[start])) from None
+        out += [_one_again(fs, key, data, size) for key, data in zip(batch, got)]
+    return out
+
+
+def _one_again(fs, key: str, data, size: int | None):
+    """One object of a batch: its bytes; asked for again on its own when it was throttled."""
+    if not isinstance(data, BaseException):
+        return data
+    if size is not None and _empty_range(data):
+        return b""
+    if isinstance(data, OSError) and throttling_status(data) is None:
+        return data
+    url = fs.unstrip_protocol(key)
+    if throttling_status(data) is None:
+        raise StorageError(f"the store could not be read: {_cause(data)}", shown(url))
+    try:
+        return retrying(url, fs.cat_file, key, *(() if size is None else (0, size)))
+    except OSError as exc:
+        return exc
 
 
 def _batches(rels: list[str], listing: dict[str, dict]):
@@ -305,44 +355,10 @@ def _fetch_whole(fs, root: str, local: Path, rels: list[str], url: str, error) -
         raise _failure(exc, url, error) from None
     for rel, path in zip(rels, paths):
         data = got.get(path) if isinstance(got, dict) else got
+        data = _one_again(fs, path, data, None)
         if isinstance(data, BaseException):
-            data = _asked_again(fs, path, data, error)
+            raise _failure(data, fs.unstrip_protocol(path), error)
         _write(local / rel, data)
-
-
-def _fetch_heads(fs, root: str, local: Path, rels: list[str], step: int, url: str, error) -> None:
-    paths = [f"{root}/{rel}" for rel in rels]
-    try:
-        got = retrying(url, fs.cat_ranges, paths, [0] * len(paths), [step] * len(paths), on_error="return")
-    except Exception as exc:  # noqa: BLE001
-        raise _failure(exc, url, error) from None
-    for rel, path, data in zip(rels, paths, got):
-        if isinstance(data, BaseException):
-            data = _asked_again(fs, path, data, error, step)
-        _write(local / rel, data)
-
-
-def _asked_again(fs, path: str, exc: BaseException, error, step: int | None = None) -> bytes:
-    """One object of a batch that failed: asked again on its own when it was throttled."""
-    url = fs.unstrip_protocol(path)
-    if throttling_status(exc) is None:
-        raise _failure(exc, url, error)
-    try:
-        if step is None:
-            return retrying(url, fs.cat_file, path)
-        return retrying(url, fs.cat_file, path, start=0, end=step)
-    except Exception as again:  # noqa: BLE001
-        raise _failure(again, url, error) from None
-
-
-def _header_complete(path: Path) -> bool:
-    """Whether an image's size reads from the bytes mirrored so far."""
-    from insight.formats.shared.image_headers import header_size
-
-    try:
-        return header_size(path)[2] == ""
-    except Exception:  # noqa: BLE001 - a parser that ran off the end of the bytes: fetch more
-        return False
 
 
 def _write(path: Path, data: bytes) -> None:

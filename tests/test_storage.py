@@ -96,20 +96,60 @@ def test_report_from_s3_on_a_cluster_is_the_local_report(s3, cluster, tmp_path, 
         assert SECRET not in (tmp_path / "s3" / name).read_text()
 
 
-def test_the_mirror_holds_label_files_whole_and_image_headers_only(s3, tmp_path, capsys):
+def test_the_mirror_holds_label_files_whole_and_no_image_bytes(s3, tmp_path, capsys):
     assert main(["scan", f"s3://{BUCKET}/fire-8", "--quiet"]) == 0
     mirror = Path(os.environ["INSIGHT_CACHE_DIR"]) / "mirrors" / "s3" / BUCKET / "fire-8"
     dataset = realdata(FIRE8)
     for original in dataset.rglob("*"):
         if original.is_file():
             copy = mirror / original.relative_to(dataset)
-            if original.suffix == ".jpg":  # a plain JPEG's size is in its first 4 KiB: that is all it costs
-                assert copy.read_bytes() == original.read_bytes()[:storage.HEAD_BYTES]
-            else:
-                assert copy.read_bytes() == original.read_bytes()
+            assert copy.read_bytes() == (b"" if original.suffix == ".jpg" else original.read_bytes())
     stamps = {p: p.stat().st_mtime_ns for p in mirror.rglob("*") if p.is_file()}
     assert main(["scan", f"s3://{BUCKET}/fire-8", "--quiet"]) == 0
     assert {p: p.stat().st_mtime_ns for p in mirror.rglob("*") if p.is_file()} == stamps  # nothing fetched again
+
+
+def _images(folder: Path) -> dict[str, bytes]:
+    """Files whose headers are read differently: a rotated JPEG whose EXIF block runs past the first
+    4 KiB (and past 128 KiB), a PNG, a JPEG cut inside its header, text named .jpg, an empty file."""
+    from io import BytesIO
+
+    from PIL import Image
+
+    def jpeg(size, exif_bytes):
+        exif = Image.Exif()
+        exif[274] = 6  # rotated 90 degrees: width and height swap
+        exif[0x010E] = "x" * exif_bytes  # ImageDescription: a long EXIF block before the frame header
+        buf = BytesIO()
+        Image.new("RGB", size, (200, 30, 30)).save(buf, "JPEG", exif=exif.tobytes())
+        return buf.getvalue()
+
+    png = BytesIO()
+    Image.new("L", (37, 11)).save(png, "PNG")
+    files = {"exif_10k.jpg": jpeg((64, 48), 10_000), "exif_60k.jpg": jpeg((30, 20), 60_000),
+             "plain.png": png.getvalue(), "cut.jpg": jpeg((64, 48), 10_000)[:6000],
+             "text.jpg": b"not a picture at all\n" * 300, "empty.png": b""}
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
+    return files
+
+
+def test_image_headers_read_from_objects_are_the_files_sizes(s3, tmp_path):
+    """read_sizes on the objects' URLs (ranged requests) against read_sizes on the same files on disk."""
+    from insight.formats.shared.image_headers import read_sizes
+
+    files = _images(tmp_path)
+    for name, data in files.items():
+        s3.pipe(f"{BUCKET}/headers/{name}", data)
+    names = sorted(files) + ["missing.jpg"]
+    for rotation in (True, False):
+        local = read_sizes([str(tmp_path / n) for n in names], exif_rotation=rotation)
+        remote = read_sizes([f"s3://{BUCKET}/headers/{n}" for n in names], exif_rotation=rotation)
+        assert remote.width.tolist() == pytest.approx(local.width.tolist(), nan_ok=True)
+        assert remote.height.tolist() == pytest.approx(local.height.tolist(), nan_ok=True)
+        assert [why for _, why in remote.failed] == [why for _, why in local.failed]
+    assert (local.width[names.index("exif_10k.jpg")], local.height[names.index("exif_10k.jpg")]) == (64, 48)
+    assert len(local.failed) == 4  # cut, empty, missing, text: each with its reason, read alike
 
 
 def test_a_changed_or_removed_object_changes_the_mirror(s3, tmp_path, capsys):

@@ -27,6 +27,7 @@ from insight.config import Config
 from insight.errors import DatasetError
 from insight.formats.protocol import FormatReader
 from insight.detection import LIKELY, UNSURE, Detection
+from insight.formats.shared.files import remote_source
 from insight.formats.shared.image_headers import read_sizes, too_large
 from insight.formats.shared.splits import is_split_word, split_name
 from insight.model import Dataset, Finding, Severity
@@ -191,7 +192,7 @@ def _read_sizes(root: Path, paths: list[str], progress: Progress, config: Config
     ImageFolder loads it so); TOO_LARGE past Pillow's decompression-bomb limit (which stays on); None
     when the file does not decode as an image."""
     sizes = read_sizes([str(root / p) for p in paths], config.workers, progress, config.executor,
-                       exif_rotation=False)
+                       exif_rotation=False, source=remote_source(config))
     why = dict(sizes.failed)
     return [TOO_LARGE if too_large(w, h, why.get(str(root / p), "")) else None if np.isnan(w) else (w, h)
             for p, w, h in zip(paths, sizes.width, sizes.height)]

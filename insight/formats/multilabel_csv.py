@@ -30,6 +30,7 @@ from insight.formats.protocol import FormatReader
 from insight.detection import LIKELY, SURE, Detection
 from insight.formats.shared.files import missing_image_findings
 from insight.formats.shared.label_maps import is_label_map_csv
+from insight.formats.shared.files import remote_source
 from insight.formats.shared.image_headers import list_images, read_sizes
 from insight.formats.shared.splits import is_split_word, split_name
 from insight.model import Dataset, Finding, Severity
@@ -333,7 +334,7 @@ def _tables(root, records: _Records, declared: _Declared, config: Config, progre
     ids = [f"{s}/{n}" if prefix else n for s, n in keys]
     found = [_find_image(n, records.csv_dir[k], root, index) for k, n in zip(keys, names)]
     paths = [str(p) for p in found if p is not None]
-    sizes = read_sizes(paths, config.workers, progress, config.executor)
+    sizes = read_sizes(paths, config.workers, progress, config.executor, source=remote_source(config))
     size_of = dict(zip(paths, zip(sizes.width, sizes.height)))
     images = pd.DataFrame({
         "image_id": ids, "split": [s for s, _ in keys],

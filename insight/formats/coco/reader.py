@@ -37,6 +37,7 @@ from insight.formats.coco.decode import Annotations, Category, Decoded, Image, d
 from insight.formats.coco.split import SPLIT_ABOVE, split_decode
 from insight.formats.protocol import FormatReader
 from insight.detection import LIKELY, SURE, UNSURE, Detection
+from insight.formats.shared.files import remote_source
 from insight.formats.shared.tables import (PLACEHOLDER_NAMES, box_labels, fill_sizes, finding,
                                        images_table)
 from insight.formats.shared.files import existing, missing_image_findings
@@ -147,7 +148,7 @@ def load(root: Path, config: Config = Config(), progress: Progress = no_progress
     labels = pd.concat([p.labels for p in parts], ignore_index=True)
     has_files = any(p.has_files for p in parts)
     if has_files:
-        images, unreadable = fill_sizes(images, root, config.workers, progress, config.executor)
+        images, unreadable = fill_sizes(images, root, config.workers, progress, config.executor, remote_source(config))
         findings += unreadable
         labels = _refresh_area_pct(labels, images)
     findings += _missing_images(root, parts, images)

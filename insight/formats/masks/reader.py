@@ -30,6 +30,7 @@ from insight.formats.protocol import FormatReader
 from insight.detection import LIKELY, SURE, UNSURE, Detection
 from insight.formats.shared import label_maps as lm
 from insight.formats.shared.files import missing_image_findings
+from insight.formats.shared.files import remote_source
 from insight.formats.shared.image_headers import read_sizes
 from insight.formats.masks.layout import SURE_MASK_DIRS, Layout, Pair, find_layout, voc_splits
 from insight.formats.masks.pairing import has_images, pair_source, sample_pairs
@@ -197,7 +198,7 @@ def _scan(pairs: list[Pair], label_map: lm.LabelMap | None, config: Config, prog
         decode = "cityscapes_instance"
     fold = _Fold(len(pairs))
     for i, result in enumerate(scan_masks([p.mask for p in pairs], rgb_as_color, decode, config.workers, progress,
-                                                   config.executor, config.remote and config.remote.source)):
+                                                   config.executor, remote_source(config))):
         fold.add(i, result)
     return fold
 
@@ -225,7 +226,7 @@ def _images(root: Path, pairs, lonely, fold: _Fold, progress, config) -> tuple[p
     all_pairs = list(pairs) + list(lonely)
     has_file = np.array([p.image is not None for p in all_pairs], dtype=bool)
     sizes = read_sizes([p.image for p in all_pairs if p.image is not None], config.workers, progress,
-                       config.executor)
+                       config.executor, source=remote_source(config))
     header_w, header_h = np.full(len(all_pairs), np.nan), np.full(len(all_pairs), np.nan)
     header_w[has_file], header_h[has_file] = sizes.width, sizes.height
     mask_w, mask_h = _mask_sizes(fold, len(all_pairs))

@@ -16,11 +16,13 @@ limit) goes to Pillow; tests check the two agree.
 
 from __future__ import annotations
 
+import io
 import os
 import struct
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -131,6 +133,10 @@ def header_size(path: str | os.PathLike, exif_rotation: bool = True) -> tuple[fl
         size = None  # Pillow says why
     if size is not None:
         return float(size[0]), float(size[1]), ""
+    return _pillow_size(path, exif_rotation)
+
+
+def _pillow_size(path, exif_rotation: bool) -> tuple[float, float, str]:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # too_large() tells it from the size
@@ -156,14 +162,17 @@ def too_large(width: float, height: float, why: str) -> bool:
 
 
 def read_sizes(paths: list[str], workers: int | None = None, progress: Progress = no_progress,
-               executor: Executor | None = None, exif_rotation: bool = True) -> HeaderSizes:
+               executor: Executor | None = None, exif_rotation: bool = True,
+               source: Callable[[str], str] | None = None) -> HeaderSizes:
     """Header sizes of `paths` (absolute or relative to the working directory), in order; in a
-    process pool when there are many, on `executor` when one is given (insight.pool)."""
+    process pool when there are many, on `executor` when one is given (insight.pool). `source` says
+    where a file's bytes are (an object's URL for a file of a store's mirror: insight.storage)."""
     n = len(paths)
     width = np.full(n, np.nan)
     height = np.full(n, np.nan)
     failed: list[tuple[str, str]] = []
-    chunks = [(chunk, exif_rotation) for chunk in chunked(on_workers(paths, executor), _CHUNK)]
+    sent = [source(p) for p in paths] if source else paths
+    chunks = [(chunk, exif_rotation) for chunk in chunked(on_workers(sent, executor), _CHUNK)]
     results = pooled_map(_chunk_sizes, chunks, workers, sequential_below=_SEQUENTIAL_BELOW // _CHUNK + 1,
                          chunksize=1, executor=executor, cluster_chunksize=_CLUSTER_CHUNKS)
     start = 0
@@ -178,7 +187,56 @@ def read_sizes(paths: list[str], workers: int | None = None, progress: Progress 
 
 def _chunk_sizes(task: tuple[list[str], bool]) -> list[tuple[float, float, str]]:
     paths, exif_rotation = task
-    return [header_size(p, exif_rotation) for p in paths]
+    return sizes_of(paths, exif_rotation)
+
+
+def sizes_of(paths: list[str | None], exif_rotation: bool = True) -> list[tuple[float, float, str]]:
+    """header_size of each path; objects in a store (URLs, insight.storage) are read by ranged
+    requests, a batch at a time, longer only where a header runs past the first bytes."""
+    from insight.storage import is_url
+
+    urls = [i for i, p in enumerate(paths) if p is not None and "://" in p and is_url(p)]
+    sizes = _object_sizes(paths, urls, exif_rotation) if urls else {}
+    return [sizes[i] if i in sizes else header_size(p, exif_rotation) if p is not None else (np.nan, np.nan, "")
+            for i, p in enumerate(paths)]
+
+
+def _object_sizes(paths: list, rows: list[int], exif_rotation: bool) -> dict[int, tuple[float, float, str]]:
+    """{row: header size} of the objects at paths[row], HEAD_STEPS bytes at a time (None: whole)."""
+    from insight.storage import HEAD_STEPS, read_heads
+
+    sizes: dict[int, tuple[float, float, str]] = {}
+    pending = rows
+    for step in HEAD_STEPS:
+        if not pending:
+            break
+        more = []
+        for row, head in zip(pending, read_heads([paths[r] for r in pending], step)):
+            if isinstance(head, FileNotFoundError):
+                sizes[row] = (np.nan, np.nan, FILE_NOT_FOUND)
+            elif isinstance(head, OSError):
+                sizes[row] = (np.nan, np.nan, head.strerror or str(head) or type(head).__name__)
+            elif step is not None and len(head) >= step and not _complete(head, exif_rotation):
+                more.append(row)  # the header may run past these bytes
+            else:
+                sizes[row] = size_of_bytes(head, exif_rotation)
+        pending = more
+    return sizes
+
+
+def _complete(head: bytes, exif_rotation: bool) -> bool:
+    try:
+        return size_of_bytes(head, exif_rotation)[2] == ""
+    except Exception:  # noqa: BLE001 - a parser that ran off the end of the bytes: fetch more
+        return False
+
+
+def size_of_bytes(data: bytes, exif_rotation: bool = True) -> tuple[float, float, str]:
+    """header_size of a file whose bytes (all, or its first ones) are `data`."""
+    size = plain_size(data[:_HEAD])
+    if size is not None:
+        return float(size[0]), float(size[1]), ""
+    return _pillow_size(io.BytesIO(data), exif_rotation)
 
 
 def list_images(folder: Path, recursive: bool = True) -> list[Path]:

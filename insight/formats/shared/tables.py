@@ -56,8 +56,8 @@ def box_labels(image_id, split, cls, x, y, w, h, img_w, img_h, area_pct=None,
     return pd.DataFrame(columns, copy=False)  # one block per column: no copy into a 2-D block
 
 
-def fill_sizes(images: pd.DataFrame, root: Path, workers: int | None,
-               progress: Progress = no_progress, executor: Executor | None = None) -> tuple[pd.DataFrame, list[Finding]]:
+def fill_sizes(images: pd.DataFrame, root: Path, workers: int | None, progress: Progress = no_progress,
+               executor: Executor | None = None, source=None) -> tuple[pd.DataFrame, list[Finding]]:
     """Read header sizes for images whose width or height is missing or <= 0 and whose file exists.
 
     Returns the updated table and an `unreadable_image` finding for files Pillow could not read.
@@ -69,7 +69,7 @@ def fill_sizes(images: pd.DataFrame, root: Path, workers: int | None,
     paths = [str(root / p) for p in images["path"].to_numpy()[rows]]
     exists = np.array([Path(p).is_file() for p in paths], dtype=bool)
     rows, paths = rows[exists], [p for p, e in zip(paths, exists) if e]
-    sizes = read_sizes(paths, workers, progress, executor)
+    sizes = read_sizes(paths, workers, progress, executor, source=source)
     images = images.copy()
     width, height = images["width"].to_numpy(copy=True), images["height"].to_numpy(copy=True)
     width[rows], height[rows] = sizes.width, sizes.height

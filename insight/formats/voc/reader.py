@@ -30,6 +30,7 @@ from insight.config import Config
 from insight.errors import DatasetError
 from insight.formats.protocol import FormatReader
 from insight.detection import LIKELY, SURE, Detection
+from insight.formats.shared.files import remote_source
 from insight.formats.shared.tables import (PLACEHOLDER_NAMES, box_labels, fill_sizes, finding,
                                        images_table, relative)
 from insight.formats.shared.files import missing_image_findings
@@ -218,7 +219,7 @@ def load(root: Path, config: Config = Config(), progress: Progress = no_progress
     findings = missing_image_findings(rows.path, rows.split, np.array(rows.found),
                                       [relative(t.root / (_ann_dir(t.root) or "."), root) + "/" for t in trees])
     if has_files:
-        table, unreadable = fill_sizes(table, root, config.workers, progress, config.executor)
+        table, unreadable = fill_sizes(table, root, config.workers, progress, config.executor, remote_source(config))
         findings += unreadable
     classes, class_notes = _classes(root, trees, {b[1] for b in rows.boxes})
     notes += class_notes
