@@ -254,8 +254,10 @@ def _listing(fs, root: str, url: str, error: type[InsightError], files_allowed: 
     for path, info in found.items():
         if info.get("type", "file") != "file":
             continue
-        rel = path[len(root):].lstrip("/") if path.startswith(root) else os.path.basename(path)
-        listing[rel] = {"size": int(info.get("size") or 0), "stamp": _stamp(info)}
+        path = path.rstrip("/")
+        if path != root and not path.startswith(root + "/"):
+            continue  # a neighbour sharing the prefix (bucket/ds-old beside bucket/ds)
+        listing[path[len(root):].lstrip("/")] = {"size": int(info.get("size") or 0), "stamp": _stamp(info)}
     if not listing:
         what = "no such dataset folder (no object under it)" if error is DatasetError else \
             "no such training log file or folder (no object under it)"

@@ -154,6 +154,7 @@ def test_image_headers_read_from_objects_are_the_files_sizes(s3, tmp_path):
 
 def test_a_changed_or_removed_object_changes_the_mirror(s3, tmp_path, capsys):
     s3.put(str(realdata(FIRE8) / "data.yaml"), f"{BUCKET}/moving/data.yaml")
+    s3.pipe(f"{BUCKET}/moving-neighbour/other.txt", b"not part of s3://.../moving")
     s3.pipe(f"{BUCKET}/moving/notes.txt", b"first")
     s3.pipe(f"{BUCKET}/moving/old.txt", b"gone soon")
     remote = storage.mirror_dataset(f"s3://{BUCKET}/moving")
@@ -163,6 +164,7 @@ def test_a_changed_or_removed_object_changes_the_mirror(s3, tmp_path, capsys):
     assert again.local == remote.local
     assert (Path(again.local) / "notes.txt").read_bytes() == b"second, longer"
     assert not (Path(again.local) / "old.txt").exists()
+    assert sorted(p.name for p in Path(again.local).rglob("*")) == ["data.yaml", "notes.txt"]
 
 
 def test_a_missing_dataset_is_one_line_and_prints_no_secret(s3, tmp_path):
