@@ -28,9 +28,10 @@ RUN = REPO / "fixtures" / "runs" / "pets_classify" / "results.csv"
 
 
 @pytest.fixture(autouse=True)
-def _fixtures():
+def _fixtures(monkeypatch):
     if not (PETS.is_dir() and RUN.is_file()):
         pytest.skip("fixtures not made (make fixtures)")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1795350000")  # the JSON's generated_at, the same in runs seconds apart
 
 
 def _cli_stdout(capsys, *args: str) -> str:

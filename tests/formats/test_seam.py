@@ -63,6 +63,7 @@ def _dataset_json(path: str, config: Config) -> str:
 @pytest.mark.parametrize("sub, task, stages", CASES)
 def test_each_reader_on_an_executor_gives_what_it_gives_in_process(sub, task, stages, executor, monkeypatch):
     realdata(sub)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1795350000")  # the JSON's generated_at, the same in both runs
     monkeypatch.chdir(REALDATA)  # the dataset by a relative path: the executor's workers must get absolute ones
     local = _dataset_json(sub, Config(task=task, workers=1))
     executor.ran.clear()
@@ -75,6 +76,7 @@ def test_each_reader_in_a_local_pool_gives_what_it_gives_in_process(sub, task, m
     """The thresholds under which the work stays in-process lowered, so these small datasets go through
     a pool of 2 processes."""
     realdata(sub)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1795350000")
     local = _dataset_json(str(REALDATA / sub), Config(task=task, workers=1))
     monkeypatch.setattr(image_headers, "_SEQUENTIAL_BELOW", 0)
     monkeypatch.setattr(image_headers, "_CHUNK", 3)
