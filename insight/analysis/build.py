@@ -99,7 +99,10 @@ def diagnose(run: Run, parts: dict, config: Config = Config()) -> CurveDiagnosis
 
 def word_curves(curves: CurveDiagnosis) -> CurveDiagnosis:
     rule = message_for(curves.rule_finding) if curves.rule_finding else ""
-    advice = (message_for(Finding(f"advice_{curves.scenario}", "info", values=dict(curves.rule_finding.values)
-                                  if curves.rule_finding else {}))
-              if curves.scenario else "")
+    values = dict(curves.rule_finding.values) if curves.rule_finding else {}
+    failed = curves.failed_by
+    code = "advice_failed" if failed is not None else f"advice_{curves.scenario}"
+    if failed is not None:
+        values.update(scenario=curves.scenario, error=failed.code)
+    advice = message_for(Finding(code, "info", values=values)) if curves.scenario else ""
     return replace(curves, rule=rule, advice=advice, findings=tuple(map(worded, curves.findings)))

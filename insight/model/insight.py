@@ -14,7 +14,7 @@ import pandas as pd
 
 from insight import __version__
 from insight.config import Setting
-from insight.model.findings import Finding
+from insight.model.findings import Finding, Severity
 
 SCHEMA = "insight/2"
 CLOSED = ("left", "right", "both", "neither")
@@ -147,6 +147,15 @@ class CurveDiagnosis:
         """The findings besides the one that decided the scenario (that one is shown as the rule)."""
         rule_code = self.rule_finding.code if self.rule_finding else None
         return tuple(f for f in self.findings if f.code != rule_code)
+
+    @property
+    def failed_by(self) -> Finding | None:
+        """The first error-level finding besides the rule (a run that learned nothing, say) when the
+        scenario is not B, which says as much itself: whatever the losses read as, the run failed, and
+        neither the scenario's title nor its advice applies."""
+        if self.scenario == "B":
+            return None
+        return next((f for f in self.further_findings if f.severity == Severity.ERROR), None)
 
 
 @dataclass(frozen=True)

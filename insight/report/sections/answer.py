@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from insight.charts.style import HALF_WIDTH_IN, chart_key
 from insight.model.findings import Finding, Severity
 from insight.model.insight import Insight
-from insight.report.sections.common import SEVERITY_LABELS, Chart
+from insight.report.sections.common import SEVERITY_LABELS, Chart, headline
 from insight.report.sections.curves import (
     Scenario,
     has_finite,
@@ -25,7 +25,6 @@ from insight.report.sections.summary import NAMED, to_add_rows, unlabelled_class
 
 SERIOUS_NAMED = 5  # seriously under-represented classes named on page 1; the summary lists them all
 FIRST_CODES = ("no_validation_split", "no_training_split")  # a missing split: with the errors, first
-HEADLINE_CHARS = 160  # a line of the rest: the finding's first clause, cut at a word past this
 PICTURE_HEIGHT_IN = 2.0
 
 
@@ -144,27 +143,3 @@ def _curve(insight: Insight) -> CurveAnswer | None:
         picture = replace(picture, caption=f"{names[0]} per {curves.x_axis}; the training curves section has "
                                            "every loss and metric.")
     return CurveAnswer(view=scenario_view(curves), rule=curves.rule, advice=curves.advice, picture=picture)
-
-
-CLAUSE_ENDS = (": ", "; ", ". ")
-HEADLINE_MIN_CHARS = 20  # a first clause shorter than this ("Note: ...") is not a headline
-
-
-def headline(message: str) -> str:
-    """A finding's first clause: up to its first colon, semicolon or full stop outside brackets, for
-    a line of page 1; cut at a word, with an ellipsis, past HEADLINE_CHARS."""
-    text = " ".join(message.split())
-    depth = 0
-    for i, char in enumerate(text):
-        depth += {"(": 1, ")": -1}.get(char, 0)
-        if depth == 0 and i >= HEADLINE_MIN_CHARS and text[i:i + 2] in CLAUSE_ENDS and not _number_point(text, i):
-            text = text[:i]
-            break
-    if len(text) > HEADLINE_CHARS:
-        text = text[:HEADLINE_CHARS].rsplit(" ", 1)[0].rstrip(",;:") + " …"
-    return text
-
-
-def _number_point(text: str, i: int) -> bool:
-    """A full stop that ends an abbreviation or a number ("e.g. ", "3. ") is no clause end."""
-    return text[i] == "." and (text[max(0, i - 3):i + 1].endswith(("e.g.", "i.e.")) or text[i - 1].isdigit())

@@ -30,6 +30,11 @@ NO_SCENARIO = "Not enough data to judge the curves"
 TRAIN_ONLY_NOTE = ("Judged on the training loss only: the log holds no validation loss, so overfitting "
                    "(Curve C) cannot be seen. Log the validation loss every epoch to have the run judged.")
 TONES = {"A": "good", "B": "bad", "C": "bad", "D": "warn"}  # the scenario box's colour
+# A run with an error-level finding about its curves (it learned nothing, say) is never shown under a
+# scenario's title: the losses may read as A, but the run failed.
+FAILED_TITLE = "Curve {scenario} does not apply: the run has an error"
+FAILED_NOTE = ("The losses alone read as Curve {scenario}, but an error-level finding says the run failed: "
+               "Curve {scenario}'s verdict does not apply.")
 
 
 @dataclass(frozen=True)
@@ -45,7 +50,7 @@ class Scenario:
 def _no_val_finding(curves: CurveDiagnosis) -> Finding | None:
     """The finding that says the log holds no validation loss (and what to do): when the run was
     judged on its training loss, the scenario box says it, and it is not listed again."""
-    if curves.judged_on != "train":
+    if curves.judged_on != "train" or curves.failed_by is not None:
         return None
     return next((f for f in curves.further_findings
                  if f.code == "missing_loss" and list(f.values.get("missing", ())) == ["val"]), None)
@@ -60,6 +65,9 @@ def shown_findings(curves: CurveDiagnosis) -> tuple[Finding, ...]:
 def scenario_view(curves: CurveDiagnosis) -> Scenario:
     if curves.scenario is None:
         return Scenario(NO_SCENARIO, "none", "")
+    if curves.failed_by is not None:
+        return Scenario(FAILED_TITLE.format(scenario=curves.scenario), "bad",
+                        FAILED_NOTE.format(scenario=curves.scenario))
     if curves.judged_on == "train":
         title = TRAIN_ONLY_TITLES.get(curves.scenario, SCENARIO_TITLES.get(curves.scenario, NO_SCENARIO))
         tone = "unjudged" if TONES.get(curves.scenario) == "good" else TONES.get(curves.scenario, "none")

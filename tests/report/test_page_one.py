@@ -1,0 +1,114 @@
+"""Page 1 as printed: it holds on one page, a failed run is never shown under a scenario that calls it
+fine, and what the loader noted is one line there with its detail under data health. Expected texts
+are written out by hand."""
+
+from __future__ import annotations
+
+import re
+from html import unescape
+from dataclasses import replace
+
+from weasyprint import HTML
+
+from insight.analysis.build import build_insight
+from insight.logs import ultralytics_csv
+from insight.report.html import render_html
+from insight.report.sections import build_report_context
+from insight.report.sections.curves import FAILED_NOTE, FAILED_TITLE
+from tests.report import builders
+
+READ_NOTES = (
+    "config.yaml train: images/train2017 read as labels/train2017",
+    "config.yaml val: images/val2017 read as labels/val2017",
+    "no image files: image sizes are unknown, so boxes have no pixel values (area_pct is still known from "
+    "the normalised sizes)",
+)
+
+
+def _page_texts(html: str) -> list[str]:
+    def texts(box) -> list[str]:
+        out = [box.text] if hasattr(box, "text") else []
+        for child in getattr(box, "children", None) or []:
+            out += texts(child)
+        return out
+
+    pages = []
+    for page in HTML(string=html).render().pages:
+        body = [b for b in page._page_box.children if not getattr(b, "at_keyword", None)]
+        pages.append(" ".join(" ".join(t for b in body for t in texts(b)).split()))
+    return pages
+
+
+def _with_notes(insight, notes=READ_NOTES):
+    return replace(insight, dataset=replace(insight.dataset, notes=notes))
+
+
+# --- page 1 fits ----------------------------------------------------------------------------------
+
+
+def test_page_one_stays_on_one_page_with_the_loader_notes():
+    # The 80-class insight with three loader notes (the COCO128 labels-only case, whose third note
+    # spilled onto an otherwise empty page 2): page 2 must start with the next section.
+    pages = _page_texts(render_html(_with_notes(builders.many_classes_insight()), "print"))
+    assert pages[1].startswith("Insight summary"), pages[1][:120]
+    # page 1 points at the notes in one row; the notes themselves are under data health
+    assert "Read as 3 notes on how the dataset was read" in pages[0]
+    assert "area_pct is still known" not in pages[0]
+    health = next(p for p in pages if "How the dataset was read" in p)
+    assert all(" ".join(n.split()) in health for n in READ_NOTES)
+
+
+def test_the_loader_notes_have_one_row_on_page_one_and_a_list_under_data_health():
+    ctx = build_report_context(_with_notes(builders.pets_insight(), READ_NOTES[:1]))
+    assert ctx.health.read_as == READ_NOTES[:1]
+    html = render_html(_with_notes(builders.pets_insight(), READ_NOTES[:1]), "screen")
+    page_one = html.split('id="summary"')[0]
+    assert "1 note on how the dataset was read" in page_one and 'href="#read-as"' in page_one
+    assert READ_NOTES[0] not in page_one and READ_NOTES[0] in html.split('id="health"')[1]
+    assert "How the dataset was read" not in render_html(builders.pets_insight(), "screen")  # no notes, no list
+
+
+# --- a failed run -------------------------------------------------------------------------------
+
+
+def _failed(scenario: str, judged_on: str = "train+val"):
+    error = builders.finding("degenerate_run", "error", "Nothing was learned: every metric is 0.")
+    curves = replace(builders.curves(scenario=scenario), judged_on=judged_on,
+                     findings=(error,) + builders.curves().findings)
+    return builders.pets_insight(curves=curves)
+
+
+def test_a_run_with_an_error_about_its_curves_is_never_shown_as_going_well():
+    for judged_on in ("train+val", "train"):
+        html = unescape(re.sub(r"<style>.*?</style>", " ", render_html(_failed("A", judged_on)), flags=re.S))
+        assert "going well" not in html and "tone-good" not in html and "tone-unjudged" not in html
+        assert html.count('class="scenario tone-bad"') == 2  # page 1 and the curves section
+        assert "Curve A does not apply: the run has an error" in html
+        assert ("The losses alone read as Curve A, but an error-level finding says the run failed: "
+                "Curve A's verdict does not apply.") in html
+    assert FAILED_TITLE.format(scenario="D") in render_html(_failed("D"))
+
+
+def test_curve_b_with_an_error_keeps_its_own_title():
+    # Curve B (a diverging run) says what the error says: its title stands
+    html = render_html(_failed("B"))
+    assert "Curve B: unstable training" in html and "does not apply" not in html
+
+
+def test_the_advice_of_a_failed_run_is_to_fix_the_error(tmp_path):
+    # The degenerate log of tests/diagnose/test_curve_log_kinds.py: box loss 0 and mAP 0 at every epoch,
+    # only cls moves (15 -> 11.6): the losses read as Curve A, with a degenerate_run error beside it.
+    cls = [15, 14, 13.3, 12.8, 12.4, 12.1, 11.9, 11.7, 11.6]
+    rows = [(e, 0, c, 0, 0, c + 8 - 0.2 * e, 0.01) for e, c in enumerate(cls, start=1)]
+    path = tmp_path / "results.csv"
+    path.write_text("epoch,train/box_loss,train/cls_loss,metrics/mAP50(B),val/box_loss,val/cls_loss,lr/pg0\n"
+                    + "".join(",".join(f"{v:g}" for v in row) + "\n" for row in rows))
+    curves = build_insight(None, ultralytics_csv.read(path)).curves
+    assert curves.scenario == "A" and curves.failed_by.code == "degenerate_run"
+    assert curves.advice == ("Fix the error first (it names what to check), then train again and run the "
+                             "diagnosis again: whatever the losses show, the advice for Curve A does not "
+                             "apply to this run.")
+    assert "fine" not in curves.advice
+    view = build_report_context(builders.pets_insight(curves=curves)).curves.view
+    assert (view.title, view.tone) == (FAILED_TITLE.format(scenario="A"), "bad")
+    assert view.judged_note == FAILED_NOTE.format(scenario="A")
