@@ -100,7 +100,7 @@ def diagnose(run: Run, parts: dict, config: Config = Config()) -> CurveDiagnosis
 def word_curves(curves: CurveDiagnosis) -> CurveDiagnosis:
     rule = message_for(curves.rule_finding) if curves.rule_finding else ""
     values = dict(curves.rule_finding.values) if curves.rule_finding else {}
-    failed = curves.failed_by
+    failed = curves.failed_by if curves.scenario else None  # without a scenario, the error's words say it
     code = "advice_failed" if failed is not None else f"advice_{curves.scenario}"
     if failed is not None:
         values.update(scenario=curves.scenario, error=failed.code)

@@ -150,11 +150,14 @@ class CurveDiagnosis:
 
     @property
     def failed_by(self) -> Finding | None:
-        """The first error-level finding besides the rule (a run that learned nothing, say) when the
-        scenario is not B, which says as much itself: whatever the losses read as, the run failed, and
-        neither the scenario's title nor its advice applies."""
+        """An error-level finding about the run (a run that learned nothing, say), unless the scenario is
+        B, which says as much itself: the finding that decided (when it is an error, there is no
+        scenario), else the first such further finding. Whatever the losses read as, the run failed:
+        neither a scenario's title nor its advice applies."""
         if self.scenario == "B":
             return None
+        if self.rule_finding is not None and self.rule_finding.severity == Severity.ERROR:
+            return self.rule_finding
         return next((f for f in self.further_findings if f.severity == Severity.ERROR), None)
 
 

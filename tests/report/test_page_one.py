@@ -10,8 +10,9 @@ from dataclasses import replace
 
 from weasyprint import HTML
 
-from insight.analysis.build import build_insight
-from insight.logs import ultralytics_csv
+from insight.analysis.build import word_curves
+from insight.model.findings import Finding
+from insight.model.insight import CurveDiagnosis
 from insight.report.html import render_html
 from insight.report.sections import build_report_context
 from insight.report.sections.curves import FAILED_NOTE, FAILED_TITLE
@@ -95,20 +96,36 @@ def test_curve_b_with_an_error_keeps_its_own_title():
     assert "Curve B: unstable training" in html and "does not apply" not in html
 
 
-def test_the_advice_of_a_failed_run_is_to_fix_the_error(tmp_path):
-    # The degenerate log of tests/diagnose/test_curve_log_kinds.py: box loss 0 and mAP 0 at every epoch,
-    # only cls moves (15 -> 11.6): the losses read as Curve A, with a degenerate_run error beside it.
-    cls = [15, 14, 13.3, 12.8, 12.4, 12.1, 11.9, 11.7, 11.6]
-    rows = [(e, 0, c, 0, 0, c + 8 - 0.2 * e, 0.01) for e, c in enumerate(cls, start=1)]
-    path = tmp_path / "results.csv"
-    path.write_text("epoch,train/box_loss,train/cls_loss,metrics/mAP50(B),val/box_loss,val/cls_loss,lr/pg0\n"
-                    + "".join(",".join(f"{v:g}" for v in row) + "\n" for row in rows))
-    curves = build_insight(None, ultralytics_csv.read(path)).curves
-    assert curves.scenario == "A" and curves.failed_by.code == "degenerate_run"
+def test_the_advice_of_a_failed_run_is_to_fix_the_error():
+    # the losses read as A (the converged rule decided), with an error-level finding beside it: the advice
+    # (insight.json's too) is to fix the error, never "You are doing fine"
+    rule = Finding("converged", "info", values={"judged_on": "train+val", "x_axis": "epoch", "has_val": True,
+                                                "train_fall_pct": 20.0, "val_end": 1.0, "window": 3,
+                                                "val_best": 0.9, "val_best_x": 5.0})
+    error = Finding("degenerate_run", "error", values={"metrics": ["mAP50"], "points": 9, "x_axis": "epoch",
+                                                       "zero": ["train/box_loss"], "moving": []})
+    curves = word_curves(CurveDiagnosis(format="csv", source="x", scenario="A", rule_finding=rule,
+                                        findings=(rule, error)))
+    assert curves.failed_by.code == "degenerate_run"
     assert curves.advice == ("Fix the error first (it names what to check), then train again and run the "
                              "diagnosis again: whatever the losses show, the advice for Curve A does not "
                              "apply to this run.")
-    assert "fine" not in curves.advice
     view = build_report_context(builders.pets_insight(curves=curves)).curves.view
     assert (view.title, view.tone) == (FAILED_TITLE.format(scenario="A"), "bad")
     assert view.judged_note == FAILED_NOTE.format(scenario="A")
+    healthy = word_curves(CurveDiagnosis(format="csv", source="x", scenario="A", rule_finding=rule,
+                                         findings=(rule,)))
+    assert healthy.failed_by is None and healthy.advice.startswith("You are doing fine")
+
+
+def test_an_error_that_decided_leaves_no_scenario_and_a_red_box():
+    # the error is the rule (no scenario): the box says the curves cannot be judged, in red, not
+    # "not enough data"; no advice of a scenario is added
+    error = Finding("degenerate_run", "error", values={"metrics": ["mAP50"], "points": 9, "x_axis": "epoch",
+                                                       "zero": ["train/box_loss"], "moving": []})
+    curves = word_curves(CurveDiagnosis(format="csv", source="x", scenario=None, rule_finding=error,
+                                        findings=(error,)))
+    assert curves.advice == "" and curves.rule.startswith("Nothing was learned")
+    view = build_report_context(builders.pets_insight(curves=curves)).curves.view
+    assert (view.title, view.tone, view.judged_note) == ("The curves cannot be judged: the run has an error",
+                                                         "bad", "")

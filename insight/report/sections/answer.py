@@ -21,9 +21,10 @@ from insight.report.sections.curves import (
 )
 from insight.report.sections.health import shown_here
 from insight.report.sections.leakage import PAIR_CODES
-from insight.report.sections.summary import NAMED, to_add_rows, unlabelled_classes
+from insight.report.sections.summary import to_add_rows, unlabelled_classes
 
 SERIOUS_NAMED = 5  # seriously under-represented classes named on page 1; the summary lists them all
+UNLABELLED_NAMED = 5  # declared classes without labels named in page 1's line (the summary names more)
 FIRST_CODES = ("no_validation_split", "no_training_split")  # a missing split: with the errors, first
 PICTURE_HEIGHT_IN = 2.0
 
@@ -99,8 +100,8 @@ def build_answer(insight: Insight) -> AnswerContext:
         first=tuple(_line(f, t, f.message or f.code) for f, t in findings if _is_first(f)),
         curve=_curve(insight), curve_error=insight.curves_error if insight.curves is None else None,
         serious=tuple(ClassLine(r.name, r.count, r.to_add) for r in serious[:SERIOUS_NAMED]),
-        serious_more=max(0, len(serious) - SERIOUS_NAMED), unlabelled=tuple(unlabelled[:NAMED]),
-        unlabelled_count=len(unlabelled), unlabelled_more=max(0, len(unlabelled) - NAMED),
+        serious_more=max(0, len(serious) - SERIOUS_NAMED), unlabelled=tuple(unlabelled[:UNLABELLED_NAMED]),
+        unlabelled_count=len(unlabelled), unlabelled_more=max(0, len(unlabelled) - UNLABELLED_NAMED),
         mild_count=len(mild), mild_to_add=sum(r.to_add for r in mild),
         rest=tuple(_line(f, t, headline(f.message or f.code)) for f, t in rest),
         has_dataset=insight.dataset is not None)

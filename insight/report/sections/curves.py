@@ -33,6 +33,7 @@ TONES = {"A": "good", "B": "bad", "C": "bad", "D": "warn"}  # the scenario box's
 # A run with an error-level finding about its curves (it learned nothing, say) is never shown under a
 # scenario's title: the losses may read as A, but the run failed.
 FAILED_TITLE = "Curve {scenario} does not apply: the run has an error"
+FAILED_NO_SCENARIO = "The curves cannot be judged: the run has an error"
 FAILED_NOTE = ("The losses alone read as Curve {scenario}, but an error-level finding says the run failed: "
                "Curve {scenario}'s verdict does not apply.")
 
@@ -64,7 +65,8 @@ def shown_findings(curves: CurveDiagnosis) -> tuple[Finding, ...]:
 
 def scenario_view(curves: CurveDiagnosis) -> Scenario:
     if curves.scenario is None:
-        return Scenario(NO_SCENARIO, "none", "")
+        failed = curves.failed_by is not None  # the error decided: its wording is the rule shown below
+        return Scenario(FAILED_NO_SCENARIO, "bad", "") if failed else Scenario(NO_SCENARIO, "none", "")
     if curves.failed_by is not None:
         return Scenario(FAILED_TITLE.format(scenario=curves.scenario), "bad",
                         FAILED_NOTE.format(scenario=curves.scenario))
