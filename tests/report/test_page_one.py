@@ -129,3 +129,30 @@ def test_an_error_that_decided_leaves_no_scenario_and_a_red_box():
     view = build_report_context(builders.pets_insight(curves=curves)).curves.view
     assert (view.title, view.tone, view.judged_note) == ("The curves cannot be judged: the run has an error",
                                                          "bad", "")
+
+
+# --- a verdict read from a leaking validation split -------------------------------------------------
+
+
+def test_a_fine_looking_run_on_a_leaking_split_is_not_shown_plainly_good():
+    # 4 validation images are near copies of training images (the fire-8 case): the losses read as A,
+    # but the validation loss they are judged on reads better than it should
+    leak = builders.finding("leakage_near", "error", "4 images in val are a near copy of a training image.",
+                            count=4)
+    insight = builders.pets_insight(curves=builders.curves(scenario="A"), health=builders.health() + (leak,))
+    ctx = build_report_context(insight)
+    for view in (ctx.answer.curve.view, ctx.curves.view):
+        assert (view.title, view.tone) == ("Curve A: training is going well", "warn")
+        assert view.judged_note == ("The validation split holds copies of training images (a data-health "
+                                    "error): the validation loss reads better than it should, so this verdict "
+                                    "may be too kind.")
+    plain = build_report_context(builders.pets_insight(curves=builders.curves(scenario="A")))
+    assert (plain.curves.view.tone, plain.curves.view.judged_note) == ("good", "")
+    rule = Finding("converged", "info", values={"judged_on": "train+val", "x_axis": "epoch", "has_val": True,
+                                                "train_fall_pct": 20.0, "val_end": 1.0, "window": 3,
+                                                "val_best": 0.9, "val_best_x": 5.0})
+    advice = word_curves(CurveDiagnosis(format="csv", source="x", scenario="A", rule_finding=rule,
+                                        findings=(rule,)), leakage=True).advice
+    assert advice == ("The curves look healthy, but held-out images copy training images, so the validation "
+                      "loss reads better than it should: move or remove the copies (see data health), then "
+                      "train and judge again.")

@@ -67,7 +67,7 @@ def test_metric_names_put_lr_last_and_skip_losses():
 
 
 def test_curves_without_a_run():
-    ctx = build_curves(None, "log.csv: no loss column")
+    ctx = build_curves(None, "log.csv: no loss column", ())
     assert ctx.error == "log.csv: no loss column" and ctx.loss_charts == () and ctx.metrics == ()
 
 

@@ -14,6 +14,7 @@ from insight.report.sections.common import SEVERITY_LABELS, Chart, headline
 from insight.report.sections.curves import (
     Scenario,
     has_finite,
+    leaks,
     loss_names,
     loss_picture,
     scenario_view,
@@ -143,4 +144,4 @@ def _curve(insight: Insight) -> CurveAnswer | None:
                                PICTURE_HEIGHT_IN)
         picture = replace(picture, caption=f"{names[0]} per {curves.x_axis}; the training curves section has "
                                            "every loss and metric.")
-    return CurveAnswer(view=scenario_view(curves), rule=curves.rule, advice=curves.advice, picture=picture)
+    return CurveAnswer(view=scenario_view(curves, leaks(insight.health)), rule=curves.rule, advice=curves.advice, picture=picture)

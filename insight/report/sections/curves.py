@@ -10,6 +10,7 @@ import pandas as pd
 
 from insight.charts.curves import CHART_HEIGHT_IN, SMALL_HEIGHT_IN, Mark, loss_chart, metric_chart, spike_cut
 from insight.charts.style import HALF_WIDTH_IN, TEXT_WIDTH_IN, chart_key
+from insight.diagnose.duplicates import LEAKAGE_CODES
 from insight.model.findings import Finding
 from insight.model.insight import CurveDiagnosis, MetricSummary
 from insight.report.sections.common import Chart, FindingRow, chart, finding_rows
@@ -34,6 +35,10 @@ TONES = {"A": "good", "B": "bad", "C": "bad", "D": "warn"}  # the scenario box's
 # scenario's title: the losses may read as A, but the run failed.
 FAILED_TITLE = "Curve {scenario} does not apply: the run has an error"
 FAILED_NO_SCENARIO = "The curves cannot be judged: the run has an error"
+# Held-out images that copy training images make the validation loss read better than it should: a
+# verdict read from it is not shown as plainly good.
+LEAKY_NOTE = ("The validation split holds copies of training images (a data-health error): the validation "
+              "loss reads better than it should, so this verdict may be too kind.")
 FAILED_NOTE = ("The losses alone read as Curve {scenario}, but an error-level finding says the run failed: "
                "Curve {scenario}'s verdict does not apply.")
 
@@ -63,7 +68,13 @@ def shown_findings(curves: CurveDiagnosis) -> tuple[Finding, ...]:
     return tuple(f for f in curves.further_findings if f is not said)
 
 
-def scenario_view(curves: CurveDiagnosis) -> Scenario:
+def leaks(health) -> bool:
+    """Held-out images are copies of training images (a data-health finding says so)."""
+    return any(f.code in LEAKAGE_CODES for f in health or ())
+
+
+def scenario_view(curves: CurveDiagnosis, leaky: bool = False) -> Scenario:
+    """`leaky`: the validation split holds copies of training images (leaks(insight.health))."""
     if curves.scenario is None:
         failed = curves.failed_by is not None  # the error decided: its wording is the rule shown below
         return Scenario(FAILED_NO_SCENARIO, "bad", "") if failed else Scenario(NO_SCENARIO, "none", "")
@@ -75,7 +86,10 @@ def scenario_view(curves: CurveDiagnosis) -> Scenario:
         tone = "unjudged" if TONES.get(curves.scenario) == "good" else TONES.get(curves.scenario, "none")
         said = _no_val_finding(curves)
         return Scenario(title, tone, (said.message or TRAIN_ONLY_NOTE) if said else TRAIN_ONLY_NOTE)
-    return Scenario(SCENARIO_TITLES.get(curves.scenario, NO_SCENARIO), TONES.get(curves.scenario, "none"), "")
+    tone = TONES.get(curves.scenario, "none")
+    if leaky and tone == "good":
+        return Scenario(SCENARIO_TITLES[curves.scenario], "warn", LEAKY_NOTE)
+    return Scenario(SCENARIO_TITLES.get(curves.scenario, NO_SCENARIO), tone, "")
 
 
 @dataclass(frozen=True)
@@ -120,7 +134,7 @@ class CurvesContext:
     metrics: tuple[MetricRow, ...]
 
 
-def build_curves(curves: CurveDiagnosis | None, curves_error: str | None) -> CurvesContext:
+def build_curves(curves: CurveDiagnosis | None, curves_error: str | None, health: tuple) -> CurvesContext:
     if curves is None:
         return CurvesContext(error=curves_error or "No training log was given.", scenario=None,
                              view=Scenario("", "none", ""), rule="", advice="", findings=(), source="", format="",
@@ -129,7 +143,7 @@ def build_curves(curves: CurveDiagnosis | None, curves_error: str | None) -> Cur
     losses = _loss_charts(curves, table)
     metrics = _metric_charts(curves, table)
     return CurvesContext(
-        error=curves_error, scenario=curves.scenario, view=scenario_view(curves),
+        error=curves_error, scenario=curves.scenario, view=scenario_view(curves, leaks(health)),
         rule=curves.rule, advice=curves.advice, findings=finding_rows(shown_findings(curves)),
         source=curves.source, format=curves.format, x_axis=curves.x_axis,
         notes=tuple(curves.notes) + undrawn_notes(curves, table), loss_charts=losses[:1], loss_grid=losses[1:],
