@@ -156,3 +156,31 @@ def test_a_fine_looking_run_on_a_leaking_split_is_not_shown_plainly_good():
     assert advice == ("The curves look healthy, but held-out images copy training images, so the validation "
                       "loss reads better than it should: move or remove the copies (see data health), then "
                       "train and judge again.")
+
+
+# --- classes without labels on page 1 ------------------------------------------------------------
+
+
+def test_page_one_names_five_unlabelled_classes_and_counts_the_rest():
+    # dog 15 + 5 and cat 8 + 2 labelled, seven declared classes with none (c0..c6): N = 30, K = 9,
+    # cutoff = ceil(0.75 * 30 / 9) = ceil(2.5) = 3; the seven are seriously under-represented without a
+    # label, so page 1 has no "add labels first" table but one line naming five of them and "2 more"
+    names = [f"c{i}" for i in range(7)]
+    counts = {"dog": (15, 5), "cat": (8, 2), **{n: (0, 0) for n in names}}
+    tiers = {"dog": ("well", 0), "cat": ("well", 0), **{n: ("serious", 3) for n in names}}
+    insight = builders.pets_insight(representation=builders.representation(counts, tiers, 3))
+    answer = build_report_context(insight).answer
+    assert (answer.unlabelled, answer.unlabelled_count, answer.unlabelled_more) == (
+        ("c0", "c1", "c2", "c3", "c4"), 7, 2)
+    assert answer.serious == ()
+    page_one = unescape(render_html(insight, "print").split('id="summary"')[0])
+    assert "7 declared classes have no labels: c0, c1, c2, c3, c4 and 2 more. Label them or drop them from the " \
+           "label map." in " ".join(re.sub(r"<[^>]+>", " ", page_one).split())
+
+
+def test_a_cutoff_of_one_label_is_singular():
+    counts = {"dog": (1, 0), "cat": (0, 1)}
+    insight = builders.pets_insight(representation=builders.representation(
+        counts, {"dog": ("well", 0), "cat": ("well", 0)}, 1))
+    text = " ".join(re.sub(r"<[^>]+>", " ", render_html(insight)).split())
+    assert "a class needs at least 1 label to be well represented" in text
