@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -92,17 +92,35 @@ class Bounds:
 
     def screen(self, paths: Sequence[str | os.PathLike]) -> Screened:
         """check() of each path, gathered: which can be opened, which leave the roots, which are no
-        regular file (with what they are); a missing file is neither (the loaders' own findings say it)."""
+        regular file (with what they are); a missing file is neither (the loaders' own findings say it).
+        The common case, a regular file in a folder inside the roots, is one set lookup."""
         result = Screened([False] * len(paths))
+        regular_in: dict[str, frozenset[str] | None] = {}  # folder -> its regular files; None: outside
+        ok = result.ok
         for i, path in enumerate(paths):
+            path = path if isinstance(path, str) else os.fspath(path)
+            folder, _, name = path.rpartition(os.sep)
+            regular = regular_in.get(folder, ())
+            if regular == ():
+                regular = regular_in[folder] = self._regular(folder)
+            if regular is not None and name in regular:
+                ok[i] = True
+                continue
             verdict = self.check(path)
             if verdict == OK:
-                result.ok[i] = True
+                ok[i] = True
             elif verdict == OUTSIDE:
                 result.outside.append(i)
             elif verdict != MISSING:
                 result.not_regular.append((i, verdict))
         return result
+
+    def _regular(self, folder: str) -> frozenset[str] | None:
+        """The names of the regular files in `folder` when it lies inside the roots (or outside ones may
+        be read), else None."""
+        if not folder or (not self.follow_outside and not self.folder_inside(folder)):
+            return None
+        return frozenset(name for name, kind in self._entries(folder).items() if kind == _REGULAR)
 
 
 def _list(folder: str) -> dict[str, int]:
@@ -135,19 +153,35 @@ class Screened:
     def refused(self) -> list[int]:
         return sorted(self.outside + [i for i, _ in self.not_regular])
 
-    def findings(self, names: Sequence[str], what: str) -> list[Finding]:
+    def findings(self, names: Sequence[str] | Callable[[int], str], what: str) -> list[Finding]:
         """`names`: each path as the dataset writes it (relative to the root, or as the list file or
-        annotation gives it); `what`: the files, e.g. 'image files named by the annotations'."""
+        annotation gives it), or a function of the position giving it; `what`: the files, e.g. 'image
+        files named by the annotations'. Merge the findings of several screenings with `merged`."""
+        name = names if callable(names) else names.__getitem__
         found = []
         if self.outside:
-            found.append(Finding("outside_dataset", Severity.WARNING, len(self.outside), values={"what": what},
-                                 examples=[shown(names[i]) for i in self.outside[:MAX_EXAMPLES]]))
+            found.append(Finding("outside_dataset", Severity.WARNING, len(self.outside), values={"what": [what]},
+                                 examples=[shown(name(i)) for i in self.outside[:MAX_EXAMPLES]]))
         if self.not_regular:
             kinds = sorted({kind for _, kind in self.not_regular})
             found.append(Finding("not_a_regular_file", Severity.WARNING, len(self.not_regular),
-                                 values={"what": what, "kinds": kinds},
-                                 examples=[f"{shown(names[i])} ({kind})" for i, kind in self.not_regular[:MAX_EXAMPLES]]))
+                                 values={"what": [what], "kinds": kinds},
+                                 examples=[f"{shown(name(i))} ({kind})" for i, kind in self.not_regular[:MAX_EXAMPLES]]))
         return found
+
+
+def merged(findings: Iterable[Finding]) -> list[Finding]:
+    """Findings of one code (outside_dataset, not_a_regular_file) from several screenings as one."""
+    by_code: dict[str, Finding] = {}
+    for f in findings:
+        if f.code not in by_code:
+            by_code[f.code] = f
+            continue
+        first = by_code[f.code]
+        values = {k: list(dict.fromkeys([*first.values.get(k, []), *v])) for k, v in f.values.items()}
+        by_code[f.code] = Finding(f.code, first.severity, first.count + f.count, values=values,
+                                  examples=[*first.examples, *f.examples])
+    return list(by_code.values())
 
 
 def not_opened(dataset_extras: dict) -> frozenset[str]:
