@@ -205,6 +205,9 @@ def read(path: Path, segmentation: bool = False) -> Decoded:
         _refuse_non_utf8(data, path)
     try:
         return decode(data, segmentation)
+    except RecursionError:
+        raise DatasetError("JSON nested too deeply to read (arrays or objects inside each other thousands of "
+                           "levels deep)", path) from None
     except msgspec.ValidationError as exc:
         raise DatasetError(f"not a COCO instances file: {exc}", path) from None
     except msgspec.DecodeError as exc:
