@@ -11,6 +11,7 @@ timeout, so that a regression fails instead of stopping the test run.
 from __future__ import annotations
 
 import json
+import shutil
 import os
 import subprocess
 import sys
@@ -312,3 +313,77 @@ def test_follow_outside_is_not_taken_from_a_settings_file_inside_the_dataset(tmp
     code, doc, err = scan(capsys, data)
     assert code == 0 and "outside_dataset" not in health(doc)
     assert doc["settings"] == [{"name": "follow-outside", "value": True, "source": "insight.toml"}]
+
+
+# --- what the command opens, seen by strace ---------------------------------------------------------
+
+def _opened(trace: Path, cwd: Path) -> set[str]:
+    """Every path the traced processes asked open/openat for (relative ones against `cwd`)."""
+    paths = set()
+    for line in trace.read_text(errors="replace").splitlines():
+        start = line.find('"')
+        if "open" not in line[:start] or start < 0:
+            continue
+        path = line[start + 1:line.find('"', start + 1)]
+        paths.add(os.path.normpath(path if path.startswith("/") else os.path.join(cwd, path)))
+    return paths
+
+
+def _traced_report(tmp_path: Path, data: Path, *extra) -> set[str]:
+    trace = tmp_path / "trace.txt"
+    result = subprocess.run(["strace", "-f", "-e", "trace=open,openat", "-o", str(trace), sys.executable, "-m",
+                             "insight.cli", "report", str(data), "--out", str(tmp_path / "out"), "-q", *extra],
+                            capture_output=True, text=True, timeout=600, cwd=REPO)
+    assert result.returncode == 0, result.stderr
+    return _opened(trace, REPO)
+
+
+def _hostile_datasets(tmp_path: Path, outside: Path) -> list[Path]:
+    coco_data = tmp_path / "coco"
+    png(coco_data / "images" / "a.png")
+    os.mkfifo(coco_data / "images" / "fifo.png")
+    (coco_data / "images" / "zero.png").symlink_to("/dev/zero")
+    (coco_data / "images" / "link.png").symlink_to(outside)
+    coco(coco_data, ["a.png", "../../outside/images/secret.png", str(outside), "link.png", "fifo.png", "zero.png"])
+    yolo_data = tmp_path / "yolo"
+    png(yolo_data / "images" / "a.png")
+    (yolo_data / "labels").mkdir(parents=True)
+    (yolo_data / "labels" / "a.txt").write_text("0 0.5 0.5 0.5 0.5\n")
+    (yolo_data / "train.txt").write_text(f"images/a.png\n../outside/images/secret.png\n{outside}\n")
+    (yolo_data / "data.yaml").write_text(yaml.safe_dump({"names": ["cat"], "train": "train.txt",
+                                                         "val": "../outside/images"}))
+    folders = tmp_path / "folders"
+    png(folders / "cat" / "a.png")
+    (folders / "dog").symlink_to(outside.parent, target_is_directory=True)
+    (folders / "cat" / "out.png").symlink_to(outside)
+    return [coco_data, yolo_data, folders]
+
+
+@pytest.mark.skipif(not shutil.which("strace"), reason="needs strace (apt-get install strace) to see what is opened")
+def test_nothing_outside_the_dataset_is_opened(tmp_path, outside):
+    """Every hostile reference of the table at once, a full report each (the duplicate check included):
+    no path under the folder that holds the outside files is opened, nor anything else but the dataset,
+    the output folder, Python, the installed packages, the system's libraries and fonts, and scratch files
+    directly in the temporary folder (tempfile's, and gcc's when ctypes looks for a library). With
+    --follow-outside the same trace does show secret.png opened: the check can see such a read. Peak
+    memory of the children (the largest any child of this test process reached) stays under 1 GB."""
+    import resource
+    import tempfile
+
+    allowed = [str(REPO), sys.prefix, sys.base_prefix, str(Path.home()), "/usr", "/lib", "/lib64", "/etc", "/proc",
+               "/sys", "/dev", "/var/cache/fontconfig", "/run"]
+    temp = tempfile.gettempdir()
+    for data in _hostile_datasets(tmp_path, outside):
+        shutil.rmtree(tmp_path / "out", ignore_errors=True)
+        opened = _traced_report(tmp_path, data)
+        inside = [str(data), str(tmp_path / "out")]
+        strays = sorted(p for p in opened
+                        if not any(p == a or p.startswith(a.rstrip("/") + "/") for a in allowed + inside)
+                        and os.path.dirname(p) != temp)  # scratch files of Python's tempfile, of gcc run by ctypes
+        assert strays == [], (data.name, strays[:10])
+        assert not any(p.startswith(str(outside.parent.parent)) for p in opened)
+        assert not any(p.startswith(str(tmp_path)) and not p.startswith(tuple(inside)) for p in opened
+                       if not p.endswith("trace.txt"))
+    opened = _traced_report(tmp_path, tmp_path / "coco", "--follow-outside")
+    assert str(outside) in opened
+    assert resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss < 1 << 20  # kB on Linux: 1 GB

@@ -113,7 +113,8 @@ def load(root: Path, config: Config = Config(), progress: Progress = no_progress
     if not splits:
         raise DatasetError("no YOLO layout found (images/ + labels/, <split>/images + <split>/labels, "
                            "obj.data, or images with .txt labels beside them)", root)
-    files = _match(splits, listing)
+    bounds = Bounds.of(root, config.follow_outside)
+    files = _match(splits, listing, bounds)
     keep_labels_of_missing_images(root, files)
     has_images = any(p is not None for p in files.image)
     if has_images and not any(files.label):
@@ -121,7 +122,6 @@ def load(root: Path, config: Config = Config(), progress: Progress = no_progress
             root.glob("*/labelTxt")) else ""
         raise DatasetError(f"no YOLO label file found for any of the {len(files.image)} images{extra}", root)
     keypoints = bool(spec and spec[1].get("kpt_shape"))
-    bounds = Bounds.of(root, config.follow_outside)
     to_read, refused = _bounded(root, files, bounds, findings)
     read = read_label_files(*to_read, config.workers, progress, keypoints)
     if read.unreadable_labels:
@@ -218,8 +218,9 @@ def _listed(folder: str) -> list[str]:
     return list(walk(folder, exclude=NOT_LABELS))
 
 
-def _match(splits: list[Split], listing: LabelListing | None = None) -> _Files:
-    """Pair each image with its label file; list label files that no image claims."""
+def _match(splits: list[Split], listing: LabelListing | None = None, bounds: Bounds | None = None) -> _Files:
+    """Pair each image with its label file; list label files that no image claims. Label files are
+    looked for only in folders inside `bounds` (an image named outside the dataset has none)."""
     listing = listing or LabelListing()
     files = _Files()
     universe: set[str] = set()
@@ -238,7 +239,8 @@ def _match(splits: list[Split], listing: LabelListing | None = None) -> _Files:
             universe.update(split.txt_under_image_dir)
             folders = {f for f in folders if not _under(f, str(split.image_dir))}
         for folder in folders:
-            universe.update(listing.under(folder))
+            if bounds is None or bounds.follow_outside or bounds.folder_inside(folder):
+                universe.update(listing.under(folder))
         images = list(dict.fromkeys(split.images))  # an image listed twice is read once
         labels = _find_labels(images, split, universe)
         files.split += [split.name] * len(images)
