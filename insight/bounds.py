@@ -1,9 +1,15 @@
 """The folders a dataset may be read from, and the check every file a dataset refers to passes before
 it is opened.
 
-    Bounds(roots)                 the dataset folder (and the roots a data.yaml the user names declares)
-    bounds.check(path)            OK, MISSING, OUTSIDE or what the file is when it is no regular file
-    bounds.screen(paths)          the same for many paths, with the findings a loader adds
+    Bounds.of(root, follow_outside)   the dataset folder (Bounds.of takes further roots, which no
+                                      loader passes yet: no option names a data.yaml elsewhere)
+    bounds.check(path)                OK, MISSING, OUTSIDE or what the file is when it is no regular file
+    bounds.screen(paths)              the same for many paths; Screened.findings: outside_dataset and
+                                      not_a_regular_file, with a count and up to five examples
+
+Every dataset loader screens the files it is about to open (images, label files, masks, annotation
+files) and keeps the image paths it refused in `Dataset.extras[NOT_OPENED]`, so that the duplicate
+check and the thumbnails skip them (they check again on their own, for any loader that did not).
 
 A reference leaves the dataset when its folder resolves (symlinks followed, `..` applied) outside every
 root, when it is an absolute path elsewhere, or when the file itself is a symlink whose target lies
@@ -28,7 +34,7 @@ from insight.model.findings import MAX_EXAMPLES, Finding, Severity, shown
 from insight.safe_input import kind_of
 
 OK, MISSING, OUTSIDE = "ok", "missing", "outside"
-_REGULAR, _SYMLINK, _OTHER = 0, 1, 2
+_SYMLINK, _OTHER = 1, 2
 
 
 @dataclass
@@ -38,7 +44,7 @@ class Bounds:
     roots: tuple[str, ...]
     follow_outside: bool = False
     _inside: dict[str, bool] = field(default_factory=dict, repr=False)
-    _listed: dict[str, dict[str, int]] = field(default_factory=dict, repr=False)
+    _listed: dict[str, tuple[frozenset[str], dict[str, int]]] = field(default_factory=dict, repr=False)
 
     @classmethod
     def of(cls, root: Path | str, follow_outside: bool = False, extra: Iterable[Path | str] = ()) -> Bounds:
@@ -71,11 +77,12 @@ class Bounds:
         outside = not self.folder_inside(folder)
         if outside and not self.follow_outside:
             return OUTSIDE
-        kind = self._entries(folder).get(name)
+        regular, others = self._entries(folder)
+        if name in regular:
+            return OK
+        kind = others.get(name)
         if kind is None:
             return MISSING
-        if kind == _REGULAR:
-            return OK
         try:
             info = os.stat(path)  # a symlink, or an entry scandir could not type: what it leads to
         except OSError:
@@ -84,7 +91,7 @@ class Bounds:
             return OUTSIDE
         return OK if stat.S_ISREG(info.st_mode) else kind_of(info.st_mode)
 
-    def _entries(self, folder: str) -> dict[str, int]:
+    def _entries(self, folder: str) -> tuple[frozenset[str], dict[str, int]]:
         listed = self._listed.get(folder)
         if listed is None:
             listed = self._listed[folder] = _list(folder)
@@ -120,24 +127,25 @@ class Bounds:
         be read), else None."""
         if not folder or (not self.follow_outside and not self.folder_inside(folder)):
             return None
-        return frozenset(name for name, kind in self._entries(folder).items() if kind == _REGULAR)
+        return self._entries(folder)[0]
 
 
-def _list(folder: str) -> dict[str, int]:
+def _list(folder: str) -> tuple[frozenset[str], dict[str, int]]:
+    """The names of a folder's regular files, and the kind of every other entry (_SYMLINK, _OTHER)."""
+    regular, others = [], {}
     try:
         with os.scandir(folder) as entries:
-            return {e.name: _kind(e) for e in entries}
+            for e in entries:
+                try:
+                    if e.is_file(follow_symlinks=False):
+                        regular.append(e.name)
+                    else:
+                        others[e.name] = _SYMLINK if e.is_symlink() else _OTHER
+                except OSError:
+                    others[e.name] = _OTHER
     except OSError:
-        return {}
-
-
-def _kind(entry: os.DirEntry) -> int:
-    try:
-        if entry.is_symlink():
-            return _SYMLINK
-        return _REGULAR if entry.is_file(follow_symlinks=False) else _OTHER
-    except OSError:
-        return _OTHER
+        pass
+    return frozenset(regular), others
 
 
 @dataclass
