@@ -22,6 +22,7 @@ from insight.progress import Progress, no_progress
 INDEX, COLOR = "index", "color"
 _SEQUENTIAL_BELOW = 32  # fewer masks than this are decoded in-process (a pool costs more to start)
 _CHUNK = 64  # masks per task sent to a worker (at most)
+MASK_LIMIT = 512 << 20  # bytes read from one mask file
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,8 +55,11 @@ def scan_mask(job: MaskJob) -> MaskCounts:
 
     from insight.images.strict import strict_decoding
 
+    from insight.errors import InsightError
+    from insight.safe_input import open_regular
+
     try:
-        with strict_decoding(), Image.open(job.path) as img:
+        with strict_decoding(), open_regular(job.path, MASK_LIMIT) as handle, Image.open(handle) as img:
             img.load()
             palette = tuple(img.getpalette() or ()) if img.mode in ("P", "PA") else None
             array, encoding = _as_keys(img, job)
@@ -65,6 +69,8 @@ def scan_mask(job: MaskJob) -> MaskCounts:
         return MaskCounts(job.path, error="not an image Pillow can identify")
     except Image.DecompressionBombError as exc:
         return MaskCounts(job.path, error=f"over Pillow's decompression-bomb limit ({exc})")
+    except InsightError as exc:  # not a regular file, or over MASK_LIMIT
+        return MaskCounts(job.path, error=exc.reason)
     except (OSError, ValueError, SyntaxError, EOFError) as exc:
         return MaskCounts(job.path, error=(str(exc).splitlines() or [type(exc).__name__])[0] or type(exc).__name__)
     if isinstance(array, str):

@@ -17,6 +17,7 @@ limit) goes to Pillow; tests check the two agree.
 from __future__ import annotations
 
 import os
+import stat
 import struct
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +26,7 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from insight.pool import chunked, pooled_map
+from insight.safe_input import kind_of
 from insight.progress import Progress, no_progress
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".dng", ".mpo",
@@ -106,34 +108,36 @@ def _checked(width: int, height: int) -> tuple[int, int] | None:
     return width, height
 
 
-def _head(path: str | os.PathLike) -> bytes:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        return os.read(fd, _HEAD)
-    finally:
-        os.close(fd)
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
 
 
 def header_size(path: str | os.PathLike) -> tuple[float, float, str]:
-    """(width, height, '') or (NaN, NaN, reason) for a file whose header cannot be read."""
+    """(width, height, '') or (NaN, NaN, reason) for a file whose header cannot be read. Only a regular
+    file is read: the open never waits (a FIFO), and anything else is refused before a byte is read."""
     try:
-        size = plain_size(_head(path))
+        fd = os.open(path, _OPEN_FLAGS)
     except FileNotFoundError:
         return np.nan, np.nan, FILE_NOT_FOUND
-    except OSError:
-        size = None  # Pillow says why
-    if size is not None:
-        return float(size[0]), float(size[1]), ""
-    try:
-        with Image.open(path) as img:
-            w, h = exif_size(img)
-        return float(w), float(h), ""
-    except FileNotFoundError:
-        return np.nan, np.nan, FILE_NOT_FOUND
-    except UnidentifiedImageError:
-        return np.nan, np.nan, "not an image Pillow can identify"
-    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
-        return np.nan, np.nan, str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    except OSError as exc:
+        return np.nan, np.nan, f"cannot open ({exc.strerror or type(exc).__name__})"
+    with os.fdopen(fd, "rb") as handle:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            return np.nan, np.nan, f"{kind_of(mode)}, not a regular file: not read"
+        try:
+            size = plain_size(handle.read(_HEAD))
+        except OSError:
+            size = None  # Pillow says why
+        if size is not None:
+            return float(size[0]), float(size[1]), ""
+        try:
+            with Image.open(handle) as img:
+                w, h = exif_size(img)
+            return float(w), float(h), ""
+        except UnidentifiedImageError:
+            return np.nan, np.nan, "not an image Pillow can identify"
+        except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
+            return np.nan, np.nan, str(exc).splitlines()[0] if str(exc) else type(exc).__name__
 
 
 def read_sizes(paths: list[str], workers: int | None = None,
