@@ -140,7 +140,8 @@ def _last_run(frame: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
         most = max(len(r) for r in runs)
         if most == 1:
             continue
-        lengths = [min(len(r[-most + k]) for r in runs if len(r) >= most - k) for k in range(most)]
+        restarted = [r for r in runs if len(r) > 1]  # a series logged once, or in one run only, measures no run
+        lengths = [min(len(r[-most + k]) for r in restarted if len(r) >= most - k) for k in range(most)]
         chosen = last_complete(lengths)
         back_from_end = most - chosen
         aborted = max(aborted, most - 1 - chosen)

@@ -69,3 +69,16 @@ def test_detectron2_and_a_csv_choose_the_same_run(tmp_path):
     for run in (detectron2.read(json_path), generic_csv.read(csv_path)):
         assert run.series("loss", "train")["value"].tolist() == pytest.approx(runs[1])
         assert any("aborted" in n for n in run.notes)
+
+
+def test_a_value_logged_once_does_not_make_the_last_run_look_aborted():
+    # two appended runs of 6 and 5 epochs; the second logs a final score once at its end. That series has
+    # one point and no restart: it measures no run, so the second run (5 points) is complete and is kept
+    rows = Rows()
+    for run_no, epochs in ((1, 6), (2, 5)):
+        for e in range(epochs):
+            rows.add(e, e, "train_loss", run_no * 10 + e)
+    rows.add(4, 4, "val_f1", 0.9)
+    run = rows.run("test", "inline")
+    assert run.series("loss", "train")["value"].tolist() == [20, 21, 22, 23, 24]
+    assert run.series("f1", "val")["value"].tolist() == [0.9]
