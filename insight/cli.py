@@ -126,6 +126,9 @@ def _dataset_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--ignore-index", type=int, help="mask value that is void (default 255)")
     g.add_argument("--negative-tag", action="append", default=None,
                    help="multi-label tag meaning 'no class' (default: 'No Finding'); repeatable")
+    g.add_argument("--follow-outside", action="store_const", const=True, default=None,
+                   help="also read image, label and mask files the dataset refers to outside its folder "
+                        "(by default they are listed in the data-health section and not opened)")
     g.add_argument("--workers", type=int, default=None, help="processes for image and mask scans (default: all cores)")
     g.add_argument("--scheduler", metavar="ADDRESS", default=scheduler_from_environment(),
                    help="run the per-image work on this Dask cluster, e.g. tcp://HOST:8786 (default: "

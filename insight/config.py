@@ -32,6 +32,8 @@ class Config:
     classes_file: str | None = None  # --classes: a label map for masks or YOLO without data.yaml
     ignore_index: int = 255  # mask value that is void, not a class
     negative_tag: tuple[str, ...] = ("No Finding",)  # multi-label tag meaning "no class"
+    # read files a dataset refers to outside its folder (insight/bounds.py); off: they are reported, not opened
+    follow_outside: bool = False
     # log reading
     run_id: str | None = None  # MLflow run, or a run folder name, to read instead of the newest
     workers: int | None = None  # process pool size for image and mask scans (None: all cores)

@@ -114,7 +114,11 @@ OPTIONS = (
     Option("ignore-index", "ignore_index", "ignore_index", Config.ignore_index, _whole(0)),
     Option("negative-tag", "negative_tag", "negative_tag", Config.negative_tag, _texts),
     Option("no-pdf", "no_pdf", "no_pdf", False, _flag, commands=("report",)),
+    Option("follow-outside", "follow_outside", "follow_outside", Config.follow_outside, _flag),
 )
+# Keys a settings file inside the dataset's own folder may not set: a dataset from elsewhere would then
+# choose what outside it insight reads.
+NOT_FROM_THE_DATASET = frozenset({"follow-outside"})
 BY_KEY = {o.key: o for o in OPTIONS}
 THRESHOLDS, FAIL_ON = "curve-threshold", "fail-on"
 
@@ -240,6 +244,7 @@ def resolve(args, command: str, cwd: Path | None = None) -> tuple[dict[str, Any]
     default; and every setting that differs from its default, with where it came from."""
     path = find_file(getattr(args, "dataset", None), cwd)
     found = read_file(path) if path else SettingsFile("")
+    _refuse_from_dataset(found, path, getattr(args, "dataset", None))
     values, settings = {}, []
     for option in OPTIONS:
         value, source = option.default, None
@@ -255,6 +260,16 @@ def resolve(args, command: str, cwd: Path | None = None) -> tuple[dict[str, Any]
     if source:
         settings.append(Setting(FAIL_ON, values["fail_on"], source))
     return values, tuple(settings)
+
+
+def _refuse_from_dataset(found: SettingsFile, path: Path | None, dataset: Path | None) -> None:
+    if path is None or dataset is None or not (set(found.values) & NOT_FROM_THE_DATASET):
+        return
+    folder = Path(dataset) if Path(dataset).is_dir() else Path(dataset).parent
+    if path.parent.resolve() == folder.resolve():
+        key = sorted(set(found.values) & NOT_FROM_THE_DATASET)[0]
+        raise UsageError(f"{key}: not taken from a settings file inside the dataset (the dataset would choose "
+                         f"what outside it is read); pass --{key} or set it in the working folder's settings", path)
 
 
 def _choose(flag: Any, in_file: Any, file_source: str) -> tuple[Any, str | None]:

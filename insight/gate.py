@@ -139,5 +139,8 @@ def unjudged(curves) -> str | None:
         return "the log holds no validation loss, so the curves were judged on the training loss only " \
                "(overfitting cannot be seen)"
     if curves.scenario is None:
+        if curves.rule_finding is not None and curves.rule_finding.code == "degenerate_run":
+            return "the run learned nothing (every validation quality metric is 0 throughout), so its curves " \
+                   "cannot be judged"
         return "the curves are too short to judge"
     return None

@@ -33,3 +33,13 @@ def test_unjudged_is_a_level_that_needs_a_run():
 def test_unjudged_fires_without_a_validation_loss_or_a_verdict(judged_on, scenario, fires):
     reasons = fired(_curves(judged_on, scenario), parse_fail_on("unjudged"))
     assert reasons == ([] if fires is None else [reasons[0]]) and (fires is None or fires in reasons[0])
+
+
+def test_a_degenerate_run_is_unjudged_for_what_it_is_not_for_being_short():
+    from insight.model.findings import Finding, Severity
+
+    rule = Finding("degenerate_run", Severity.ERROR, values={"losses_read_as": "A"})
+    curves = CurveDiagnosis(format="csv", source="x", scenario=None, judged_on="train+val", rule_finding=rule)
+    reasons = fired(Insight(version="0", curves=curves), parse_fail_on("unjudged"))
+    assert reasons == ["unjudged: the run learned nothing (every validation quality metric is 0 throughout), "
+                       "so its curves cannot be judged"]

@@ -29,7 +29,7 @@ def build_insight(dataset: Dataset | None, run: Run | None, config: Config = Con
     if dataset is not None:
         parts.update(dataset_parts(dataset, config, representation))
     if run is not None:
-        parts["curves"] = word_curves(diagnose(run, parts, config))
+        parts["curves"] = word_curves(diagnose(run, parts, config), leakage=_leaks(parts))
     return Insight(insight_version=__version__, curves_error=curves_error,
                    generated_at=iso_utc(now or report_time()),
                    generated=(today or report_date()).isoformat(), **parts)
@@ -89,17 +89,27 @@ def diagnose(run: Run, parts: dict, config: Config = Config()) -> CurveDiagnosis
 
     rep = parts.get("representation")
     under = tuple(c.name for c in rep.classes if c.tier != "well") if rep else ()
-    from insight.diagnose.duplicates import LEAKAGE_CODES
-
-    leakage = any(f.code in LEAKAGE_CODES for f in parts.get("health", ()))
+    leakage = _leaks(parts)
     thresholds = CurveThresholds().override(dict(config.curve_thresholds))
     return diagnose_run(run, CurveContext(has_leakage=leakage, underrepresented=under, thresholds=thresholds,
                                           classes_known=rep is not None))
 
 
-def word_curves(curves: CurveDiagnosis) -> CurveDiagnosis:
+def _leaks(parts: dict) -> bool:
+    from insight.diagnose.duplicates import LEAKAGE_CODES
+
+    return any(f.code in LEAKAGE_CODES for f in parts.get("health", ()))
+
+
+def word_curves(curves: CurveDiagnosis, leakage: bool = False) -> CurveDiagnosis:
+    """The rule and the advice worded; `leakage`: held-out images copy training images (the advice of a
+    run that looks fine then says the validation loss cannot be trusted)."""
     rule = message_for(curves.rule_finding) if curves.rule_finding else ""
-    advice = (message_for(Finding(f"advice_{curves.scenario}", "info", values=dict(curves.rule_finding.values)
-                                  if curves.rule_finding else {}))
-              if curves.scenario else "")
+    values = dict(curves.rule_finding.values) if curves.rule_finding else {}
+    failed = curves.failed_by if curves.scenario else None  # without a scenario, the error's words say it
+    code = "advice_failed" if failed is not None else f"advice_{curves.scenario}"
+    if failed is not None:
+        values.update(scenario=curves.scenario, error=failed.code)
+    values["leakage"] = leakage
+    advice = message_for(Finding(code, "info", values=values)) if curves.scenario else ""
     return replace(curves, rule=rule, advice=advice, findings=tuple(map(worded, curves.findings)))

@@ -8,8 +8,9 @@
   the metric held around it.
 - degenerate_run (an error): every validation quality metric is exactly 0 at every point and some loss
   components are exactly 0 throughout (a detector whose box and dfl losses are 0 never matched a target:
-  the labels did not reach the trainer), so only the other components move. The losses may fall, and the
-  scenario is read from them, but the run learned nothing; this replaces metric_near_zero.
+  the labels did not reach the trainer), so only the other components move. The losses may fall, but the
+  run learned nothing: it gets no scenario (curves.diagnose_run: the finding decides, as "cannot judge",
+  and says what the losses alone read as); this replaces metric_near_zero.
 Precision and recall at one confidence threshold are left to mAP when the split logs one (as in
 metric_regressed).
 """
@@ -42,10 +43,7 @@ def metric_findings(table: EpochTable, t: R.CurveThresholds) -> list[Finding]:
             spikes.append(Finding("metric_spike_best", Severity.WARNING, epoch=float(x[i]),
                                   values={"x_axis": table.x_axis, "split": split, "name": name, **spike}))
     out = []
-    degenerate = _degenerate(table, t)
-    if degenerate is not None:
-        return [degenerate] + spikes
-    if near_zero:
+    if near_zero and degenerate_run(table, t) is None:
         out.append(Finding("metric_near_zero", Severity.WARNING, epoch=near_zero[0]["best_x"],
                            values={"x_axis": table.x_axis, "metrics": near_zero,
                                    "threshold": t.metric_near_zero}))
@@ -68,7 +66,7 @@ def _spike(x: np.ndarray, y: np.ndarray, i: int, t: R.CurveThresholds) -> dict |
             "share_pct": 100 * t.metric_spike_share, "rise_pct": 100 * (y[i] - neighbours) / span}
 
 
-def _degenerate(table: EpochTable, t: R.CurveThresholds) -> Finding | None:
+def degenerate_run(table: EpochTable, t: R.CurveThresholds) -> Finding | None:
     """All validation quality metrics exactly 0 throughout, with loss components exactly 0 throughout."""
     metrics = {name: c for (split, name), c in table.curves.items()
                if split == "val" and higher_is_better(name) and int(c.finite.sum()) >= t.min_points}

@@ -3,7 +3,8 @@
   overfit_val_rises    val ends (mean of its end window) above its smoothed best by Prechelt's GL
   overfit_never_back   val made no new best for longer than early stopping waits (a quarter of the run
                        saved) while train kept falling and the gap widened by more than GL_alpha
-  overfit_gap_widens   train falls significantly, val does not (train and val aligned by epoch)
+  overfit_gap_widens   train falls beyond its noise, val much less, the gap widened by more than GL_alpha
+                       (train and val aligned by epoch)
 
 overfit_never_back and overfit_gap_widens read the training loss's fall as the evidence (the gap widens
 because training keeps falling), so they need that fall to be train_fall_share (10 %) of its whole fall or
@@ -43,7 +44,7 @@ def c_val_rises(j: Judged) -> Verdict | None:
     window = max(1, min(end_points(v.n, th), after))
     end = float(np.mean(v.y[-window:]))
     gl = R.pct(100 * (end / v.smooth_best - 1)) if v.smooth_best > 0 else 0.0
-    threshold = R.gl_threshold(v, th)
+    threshold = R.gl_threshold(v, th, window)
     train_fall, share = _train_fall_since(t, v.smooth_best_x, th), _learning_share(t, v.smooth_best_x, th)
     falling = trend(v.x, v.y, th, min(window_points(v.n, th), after + 1)).falls(th, th.not_converged_drop)
     f = finding("overfit_val_rises", "warning", j.axis, v.best_x, **_bests(v), end=end,
@@ -75,7 +76,7 @@ def c_never_back(j: Judged) -> Verdict | None:
     train_at, train_end = t.at(v.best_x), end_level(t.y, th)
     train_ratio = train_at / train_end if train_end > 0 else 1.0
     widened = R.pct(100 * (val_ratio * train_ratio - 1))
-    threshold = R.gl_threshold(v, th)
+    threshold = R.gl_threshold(v, th, end_points(v.n, th))
     since = t.x >= v.best_x
     falls = trend(t.x[since], t.y[since], th).falls(th, th.train_still_falls) if since.sum() >= 2 else False
     share = _learning_share(t, v.best_x, th)
@@ -111,9 +112,12 @@ def _bests(p: R.Profile) -> dict:
 
 def c_gap(j: Judged) -> Verdict | None:
     """The gap widens, with train and val aligned by epoch: from where validation levelled off (or the
-    middle of the run, whichever is first; at least min_points) the training loss falls by gap_train_fall or more, beyond its noise, while validation falls less
-    than gap_slow_ratio as much (log terms) and is not still falling; or, over the whole run, the
-    training loss fell that much while validation did not fall at all."""
+    middle of the run, whichever is first; at least min_points) the training loss falls beyond its noise
+    (a line through it, trend_z) while validation falls less than gap_slow_ratio as much (log terms) and
+    is not still falling at its end, so that the gap widened by a GL criterion or more (val/train at the
+    end over val/train at the stretch's start, read off the two lines: exp(train log fall - val log fall)
+    - 1, the widening overfit_never_back measures, against gl_alpha or 3 sd of val's smoothed noise); or, over the whole run, the training loss fell while
+    validation did not fall at all, widening the gap as much."""
     t, v, th = j.train, j.val, j.t
     if t is None or v is None:
         return None
@@ -141,12 +145,15 @@ def _gap_verdict(j: Judged, x, tr, va, k: int, whole_run: bool) -> Verdict:
     slow = (below(fv, 0.0) if whole_run else below(fv, th.gap_slow_ratio * ft)) if ft > 0 else 0.0
     still = trend(x, va, th, window_points(x.size, th)).falls(th, th.not_converged_drop)  # at its very end
     share = _learning_share(j.train, train.since, th)
-    score = min(ratio(ft, th.gap_train_log_fall), BIG if train.z >= th.trend_z else 0.0, slow,
+    widened = R.pct(100 * math.expm1(ft - max(fv, 0.0))) if ft > 0 and math.isfinite(ft - fv) else 0.0
+    threshold = R.gl_threshold(j.val, th)
+    score = min(ratio(widened, threshold), BIG if train.z >= th.trend_z else 0.0, slow,
                 BIG if above and not still else 0.0, ratio(share, th.train_fall_share))
     val_change = 100 * (1 - math.exp(-fv))
     f = finding("overfit_gap_widens", "warning", j.axis, train.since, since=train.since, points=k,
                 train_fall_pct=100 * train.fall, val_fall_pct=max(0.0, val_change),
                 val_rise_pct=max(0.0, -val_change), ratio_end=end_level(va, th) / end_level(tr, th),
+                widened_pct=widened, threshold_pct=threshold, alpha=th.gl_alpha,
                 whole_run=whole_run, aligned=x.size != j.train.n or x.size != j.val.n,
                 train_points=j.train.n, val_points=j.val.n, train_share_pct=100 * share, **_classes(j))
     return Verdict("C", f, score)

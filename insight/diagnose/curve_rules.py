@@ -109,10 +109,15 @@ def profile(x: np.ndarray, y: np.ndarray, t: CurveThresholds) -> Profile | None:
                    float(x[i]), float(s[-1]), float(np.median(y[-tail:])), spread, spread * smoothed_share(t.sigma_for(y.size)))
 
 
-def gl_threshold(p: Profile, t: CurveThresholds) -> float:
+def gl_threshold(p: Profile, t: CurveThresholds, end_window: int | None = None) -> float:
     """The GL (in %) a curve must reach to count as risen from its best: Prechelt's alpha, or three standard
-    deviations of the smoothed curve's noise when that is more (gl_noise_z)."""
-    return max(t.gl_alpha, pct(100 * math.expm1(t.gl_noise_z * p.smooth_noise)))  # noise is on the log scale
+    deviations (gl_noise_z) of the noise of what is compared when that is more. The best is read off the
+    smoothed curve (its noise: smooth_noise); the end either off the smoothed curve too, or, given
+    `end_window`, as the mean of that many raw points, whose own noise is noise / sqrt(end_window): the
+    two add as independent errors, sqrt(smooth_noise^2 + noise^2 / end_window). A rise smaller than that
+    is what a flat noisy curve shows by chance between its lowest stretch and its last few points."""
+    sd = p.smooth_noise if end_window is None else math.hypot(p.smooth_noise, p.noise / math.sqrt(end_window))
+    return max(t.gl_alpha, pct(100 * math.expm1(t.gl_noise_z * sd)))  # noise is on the log scale
 
 
 def rose(p: Profile, t: CurveThresholds) -> bool:

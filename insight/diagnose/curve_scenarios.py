@@ -11,7 +11,7 @@ Rules, in this order (the first that fires decides; none: A):
   D  train_flat           (within noise) a line through the curve falls less than its noise explains
   C  overfit_val_rises    val ends (mean of its end window) above its smoothed best by Prechelt's GL
   C  overfit_never_back   val made no new best for longer than early stopping waits, train kept falling
-  C  overfit_gap_widens   train falls significantly, val does not (train and val aligned by epoch)
+  C  overfit_gap_widens   train falls beyond its noise, val much less: the gap widened by GL_alpha (aligned by epoch)
 B and D read the training loss (the validation loss when no training loss is logged); C needs both.
 
 Each rule returns a `Verdict` with a score: the share of what it needs that it reached (>= 1 fires;
@@ -78,7 +78,8 @@ def _a_converged(j: Judged) -> Finding:
         values.update(val_best=float(v.y[i]), val_best_x=float(v.x[i]), val_end=end,
                       window=end_points(v.n, j.t), smoothed_best=v.smooth_best,
                       gl=R.pct(100 * (end / v.smooth_best - 1)) if v.smooth_best > 0 else 0.0,
-                      alpha=j.t.gl_alpha, threshold=R.gl_threshold(v, j.t), noise_pct=100 * v.noise)
+                      alpha=j.t.gl_alpha, threshold=R.gl_threshold(v, j.t, end_points(v.n, j.t)),
+                      noise_pct=100 * v.noise)
     return finding("converged", "info", j.axis, values.get("val_best_x"), **values)
 
 

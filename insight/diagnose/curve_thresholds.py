@@ -35,7 +35,6 @@ CHECKS = {  # what a value of each kind of threshold must be
     "count": "a whole number >= 1",
     "whole": "a whole number >= 0",
     "share": "a number between 0 and 1",
-    "fall": "a number >= 0 and below 1",
     "positive": "a number > 0",
     "nonneg": "a number >= 0",
 }
@@ -138,10 +137,12 @@ class CurveThresholds:
     #                                             loss can fall 5x in ratio terms (0.05 -> 0.011 after
     #                                             2.4 -> 0.05) and still be level on the chart people read;
     #                                             our choice, the 10 % margin of rebound_min_fall
-    gap_train_fall: float = _t(0.2, "fall")  # gap widening: over the second half the training loss fell
-    #                                          >= 20 % (a log fall of ln 1.25)...
-    gap_slow_ratio: float = _t(0.25)  # ... and validation fell less than a quarter as much (in log terms);
-    #                                   our choice
+    gap_slow_ratio: float = _t(0.25)  # gap widening: from where validation levelled off, validation fell
+    #                                   less than a quarter as much as training (in log terms; our choice),
+    #                                   and the gap widened by gl_alpha or more: val/train at the end over
+    #                                   val/train at the stretch's start, as overfit_never_back reads it (a
+    #                                   fixed fall of training, 20 % before, missed a validation loss flat
+    #                                   for 30 epochs while training fell 12-18 %)
 
     # -- D: training does not learn ----------------------------------------------------------------------
     d_min_fall: float = _t(0.03)  # D: the smoothed training loss ends less than 3 % below its start; our
@@ -192,11 +193,6 @@ class CurveThresholds:
     #                                         (relative) below its best (or 3 sd of its noise, gl_noise_z:
     #                                         the best of a noisy metric is a lucky draw)
 
-    @property
-    def gap_train_log_fall(self) -> float:
-        """gap_train_fall on the log scale the gap rule measures: a 20 % fall is log(1 / 0.8) = ln 1.25."""
-        return math.log(1 / (1 - self.gap_train_fall))
-
     def sigma_for(self, n: int) -> float:
         """The smoothing kernel width, in points, for a curve of n points."""
         return sigma_for(n, self.sigma_share, self.min_sigma)
@@ -243,8 +239,6 @@ def _checked(name: str, value: float, check: str) -> float:
         ok = ok and number == int(number) and number >= (1 if check == "count" else 0)
     elif check == "share":
         ok = ok and number <= 1
-    elif check == "fall":
-        ok = ok and number < 1
     elif check == "positive":
         ok = ok and number > 0
     if not ok:

@@ -16,7 +16,7 @@ import pandas as pd
 
 from insight.diagnose import curve_rules as R
 from insight.diagnose.curve_findings import further_findings, nonfinite_findings, order
-from insight.diagnose.curve_metrics import metric_findings
+from insight.diagnose.curve_metrics import degenerate_run, metric_findings
 from insight.diagnose.curve_scenarios import Judged, Verdict, close_to, decide, finding
 from insight.diagnose.epochs import TOTAL, Curve, EpochTable, higher_is_better, per_epoch
 from insight.diagnose.smoothing import describe
@@ -51,7 +51,11 @@ def diagnose_run(run: Run, context: CurveContext | None = None) -> CurveDiagnosi
     rule = Finding(rule.code, rule.severity, rule.count, {**rule.values, "judged_on": on}, rule.examples,
                    rule.epoch)
     findings = nonfinite_findings(table, decided_b=rule.code == "diverged_nonfinite")
-    if scenario is not None:
+    degenerate = degenerate_run(table, t) if scenario is not None else None
+    if degenerate is not None:  # nothing was learned: no scenario, whatever the losses show (cannot judge)
+        scenario, rule = None, _with_reading(degenerate, scenario, rule, on)
+        findings.append(rule)
+    elif scenario is not None:
         findings += further_findings(judged, scenario, rule)
         findings += metric_findings(table, t)
         close = close_to(scenario, verdicts, t)
@@ -65,6 +69,15 @@ def diagnose_run(run: Run, context: CurveContext | None = None) -> CurveDiagnosi
         metrics=tuple(metric_summaries(table)), rule_finding=rule, x_axis=table.x_axis,
         smoothing=describe(_charted_points(table), t.sigma_share, t.min_sigma), losses=loss_names(table),
         notes=tuple(run.notes) + table.notes + t.changes(), table=long_table(table, t))
+
+
+def _with_reading(degenerate: Finding, scenario: str, rule: Finding, on: str) -> Finding:
+    """The degenerate_run finding, which then decides the (absent) scenario, with what the loss rules alone
+    would have said: the losses of a run that learned nothing can still fall, so their reading is given,
+    not followed."""
+    values = {**degenerate.values, "losses_read_as": scenario, "losses_rule": rule.code, "judged_on": on}
+    return Finding(degenerate.code, degenerate.severity, degenerate.count, values, degenerate.examples,
+                   degenerate.epoch)
 
 
 def judged_on(table: EpochTable) -> str:

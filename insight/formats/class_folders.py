@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from insight.config import Config
+from insight.bounds import NOT_OPENED, Bounds, merged, screen_images
 from insight.errors import DatasetError
 from insight.formats.protocol import FormatReader
 from insight.detection import LIKELY, UNSURE, Detection
@@ -70,6 +71,8 @@ def _split_roots(root: Path) -> list[tuple[str, Path]]:
 
 def detect(root: Path) -> Detection:
     class_dirs = [c for _, folder in _split_roots(root) for c in _subdirs(folder)]
+    bounds = Bounds.of(root)  # look inside class folders that are in the dataset, when there are any
+    class_dirs = [c for c in class_dirs if bounds.folder_inside(str(c))] or class_dirs
     if not class_dirs:
         return Detection.no("no class folders (expected ROOT/<class>/ or ROOT/<split>/<class>/)")
     names = {c.name.lower() for c in class_dirs}
@@ -141,13 +144,14 @@ class _Walk:
     classes: list[str] = field(default_factory=list)
     ignored: Counter = field(default_factory=Counter)  # reason -> count
     ignored_examples: dict[str, list[str]] = field(default_factory=dict)
+    outside: list[str] = field(default_factory=list)  # class folders that are symlinks out of the dataset
 
     def ignore(self, reason: str, path: str) -> None:
         self.ignored[reason] += 1
         self.ignored_examples.setdefault(reason, []).append(path)
 
 
-def _walk(root: Path) -> _Walk:
+def _walk(root: Path, bounds: Bounds) -> _Walk:
     found = _Walk()
     for split, folder in _split_roots(root):
         for entry in sorted(folder.iterdir()):
@@ -155,6 +159,8 @@ def _walk(root: Path) -> _Walk:
             if entry.is_dir():
                 if _is_loop(entry):
                     found.ignore("symlink_loop", rel)
+                elif not bounds.follow_outside and not bounds.folder_inside(str(entry)):
+                    found.outside.append(rel + "/")
                 elif not _is_hidden(entry.name) and not (folder == root and is_split_word(entry.name)):
                     _walk_class(root, entry, split, found)
             elif _is_hidden(entry.name):
@@ -165,7 +171,7 @@ def _walk(root: Path) -> _Walk:
 
 
 def _walk_class(root: Path, class_dir: Path, split: str, found: _Walk) -> None:
-    name = class_dir.name
+    name = class_name(class_dir.name)
     if name not in found.classes:
         found.classes.append(name)
     for dirpath, dirnames, filenames in os.walk(class_dir, followlinks=False):
@@ -185,27 +191,51 @@ def _walk_class(root: Path, class_dir: Path, split: str, found: _Walk) -> None:
 
 
 TOO_LARGE = "too large"
+SKIPPED = "not opened"  # outside the dataset or no regular file: the loader's bounds findings say so
 
 
-def _read_sizes(root: Path, paths: list[str], progress: Progress, config: Config):
+def _read_sizes(root: Path, paths: list[str], progress: Progress, config: Config, ok: list[bool]):
     """Per image, (width, height) from the header as stored (no EXIF rotation: torchvision's
     ImageFolder loads it so); TOO_LARGE past Pillow's decompression-bomb limit (which stays on); None
-    when the file does not decode as an image."""
-    sizes = read_sizes([str(root / p) for p in paths], config.workers, progress, config.executor,
-                       exif_rotation=False, source=remote_source(config))
+    when the file does not decode as an image; SKIPPED for a file `ok` does not allow (insight/bounds.py)."""
+    allowed = [str(root / p) for p, allowed in zip(paths, ok) if allowed]
+    sizes = read_sizes(allowed, config.workers, progress, config.executor, exif_rotation=False,
+                       source=remote_source(config))
     why = dict(sizes.failed)
-    return [TOO_LARGE if too_large(w, h, why.get(str(root / p), "")) else None if np.isnan(w) else (w, h)
-            for p, w, h in zip(paths, sizes.width, sizes.height)]
+    read = iter(zip(allowed, sizes.width, sizes.height))
+    out = []
+    for allowed_here in ok:
+        if not allowed_here:
+            out.append(SKIPPED)
+            continue
+        path, w, h = next(read)
+        out.append(TOO_LARGE if too_large(w, h, why.get(path, "")) else None if np.isnan(w) else (w, h))
+    return out
+
+
+def class_name(folder: str) -> str:
+    """A folder's name as a class name: bytes that are not UTF-8 (a Latin-1 `caf\xe9`, read with
+    surrogate escapes) written as `\xe9`, so that every chart, table and file prints it and two such
+    folders stay two classes."""
+    if folder.isascii():
+        return folder
+    return folder.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def load(root: Path, config: Config = Config(), progress: Progress = no_progress) -> Dataset:
     root = Path(root)
-    found = _walk(root)
+    bounds = Bounds.of(root, config.follow_outside)
+    found = _walk(root, bounds)
     if not found.rows:
         raise DatasetError("no images found in the class folders (looked for "
                            + " ".join(sorted(IMAGE_EXTENSIONS)) + ")", root)
     paths = [r[0] for r in found.rows]
-    sizes = _read_sizes(root, paths, progress, config)
+    screened, bounded = screen_images(paths, root, bounds, "image files in the class folders")
+    if found.outside:
+        bounded = merged([Finding("outside_dataset", Severity.WARNING, len(found.outside),
+                                  values={"what": ["class folders (symbolic links)"]}, examples=found.outside),
+                          *bounded])
+    sizes = _read_sizes(root, paths, progress, config, screened.ok)
     unreadable = [p for p, s in zip(paths, sizes) if s is None]
     too_large = [p for p, s in zip(paths, sizes) if s == TOO_LARGE]
     sizes = [s if isinstance(s, tuple) else (float("nan"), float("nan")) for s in sizes]
@@ -221,7 +251,8 @@ def load(root: Path, config: Config = Config(), progress: Progress = no_progress
         **{c: float("nan") for c in ("x", "y", "w", "h", "area", "area_pct")},
     })
     return Dataset(root=str(root), task=TASK, format=NAME, classes=tuple(sorted(found.classes)),
-                   images=images, labels=labels, health=tuple(_findings(found, unreadable, too_large)))
+                   images=images, labels=labels, health=tuple(bounded + _findings(found, unreadable, too_large)),
+                   extras={NOT_OPENED: [paths[i] for i in screened.refused]})
 
 
 def _findings(found: _Walk, unreadable: list[str], too_large: list[str]) -> list[Finding]:

@@ -17,6 +17,7 @@ the statistics come from the CSV alone.
 from __future__ import annotations
 
 import csv
+import io
 import os
 import re
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from insight.bounds import NOT_OPENED, Bounds
 from insight.config import Config
 from insight.errors import DatasetError
 from insight.formats.protocol import FormatReader
@@ -35,6 +37,9 @@ from insight.formats.shared.image_headers import list_images, read_sizes
 from insight.formats.shared.splits import is_split_word, split_name
 from insight.model import Dataset, Finding, Severity
 from insight.progress import Progress, no_progress
+from insight.safe_input import MiB, open_regular
+
+CSV_LIMIT = 1024 * MiB  # bytes read from one label CSV (ChestX-ray14's Data_Entry: 8 MB; OpenImages' ~1 GB)
 
 NAME = "multilabel-csv"
 TASK = "multilabel"
@@ -104,7 +109,8 @@ def _cell(row: list[str], i: int) -> str:
 
 def _peek(path: Path, rows: int = 200) -> tuple[list[str], list[list[str]]]:
     try:
-        with open(path, newline="", encoding="utf-8-sig", errors="replace") as f:
+        with io.TextIOWrapper(open_regular(path, CSV_LIMIT, DatasetError), encoding="utf-8-sig", errors="replace",
+                              newline="") as f:
             reader = csv.reader(f, skipinitialspace=True)
             header = [h.strip() for h in next(reader, [])]
             return header, [r for _, r in zip(range(rows), reader)]
@@ -174,6 +180,8 @@ class _Records:
     kinds: set[str] = field(default_factory=set)
     uncertain: int = 0
     negatives: int = 0
+    bounded: list = field(default_factory=list)  # outside_dataset / not_a_regular_file findings
+    not_opened: list[str] = field(default_factory=list)  # image paths not opened
 
     def add(self, split: str, image: str, classes: list[str], folder: Path, source: str) -> None:
         key = (split, image)
@@ -208,13 +216,15 @@ def load(root: Path, config: Config = Config(), progress: Progress = no_progress
     notes = records.notes + _notes(records, config)
     has_files = bool(images.pop("has_file").any()) if len(images) else False
     return Dataset(root=str(root), task=task, format=NAME, classes=tuple(declared.names), images=images,
-                   labels=labels, health=tuple(findings), notes=tuple(notes), has_image_files=has_files)
+                   labels=labels, health=tuple(records.bounded + findings), notes=tuple(notes),
+                   has_image_files=has_files, extras={NOT_OPENED: records.not_opened})
 
 
 def _read_frame(path: Path) -> pd.DataFrame:
     try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True, index_col=False,
-                            encoding="utf-8-sig", encoding_errors="replace")
+        with open_regular(path, CSV_LIMIT, DatasetError) as handle:  # a regular file within the cap
+            frame = pd.read_csv(handle, dtype=str, keep_default_na=False, skipinitialspace=True, index_col=False,
+                                encoding="utf-8-sig", encoding_errors="replace")
     except pd.errors.ParserError as exc:
         line = re.search(r"line (\d+)", str(exc))
         raise DatasetError(f"not a well-formed CSV ({str(exc).strip().splitlines()[-1]})", path,
@@ -320,7 +330,7 @@ def _find_image(name: str, folder: Path, root: Path, index: dict[str, list[Path]
     """The image a CSV row names, or None: the one place a CSV image reference becomes a path."""
     for base in (folder, folder / "images", root, root / "images"):
         candidate = base / name
-        if candidate.is_file():
+        if os.path.isfile(candidate):  # False for a name too long to exist, never an error
             return candidate
     hits = index.get(name) or index.get(Path(name).name) or index.get(name.rsplit(".", 1)[0])
     return hits[0] if hits and len(hits) == 1 else None
@@ -333,14 +343,18 @@ def _tables(root, records: _Records, declared: _Declared, config: Config, progre
     prefix = len(set(names)) != len(names)  # the same name in two splits: ids carry the split
     ids = [f"{s}/{n}" if prefix else n for s, n in keys]
     found = [_find_image(n, records.csv_dir[k], root, index) for k, n in zip(keys, names)]
-    paths = [str(p) for p in found if p is not None]
+    located = [str(p) for p in found if p is not None]
+    screened = Bounds.of(root, config.follow_outside).screen(located)
+    records.bounded = screened.findings(lambda i: os.path.relpath(located[i], root), "image files the CSV names")
+    records.not_opened = [os.path.relpath(located[i], root) for i in screened.refused]
+    paths = [p for p, ok in zip(located, screened.ok) if ok]
     sizes = read_sizes(paths, config.workers, progress, config.executor, source=remote_source(config))
     size_of = dict(zip(paths, zip(sizes.width, sizes.height)))
     images = pd.DataFrame({
         "image_id": ids, "split": [s for s, _ in keys],
         "path": [os.path.relpath(p, root) if p is not None else n for p, n in zip(found, names)],
-        "width": [size_of[str(p)][0] if p is not None else float("nan") for p in found],
-        "height": [size_of[str(p)][1] if p is not None else float("nan") for p in found],
+        "width": [size_of.get(str(p), (float("nan"),) * 2)[0] if p is not None else float("nan") for p in found],
+        "height": [size_of.get(str(p), (float("nan"),) * 2)[1] if p is not None else float("nan") for p in found],
         "has_file": [p is not None for p in found],
     })
     known = set(declared.names)

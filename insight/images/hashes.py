@@ -27,18 +27,23 @@ import os
 import re
 import warnings
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from PIL import Image, UnidentifiedImageError
 
+from insight.bounds import MISSING, OK, OUTSIDE, Bounds, not_opened
 from insight.config import Config
+from insight.errors import InsightError
 from insight.images.strict import strict_decoding
 from insight.model import Dataset
 from insight.pool import pooled_map, worker_count
 from insight.progress import Progress, no_progress
+from insight.safe_input import MiB, open_regular, read_bytes
 from insight.scheduler import ClusterError
-from insight.storage import read_whole
+from insight.storage import StorageError, is_url, read_whole
 
 HASH_COLUMNS = ("image_id", "split", "path", "sha256", "phash", "error")
 # JPEG draft decoding stops at >= this many pixels a side (pHash needs 32). Measured on 385 real and
@@ -52,6 +57,7 @@ PHASH_BITS_SIDE = 8  # the hash keeps the lowest 8 x 8 DCT frequencies: 64 bits
 # images of the test data: scipy gives 10,798 exact zeros (flat masks, solid pictures) and no non-zero
 # coefficient under 2.8e-7 of the largest; the matrix product here is within 4e-16 of the largest.
 ROUNDING_NOISE = 1e-9
+IMAGE_LIMIT = 512 * MiB  # bytes read from one image file (a 100-megapixel TIFF: ~300 MB)
 THUMB_PX = 96  # longest side of a report thumbnail
 THUMB_QUALITY = 70  # JPEG quality of a thumbnail: ~2-4 kB each
 POOL_MIN_FILES = 16  # fewer files than this are hashed in-process: starting workers costs more
@@ -61,9 +67,16 @@ _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 
 
 def hash_file(path: str) -> tuple[str | None, str | None, str | None]:
-    """(sha256 hex, phash hex, error) of one file; runs in a worker process."""
+    """(sha256 hex, phash hex, error) of one file; runs in a worker process. Only a regular file of at
+    most IMAGE_LIMIT bytes is read (insight/safe_input.py)."""
+    if path.startswith(NOT_READ):
+        return None, None, path.partition(":")[2]
     try:
-        data = read_whole(path)
+        data = read_whole(path) if is_url(path) else read_bytes(Path(path), IMAGE_LIMIT)
+    except StorageError:
+        raise  # the store kept refusing: the command stops, naming the object
+    except InsightError as exc:
+        return None, None, f"cannot read: {exc.reason}"
     except OSError as exc:
         return None, None, f"cannot read: {exc.strerror or type(exc).__name__}"
     sha = hashlib.sha256(data).hexdigest()
@@ -104,12 +117,15 @@ _DCT_LOW = _dct_rows(PHASH_SIDE, PHASH_BITS_SIDE)
 
 
 def hash_images(ds: Dataset, config: Config = Config(), progress: Progress = no_progress) -> pd.DataFrame:
-    """One row per image of `ds`: image_id, split, path, sha256, phash, error (HASH_COLUMNS)."""
-    images = ds.images.loc[:, ["image_id", "split", "path"]].reset_index(drop=True)
+    """One row per image of `ds`: image_id, split, path, sha256, phash, error (HASH_COLUMNS). Images
+    the loader did not open (outside the dataset, not regular files: its findings say so) are left out;
+    any other file that leaves the dataset or is no regular file is not read, and its error says why."""
+    images = ds.images.loc[:, ["image_id", "split", "path"]]
+    images = images[~images["path"].isin(not_opened(ds.extras))].reset_index(drop=True)
     root = os.path.abspath(ds.root)  # a cluster's workers do not share this process's working folder
-    files = [os.path.join(root, str(p)) for p in images["path"]]
+    files = _readable([os.path.join(root, str(p)) for p in images["path"]], Bounds.of(root, config.follow_outside))
     if config.remote is not None:  # a mirrored dataset: every byte of an image is read from the store
-        files = [config.remote.source(f) for f in files]
+        files = [f if f.startswith(NOT_READ) else config.remote.source(f) for f in files]
     shas, phashes, errors = [], [], []
     for s, p, e in progress(_hash_all(files, config), total=len(files), desc="hashing images"):
         shas.append(s)
@@ -119,6 +135,23 @@ def hash_images(ds: Dataset, config: Config = Config(), progress: Progress = no_
         _check_workers_read(files, errors, config)
     return images.assign(sha256=pd.Series(shas, dtype="object"), phash=pd.Series(phashes, dtype="object"),
                          error=pd.Series(errors, dtype="object"))
+
+
+NOT_READ = "\0not read:"  # a file marked so is not read; what follows the colon is why
+
+
+def _readable(files: list[str], bounds: Bounds) -> list[str]:
+    """The files, those that may not be opened marked NOT_READ with the reason."""
+    out = []
+    for path in files:
+        verdict = bounds.check(path)
+        if verdict in (OK, MISSING):  # a missing file: the read says so
+            out.append(path)
+        elif verdict == OUTSIDE:
+            out.append(NOT_READ + "not read: outside the dataset folder")
+        else:
+            out.append(NOT_READ + f"not read: {verdict}, not a regular file")
+    return out
 
 
 def _hash_all(files: list[str], config: Config) -> Iterator[tuple]:
@@ -143,7 +176,7 @@ def thumbnail_uri(path: str) -> str | None:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            with Image.open(io.BytesIO(read_whole(path))) as img:
+            with _opened(path) as handle, Image.open(handle) as img:
                 img.draft("RGB", (THUMB_PX * 2, THUMB_PX * 2))
                 small = img.convert("RGB")
                 small.thumbnail((THUMB_PX, THUMB_PX))
@@ -152,6 +185,16 @@ def thumbnail_uri(path: str) -> str | None:
     except Exception:  # noqa: BLE001 - a thumbnail is decoration; the pair is still listed without it
         return None
     return "data:image/jpeg;base64," + base64.b64encode(out.getvalue()).decode("ascii")
+
+
+@contextmanager
+def _opened(path: str):
+    """A regular file of at most IMAGE_LIMIT bytes, or an object's bytes (insight.storage)."""
+    if is_url(path):
+        yield io.BytesIO(read_whole(path))
+        return
+    with open_regular(Path(path), IMAGE_LIMIT) as handle:
+        yield handle
 
 
 def thumbnails(root: str, paths: Iterable[str], source: Callable[[str], str] = str) -> dict[str, str]:

@@ -11,9 +11,11 @@ Detectron2's evaluators report percentages (COCO AP x 100, mIoU x 100): they are
 every mAP and IoU in the table is 0..1.
 
 A restarted training appends to the same file, so the iteration counter goes back: each restart starts a
-new segment. The last complete segment (at least MIN_SEGMENT_ROWS rows; shorter ones are aborted starts) is
-read and a note says so. A segment that starts far into training (a resume from a checkpoint) continues
-the segment before it: the earlier rows below its first iteration are kept.
+new segment. The segment is chosen by the rule every reader shares (table.last_complete): the last complete
+one, with at least MIN_RUN_POINTS records (shorter ones after it are aborted starts), and a note says so.
+Detectron2 segments by records, not per series, because a restart here can also log the same iteration
+again. A segment that starts far into training (a resume from a checkpoint) continues the segment before
+it: the earlier rows below its first iteration are kept.
 """
 
 from __future__ import annotations
@@ -27,13 +29,12 @@ from insight.config import Config
 from insight.errors import LogError
 from insight.detection import LIKELY, SURE, Detection
 from insight.logs.reading import axis, first_record, json_lines, walk
-from insight.logs.table import Rows
+from insight.logs.table import MIN_RUN_POINTS, Rows, last_complete
 from insight.model import Run
 
 NAME = "detectron2"
 EVAL_PREFIX = re.compile(r"(?:bbox|segm|keypoints|sem_seg|panoptic_seg)/")
 PERCENT = 100.0  # Detectron2 evaluators report AP, IoU and accuracy in percent
-MIN_SEGMENT_ROWS = 5  # a segment shorter than this is an aborted start, not a run
 RESUME_PERIODS = 2  # a segment whose first iteration is beyond this many logging periods is a resume
 AXIS = ("iteration",)
 
@@ -96,8 +97,7 @@ def _segments(records: list[tuple[int, dict]]) -> list[list[tuple[int, dict]]]:
 def _choose(segments: list) -> tuple[list, list[str]]:
     if len(segments) <= 1:
         return (segments[0] if segments else []), []
-    complete = [i for i, s in enumerate(segments) if len(s) >= MIN_SEGMENT_ROWS]
-    index = complete[-1] if complete else len(segments) - 1
+    index = last_complete([len(s) for s in segments])
     period = _period(segments)
     chosen, resumed = list(segments[index]), 0
     i = index
@@ -109,7 +109,7 @@ def _choose(segments: list) -> tuple[list, list[str]]:
     starts = ", ".join(str(s[0][0]) for s in segments[1:][:10])
     first, last = chosen[0], chosen[-1]
     note = (f"this file holds {len(segments)} runs appended one after another (the iteration counter goes back "
-            f"at lines {starts}); the last complete one (at least {MIN_SEGMENT_ROWS} rows), lines {first[0]}-"
+            f"at lines {starts}); the last complete one (at least {MIN_RUN_POINTS} rows), lines {first[0]}-"
             f"{last[0]} (iterations {first[1]['iteration']}-{last[1]['iteration']}, {len(chosen)} rows), was read")
     if index != len(segments) - 1:
         note += f"; the {len(segments) - 1 - index} shorter run(s) after it look like aborted starts"

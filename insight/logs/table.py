@@ -7,7 +7,8 @@ and `Rows.run()` returns the validated `Run` after five tidy-ups, in this order,
   - a name logged both per step and per epoch (Lightning `loss_step` / `loss_epoch`) keeps the epoch
     series, which holds the exact epoch means the diagnosis would otherwise estimate from samples;
   - several runs appended to one file (a series whose step or epoch counter goes back, in the order the
-    reader read it: a trainer started again in the same folder) keep only the last run's values: one run
+    reader read it: a trainer started again in the same folder) keep only the values of the last complete
+    run (last_complete: at least MIN_RUN_POINTS points; shorter runs after it are aborted starts): one run
     is judged, never a mix of several (a resume whose counter carries on is one run: epochs.py notes it);
   - a 0..1 metric (accuracy, mAP, dice, ...) whose values exceed 1 was logged in percent: divided by 100;
   - a value repeated for the same step, split and name keeps the last one read; a reader whose format
@@ -104,27 +105,59 @@ class Rows:
         return Run(fmt, str(source), metrics_frame(frame.drop(columns=["granularity", "file"])), tuple(notes))
 
 
+MIN_RUN_POINTS = 5  # a run with fewer points than one Prechelt strip (the diagnosis's min_points) is an
+#                    aborted start, not a run to judge
+
+
+def last_complete(lengths: list[int]) -> int:
+    """The run to judge among runs appended one after another (their lengths in points, oldest first): the
+    last complete one, with at least MIN_RUN_POINTS points; shorter runs after it are aborted starts (a
+    trainer started again and stopped). When none is complete, the last. Every reader that finds
+    appended runs chooses by this rule (Rows.run for all of them, detectron2.py on its records)."""
+    complete = [i for i, n in enumerate(lengths) if n >= MIN_RUN_POINTS]
+    return complete[-1] if complete else len(lengths) - 1
+
+
 def _last_run(frame: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
-    """Only the values after each series' last restart: a point whose step, or epoch, is lower than the
-    point read before it in the same file, split and name, and logged before, starts a new run (in a
-    series logged once per epoch, an epoch equal to the one before too)."""
+    """Only the values of the last complete run (last_complete). A point whose step, or epoch, is lower than
+    the point read before it in the same file, split and name, and logged before, starts a new run (in a
+    series logged once per epoch, an epoch equal to the one before too). Runs are counted per file from
+    the last one back, so every series of a file keeps the same run: a run's length is its points in the
+    sparsest series that restarted (a validation loss logged once per epoch, not the per-step train
+    loss). A series logged in fewer runs than the one chosen (only in an aborted start) is left out."""
     keep = pd.Series(True, index=frame.index)
     restarts: list[tuple[str, float, float]] = []
-    for _, group in frame.groupby(["file", "split", "name", "granularity"], sort=False, dropna=False):
-        back = _goes_back(group["step"]) | _goes_back(group["epoch"], strictly=not _once_per_epoch(group))
-        if not back.any():
+    aborted = 0
+    for _, in_file in frame.groupby("file", sort=False):
+        runs: list[list[pd.Index]] = []
+        for _, group in in_file.groupby(["split", "name", "granularity"], sort=False, dropna=False):
+            back = _goes_back(group["step"]) | _goes_back(group["epoch"], strictly=not _once_per_epoch(group))
+            positions = np.flatnonzero(back.to_numpy())
+            bounds = [0, *positions, len(group)]
+            runs.append([group.index[a:b] for a, b in zip(bounds, bounds[1:])])
+            if len(positions) > len(restarts):
+                restarts = [_restart(group, i) for i in positions]
+        most = max(len(r) for r in runs)
+        if most == 1:
             continue
-        positions = np.flatnonzero(back.to_numpy())
-        keep[group.index[:positions[-1]]] = False
-        if len(positions) > len(restarts):
-            restarts = [_restart(group, i) for i in positions]
+        restarted = [r for r in runs if len(r) > 1]  # a series logged once, or in one run only, measures no run
+        lengths = [min(len(r[-most + k]) for r in restarted if len(r) >= most - k) for k in range(most)]
+        chosen = last_complete(lengths)
+        back_from_end = most - chosen
+        aborted = max(aborted, most - 1 - chosen)
+        for series_runs in runs:
+            for k, segment in enumerate(series_runs):
+                if k != len(series_runs) - back_from_end:
+                    keep[segment] = False
     if restarts:
         dropped = int((~keep).sum())
         where = ", ".join(f"{axis} {a:g} back to {b:g}" if b < a else f"{axis} {a:g} to {axis} {b:g} again"
                           for axis, a, b in restarts[:5])
         more = f" and {len(restarts) - 5} more" if len(restarts) > 5 else ""
+        which = ("the last complete run (at least " f"{MIN_RUN_POINTS} points) is judged; the {aborted} shorter "
+                 "run(s) after it look like aborted starts" if aborted else "only the last run is judged")
         notes.append(f"the log holds {len(restarts) + 1} runs one after another (the counter goes from {where}"
-                     f"{more}): only the last run is judged; the {dropped} value(s) logged before it are left out")
+                     f"{more}): {which}; the {dropped} value(s) logged in the other runs are left out")
     return frame[keep]
 
 

@@ -12,7 +12,9 @@ in several files keeps the newest file's values. Within one file every value log
 (some trainers write each batch's loss at the epoch's step; the diagnosis averages them), except one
 extra value at a tag's last step alone (an evaluation of the best weights after the last epoch). Sub-folders that are neither split-named nor
 add_scalars groups of the run are other runs: they are not mixed in, and a note lists them.
-`epoch` comes from an `epoch` scalar (Lightning) at the same step, or is the step for Keras `epoch_*` tags.
+`epoch` comes from an `epoch` scalar (Lightning) at the same step, or is the step for Keras `epoch_*` tags
+and for a file whose training loss and validation values share the same consecutive steps 1, 2, 3, ...
+(Ultralytics and YOLOv5 log at the epoch so: nobody validates after every batch).
 A folder that also holds a text log (results.csv, metrics.csv, metrics.json) is left to that log's reader.
 """
 
@@ -69,6 +71,7 @@ def read(path: Path, config: Config = Config()) -> Run:
         raise LogError("no TensorBoard event files (events.out.tfevents.*) here", path)
     root = path.parent if path.is_file() else path
     rows, notes, empty, others = Rows(several_per_step=True), [], [], set()
+    per_epoch = False
     for file in files:
         rows.next_file()
         with _loader_stops() as stops:
@@ -89,7 +92,10 @@ def read(path: Path, config: Config = Config()) -> Run:
         if placed is None:
             others.add(str(file.parent.relative_to(root)))
             continue
-        _add(rows, placed)
+        per_epoch |= _add(rows, placed)
+    if per_epoch:
+        notes.append("the step of this log counts epochs: the training loss and the validation values were "
+                     "logged at the same steps, counting up with none skipped")
     if empty:
         notes.append(f"{len(empty)} event file(s) hold no scalars: {', '.join(empty[:5])}")
     if others:
@@ -248,17 +254,38 @@ def _place(sub: Path, scalars: dict) -> list[tuple[str, str | None, list]] | Non
     return placed
 
 
-def _add(rows: Rows, placed: list) -> None:
+def _add(rows: Rows, placed: list) -> bool:
+    """Add a file's values; True when its steps were read as epochs (_steps_are_epochs)."""
     epochs: dict[int, float] = {}
     for raw, _split, points in placed:
         if raw.lower() == "epoch":
             epochs.update({int(step): float(value) for step, value in points})
+    per_epoch = not epochs and _steps_are_epochs(placed)
     for raw, split, points in placed:
         name = normalise(raw, split)
-        keras_epoch = name is not None and name.granularity == "epoch"
+        keras_epoch = per_epoch or (name is not None and name.granularity == "epoch")
         for step, value in points:
             epoch = epochs.get(int(step), float(step) if keras_epoch else None)
             rows.add(int(step), epoch, raw, value, split)
+    return per_epoch
+
+
+def _steps_are_epochs(placed: list) -> bool:
+    """A training loss and a validation series logged at the same steps, which run 1, 2, 3, ... (or from
+    0) without a gap: validation runs once an epoch, so the step counts epochs."""
+    steps: dict[str, list[set[int]]] = {"train": [], "val": []}
+    for raw, split, points in placed:
+        name = normalise(raw, split)
+        if name is None or name.split not in steps or not points:
+            continue
+        if name.split == "train" and "loss" not in name.name.lower():
+            continue
+        steps[name.split].append({int(step) for step, _ in points})
+    for train in steps["train"]:
+        low, high = min(train), max(train)
+        if low in (0, 1) and high > low and train == set(range(low, high + 1)) and train in steps["val"]:
+            return True
+    return False
 
 
 def _event_files(folder: Path) -> list[Path]:

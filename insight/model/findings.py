@@ -10,6 +10,19 @@ from enum import Enum
 from typing import Any
 
 MAX_EXAMPLES = 5
+EXAMPLE_CHARS = 640  # an example longer than this (a 4,000-character file name) is cut in the middle
+
+
+def shown(text: str) -> str:
+    """An example as a finding lists it: bytes that are not UTF-8 (a Latin-1 file name read with
+    surrogate escapes) as U+FFFD, a very long one cut in the middle."""
+    text = str(text)
+    if not text.isascii():
+        text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    if len(text) > EXAMPLE_CHARS:
+        keep = (EXAMPLE_CHARS - 30) // 2  # with the marker, at most EXAMPLE_CHARS: cut once only
+        text = f"{text[:keep]}...{text[-keep:]} ({len(text):,} characters)"
+    return text
 
 
 class Severity(str, Enum):
@@ -38,7 +51,7 @@ class Finding:
         if not self.code.replace("_", "").isalnum():
             raise ValueError(f"finding code must be a snake_case word, got {self.code!r}")
         object.__setattr__(self, "severity", Severity(self.severity))
-        object.__setattr__(self, "examples", tuple(str(e) for e in self.examples)[:MAX_EXAMPLES])
+        object.__setattr__(self, "examples", tuple(shown(e) for e in tuple(self.examples)[:MAX_EXAMPLES]))
 
 
 def with_message(finding: Finding, message: str) -> "Finding":

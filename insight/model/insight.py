@@ -14,7 +14,7 @@ import pandas as pd
 
 from insight import __version__
 from insight.config import Setting
-from insight.model.findings import Finding
+from insight.model.findings import Finding, Severity
 
 SCHEMA = "insight/2"
 CLOSED = ("left", "right", "both", "neither")
@@ -147,6 +147,18 @@ class CurveDiagnosis:
         """The findings besides the one that decided the scenario (that one is shown as the rule)."""
         rule_code = self.rule_finding.code if self.rule_finding else None
         return tuple(f for f in self.findings if f.code != rule_code)
+
+    @property
+    def failed_by(self) -> Finding | None:
+        """An error-level finding about the run (a run that learned nothing, say), unless the scenario is
+        B, which says as much itself: the finding that decided (when it is an error, there is no
+        scenario), else the first such further finding. Whatever the losses read as, the run failed:
+        neither a scenario's title nor its advice applies."""
+        if self.scenario == "B":
+            return None
+        if self.rule_finding is not None and self.rule_finding.severity == Severity.ERROR:
+            return self.rule_finding
+        return next((f for f in self.further_findings if f.severity == Severity.ERROR), None)
 
 
 @dataclass(frozen=True)

@@ -207,13 +207,17 @@ def test_load_run_finds_the_lightning_folder(tmp_path):
 
 def test_every_metric_zero_with_loss_parts_zero_throughout_is_a_loud_finding(tmp_path):
     # box loss 0 at every epoch (train and val), mAP 0 at every epoch; only cls moves (it falls 15 -> 11):
-    # the loss curves read like A, but the run learned nothing -> degenerate_run, an error, and the
-    # zero parts' note does not blame a single-class run
+    # the loss curves read like A (both fall steadily, val by 0.2 an epoch more than train), but the run
+    # learned nothing -> no scenario: degenerate_run, an error, decides it as "cannot judge" and says what the
+    # losses alone read as (A, never shown as the verdict); the zero parts' note does not blame a
+    # single-class run
     cls = [15, 14, 13.3, 12.8, 12.4, 12.1, 11.9, 11.7, 11.6]
     rows = [(e, 0, c, 0, 0, c + 8 - 0.2 * e, 0.01) for e, c in enumerate(cls, start=1)]
     d = diagnose_run(ultralytics(tmp_path, rows))
     f = found(d, "degenerate_run")
     assert f.severity.value == "error" and d.findings[0].code == "degenerate_run"
+    assert d.scenario is None and d.rule_finding.code == "degenerate_run"
+    assert (f.values["losses_read_as"], f.values["losses_rule"]) == ("A", "converged")
     assert f.values["metrics"] == ["mAP50"] and f.values["zero"] == ["train/box_loss", "val/box_loss"]
     assert f.values["moving"] == ["train/cls_loss", "val/cls_loss"] and f.values["points"] == 9
     assert "metric_near_zero" not in codes(d)

@@ -15,7 +15,7 @@ from insight.diagnose.curve_thresholds import CurveThresholds
 from insight.diagnose.curve_trend import aligned
 from insight.diagnose.curves import CurveContext, diagnose_run
 from insight.diagnose.epochs import per_epoch
-from tests.diagnose.curve_runs import run_of, smooth_by_hand
+from tests.diagnose.curve_runs import noise_by_hand, run_of, smooth_by_hand
 
 
 def codes(d):
@@ -126,6 +126,39 @@ def test_two_noisy_last_points_are_not_a_rise():
     assert blocks[0] > blocks[1] > blocks[2]  # still edging down, by six-epoch means
 
 
+# A flat validation loss whose last three points happen to sit high. 20 epochs, sigma 0.5 point; val falls to
+# about 1.0 by epoch 7 and wobbles +-3 % around it; train edges down 0.85 -> 0.824 from epoch 7.
+FLAT_HEAD = [3.0, 2.2, 1.7, 1.4, 1.2, 1.08, 1.03, 0.98, 1.02, 0.97, 1.01, 0.99, 1.03, 0.96, 1.0, 1.02, 0.97]
+EDGING_TRAIN = [3.0, 2.0, 1.5, 1.2, 1.0, 0.9] + [round(0.85 - 0.002 * k, 3) for k in range(14)]
+
+
+@pytest.mark.parametrize("end, scenario", [([1.1, 1.12, 1.11], "A"), ([1.2, 1.22, 1.21], "C")])
+def test_an_end_window_is_noisy_too(end, scenario):
+    # GL compares the mean of the last 3 raw points with the smoothed best. Both carry noise: the smoothed
+    # best keeps 0.8009 of the point-to-point noise (test_a_noisy_val_curve_needs_a_rise_beyond_its_noise_for_c
+    # says why), the mean of 3 points 1 / sqrt(3) of it; as independent errors they add in quadrature, so
+    # the threshold is exp(3 x noise x sqrt(0.8009^2 + 1/3)) - 1. Here the noise (noise_by_hand, the same
+    # for both ends) is 5.43 %: the threshold is 17.4 %; with the smoothed best's noise alone it would be
+    # 13.9 %. The smoothed best is 0.9717 (at epoch 14). End 1.11 on average: GL 14.2 %, above 13.9 % but
+    # under 17.4 % -> A (C is named close). End 1.21: GL 24.5 % -> C by overfit_val_rises; train fell from
+    # 0.836 at epoch 14 to 0.826 (1.2 % >= 1 %) but too little for a widening gap.
+    val = FLAT_HEAD + end
+    share = math.sqrt(1 + 2 * math.exp(-4) + 2 * math.exp(-16)) / (1 + 2 * math.exp(-2) + 2 * math.exp(-8))
+    noise = noise_by_hand(val)
+    threshold = 100 * math.expm1(3 * noise * math.sqrt(share ** 2 + 1 / 3))
+    best = min(smooth_by_hand(val))
+    gl = 100 * (statistics.mean(end) / best - 1)
+    assert noise == pytest.approx(0.0543, abs=1e-4) and threshold == pytest.approx(17.45, abs=0.01)
+    assert 100 * math.expm1(3 * noise * share) < 14.2 < threshold  # the old threshold would have called it C
+    assert best == pytest.approx(0.9717, abs=1e-4)
+    d = diagnose_run(run_of({"train/loss": EDGING_TRAIN, "val/loss": val}))
+    assert d.scenario == scenario
+    v = d.rule_finding.values
+    assert v["gl"] == pytest.approx(gl) and v["threshold"] == pytest.approx(threshold) and v["window"] == 3
+    if scenario == "A":
+        assert found(d, "scenario_close").values["other_code"] == "overfit_val_rises"
+
+
 # -- a blow-up judged by what it cost -------------------------------------------------------------------------
 
 def test_early_blow_up_recovered_late_is_b():
@@ -221,6 +254,35 @@ def test_train_fall_share_is_the_boundary_of_the_stall_rule():
     assert scenario(share - 0.001) == "C" and scenario(share + 0.001) == "A"
 
 
+def test_val_levelled_while_train_falls_12_percent_is_c():
+    # 20 epochs. From epoch 7 both are exact geometric curves: train 1.6 -> 1.4 (a 12.5 % fall), val
+    # 1.72 -> 1.70 (1.2 %, and still its best at the end: neither GL nor early stopping can see it).
+    # Val levels off at epoch 7 (from there it stays within 2 % of its end), so the gap's stretch is epochs
+    # 7-20; the least-squares lines through the logs are the curves themselves: train's log fall
+    # ln(1.6 / 1.4) = 0.1335, val's ln(1.72 / 1.70) = 0.0117, under a quarter of train's; the gap widened
+    # exp(0.1335 - 0.0117) - 1 = 12.96 % >= 5 % (GL_alpha) -> C by overfit_gap_widens. The training loss
+    # makes (1.6 - 1.41) / (2.4 - 1.41), about 19 %, of its whole fall there (>= 10 %). (A fixed 20 %
+    # training fall, the rule before, called this A: the run of a validation loss flat for 14 epochs.)
+    train = [3.0, 2.4, 2.0, 1.8, 1.7, 1.65] + [1.6 * (1.4 / 1.6) ** (k / 13) for k in range(14)]
+    val = [3.2, 2.5, 2.1, 1.9, 1.8, 1.75] + [1.72 * (1.70 / 1.72) ** (k / 13) for k in range(14)]
+    d = diagnose_run(run_of({"train/loss": train, "val/loss": val}))
+    assert d.scenario == "C" and d.rule_finding.code == "overfit_gap_widens"
+    v = d.rule_finding.values
+    assert v["since"] == 7 and v["points"] == 14
+    assert v["widened_pct"] == pytest.approx(100 * math.expm1(math.log(1.6 / 1.4) - math.log(1.72 / 1.70)))
+    assert v["train_fall_pct"] == pytest.approx(12.5) and 15 < v["train_share_pct"] < 22
+
+
+def test_val_falling_a_third_as_fast_as_train_is_no_widening_gap():
+    # the same run with val falling 1.72 -> 1.65 from epoch 7: log fall ln(1.72 / 1.65) = 0.0415, 31 % of
+    # train's 0.1335 (> 25 %: validation still improves at a rate that counts), and still falling at its end
+    # (its last 5 points fall 1 - (1.65 / 1.72)^(4 / 13) = 1.3 % >= 1 %) -> no C rule fires -> A
+    train = [3.0, 2.4, 2.0, 1.8, 1.7, 1.65] + [1.6 * (1.4 / 1.6) ** (k / 13) for k in range(14)]
+    val = [3.2, 2.5, 2.1, 1.9, 1.8, 1.75] + [1.72 * (1.65 / 1.72) ** (k / 13) for k in range(14)]
+    d = diagnose_run(run_of({"train/loss": train, "val/loss": val}))
+    assert d.scenario == "A"
+
+
 def test_val_plateau_while_train_is_flat_too_is_a():
     # the same val, but train has levelled off at epoch 20 (it falls 0.5 % over the last 20 epochs): the
     # gap widened by about 2.5 % (val's end level 3.597 against its smoothed 3.509 at epoch 20) and 0.8 %
@@ -235,7 +297,8 @@ def test_val_plateau_while_train_is_flat_too_is_a():
 def test_val_creep_that_early_stopping_would_not_cut_is_a():
     # val best at epoch 35 of 40 (falls 4.0 -> 3.5 by epoch 35, then +0.5 % an epoch): patience 4 stops at
     # epoch 39 and saves 1 / 39 = 2.6 % (< 25 %) of the run; the late rise is 2.5 % at most (GL < 5 %) and
-    # train falls only 6 % in the second half (no widening gap) -> A
+    # over the second half train falls 5 % while val, still falling until epoch 35, falls 4.5 % (the gap
+    # hardly widens) -> A
     val = [4.0 - 0.5 * i / 34 for i in range(35)] + [3.5 * (1 + 0.005 * k) for k in range(1, 6)]
     train = [3.0 - 0.3 * i / 39 for i in range(40)]
     d = diagnose_run(run_of({"train/loss": train, "val/loss": val}))
@@ -302,12 +365,17 @@ def test_a_rise_just_short_of_its_threshold_names_c_as_close():
     # 9 points (too few to measure noise: the GL threshold stays Prechelt's 5 %). val falls to about 1.0
     # (its smoothed best, at epoch 6, sigma 0.5 point), then ends at 1.047 on average over its end window
     # (the 3 points after the best: 1.045, 1.047, 1.049): GL about 4.2 %, some 84 % of the 5 % it needs
-    # (>= 75 %) -> A, with scenario_close naming C and the rule that came close. Train still falls slowly
-    # at the end (0.97 -> 0.88, too little for a widening gap): from its smoothed 0.973 at epoch 6 to its
-    # end level 0.91 (the mean of the last 3 points), 13 % of its whole fall from the early level
-    # median(1.6, 1.4, 1.25) = 1.4, so the training loss does keep falling materially.
+    # (>= 75 %) -> A, with scenario_close naming C and the rule that came close. Train has made nearly all
+    # of its fall (early level median(6, 4, 2.5) = 4 to its end level 0.94, the mean of the last 3 points)
+    # and edges down 0.97 -> 0.925: from its smoothed 0.9824 at epoch 6 ((0.97 + e^-2 (1.1 + 0.955) +
+    # e^-8 (1.6 + 0.94)) / (1 + 2e^-2 + 2e^-8)) it falls 4.3 % (>= the 1 % val_rises needs), but from the
+    # gap's stretch (the last 5 points, from epoch 5: smoothed 1.140) it makes (1.140 - 0.94) / 3.06 = 6.5 %
+    # of its whole fall, under train_fall_share's 10 %: no widening gap (a loss that has levelled is no
+    # evidence of one).
     val = [3.0, 2.0, 1.5, 1.2, 1.002, 1.0, 1.045, 1.047, 1.049]
-    train = [1.6, 1.4, 1.25, 1.12, 1.03, 0.97, 0.94, 0.91, 0.88]
+    train = [6.0, 4.0, 2.5, 1.6, 1.1, 0.97, 0.955, 0.94, 0.925]
+    smoothed = smooth_by_hand(train)
+    assert smoothed[5] == pytest.approx(0.9824, abs=1e-4) and smoothed[4] == pytest.approx(1.140, abs=1e-3)
     d = diagnose_run(run_of({"train/loss": train, "val/loss": val}))
     assert d.scenario == "A"
     close = found(d, "scenario_close")

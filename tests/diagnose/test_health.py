@@ -127,6 +127,10 @@ DETECTION_CODES = {
     "listed_image_missing": {},
     "unreadable_image": {"reasons": ["not an image Pillow can identify"]},
     "image_size_invalid": {"file": "annotations/instances_train.json"},
+    "duplicate_category": {"file": "annotations/instances_train.json", "ids": 1, "names": 1},
+    "outside_dataset": {"what": ["image files named by the annotations"]},
+    "not_a_regular_file": {"what": ["label files"], "kinds": ["a FIFO (named pipe)"]},
+    "split_outside": {"file": "data.yaml", "splits": ["val"]},
 }
 
 
@@ -149,7 +153,8 @@ def test_templates_exist_for_codes_the_detection_code_emits():
     import re
 
     sources = ["insight/formats/coco/reader.py", "insight/formats/yolo/reader.py", "insight/formats/voc/reader.py",
-               "insight/formats/shared/tables.py", "insight/diagnose/health.py"]
+               "insight/formats/shared/tables.py", "insight/diagnose/health.py", "insight/bounds.py",
+               "insight/formats/yolo/layout.py"]
     emitted = set()
     for source in sources:
         text = (repo / source).read_text()

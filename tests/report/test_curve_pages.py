@@ -58,7 +58,7 @@ def drawn(monkeypatch) -> dict[str, dict]:
 
 
 def page(run) -> CurvesContext:
-    return build_curves(diagnose_run(run), None)
+    return build_curves(diagnose_run(run), None, ())
 
 
 def smoothing_statement(run) -> str:

@@ -93,14 +93,19 @@ def test_inline_table_has_one_row_per_class_and_split():
     assert block.count('<th scope="row" rowspan="2">') == 2
 
 
-def test_classes_without_boxes_are_named_not_drawn():
+def test_classes_without_boxes_are_named_once_not_drawn_nor_a_row_of_dashes():
+    # 3 classes with boxes + "unused" declared with none: the summary's line names it ("1 declared
+    # class has no labels: unused"); the chart, the size table and the values table leave it out
     ds = detection_dataset(3)
     ds = Dataset(root="mem", task="detection", format="test", classes=ds.classes + ("unused",),
                  images=ds.images, labels=ds.labels)
-    ctx = data_boxes.build(build_insight(ds, None))
-    assert ctx.unused == ("unused",)
+    insight = build_insight(ds, None)
+    ctx = data_boxes.build(insight)
     assert "unused" not in str(ctx.classes[0].svg)
-    assert len(ctx.class_rows) == 4  # the table still lists it
+    assert [r.name for r in ctx.class_rows] == ["class 02", "class 01", "class 00"] and ctx.class_count == 3
+    assert all(row[0] != "unused" for t in data_boxes.class_tables(insight) for row in t.rows)
+    html = render_html(insight)
+    assert html.count("unused") == html.count("1 declared class has no labels: unused")
 
 
 def three_split_dataset() -> Dataset:

@@ -129,7 +129,7 @@ def test_the_cut_chart_says_so_and_marks_the_spike():
     table = series({"train": [6, 4, 3, 2.8, 2.6, 2.4, 2.2, 2.1, 2.0, 1.9],
                     "val": [5, 4, 3, 44.8, 3, 2.5, 2.4, 2.3, 2.2, 2.1]}).assign(name="loss", smoothed=math.nan)
     curves = CurveDiagnosis(format="csv", source="r.csv", scenario="B", losses=("loss",), table=table)
-    (loss,) = build_curves(curves, None).loss_charts
+    (loss,) = build_curves(curves, None, ()).loss_charts
     assert "loss (axis cut at 6.48)" in loss.svg and ">44.8<" in loss.svg
     assert loss.caption == ("loss per epoch (train and val); star: best val value. The axis stops at 6.48 so that a "
                             "spike does not flatten the curve; 1 value above it is marked by a triangle with the value.")
@@ -156,7 +156,7 @@ def test_a_series_without_a_finite_value_is_named_not_drawn():
     table = builders.curve_table(epochs=5, names=("loss",), metrics=("accuracy", "recall"))
     table.loc[table["name"] == "recall", "value"] = math.nan
     ctx = build_curves(replace(builders.curves(table.loc[table["name"] != "recall"], losses=("loss",)), table=table),
-                       None)
+                       None, ())
     assert [c.key for c in ctx.metric_charts] == ["metric-accuracy"]
     assert "No finite value was logged for recall: not drawn." in ctx.notes
 
@@ -166,7 +166,7 @@ def test_captions_say_what_is_drawn():
     train = table[table["split"] == "train"]
     curves = CurveDiagnosis(format="csv", source="r.csv", scenario="A", judged_on="train", losses=("loss",),
                             table=train)
-    (loss,) = build_curves(curves, None).loss_charts
+    (loss,) = build_curves(curves, None, ()).loss_charts
     assert loss.caption == "loss per epoch (train); faint: raw values, solid: smoothed."  # no star: no val
 
 
@@ -183,7 +183,7 @@ def test_learning_rates_equal_at_every_x_are_one_line_the_others_told_apart(monk
     rates = {"lr_pg0": 0.01 / x, "lr_pg1": 0.01 / x, "lr_pg2": 0.1 / x}  # pg2 ten times the others
     table = pd.DataFrame([{"x": xi, "split": "train", "name": n, "value": v, "smoothed": math.nan}
                           for n, vs in rates.items() for xi, v in zip(x, vs)])
-    (chart,) = build_curves(CurveDiagnosis(format="csv", source="r.csv", scenario=None, table=table), None).metric_charts
+    (chart,) = build_curves(CurveDiagnosis(format="csv", source="r.csv", scenario=None, table=table), None, ()).metric_charts
     assert chart.caption == ("Learning rate per epoch: lr_pg0 and lr_pg1, equal at every epoch (one line); lr_pg2. "
                              "Each distinct series has a line style of its own.")
     assert seen["metric-lr"] == (["lr_pg0 = lr_pg1", "lr_pg2"], True)

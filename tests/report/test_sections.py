@@ -67,7 +67,7 @@ def test_metric_names_put_lr_last_and_skip_losses():
 
 
 def test_curves_without_a_run():
-    ctx = build_curves(None, "log.csv: no loss column")
+    ctx = build_curves(None, "log.csv: no loss column", ())
     assert ctx.error == "log.csv: no loss column" and ctx.loss_charts == () and ctx.metrics == ()
 
 
@@ -169,6 +169,7 @@ def test_distribution_chart_leaves_out_classes_without_labels():
     assert ctx.unlabelled == 2
     svg = "".join(str(c.svg) for c in ctx.distribution)
     assert ">dog<" in svg and ">ghost<" not in svg and ">moth<" not in svg
-    # the table of the chart's values still lists every declared class
-    (_, split_table, *_) = tables.build_tables(insight).tables
-    assert [r[0].value for r in split_table.rows][-2:] == ["ghost", "moth"]
+    # the tables of the chart's values hold what the charts draw: the two are the summary's one line
+    (class_table, split_table, *_) = tables.build_tables(insight).tables
+    assert [r[0].value for r in split_table.rows] == ["dog", "cat", "bird", "fish"]
+    assert [r[0].value for r in class_table.rows] == ["dog", "cat", "bird", "fish"]

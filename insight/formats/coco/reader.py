@@ -32,7 +32,8 @@ import numpy as np
 import pandas as pd
 
 from insight.config import Config
-from insight.errors import DatasetError
+from insight.errors import DatasetError, InsightError
+from insight.safe_input import open_regular, read_bytes
 from insight.formats.coco.decode import Annotations, Category, Decoded, Image, decode
 from insight.formats.coco.split import SPLIT_ABOVE, split_decode
 from insight.formats.protocol import FormatReader
@@ -40,7 +41,8 @@ from insight.detection import LIKELY, SURE, UNSURE, Detection
 from insight.formats.shared.files import remote_source
 from insight.formats.shared.tables import (PLACEHOLDER_NAMES, box_labels, fill_sizes, finding,
                                        images_table)
-from insight.formats.shared.files import existing, missing_image_findings
+from insight.bounds import MISSING, NOT_OPENED, OUTSIDE, Bounds, Screened, screen_images
+from insight.formats.shared.files import missing_image_findings
 from insight.formats.shared.splits import is_split_word, split_name
 from insight.model.dataset import Dataset
 from insight.model.findings import Severity
@@ -49,6 +51,7 @@ from insight.progress import Progress, no_progress
 NAME = "coco"
 TASK = "detection"
 
+ANNOTATION_LIMIT = 2 << 30  # bytes read from one annotation file (COCO 2017 train: 448 MB; LVIS train: 1.1 GB)
 _PEEK = 1 << 16  # bytes looked at to tell a COCO file from another JSON
 _SAMPLE = 50  # file names tried when looking for the image folder
 
@@ -119,12 +122,12 @@ def _source(path: Path, raw: str) -> Source:
 def _looks_like_coco(path: Path) -> bool:
     """The head holds an "images" key and the head or tail an "annotations" or "categories" key."""
     try:
-        with open(path, "rb") as f:
+        with open_regular(path, ANNOTATION_LIMIT) as f:  # never a FIFO or a device
             head = f.read(_PEEK)
             size = f.seek(0, os.SEEK_END)
             f.seek(max(0, size - _PEEK))
             tail = f.read()
-    except OSError:
+    except (OSError, InsightError):
         return False
     both = head + tail
     return b'"images"' in head and (b'"annotations"' in both or b'"categories"' in both)
@@ -138,47 +141,75 @@ def load(root: Path, config: Config = Config(), progress: Progress = no_progress
     if not sources:
         raise DatasetError(f"no COCO annotation file found ({layout})", root)
     segmentation = config.task == "segmentation"
-    parts, findings, notes = [], [], []
+    bounds = Bounds.of(root, config.follow_outside)
+    sources, findings = _bounded_sources(root, sources, bounds)
+    parts, notes = [], []
     shared = {s.split for s in sources if sum(o.split == s.split for o in sources) > 1}
     for source in progress(sources, total=len(sources), desc="COCO files"):
         prefix = f"{source.split}/{source.path.stem}" if source.split in shared else source.split
-        parts.append(_read_part(root, source, read(source.path, segmentation), findings, prefix, config))
+        parts.append(_read_part(root, source, read(source.path, segmentation), findings, prefix, bounds, config))
     classes, notes = _classes(parts, notes)
     images = pd.concat([p.images for p in parts], ignore_index=True)
     labels = pd.concat([p.labels for p in parts], ignore_index=True)
     has_files = any(p.has_files for p in parts)
+    screened = _screen(root, parts, images, bounds, findings)
     if has_files:
-        images, unreadable = fill_sizes(images, root, config.workers, progress, config.executor, remote_source(config))
+        images, unreadable = fill_sizes(images, root, config.workers, progress, bounds, config.executor,
+                                        remote_source(config))
         findings += unreadable
         labels = _refresh_area_pct(labels, images)
-    findings += _missing_images(root, parts, images)
+    findings += _missing_images(root, parts, images, screened)
     notes.insert(0, f"COCO {layout} layout: " + ", ".join(
         f"{p.source.path.relative_to(root)} ({p.source.split})" for p in parts))
     labels = labels[labels["class"].isin(classes)]  # undeclared categories are counted in a finding
+    refused = images["path"].to_numpy()[screened.refused].tolist()
     return Dataset(root=str(root), task="segmentation" if segmentation else TASK, format=NAME, classes=tuple(classes), images=images,
                    labels=labels.reset_index(drop=True), health=tuple(findings), notes=tuple(notes),
-                   has_image_files=has_files)
+                   has_image_files=has_files, extras={NOT_OPENED: refused})
+
+
+def _bounded_sources(root: Path, sources: list[Source], bounds: Bounds) -> tuple[list[Source], list]:
+    """The annotation files that are regular files inside the dataset; a finding for the others (an
+    error when none is left)."""
+    screened = bounds.screen([s.path for s in sources])
+    names = [str(s.path.relative_to(root)) for s in sources]
+    kept = [s for s, ok in zip(sources, screened.ok) if ok]
+    if not kept:
+        why = "outside the dataset folder" if screened.outside else "not a regular file"
+        raise DatasetError(f"{names[0]} leads {why}: not read (no other COCO annotation file here)"
+                           if why.startswith("outside") else f"{names[0]} is {why}: not read", root)
+    return kept, screened.findings(names, "COCO annotation files")
+
+
+def _screen(root: Path, parts: list[_Part], images: pd.DataFrame, bounds: Bounds, findings: list) -> Screened:
+    """Which image files may be opened: regular files inside the dataset (insight/bounds.py); findings
+    for the others."""
+    screened, found = screen_images(images["path"].tolist(), root, bounds, "image files named by the annotations")
+    findings += found
+    return screened
 
 
 def read(path: Path, segmentation: bool = False) -> Decoded:
     """Decode one annotation file (insight/formats/coco/decode.py); a malformed file is a DatasetError
     naming the line."""
-    if not segmentation and _size(path) > SPLIT_ABOVE:
+    with open_regular(path, ANNOTATION_LIMIT, DatasetError) as handle:  # a regular file within the cap
+        size = os.fstat(handle.fileno()).st_size
+    if not segmentation and size > SPLIT_ABOVE:
         from insight.pool import mp_context
 
         decoded = split_decode(path, mp_context())
         if decoded is not None:
             return decoded
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise DatasetError(f"cannot read ({exc.strerror or exc})", path) from None
+    data = read_bytes(path, ANNOTATION_LIMIT, DatasetError)
     if not data.strip():
         raise DatasetError("the file is empty (expected a COCO JSON object)", path)
     if not data.isascii():  # msgspec checks UTF-8 only in the fields it decodes, not in skipped ones
         _refuse_non_utf8(data, path)
     try:
         return decode(data, segmentation)
+    except RecursionError:
+        raise DatasetError("JSON nested too deeply to read (arrays or objects inside each other thousands of "
+                           "levels deep)", path) from None
     except msgspec.ValidationError as exc:
         raise DatasetError(f"not a COCO instances file: {exc}", path) from None
     except msgspec.DecodeError as exc:
@@ -187,13 +218,6 @@ def read(path: Path, segmentation: bool = False) -> Decoded:
         line = data.count(b"\n", 0, int(found.group(1))) + 1 if found else None
         reason = re.sub(r"\s*\(byte \d+\)", "", str(exc))
         raise DatasetError(reason, path, line) from None
-
-
-def _size(path: Path) -> int:
-    try:
-        return path.stat().st_size
-    except OSError:
-        return 0
 
 
 def _refuse_non_utf8(data: bytes, path: Path) -> None:
@@ -214,7 +238,8 @@ class _Part:
     has_files: bool
 
 
-def _read_part(root: Path, source: Source, coco: Decoded, findings: list, prefix: str, config: Config) -> _Part:
+def _read_part(root: Path, source: Source, coco: Decoded, findings: list, prefix: str, bounds: Bounds,
+               config: Config) -> _Part:
     name = source.path.relative_to(root)
     if not len(coco.annotations) and not coco.categories:
         raise DatasetError("no categories and no annotations (an image-info file, not instances)",
@@ -222,7 +247,7 @@ def _read_part(root: Path, source: Source, coco: Decoded, findings: list, prefix
     if len(coco.annotations) and coco.annotations.no_bbox.all():
         raise DatasetError("annotations have no bbox (a captions, labels or panoptic file, "
                            "not instances)", source.path)
-    image_dir, has_files = _image_dir(root, source, coco.images)
+    image_dir, has_files = _image_dir(root, source, coco.images, bounds)
     images = _images(root, source, coco.images, image_dir, prefix)
     invalid = [i for i, img in enumerate(coco.images)
                if (img.width is not None and img.width <= 0) or (img.height is not None and img.height <= 0)]
@@ -230,25 +255,29 @@ def _read_part(root: Path, source: Source, coco: Decoded, findings: list, prefix
         findings.append(finding("image_size_invalid", Severity.WARNING,
                                 (images["path"].iat[i] for i in invalid), count=len(invalid), file=str(name)))
     categories = _categories(coco)
+    findings += _duplicate_categories(coco.categories, str(name))
     labels = _labels(source, coco, images, categories, findings, str(name), config)
     return _Part(source, categories, images, labels, has_files)
 
 
-def _missing_images(root: Path, parts: list[_Part], images: pd.DataFrame) -> list:
-    """image_missing per split, or label_only when no annotation file has its images here."""
-    exists = np.zeros(len(images), dtype=bool)
+def _missing_images(root: Path, parts: list[_Part], images: pd.DataFrame, screened: Screened) -> list:
+    """image_missing per split, or label_only when no annotation file has its images here. A file that
+    was not opened (outside the dataset, not a regular file) has its own finding: it is not missing."""
+    exists = np.array(screened.ok, dtype=bool)
+    exists[screened.refused] = True
     start = 0
     for part in parts:
         end = start + len(part.images)
-        if part.has_files:
-            exists[start:end] = existing(images["path"].to_numpy()[start:end].tolist(), root)
+        if not part.has_files:
+            exists[start:end] = False
         start = end
     sources = [str(p.source.path.relative_to(root)) for p in parts]
     return missing_image_findings(images["path"].tolist(), images["split"].tolist(), exists, sources)
 
 
-def _image_dir(root: Path, source: Source, images: list[Image]) -> tuple[Path, bool]:
-    """The folder `file_name` is relative to: the one where most of a sample of names exist."""
+def _image_dir(root: Path, source: Source, images: list[Image], bounds: Bounds) -> tuple[Path, bool]:
+    """The folder `file_name` is relative to: the one where most of a sample of names exist (names
+    that lead outside the dataset are not looked for)."""
     raw = source.raw_split
     here = source.path.parent
     candidates = [here, root / "images" / raw, root / "images" / source.split, root / raw,
@@ -257,18 +286,18 @@ def _image_dir(root: Path, source: Source, images: list[Image]) -> tuple[Path, b
     sample = [i.file_name for i in images[:_SAMPLE] if i.file_name]
     best, hits = here, 0
     for folder in candidates:
-        found = sum((folder / n).is_file() for n in sample)
+        found = sum(bounds.check(folder / n) not in (MISSING, OUTSIDE) for n in sample)
         if found > hits:
             best, hits = folder, found
     return best, hits > 0
 
 
 def image_paths(root: Path, image_dir: Path, images: list[Image]) -> list[str]:
-    """Where each image's `file_name` points, relative to the root: the one place an annotation's image
-    reference becomes a path."""
+    """Where each image's `file_name` points, relative to the root (an absolute one as it is): the one
+    place an annotation's image reference becomes a path."""
     rel = os.path.relpath(image_dir, root)
     prefix = "" if rel == "." else rel.replace(os.sep, "/") + "/"
-    return [prefix + i.file_name for i in images]
+    return [i.file_name if os.path.isabs(i.file_name) else prefix + i.file_name for i in images]
 
 
 def _images(root: Path, source: Source, images: list[Image], image_dir: Path, id_prefix: str) -> pd.DataFrame:
@@ -286,6 +315,25 @@ def _categories(coco: Decoded) -> list[Category]:
     for c in coco.categories:
         seen.setdefault(c.id, c)
     return list(seen.values())
+
+
+def _duplicate_categories(categories: list[Category], name: str) -> list:
+    """A category id declared twice (the first declaration names its boxes; the others are ignored),
+    and a name given to several ids (their boxes are counted as one class)."""
+    by_id: dict[int, list[str]] = {}
+    by_name: dict[str, list[int]] = {}
+    for c in categories:
+        by_id.setdefault(c.id, []).append(c.name)
+        by_name.setdefault(c.name, []).append(c.id)
+    examples = [f"{name}: category id {i} declared {len(n)} times ({', '.join(map(repr, n))}); "
+                f"its boxes are counted as {n[0]!r}" for i, n in by_id.items() if len(n) > 1]
+    examples += [f"{name}: category name {n!r} given to ids {', '.join(map(str, ids))}; their boxes are "
+                 "counted as one class" for n, ids in by_name.items() if len(set(ids)) > 1]
+    if not examples:
+        return []
+    return [finding("duplicate_category", Severity.WARNING, examples, file=name,
+                    ids=sum(len(n) > 1 for n in by_id.values()),
+                    names=sum(len(set(i)) > 1 for i in by_name.values()))]
 
 
 def _labels(source: Source, coco: Decoded, images: pd.DataFrame, categories: list[Category],

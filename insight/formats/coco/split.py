@@ -113,7 +113,7 @@ def _decode_head(path: Path, head_end: int) -> Decoded | None:
             head = msgspec.json.decode(document, type=_Head)
             del document
             return Decoded(head.images, head.categories, annotation_arrays(head.annotations))
-    except (msgspec.ValidationError, msgspec.DecodeError):
+    except (msgspec.ValidationError, msgspec.DecodeError, RecursionError):
         return None
 
 
@@ -127,7 +127,7 @@ def decode_tail(path: str) -> Decoded | None:
         return None
     try:
         return decode(document)
-    except (msgspec.ValidationError, msgspec.DecodeError):
+    except (msgspec.ValidationError, msgspec.DecodeError, RecursionError):
         return None
 
 

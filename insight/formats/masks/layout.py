@@ -27,7 +27,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from insight.errors import DatasetError, InsightError
 from insight.formats.shared.splits import is_split_word, split_name
+from insight.safe_input import load_yaml, read_bytes, read_text
 
 MASK_SUFFIXES = frozenset({".png", ".bmp", ".tif", ".tiff"})
 MASK_DIR_NAMES = frozenset({"masks", "mask", "labels", "label", "annotations", "segmentationclass",
@@ -164,15 +166,13 @@ def _image_dir_for(mask_dir: Path, root: Path) -> Path | None:
 
 def _config_sources(root: Path) -> list[Source]:
     """LightlyTrain-style config: top-level split keys mapping to {images: DIR, masks: DIR}."""
-    import yaml
-
     for name in ("config.yaml", "data.yaml", "config.yml", "data.yml"):
         path = root / name
         if not path.is_file():
             continue
-        try:
-            obj = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
-        except Exception:  # noqa: BLE001 - not this layout; another loader may read the file
+        try:  # a regular file, capped; YAML with bounded aliases (insight/safe_input.py)
+            obj = load_yaml(read_text(path, 1 << 20, DatasetError), path, DatasetError)
+        except InsightError:  # not this layout; another loader may read the file
             continue
         if not isinstance(obj, dict):
             continue
@@ -328,7 +328,7 @@ def voc_splits(root: Path) -> dict[str, str]:
     out: dict[str, str] = {}
     for name in use:
         split = "train" if name == "trainval" else name
-        for line in lists[name].read_text(encoding="utf-8", errors="replace").splitlines():
+        for line in read_bytes(lists[name], 256 << 20, DatasetError).decode("utf-8", "replace").splitlines():
             if line.split():
                 out.setdefault(line.split()[0], split)
     return out

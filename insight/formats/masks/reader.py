@@ -30,6 +30,7 @@ from insight.formats.protocol import FormatReader
 from insight.detection import LIKELY, SURE, UNSURE, Detection
 from insight.formats.shared import label_maps as lm
 from insight.formats.shared.files import missing_image_findings
+from insight.bounds import NOT_OPENED, Bounds, merged
 from insight.formats.shared.files import remote_source
 from insight.formats.shared.image_headers import read_sizes
 from insight.formats.masks.layout import SURE_MASK_DIRS, Layout, Pair, find_layout, voc_splits
@@ -131,6 +132,7 @@ def load(root: Path, config: Config = Config(), progress: Progress = no_progress
     if layout is None:
         raise DatasetError(detect(given).reason, given)
     pairs, lonely = _pairs(layout)
+    pairs, lonely, bounded, refused = _bounded(root, pairs, lonely, Bounds.of(root, config.follow_outside))
     if not pairs:
         raise DatasetError("no mask files found in " + ", ".join(_rel(s.mask_dir, root) for s in layout.sources),
                            given)
@@ -140,7 +142,8 @@ def load(root: Path, config: Config = Config(), progress: Progress = no_progress
         raise DatasetError(f"no mask could be read (first: {_rel_example(fold.unreadable[0], root)})", given)
     raw = fold.table()
     label_map = _final_map(label_map, fold, raw, config)
-    images, findings = _images(root, pairs, lonely, fold, progress, config)
+    images, findings = _images(root, pairs, lonely, fold, progress, config, refused)
+    findings = bounded + findings
     ids = images["image_id"].to_numpy()[: len(pairs)]
     images = images.drop_duplicates("image_id", keep="first").reset_index(drop=True)
     groups, map_findings, notes = _labels(raw, label_map, config)
@@ -151,8 +154,28 @@ def load(root: Path, config: Config = Config(), progress: Progress = no_progress
     has_files = bool(images.pop("has_file").any()) if len(images) else False
     return Dataset(root=str(given), task=TASK, format=NAME, classes=label_map.names, images=images,
                    labels=labels, health=tuple(findings + map_findings), notes=tuple(notes),
-                   has_image_files=has_files, extras={"mask_layout": layout.kind},
+                   has_image_files=has_files,
+                   extras={"mask_layout": layout.kind, NOT_OPENED: [_rel(p, root) for p in sorted(refused)]},
                    background=lm.background_of(label_map))
+
+
+def _bounded(root: Path, pairs: list[Pair], lonely: list[Pair], bounds: Bounds):
+    """Masks and images that lead outside the dataset or are no regular file are not opened
+    (insight/bounds.py). A pair whose mask is refused keeps its image as an image without a mask; an
+    image refused keeps its row (its mask is in the dataset), unopened. Returns the pairs, the lonely
+    images, the findings and the refused image paths."""
+    masks = bounds.screen([p.mask for p in pairs])
+    images = [p.image for p in pairs + lonely if p.image is not None]
+    screened = bounds.screen(images)
+    refused = frozenset(images[i] for i in screened.refused)
+    findings = merged([*masks.findings(lambda i: _rel(pairs[i].mask, root), "mask files"),
+                       *screened.findings(lambda i: _rel(images[i], root), "image files")])
+    if not masks.refused:
+        return pairs, lonely, findings, refused
+    dropped = set(masks.refused)
+    kept = [p for i, p in enumerate(pairs) if i not in dropped]
+    lonely = list(lonely) + [Pair(p.split, None, p.image) for i, p in enumerate(pairs) if i in dropped and p.image]
+    return kept, lonely, findings, refused
 
 
 def _pairs(layout: Layout) -> tuple[list[Pair], list[Pair]]:
@@ -220,15 +243,17 @@ def _final_map(label_map, fold: _Fold, raw: pd.DataFrame, config: Config) -> lm.
     return replace(numbered, void_values=frozenset(void - {config.ignore_index}))
 
 
-def _images(root: Path, pairs, lonely, fold: _Fold, progress, config) -> tuple[pd.DataFrame, list[Finding]]:
+def _images(root: Path, pairs, lonely, fold: _Fold, progress, config,
+            refused: frozenset[str] = frozenset()) -> tuple[pd.DataFrame, list[Finding]]:
     """One row per pair, then per lonely image (a mask without an image stands for its image); size
-    from the image header, else the mask's. Not yet deduplicated."""
+    from the image header, else the mask's (an image in `refused` is not opened). Not yet deduplicated."""
     all_pairs = list(pairs) + list(lonely)
     has_file = np.array([p.image is not None for p in all_pairs], dtype=bool)
-    sizes = read_sizes([p.image for p in all_pairs if p.image is not None], config.workers, progress,
+    read = has_file & np.array([p.image not in refused for p in all_pairs], dtype=bool)
+    sizes = read_sizes([p.image for p, r in zip(all_pairs, read) if r], config.workers, progress,
                        config.executor, source=remote_source(config))
     header_w, header_h = np.full(len(all_pairs), np.nan), np.full(len(all_pairs), np.nan)
-    header_w[has_file], header_h[has_file] = sizes.width, sizes.height
+    header_w[read], header_h[read] = sizes.width, sizes.height
     mask_w, mask_h = _mask_sizes(fold, len(all_pairs))
     unknown = np.isnan(header_w)
     width, height = np.where(unknown, mask_w, header_w), np.where(unknown, mask_h, header_h)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
+from contextlib import contextmanager
 from concurrent.futures import Executor
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -26,6 +27,7 @@ INDEX, COLOR = "index", "color"
 _SEQUENTIAL_BELOW = 32  # fewer masks than this are decoded in-process (a pool costs more to start)
 _CHUNK = 64  # masks per task sent to a worker (at most)
 _CLUSTER_CHUNK = 128  # masks a task on a cluster: ~0.3-1 s of decoding against ~1 ms of scheduling
+MASK_LIMIT = 512 << 20  # bytes read from one mask file
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,8 +60,10 @@ def scan_mask(job: MaskJob) -> MaskCounts:
 
     from insight.images.strict import strict_decoding
 
+    from insight.errors import InsightError
+
     try:
-        with strict_decoding(), Image.open(_readable(job.path)) as img:
+        with strict_decoding(), _opened(job.path) as handle, Image.open(handle) as img:
             img.load()
             palette = tuple(img.getpalette() or ()) if img.mode in ("P", "PA") else None
             array, encoding = _as_keys(img, job)
@@ -69,6 +73,8 @@ def scan_mask(job: MaskJob) -> MaskCounts:
         return MaskCounts(job.path, error="not an image Pillow can identify")
     except Image.DecompressionBombError as exc:
         return MaskCounts(job.path, error=f"over Pillow's decompression-bomb limit ({exc})")
+    except InsightError as exc:  # not a regular file, or over MASK_LIMIT
+        return MaskCounts(job.path, error=exc.reason)
     except (OSError, ValueError, SyntaxError, EOFError) as exc:
         return MaskCounts(job.path, error=(str(exc).splitlines() or [type(exc).__name__])[0] or type(exc).__name__)
     if isinstance(array, str):
@@ -180,11 +186,17 @@ def scan_masks(paths: list[str], rgb_as_color: bool = False, decode: str = "raw"
     yield from progress(results, total=n, desc="masks")
 
 
-def _readable(path: str):
-    """What Pillow opens: the path, or an object's bytes (insight.storage)."""
+@contextmanager
+def _opened(path: str):
+    """What Pillow opens: a regular file of at most MASK_LIMIT bytes, or an object's bytes (insight.storage)."""
+    from insight.safe_input import open_regular
     from insight.storage import is_url, read_whole
 
-    return io.BytesIO(read_whole(path)) if is_url(path) else path
+    if is_url(path):
+        yield io.BytesIO(read_whole(path))
+        return
+    with open_regular(path, MASK_LIMIT) as handle:
+        yield handle
 
 
 def _scan_path(path: str, rgb_as_color: bool, decode: str) -> MaskCounts:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import io
 import os
+import stat
 import struct
 import warnings
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from insight.pool import chunked, on_workers, pooled_map
+from insight.safe_input import kind_of
 from insight.progress import Progress, no_progress
 
 if TYPE_CHECKING:
@@ -114,37 +116,40 @@ def _checked(width: int, height: int) -> tuple[int, int] | None:
     return width, height
 
 
-def _head(path: str | os.PathLike) -> bytes:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        return os.read(fd, _HEAD)
-    finally:
-        os.close(fd)
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
 
 
 def header_size(path: str | os.PathLike, exif_rotation: bool = True) -> tuple[float, float, str]:
-    """(width, height, '') or (NaN, NaN, reason) for a file whose header cannot be read. Without
-    `exif_rotation`, the stored size (as torchvision's ImageFolder loads the picture)."""
+    """(width, height, '') or (NaN, NaN, reason) for a file whose header cannot be read. Only a regular
+    file is read: the open never waits (a FIFO), and anything else is refused before a byte is read.
+    Without `exif_rotation`, the stored size (as torchvision's ImageFolder loads the picture)."""
     try:
-        size = plain_size(_head(path))
+        fd = os.open(path, _OPEN_FLAGS)
     except FileNotFoundError:
         return np.nan, np.nan, FILE_NOT_FOUND
-    except OSError:
-        size = None  # Pillow says why
-    if size is not None:
-        return float(size[0]), float(size[1]), ""
-    return _pillow_size(path, exif_rotation)
+    except OSError as exc:
+        return np.nan, np.nan, f"cannot open ({exc.strerror or type(exc).__name__})"
+    with os.fdopen(fd, "rb") as handle:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            return np.nan, np.nan, f"{kind_of(mode)}, not a regular file: not read"
+        try:
+            size = plain_size(handle.read(_HEAD))
+        except OSError:
+            size = None  # Pillow says why
+        if size is not None:
+            return float(size[0]), float(size[1]), ""
+        return _pillow_size(handle, exif_rotation)
 
 
-def _pillow_size(path, exif_rotation: bool) -> tuple[float, float, str]:
+def _pillow_size(source, exif_rotation: bool) -> tuple[float, float, str]:
+    """The size Pillow reads from an open file or a BytesIO."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # too_large() tells it from the size
-            with Image.open(path) as img:
+            with Image.open(source) as img:
                 w, h = exif_size(img) if exif_rotation else img.size
         return float(w), float(h), ""
-    except FileNotFoundError:
-        return np.nan, np.nan, FILE_NOT_FOUND
     except UnidentifiedImageError:
         return np.nan, np.nan, "not an image Pillow can identify"
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:

@@ -23,7 +23,10 @@ import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from insight.errors import DatasetError
+from insight.errors import DatasetError, InsightError
+from insight.safe_input import MiB, head_bytes, load_json, load_yaml, read_bytes, read_text
+
+MAP_LIMIT = 64 * MiB  # bytes read from a label-map file (a few kB; ADE20K's per-image JSON up to a few MB)
 
 # Files that hold a label map, in the order they are preferred when a folder has several.
 LABEL_MAP_FILES = ("dataset_meta.json", "labelmap.txt", "label_colors.txt", "class_dict.csv", "labelmap.csv",
@@ -220,26 +223,14 @@ def parse_mapillary(obj: dict, source: str) -> LabelMap:
 def read_label_map(path: Path) -> LabelMap:
     """Any label-map file above, chosen by its name, suffix or content."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DatasetError(f"cannot read the label map ({exc})", path) from None
+    text = read_text(path, MAP_LIMIT, DatasetError)  # a regular file, capped; UTF-8 or a one-line error
     name, suffix = path.name.lower(), path.suffix.lower()
     if suffix == ".json":
-        try:
-            obj = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise DatasetError(f"not valid JSON ({exc.msg})", path, exc.lineno) from None
+        obj = load_json(text, path, DatasetError)
         return parse_mapillary(obj, str(path)) if isinstance(obj, dict) and "labels" in obj \
             else parse_dataset_meta(obj, str(path))
     if suffix in (".yaml", ".yml"):
-        import yaml
-
-        try:
-            obj = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            raise DatasetError(f"not valid YAML ({str(exc).splitlines()[0]})", path) from None
-        return parse_yaml_names(obj, str(path))
+        return parse_yaml_names(load_yaml(text, path, DatasetError), str(path))
     if suffix == ".csv":
         return parse_color_csv(text, str(path))
     return _parse_text(text, str(path), name)
@@ -268,18 +259,13 @@ def _holds_label_map(path: Path) -> bool:
     """A yaml config counts only when it names classes (a YOLO data.yaml always does); Roboflow's
     `_classes.csv` only when it maps pixel values (its multi-label `_classes.csv` is one-hot labels)."""
     if path.name.lower() == "_classes.csv":
-        try:
-            with open(path, newline="", encoding="utf-8-sig", errors="replace") as f:
-                return is_label_map_csv(next(csv.reader(f), []))
-        except OSError:
-            return True
+        head = head_bytes(path, 1 << 16).decode("utf-8-sig", errors="replace")
+        return is_label_map_csv(next(csv.reader(head.splitlines()[:1]), []))
     if path.suffix.lower() not in (".yaml", ".yml"):
         return True
     try:
-        import yaml
-
-        obj = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
-    except Exception:  # noqa: BLE001 - an unreadable yaml is reported when it is read for real
+        obj = load_yaml(read_text(path, MAP_LIMIT, DatasetError), path, DatasetError)
+    except InsightError:  # an unreadable yaml is reported when it is read for real
         return True
     return isinstance(obj, dict) and ("names" in obj or "classes" in obj)
 
@@ -290,8 +276,8 @@ def ade20k_json_names(paths: list[Path]) -> LabelMap | None:
     entries: dict[int, str] = {}
     for path in paths:
         try:
-            objects = json.loads(path.read_text(encoding="utf-8"))["annotation"]["object"]
-        except (OSError, ValueError, KeyError, TypeError) as exc:
+            objects = load_json(read_bytes(path, MAP_LIMIT, DatasetError), path, DatasetError)["annotation"]["object"]
+        except (ValueError, KeyError, TypeError) as exc:
             raise DatasetError(f"expected ADE20K annotation JSON with annotation.object ({exc})", path) from None
         for obj in objects:
             if isinstance(obj, dict) and "name_ndx" in obj and obj.get("name"):

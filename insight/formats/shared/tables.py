@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from insight.bounds import OK, Bounds
 from insight.formats.shared.image_headers import read_sizes
 from insight.model.dataset import IMAGE_COLUMNS, LABEL_COLUMNS
 from insight.model.findings import MAX_EXAMPLES, Finding, Severity
@@ -57,17 +58,21 @@ def box_labels(image_id, split, cls, x, y, w, h, img_w, img_h, area_pct=None,
 
 
 def fill_sizes(images: pd.DataFrame, root: Path, workers: int | None, progress: Progress = no_progress,
-               executor: Executor | None = None, source=None) -> tuple[pd.DataFrame, list[Finding]]:
-    """Read header sizes for images whose width or height is missing or <= 0 and whose file exists.
+               bounds: Bounds | None = None, executor: Executor | None = None,
+               source=None) -> tuple[pd.DataFrame, list[Finding]]:
+    """Read header sizes for images whose width or height is missing or <= 0 and whose file exists
+    as a regular file inside the dataset (`bounds`, insight/bounds.py: the loader reports the others);
+    on `executor` and from `source` (insight.pool, insight.storage) when given.
 
     Returns the updated table and an `unreadable_image` finding for files Pillow could not read.
     """
     need = ~(images["width"] > 0) | ~(images["height"] > 0)
     if not need.any():
         return images, []
+    bounds = bounds or Bounds.of(root)
     rows = np.flatnonzero(need.to_numpy())
     paths = [str(root / p) for p in images["path"].to_numpy()[rows]]
-    exists = np.array([Path(p).is_file() for p in paths], dtype=bool)
+    exists = np.array([bounds.check(p) == OK for p in paths], dtype=bool)
     rows, paths = rows[exists], [p for p, e in zip(paths, exists) if e]
     sizes = read_sizes(paths, workers, progress, executor, source=source)
     images = images.copy()

@@ -24,10 +24,11 @@ from pathlib import Path
 
 import numpy as np
 from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import ParseError, parse
+from defusedxml.ElementTree import ParseError, fromstring
 
 from insight.config import Config
-from insight.errors import DatasetError
+from insight.bounds import NOT_OPENED, OUTSIDE, Bounds, screen_images
+from insight.errors import DatasetError, InsightError
 from insight.formats.protocol import FormatReader
 from insight.detection import LIKELY, SURE, Detection
 from insight.formats.shared.files import remote_source
@@ -39,6 +40,9 @@ from insight.formats.shared.splits import is_split_word, split_name
 from insight.model.dataset import Dataset
 from insight.model.findings import Severity
 from insight.progress import Progress, no_progress
+from insight.safe_input import head_bytes, read_bytes
+
+XML_LIMIT = 64 << 20  # bytes read from one annotation file (a VOC XML is ~1 kB)
 
 NAME = "pascal-voc"
 TASK = "detection"
@@ -106,9 +110,8 @@ def _voc_xml(folder: Path) -> bool:
     names = sorted(e.name for e in os.scandir(folder) if e.is_file() and e.name.lower().endswith(".xml"))
     for name in names[:_LOOK_AT_XML]:
         try:
-            with open(os.path.join(folder, name), "rb") as f:
-                if b"<annotation" in f.read(2048):
-                    return True
+            if b"<annotation" in head_bytes(Path(folder) / name, 2048):  # never a FIFO or a device
+                return True
         except OSError:
             continue
     return False
@@ -202,13 +205,14 @@ def load(root: Path, config: Config = Config(), progress: Progress = no_progress
     if not trees:
         raise DatasetError(detect(root).reason, root)
     rows = _Rows()
+    bounds = Bounds.of(root, config.follow_outside)
     notes = [n for t in trees for n in t.notes]
     if _tree_roots(root) and trees[0].root != root:
         notes.insert(0, "VOC trees read together: " + ", ".join(relative(t.root, root) for t in trees))
     for tree in trees:
         images = _image_index(tree.image_dirs)
         for split, stem, xml in progress(tree.items, total=len(tree.items), desc="VOC annotations"):
-            _read_item(root, tree, split, stem, xml, images, rows)
+            _read_item(root, tree, split, stem, xml, images, rows, bounds)
     if not rows.image_id and rows.unreadable:
         path, line, why = rows.unreadable[0]
         raise DatasetError(why, root / path, line)
@@ -218,15 +222,19 @@ def load(root: Path, config: Config = Config(), progress: Progress = no_progress
     has_files = any(rows.found)
     findings = missing_image_findings(rows.path, rows.split, np.array(rows.found),
                                       [relative(t.root / (_ann_dir(t.root) or "."), root) + "/" for t in trees])
+    screened, bounded = screen_images(rows.path, root, bounds, "image files of the annotations")
+    findings += bounded
     if has_files:
-        table, unreadable = fill_sizes(table, root, config.workers, progress, config.executor, remote_source(config))
+        table, unreadable = fill_sizes(table, root, config.workers, progress, bounds, config.executor,
+                                       remote_source(config))
         findings += unreadable
     classes, class_notes = _classes(root, trees, {b[1] for b in rows.boxes})
     notes += class_notes
     labels, undeclared = _labels(rows, table, classes)
     findings += _findings(rows, undeclared)
     return Dataset(root=str(root), task=TASK, format=NAME, classes=tuple(classes), images=table,
-                   labels=labels, health=tuple(findings), notes=tuple(notes), has_image_files=has_files)
+                   labels=labels, health=tuple(findings), notes=tuple(notes), has_image_files=has_files,
+                   extras={NOT_OPENED: [rows.path[i] for i in screened.refused]})
 
 
 def _image_index(folders: list[Path]) -> dict[str, Path]:
@@ -239,19 +247,27 @@ def _image_index(folders: list[Path]) -> dict[str, Path]:
 
 
 def _is_empty(path: Path) -> bool:
-    try:
-        with open(path, "rb") as f:
-            return not f.read(4096).strip()
-    except OSError:
-        return False
+    head = head_bytes(path, 4096)
+    return not head.strip() and path.is_file()
 
 
-def _read_item(root, tree, split, stem, xml, images, rows: _Rows) -> None:
+def _xml_bytes(xml: Path, bounds: Bounds) -> bytes:
+    """An annotation file's bytes: a regular file inside the dataset of at most XML_LIMIT bytes."""
+    verdict = bounds.check(xml)
+    if verdict == OUTSIDE:
+        raise DatasetError("leads outside the dataset folder: not read (--follow-outside reads it)", xml)
+    return read_bytes(xml, XML_LIMIT, DatasetError)
+
+
+def _read_item(root, tree, split, stem, xml, images, rows: _Rows, bounds: Bounds | None = None) -> None:
     size, objects = (None, None), []
     filename = None
     if xml is not None:
         try:
-            doc = parse(str(xml)).getroot()
+            doc = fromstring(_xml_bytes(xml, bounds or Bounds.of(root)))
+        except InsightError as exc:
+            rows.unreadable.append((relative(xml, root), 1, exc.reason))
+            return
         except ParseError as exc:
             line = exc.position[0] if getattr(exc, "position", None) else 1
             empty = _is_empty(xml)

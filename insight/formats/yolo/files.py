@@ -12,7 +12,9 @@ sends back the bytes, the sizes and the parsed arrays.
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
@@ -22,6 +24,7 @@ import numpy as np
 from insight.formats.shared.image_headers import sizes_of
 from insight.formats.yolo.txt import ParsedLabels, merge, parse
 from insight.pool import chunked, on_workers, pooled_map
+from insight.safe_input import kind_of
 from insight.progress import Progress, no_progress
 
 CHUNK = 512  # (label, image) pairs per task: few tasks, results stream back steadily
@@ -41,18 +44,27 @@ class LabelFiles:
     unreadable_images: list[tuple[str, str]] = field(default_factory=list)
 
 
+LABEL_LIMIT = 64 << 20  # bytes read from one label file (a few hundred bytes; a dense polygon file a few MB)
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
 _FIRST_READ = 1 << 16  # a label file is a few hundred bytes: one read() call takes it whole
 
 
 def read_bytes(path: str) -> bytes:
     """The whole file: a read() that takes a small file whole, and one that finds the end (open().read()
     also asks for the file's size first; system calls are most of the cost of a small file). A short
-    read is not taken for the end: network file systems may return less than asked."""
-    fd = os.open(path, os.O_RDONLY)
+    read is not taken for the end: network file systems may return less than asked. The open never
+    waits (O_NONBLOCK: a FIFO), and only a regular file of at most LABEL_LIMIT bytes is read."""
+    fd = os.open(path, _OPEN_FLAGS)
     try:
-        parts = []
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise OSError(errno.EINVAL, f"{kind_of(mode)}, not a regular file")
+        parts, size = [], 0
         while chunk := os.read(fd, _FIRST_READ if not parts else 1 << 20):
             parts.append(chunk)
+            size += len(chunk)
+            if size > LABEL_LIMIT:
+                raise OSError(errno.EFBIG, f"more than the {LABEL_LIMIT >> 20} MiB insight reads from a label file")
         return parts[0] if len(parts) == 1 else b"".join(parts)
     finally:
         os.close(fd)

@@ -11,18 +11,21 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-import yaml
-
+from insight.bounds import OK, Bounds
 from insight.config import Config
 from insight.errors import DatasetError
 from insight.formats.shared.tables import relative
 from insight.formats.shared.image_headers import IMAGE_SUFFIXES, is_image
 from insight.formats.shared.splits import is_split_word, split_name
+from insight.model.findings import Finding, Severity
+from insight.safe_input import load_yaml, read_bytes
 
 NAME_FILES = ("classes.txt", "obj.names", "classes.names", "_darknet.labels", "labels.txt")
 NOT_LABELS = frozenset({*NAME_FILES, "train.txt", "val.txt", "valid.txt", "test.txt", "readme.txt",
                          "readme.dataset.txt", "readme.roboflow.txt", "notes.txt", "license.txt"})
 LABEL_DIRS = ("labels", "Labels", "annotations", "Annotations")
+YAML_LIMIT = 1 << 20  # bytes read from data.yaml or obj.data (a few hundred; 1,000 class names ~ 20 kB)
+LIST_LIMIT = 256 << 20  # bytes read from an image list (train.txt) or a names file (1M lines ~ 60 MB)
 
 
 @dataclass
@@ -91,7 +94,8 @@ def _is_image_name(name: str) -> bool:
 
 def dataset_yaml(root: Path) -> tuple[Path, dict] | None:
     """data.yaml (or dataset.yaml), else the one *.yaml in the folder that declares `names` or `nc`."""
-    found = sorted(root.glob("*.yaml")) + sorted(root.glob("*.yml"))
+    bounds = Bounds.of(root)
+    found = [p for p in sorted(root.glob("*.yaml")) + sorted(root.glob("*.yml")) if bounds.check(p) == OK]
     specs = [(p, spec) for p in found if isinstance(spec := _read_yaml(p), dict)
              and ("names" in spec or "nc" in spec)]
     preferred = [s for s in specs if s[0].stem.lower() in ("data", "dataset")]
@@ -104,12 +108,14 @@ def dataset_yaml(root: Path) -> tuple[Path, dict] | None:
 
 
 def _read_yaml(path: Path):
-    try:
-        return yaml.safe_load(path.read_text(encoding="utf-8", errors="replace"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise DatasetError(f"YAML does not parse ({getattr(exc, 'problem', None) or exc})", path,
-                           mark.line + 1 if mark else None) from None
+    """A YAML file read with its size, nesting and alias expansion bounded (insight/safe_input.py)."""
+    return load_yaml(_text(path, YAML_LIMIT), path, DatasetError)
+
+
+def _text(path: Path, limit: int) -> str:
+    """A text file of the layout (a regular file of at most `limit` bytes); bytes that are not UTF-8
+    read as U+FFFD, as a file name would be."""
+    return read_bytes(path, limit, DatasetError).decode("utf-8-sig", errors="replace")
 
 
 def names_file(root: Path) -> Path | None:
@@ -149,10 +155,7 @@ def class_names(root: Path, spec: dict | None, config: Config, notes: list,
 
 
 def _lines(path: Path) -> list[str]:
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError as exc:
-        raise DatasetError(f"cannot read class names ({exc.strerror or exc})", path) from None
+    text = _text(path, LIST_LIMIT)
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
@@ -251,7 +254,7 @@ def _scan(root: Path) -> list[Split]:
 def _darknet(root: Path) -> list[Split]:
     """obj.data: `train = data/train.txt`, `valid = data/valid.txt` (paths written from the parent)."""
     splits = []
-    for line in (root / "obj.data").read_text(encoding="utf-8", errors="replace").splitlines():
+    for line in _text(root / "obj.data", YAML_LIMIT).splitlines():
         key, _, value = line.partition("=")
         key = key.strip().lower()
         if key in ("train", "valid", "val", "test") and value.strip():
@@ -261,19 +264,37 @@ def _darknet(root: Path) -> list[Split]:
     return splits
 
 
-def _resolve(raw: str, bases: list[Path], root: Path) -> Path | None:
-    """`raw` under the first base where it exists; else its trailing parts under the root."""
+def _resolve(raw: str, bases: list[Path], root: Path, avoid: tuple[Path, ...] = (),
+             follow_outside: bool = False) -> Path | None:
+    """`raw` under the first base where it exists; else its trailing parts under the root (Roboflow
+    writes `../train/images`), but never a folder that holds, or lies in, one of `avoid` (the folders
+    other splits read): `val: ../elsewhere/images` must not become the train images. As written, a
+    path outside the root is taken only with `follow_outside`."""
     raw = str(raw).replace("\\", "/")
     pure = PurePosixPath(raw)
-    candidates = [Path(pure)] if pure.is_absolute() else [b / raw for b in bases]
+    written = [Path(pure)] if pure.is_absolute() else [b / raw for b in bases]
+    for candidate in written:
+        if (follow_outside or _inside(candidate, root)) and (candidate.exists() or _through_link_file(candidate, root)):
+            return candidate
     parts = [p for p in pure.parts if p not in ("..", ".", "/")]
-    candidates += [b.joinpath(*parts[i:]) for i in range(len(parts)) for b in bases]
-    for candidate in candidates:
-        if _inside(candidate, root):
+    for candidate in (b.joinpath(*parts[i:]) for i in range(len(parts)) for b in bases):
+        if _inside(candidate, root) and not any(_overlap(candidate, a) for a in avoid):
             found = candidate if candidate.exists() else _through_link_file(candidate, root)
             if found is not None:
                 return candidate
     return None
+
+
+def _overlap(a: Path, b: Path) -> bool:
+    a, b = os.path.normpath(os.path.abspath(a)), os.path.normpath(os.path.abspath(b))
+    return a == b or a.startswith(b + os.sep) or b.startswith(a + os.sep)
+
+
+def leaves(raw: str, bases: list[Path], root: Path) -> bool:
+    """Whether `raw`, as written, names a place outside the root (from every base)."""
+    pure = PurePosixPath(str(raw).replace("\\", "/"))
+    written = [Path(pure)] if pure.is_absolute() else [b / pure for b in bases]
+    return not any(_inside(c, root) for c in written)
 
 
 def _real(path: Path, root: Path) -> Path:
@@ -287,9 +308,9 @@ def _through_link_file(path: Path, root: Path) -> Path | None:
     if rel is None or not rel.parts:
         return None
     head = root / rel.parts[0]
-    if not head.is_file() or head.stat().st_size > 256:
-        return None
-    target = head.read_text(encoding="utf-8", errors="replace").strip()
+    if head.is_symlink() or not head.is_file() or head.stat().st_size > 256:
+        return None  # a link file is a small regular file (a real symlink is no link file)
+    target = _text(head, 256).strip()
     followed = (head.parent / target).joinpath(*rel.parts[1:])
     return followed if "\n" not in target and followed.exists() else None
 
@@ -303,8 +324,7 @@ def _inside(path: Path, root: Path) -> bool:
 
 def _image_list(listed: Path, bases: list[Path]) -> list[str]:
     """Images named in a .txt list; the first resolvable line decides how the others are read."""
-    lines = [ln.strip() for ln in listed.read_text(encoding="utf-8", errors="replace").splitlines()
-             if ln.strip()]
+    lines = [ln.strip() for ln in _text(listed, LIST_LIMIT).splitlines() if ln.strip()]
     root = bases[-1]
     search = [listed.parent] + bases
     for line in lines[:20]:
@@ -316,7 +336,8 @@ def _image_list(listed: Path, bases: list[Path]) -> list[str]:
     return []
 
 
-def _yaml_splits(root: Path, yaml_path: Path, spec: dict, notes: list) -> tuple[list[Split], list]:
+def _yaml_splits(root: Path, yaml_path: Path, spec: dict, notes: list,
+                 follow_outside: bool = False) -> tuple[list[Split], list]:
     """Splits as data.yaml names them; also the (key, value) pairs that could not be found."""
     bases = [yaml_path.parent, root]
     if spec.get("path"):
@@ -328,7 +349,8 @@ def _yaml_splits(root: Path, yaml_path: Path, spec: dict, notes: list) -> tuple[
     for key in ("train", "val", "test"):
         value = spec.get(key)
         for raw in (value if isinstance(value, list) else [value] if value else []):
-            split = _yaml_entry(root, split_name(key), str(raw), bases)
+            taken = tuple(d for s in splits for d in [s.image_dir, *s.label_dirs] if d is not None)
+            split = _yaml_entry(root, split_name(key), str(raw), bases, taken, follow_outside)
             if split is None:
                 missing.append((key, str(raw)))
                 continue
@@ -341,37 +363,52 @@ def _yaml_splits(root: Path, yaml_path: Path, spec: dict, notes: list) -> tuple[
     return splits, missing
 
 
-def _yaml_entry(root: Path, split: str, raw: str, bases: list[Path]) -> Split | None:
-    found = _resolve(raw, bases, root)
+def _yaml_entry(root: Path, split: str, raw: str, bases: list[Path], taken: tuple[Path, ...] = (),
+                follow_outside: bool = False) -> Split | None:
+    found = _resolve(raw, bases, root, taken, follow_outside)
     if found is not None and _real(found, root).is_dir():
         return _split_from_dir(split, found, label_dir_of(found), _real(found, root))
     if found is not None and found.suffix == ".txt":
         return Split(split, _image_list(_real(found, root), bases), [])
     as_labels = raw.replace("images", "labels")
     if found is None and as_labels != raw:
-        labels = _resolve(as_labels, bases, root)
+        labels = _resolve(as_labels, bases, root, taken, follow_outside)
         if labels is not None and labels.is_dir():
             return Split(split, [], [labels])
     return None
 
 
-def find_splits(root: Path, spec: tuple[Path, dict] | None, notes: list) -> list[Split]:
+def find_splits(root: Path, spec: tuple[Path, dict] | None, notes: list, findings: list | None = None,
+                follow_outside: bool = False) -> list[Split]:
+    """The splits to read. A data.yaml entry that leads outside the dataset is not read (unless
+    `follow_outside`): the folder's own layout gives the split of that name if it has one (Roboflow's
+    `../valid/images` beside a `valid/images`), else the split is missing, with a `split_outside`
+    finding in `findings`; another split's folder never stands in for it."""
     if spec is None or not any(spec[1].get(k) for k in ("train", "val", "test")):
         return _scan(root)
     yaml_path, data = spec
-    splits, missing = _yaml_splits(root, yaml_path, data, notes)
+    splits, missing = _yaml_splits(root, yaml_path, data, notes, follow_outside)
     if not missing:
         return splits
     scanned = _scan(root)
+    outside = []
     for key, raw in missing:
         match = [s for s in scanned if s.name == split_name(key) and s.name not in {x.name for x in splits}]
+        if not match and leaves(raw, [yaml_path.parent, root], root):
+            outside.append((key, raw))
+            continue
         where = ", ".join(relative((os.path.dirname(s.images[0]) if s.images else s.label_dirs[0]), root)
                           for s in match)
         notes.append(f"{yaml_path.name} {key}: {raw} does not exist here; "
                      + (f"read {where} from the folder's layout instead" if match else "split left out"))
         splits += match
+    if outside and findings is not None:
+        findings.append(Finding("split_outside", Severity.WARNING, len(outside),
+                                values={"file": yaml_path.name, "splits": [split_name(k) for k, _ in outside]},
+                                examples=[f"{yaml_path.name} {k}: {raw}" for k, raw in outside]))
     if not splits:
         keys = ", ".join(f"{k}: {v}" for k, v in missing)
-        raise DatasetError(f"none of the image folders it names exist ({keys}), and the folder has no "
+        why = "exist" if not outside else "exist inside the dataset folder (pass --follow-outside to read outside it)"
+        raise DatasetError(f"none of the image folders it names {why} ({keys}), and the folder has no "
                            f"images/ or labels/ of its own", yaml_path)
     return splits

@@ -35,7 +35,9 @@ from insight.detection import LIKELY, SURE, UNSURE, Detection
 from insight.formats.shared.instance_masks import (YoloShapes, parse_segment_lines, rectangle, yolo_box_rows,
                                                   yolo_mask_rows)
 from insight.formats.shared.tables import box_labels, finding, images_table, relative
+from insight.bounds import NOT_OPENED, Bounds, merged
 from insight.formats.shared.files import missing_image_findings
+from insight.safe_input import head_bytes
 from insight.formats.shared.image_headers import FILE_NOT_FOUND
 from insight.formats.yolo.layout import (NOT_LABELS, Split, class_names, dataset_yaml, find_splits,
                                          has_txt, label_dir_candidates, label_dir_of, names_file,
@@ -83,11 +85,10 @@ def _first_txt_is_yolo(folder: Path) -> bool:
     for txt in walk(folder, limit=50):
         if os.path.basename(txt).lower() in NOT_LABELS:
             continue
-        with open(txt, "rb") as f:
-            for line in f.read(4096).splitlines():
-                parts = line.split()
-                if parts:
-                    return len(parts) >= 5 and parts[0].isdigit()
+        for line in head_bytes(Path(txt), 4096).splitlines():  # never a FIFO or a device
+            parts = line.split()
+            if parts:
+                return len(parts) >= 5 and parts[0].isdigit()
     return False
 
 
@@ -108,11 +109,13 @@ def load(root: Path, config: Config = Config(), progress: Progress = no_progress
     names, names_source = class_names(root, spec[1] if spec else None, config, notes, spec[0] if spec else None)
     _refuse_repeated_names(names, names_source)
     listing = LabelListing.aside(root / "labels", config.workers)  # listed while the images are
-    splits = find_splits(root, spec, notes)
+    findings: list = []
+    splits = find_splits(root, spec, notes, findings, config.follow_outside)
     if not splits:
         raise DatasetError("no YOLO layout found (images/ + labels/, <split>/images + <split>/labels, "
                            "obj.data, or images with .txt labels beside them)", root)
-    files = _match(splits, listing)
+    bounds = Bounds.of(root, config.follow_outside)
+    files = _match(splits, listing, bounds)
     keep_labels_of_missing_images(root, files)
     has_images = any(p is not None for p in files.image)
     if has_images and not any(files.label):
@@ -120,14 +123,13 @@ def load(root: Path, config: Config = Config(), progress: Progress = no_progress
             root.glob("*/labelTxt")) else ""
         raise DatasetError(f"no YOLO label file found for any of the {len(files.image)} images{extra}", root)
     keypoints = bool(spec and spec[1].get("kpt_shape"))
-    read = read_label_files(files.label, files.image, config.workers, progress, keypoints, config.executor,
-                            remote_source(config))
+    to_read, refused = _bounded(root, files, bounds, findings)
+    read = read_label_files(*to_read, config.workers, progress, keypoints, config.executor, remote_source(config))
     if read.unreadable_labels:
         path, why = read.unreadable_labels[0]
         raise DatasetError(f"cannot read label file ({why})", path)
     contents, parsed = read.contents, read.parsed
     label_row = np.flatnonzero([c is not None for c in contents])  # image row of each parsed file
-    findings: list = []
     images = _images_table(root, files, read.width, read.height)
     if has_images:
         findings += _unreadable_images(root, read.unreadable_images)
@@ -146,7 +148,28 @@ def load(root: Path, config: Config = Config(), progress: Progress = no_progress
         labels = _with_shapes(labels, boxes, shapes, images, segmentation, notes)
     return Dataset(root=str(root), task="segmentation" if segmentation else TASK, format=NAME,
                    classes=tuple(names), images=images, labels=labels, health=tuple(findings),
-                   notes=tuple(notes), has_image_files=has_images)
+                   notes=tuple(notes), has_image_files=has_images,
+                   extras={NOT_OPENED: images["path"].to_numpy()[refused].tolist()})
+
+
+def _bounded(root: Path, files: _Files, bounds: Bounds, findings: list) -> tuple[tuple[list, list], list[int]]:
+    """The (label files, images) to read: None in place of a file outside the dataset or no regular file
+    (a list-file line `../elsewhere/x.jpg`, a symlink out, a FIFO), each kind a finding; and the rows
+    whose image is not opened (their labels still count: the label file is in the dataset)."""
+    labels, images = list(files.label), list(files.image)
+    refused_images: list[int] = []
+    found = []
+    for paths, what in ((images, "image files the layout or a list file names"), (labels, "label files")):
+        rows = [i for i, p in enumerate(paths) if p is not None]
+        original = [paths[i] for i in rows]
+        screened = bounds.screen(original)
+        for i in screened.refused:
+            paths[rows[i]] = None
+        found += screened.findings(lambda i: relative(original[i], root), what)
+        if paths is images:
+            refused_images = [rows[i] for i in screened.refused]
+    findings += merged(found)
+    return (labels, images), refused_images
 
 
 def _refuse_repeated_names(names: dict[int, str] | None, source: Path) -> None:
@@ -196,8 +219,9 @@ def _listed(folder: str) -> list[str]:
     return list(walk(folder, exclude=NOT_LABELS))
 
 
-def _match(splits: list[Split], listing: LabelListing | None = None) -> _Files:
-    """Pair each image with its label file; list label files that no image claims."""
+def _match(splits: list[Split], listing: LabelListing | None = None, bounds: Bounds | None = None) -> _Files:
+    """Pair each image with its label file; list label files that no image claims. Label files are
+    looked for only in folders inside `bounds` (an image named outside the dataset has none)."""
     listing = listing or LabelListing()
     files = _Files()
     universe: set[str] = set()
@@ -216,7 +240,8 @@ def _match(splits: list[Split], listing: LabelListing | None = None) -> _Files:
             universe.update(split.txt_under_image_dir)
             folders = {f for f in folders if not _under(f, str(split.image_dir))}
         for folder in folders:
-            universe.update(listing.under(folder))
+            if bounds is None or bounds.follow_outside or bounds.folder_inside(folder):
+                universe.update(listing.under(folder))
         images = list(dict.fromkeys(split.images))  # an image listed twice is read once
         labels = _find_labels(images, split, universe)
         files.split += [split.name] * len(images)
@@ -288,6 +313,9 @@ def _images_table(root: Path, files: _Files, width: np.ndarray, height: np.ndarr
     ids = paths
     if len(set(ids)) != len(ids):  # one image listed in two splits
         ids = [f"{s}/{p}" for s, p in zip(files.split, paths)]
+    if len(set(ids)) != len(ids):  # one file named twice in a split, spelt two ways (`../x/a.jpg`, `/abs/x/a.jpg`)
+        seen: dict[str, int] = {}
+        ids = [f"{i}#{seen[i]}" if (seen.__setitem__(i, seen.get(i, 0) + 1) or seen[i] > 1) else i for i in ids]
     return images_table(ids, files.split, paths, width, height)
 
 

@@ -102,7 +102,7 @@ REGISTRY: tuple[Section, ...] = (
             template="sections/changes.html", optional=True),
     Section("summary", build_summary, ("representation",), OWN_WORKER, "Insight summary",
             "sections/summary.html"),
-    Section("curves", build_curves, ("curves", "curves_error"), OWN_WORKER, "Training curves",
+    Section("curves", build_curves, ("curves", "curves_error", "health"), OWN_WORKER, "Training curves",
             "sections/curves.html"),
     Section("data", build_distribution, ("representation", "task"), OWN_WORKER, "Data statistics",
             "sections/data_stats.html"),

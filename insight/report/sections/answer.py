@@ -10,10 +10,11 @@ from dataclasses import dataclass, replace
 from insight.charts.style import HALF_WIDTH_IN, chart_key
 from insight.model.findings import Finding, Severity
 from insight.model.insight import Insight
-from insight.report.sections.common import SEVERITY_LABELS, Chart
+from insight.report.sections.common import SEVERITY_LABELS, Chart, headline
 from insight.report.sections.curves import (
     Scenario,
     has_finite,
+    leaks,
     loss_names,
     loss_picture,
     scenario_view,
@@ -21,11 +22,11 @@ from insight.report.sections.curves import (
 )
 from insight.report.sections.health import shown_here
 from insight.report.sections.leakage import PAIR_CODES
-from insight.report.sections.summary import NAMED, to_add_rows, unlabelled_classes
+from insight.report.sections.summary import to_add_rows, unlabelled_classes
 
 SERIOUS_NAMED = 5  # seriously under-represented classes named on page 1; the summary lists them all
+UNLABELLED_NAMED = 5  # declared classes without labels named in page 1's line (the summary names more)
 FIRST_CODES = ("no_validation_split", "no_training_split")  # a missing split: with the errors, first
-HEADLINE_CHARS = 160  # a line of the rest: the finding's first clause, cut at a word past this
 PICTURE_HEIGHT_IN = 2.0
 
 
@@ -100,8 +101,8 @@ def build_answer(insight: Insight) -> AnswerContext:
         first=tuple(_line(f, t, f.message or f.code) for f, t in findings if _is_first(f)),
         curve=_curve(insight), curve_error=insight.curves_error if insight.curves is None else None,
         serious=tuple(ClassLine(r.name, r.count, r.to_add) for r in serious[:SERIOUS_NAMED]),
-        serious_more=max(0, len(serious) - SERIOUS_NAMED), unlabelled=tuple(unlabelled[:NAMED]),
-        unlabelled_count=len(unlabelled), unlabelled_more=max(0, len(unlabelled) - NAMED),
+        serious_more=max(0, len(serious) - SERIOUS_NAMED), unlabelled=tuple(unlabelled[:UNLABELLED_NAMED]),
+        unlabelled_count=len(unlabelled), unlabelled_more=max(0, len(unlabelled) - UNLABELLED_NAMED),
         mild_count=len(mild), mild_to_add=sum(r.to_add for r in mild),
         rest=tuple(_line(f, t, headline(f.message or f.code)) for f, t in rest),
         has_dataset=insight.dataset is not None)
@@ -143,28 +144,4 @@ def _curve(insight: Insight) -> CurveAnswer | None:
                                PICTURE_HEIGHT_IN)
         picture = replace(picture, caption=f"{names[0]} per {curves.x_axis}; the training curves section has "
                                            "every loss and metric.")
-    return CurveAnswer(view=scenario_view(curves), rule=curves.rule, advice=curves.advice, picture=picture)
-
-
-CLAUSE_ENDS = (": ", "; ", ". ")
-HEADLINE_MIN_CHARS = 20  # a first clause shorter than this ("Note: ...") is not a headline
-
-
-def headline(message: str) -> str:
-    """A finding's first clause: up to its first colon, semicolon or full stop outside brackets, for
-    a line of page 1; cut at a word, with an ellipsis, past HEADLINE_CHARS."""
-    text = " ".join(message.split())
-    depth = 0
-    for i, char in enumerate(text):
-        depth += {"(": 1, ")": -1}.get(char, 0)
-        if depth == 0 and i >= HEADLINE_MIN_CHARS and text[i:i + 2] in CLAUSE_ENDS and not _number_point(text, i):
-            text = text[:i]
-            break
-    if len(text) > HEADLINE_CHARS:
-        text = text[:HEADLINE_CHARS].rsplit(" ", 1)[0].rstrip(",;:") + " …"
-    return text
-
-
-def _number_point(text: str, i: int) -> bool:
-    """A full stop that ends an abbreviation or a number ("e.g. ", "3. ") is no clause end."""
-    return text[i] == "." and (text[max(0, i - 3):i + 1].endswith(("e.g.", "i.e.")) or text[i - 1].isdigit())
+    return CurveAnswer(view=scenario_view(curves, leaks(insight.health)), rule=curves.rule, advice=curves.advice, picture=picture)

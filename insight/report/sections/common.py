@@ -117,3 +117,28 @@ def sort_order(rows: tuple[tuple[Cell, ...], ...], column: int) -> tuple[int, ..
         return (1, 0.0, str(value).casefold())
 
     return tuple(sorted(range(len(rows)), key=key))
+
+
+HEADLINE_CHARS = 160  # a line of page 1: the finding's first clause, cut at a word past this
+CLAUSE_ENDS = (": ", "; ", ". ")
+HEADLINE_MIN_CHARS = 20  # a first clause shorter than this ("Note: ...") is not a headline
+
+
+def headline(message: str) -> str:
+    """A finding's first clause: up to its first colon, semicolon or full stop outside brackets, for
+    a line of page 1; cut at a word, with an ellipsis, past HEADLINE_CHARS."""
+    text = " ".join(message.split())
+    depth = 0
+    for i, char in enumerate(text):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth == 0 and i >= HEADLINE_MIN_CHARS and text[i:i + 2] in CLAUSE_ENDS and not _number_point(text, i):
+            text = text[:i]
+            break
+    if len(text) > HEADLINE_CHARS:
+        text = text[:HEADLINE_CHARS].rsplit(" ", 1)[0].rstrip(",;:") + " …"
+    return text
+
+
+def _number_point(text: str, i: int) -> bool:
+    """A full stop that ends an abbreviation or a number ("e.g. ", "3. ") is no clause end."""
+    return text[i] == "." and (text[max(0, i - 3):i + 1].endswith(("e.g.", "i.e.")) or text[i - 1].isdigit())

@@ -10,6 +10,7 @@ import pandas as pd
 
 from insight.charts.curves import CHART_HEIGHT_IN, SMALL_HEIGHT_IN, Mark, loss_chart, metric_chart, spike_cut
 from insight.charts.style import HALF_WIDTH_IN, TEXT_WIDTH_IN, chart_key
+from insight.diagnose.duplicates import LEAKAGE_CODES
 from insight.model.findings import Finding
 from insight.model.insight import CurveDiagnosis, MetricSummary
 from insight.report.sections.common import Chart, FindingRow, chart, finding_rows
@@ -30,6 +31,16 @@ NO_SCENARIO = "Not enough data to judge the curves"
 TRAIN_ONLY_NOTE = ("Judged on the training loss only: the log holds no validation loss, so overfitting "
                    "(Curve C) cannot be seen. Log the validation loss every epoch to have the run judged.")
 TONES = {"A": "good", "B": "bad", "C": "bad", "D": "warn"}  # the scenario box's colour
+# A run with an error-level finding about its curves (it learned nothing, say) is never shown under a
+# scenario's title: the losses may read as A, but the run failed.
+FAILED_TITLE = "Curve {scenario} does not apply: the run has an error"
+FAILED_NO_SCENARIO = "The curves cannot be judged: the run has an error"
+# Held-out images that copy training images make the validation loss read better than it should: a
+# verdict read from it is not shown as plainly good.
+LEAKY_NOTE = ("The validation split holds copies of training images (a data-health error): the validation "
+              "loss reads better than it should, so this verdict may be too kind.")
+FAILED_NOTE = ("The losses alone read as Curve {scenario}, but an error-level finding says the run failed: "
+               "Curve {scenario}'s verdict does not apply.")
 
 
 @dataclass(frozen=True)
@@ -45,7 +56,7 @@ class Scenario:
 def _no_val_finding(curves: CurveDiagnosis) -> Finding | None:
     """The finding that says the log holds no validation loss (and what to do): when the run was
     judged on its training loss, the scenario box says it, and it is not listed again."""
-    if curves.judged_on != "train":
+    if curves.judged_on != "train" or curves.failed_by is not None:
         return None
     return next((f for f in curves.further_findings
                  if f.code == "missing_loss" and list(f.values.get("missing", ())) == ["val"]), None)
@@ -57,15 +68,28 @@ def shown_findings(curves: CurveDiagnosis) -> tuple[Finding, ...]:
     return tuple(f for f in curves.further_findings if f is not said)
 
 
-def scenario_view(curves: CurveDiagnosis) -> Scenario:
+def leaks(health) -> bool:
+    """Held-out images are copies of training images (a data-health finding says so)."""
+    return any(f.code in LEAKAGE_CODES for f in health or ())
+
+
+def scenario_view(curves: CurveDiagnosis, leaky: bool = False) -> Scenario:
+    """`leaky`: the validation split holds copies of training images (leaks(insight.health))."""
     if curves.scenario is None:
-        return Scenario(NO_SCENARIO, "none", "")
+        failed = curves.failed_by is not None  # the error decided: its wording is the rule shown below
+        return Scenario(FAILED_NO_SCENARIO, "bad", "") if failed else Scenario(NO_SCENARIO, "none", "")
+    if curves.failed_by is not None:
+        return Scenario(FAILED_TITLE.format(scenario=curves.scenario), "bad",
+                        FAILED_NOTE.format(scenario=curves.scenario))
     if curves.judged_on == "train":
         title = TRAIN_ONLY_TITLES.get(curves.scenario, SCENARIO_TITLES.get(curves.scenario, NO_SCENARIO))
         tone = "unjudged" if TONES.get(curves.scenario) == "good" else TONES.get(curves.scenario, "none")
         said = _no_val_finding(curves)
         return Scenario(title, tone, (said.message or TRAIN_ONLY_NOTE) if said else TRAIN_ONLY_NOTE)
-    return Scenario(SCENARIO_TITLES.get(curves.scenario, NO_SCENARIO), TONES.get(curves.scenario, "none"), "")
+    tone = TONES.get(curves.scenario, "none")
+    if leaky and tone == "good":
+        return Scenario(SCENARIO_TITLES[curves.scenario], "warn", LEAKY_NOTE)
+    return Scenario(SCENARIO_TITLES.get(curves.scenario, NO_SCENARIO), tone, "")
 
 
 @dataclass(frozen=True)
@@ -110,7 +134,7 @@ class CurvesContext:
     metrics: tuple[MetricRow, ...]
 
 
-def build_curves(curves: CurveDiagnosis | None, curves_error: str | None) -> CurvesContext:
+def build_curves(curves: CurveDiagnosis | None, curves_error: str | None, health: tuple) -> CurvesContext:
     if curves is None:
         return CurvesContext(error=curves_error or "No training log was given.", scenario=None,
                              view=Scenario("", "none", ""), rule="", advice="", findings=(), source="", format="",
@@ -119,7 +143,7 @@ def build_curves(curves: CurveDiagnosis | None, curves_error: str | None) -> Cur
     losses = _loss_charts(curves, table)
     metrics = _metric_charts(curves, table)
     return CurvesContext(
-        error=curves_error, scenario=curves.scenario, view=scenario_view(curves),
+        error=curves_error, scenario=curves.scenario, view=scenario_view(curves, leaks(health)),
         rule=curves.rule, advice=curves.advice, findings=finding_rows(shown_findings(curves)),
         source=curves.source, format=curves.format, x_axis=curves.x_axis,
         notes=tuple(curves.notes) + undrawn_notes(curves, table), loss_charts=losses[:1], loss_grid=losses[1:],

@@ -64,10 +64,9 @@ class BoxesContext:
     charts (each class's share of the split's boxes and of its images; classes with at least one
     box; several when there are many): for detection they replace the data section's own.
     histograms: area, COCO size, aspect ratio and boxes-per-image chart. class_rows: per-class sizes,
-    largest class first (printed in the block when inline_table is True, else only in the tables
-    section). class_count: declared
-    classes. unused: classes with no box in any split. coco_size_drawn: the COCO size panel is drawn
-    (some box has a size in pixels).
+    largest class first, classes with at least one box (printed in the block when inline_table is
+    True, else only in the tables section). class_count: how many classes have a box.
+    coco_size_drawn: the COCO size panel is drawn (some box has a size in pixels).
     """
 
     splits: tuple[str, ...]
@@ -78,7 +77,6 @@ class BoxesContext:
     inline_table: bool
     class_count: int
     coco_size_drawn: bool
-    unused: tuple[str, ...]
 
 
 def _share(pct) -> float | None:
@@ -100,7 +98,9 @@ def _partly(unknown: int, boxes: int) -> int:
 
 
 def class_rows(insight: Insight) -> tuple[BoxClassRow, ...]:
-    """Every declared class, most boxes (over all splits) first; ties keep the declared order."""
+    """Every declared class with a box in some split, most boxes (over all splits) first; ties keep the
+    declared order. A class with no box anywhere is named in the summary's one line on classes without
+    labels, not given a row of dashes here."""
     stats = _ordered(insight)
     names = [c.name for c in stats[0][1].per_class] if stats else []
     per = [{c.name: c for c in b.per_class} for _, b in stats]
@@ -109,7 +109,7 @@ def class_rows(insight: Insight) -> tuple[BoxClassRow, ...]:
                         area_p5=tuple(_share(p[n].area_pct.p5) for p in per),
                         area_p95=tuple(_share(p[n].area_pct.p95) for p in per),
                         aspect_median=tuple(p[n].aspect_ratio.median for p in per)) for n in names]
-    return tuple(sorted(rows, key=lambda r: -sum(r.boxes)))
+    return tuple(sorted((r for r in rows if any(r.boxes)), key=lambda r: -sum(r.boxes)))
 
 
 def histogram_frame(insight: Insight, field: str) -> pd.DataFrame:
@@ -135,8 +135,7 @@ def build(insight: Insight) -> BoxesContext | None:
     if not insight.boxes:
         return None
     splits = tuple(order_splits(insight.boxes))
-    rows = class_rows(insight)
-    drawn = [r for r in rows if any(r.boxes)]  # classes with no box are named in the text instead
+    rows = drawn = class_rows(insight)  # classes with no box are named in the summary's line instead
     totals = {s: (insight.boxes[s].count, insight.boxes[s].images) for s in splits}
     shares = pd.DataFrame([{"class": r.name, "split": s, "box_share": _of(b, totals[s][0]),
                            "image_share": _of(i, totals[s][1])}
@@ -168,8 +167,7 @@ def build(insight: Insight) -> BoxesContext | None:
     hist = chart("box-histograms", hist_svg, caption)
     return BoxesContext(splits=splits, per_split=split_rows(insight), classes=charts, histograms=hist,
                         class_rows=rows, inline_table=len(rows) <= INLINE_CLASSES, class_count=len(rows),
-                        coco_size_drawn="coco size" not in left_out,
-                        unused=tuple(r.name for r in rows if not any(r.boxes)))
+                        coco_size_drawn="coco size" not in left_out)
 
 
 WH = "w/\u2060h"  # width / height; the word joiner keeps a narrow header from breaking after the slash

@@ -23,7 +23,8 @@ class HealthContext:
     the duplicate check ran or why it was skipped and the copies it found (the duplicates block below
     says those, with the pairs) and the classes never used (the insight summary says that): each
     point is said once. errors/warnings/notes: how many findings of each severity, the copies too;
-    copies_below: some of them are the copies, shown in the duplicates block.
+    copies_below: some of them are the copies, shown in the duplicates block. read_as: the dataset
+    loader's notes on how it read the files (page 1 points here rather than listing them).
     """
 
     findings: tuple[FindingRow, ...]
@@ -31,6 +32,7 @@ class HealthContext:
     warnings: int
     notes: int
     copies_below: bool = False
+    read_as: tuple[str, ...] = ()
 
 
 def shown_here(insight: Insight) -> tuple:
@@ -44,4 +46,5 @@ def build_health(insight: Insight) -> HealthContext:
     count = {s: sum(1 for r in counted if r.severity == s) for s in ("error", "warning", "info")}
     shown = tuple(r for r in counted if r.code not in PAIR_CODES)
     return HealthContext(findings=shown, errors=count["error"], warnings=count["warning"], notes=count["info"],
-                         copies_below=len(shown) < len(counted))
+                         copies_below=len(shown) < len(counted),
+                         read_as=tuple(insight.dataset.notes) if insight.dataset else ())

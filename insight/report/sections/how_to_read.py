@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from insight.config import DEFAULT_CUTOFF_FACTOR, DEFAULT_SERIOUS_FACTOR
 from insight.model.insight import Insight
+from insight.stats.classes import SPLIT_SHARE_MIN_COUNT
 
 
 @dataclass(frozen=True)
@@ -14,12 +15,15 @@ class HowToReadContext:
 
     cutoff_factor/serious_factor: the tier settings used (the defaults without a dataset).
     count_of: what a label count counts for this task. smoothing: how curves were smoothed.
+    split_min_count: the validation labels (or as many expected) a class needs for its split share
+    to be compared with its training share.
     """
 
     cutoff_factor: float
     serious_factor: float
     count_of: str
     smoothing: str
+    split_min_count: int = SPLIT_SHARE_MIN_COUNT
 
 
 def build_how_to_read(insight: Insight) -> HowToReadContext:

@@ -45,7 +45,7 @@ def _class_table(insight: Insight) -> Table:
     splits = representation_splits(rep)
     columns = [Column("class"), Column(rep.count_of, "int"), Column("share", "pct"), Column("tier", "tag"),
                Column("to add", "int")] + [Column(s, "int") for s in splits]
-    rows = [[r.name, r.count, r.share, r.tier_label, r.to_add, *r.by_split] for r in class_rows(rep)]
+    rows = [[r.name, r.count, r.share, r.tier_label, r.to_add, *r.by_split] for r in class_rows(rep) if r.count]
     return table("t-classes", f"Labels per class (cutoff {rep.cutoff:,})", columns, rows)
 
 
@@ -53,6 +53,8 @@ def _distribution_table(insight: Insight) -> Table:
     rep = insight.representation
     splits = representation_splits(rep)
     frame = distribution_frame(rep)
+    labelled = {c.name for c in rep.classes if c.count}  # the others are the summary's one line
+    frame = frame[frame["class"].isin(labelled)]
     columns = [Column("class")]
     for s in splits:
         columns += [Column(f"{s}", "int"), Column(f"{s} share", "pct")]

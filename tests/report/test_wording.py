@@ -1,0 +1,52 @@
+"""One truth per number: where a finding names a smoothed value next to a logged one, or a level that is not
+the last value, it says which is which, so the sentence agrees with the best/last table. Expected texts
+worked out by hand from the numbers given."""
+
+from __future__ import annotations
+
+from insight.analysis.messages import message_for
+from insight.model.findings import Finding
+from insight.report.sections.common import headline
+
+
+def test_a_rising_component_names_its_smoothed_low_and_end_apart_from_its_lowest_logged_value():
+    # the medical-waste run: loss_box_reg's smoothed low 0.543 at step 19, smoothed end 0.623, so GL =
+    # 100 x (0.623 / 0.543 - 1) = 14.73 %; its lowest logged value 0.476 at step 99 (the table's best)
+    gl = 100 * (0.623 / 0.543 - 1)
+    rising = [{"name": "loss_box_reg", "best": 0.476, "best_x": 99.0, "smoothed_best": 0.543,
+               "smoothed_best_x": 19.0, "end": 0.623, "gl": gl}]
+    text = message_for(Finding("component_imbalance", "warning", values={
+        "x_axis": "step", "split": "train", "rising": rising, "others": ["loss_cls"]}))
+    assert text == ("The training loss components behave differently: loss_box_reg rose 14.7 % from its smoothed "
+                    "low (0.543 at step 19) to 0.623 at the end (smoothed; its lowest logged value: 0.476 at "
+                    "step 99) while loss_cls did not.")
+
+
+def test_a_regressed_metric_says_its_end_is_a_median_and_heads_with_the_drop():
+    # pets: accuracy peaked at 0.929 (epoch 24); the median of its last values 0.877 (the last, 0.872, is
+    # lower): drop = (0.929 - 0.877) / 0.929 = 5.60 %
+    drop = 100 * (0.929 - 0.877) / 0.929
+    text = message_for(Finding("metric_regressed", "warning", values={
+        "x_axis": "epoch", "split": "val", "name": "accuracy", "best": 0.929, "best_x": 24.0, "end": 0.877,
+        "drop_pct": drop, "threshold_pct": 5.0, "noise_pct": 1.0, "raised": False, "base_pct": 5.0}))
+    assert text == ("Validation accuracy ends 5.6 % below its peak: 0.929 at epoch 24, then 0.877 at the end (the "
+                    "median of its last values, or the last if higher, so that one dip does not count; the rule: "
+                    "5 % or more). Keep the checkpoint of the best epoch.")
+    assert headline(text) == "Validation accuracy ends 5.6 % below its peak"  # page 1's line
+
+
+def test_the_converged_fall_says_where_it_is_measured_from():
+    # the COCO128 run: the early level (median of the first points) to the end fell 24.2 %, while the first
+    # epoch's 13.7 to the last 3.18 is 76.8 %: the sentence says which fall it means
+    text = message_for(Finding("converged", "info", values={
+        "x_axis": "epoch", "has_val": True, "train_fall_pct": 24.2, "val_end": 3.33, "window": 60,
+        "val_best": 3.32, "val_best_x": 600.0}))
+    assert text.startswith("Both losses fell and levelled off: the training loss fell 24.2 % from its early level "
+                           "(the median of its first points, so that a steep start does not count) and the "
+                           "validation loss ends at 3.33 on average over the last 60 epochs")
+
+
+def test_a_train_only_run_is_not_told_that_nothing_needs_fixing():
+    text = message_for(Finding("advice_A", "info", values={"judged_on": "train"}))
+    assert text == ("The training loss shows no divergence and no stall, but that is no verdict on the model: log "
+                    "a validation loss every epoch and run the diagnosis again.")
