@@ -112,32 +112,36 @@ _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY
 
 
 def header_size(path: str | os.PathLike) -> tuple[float, float, str]:
-    """(width, height, '') or (NaN, NaN, reason) for a file whose header cannot be read. Only a regular
-    file is read: the open never waits (a FIFO), and anything else is refused before a byte is read."""
+    """(width, height, '') or (NaN, NaN, reason) for a file whose header cannot be read. The open never
+    waits (O_NONBLOCK: a FIFO) and the header is one bounded read; only a regular file goes on to Pillow
+    (the loaders screen the files first, insight/bounds.py, so the common case costs no fstat)."""
     try:
         fd = os.open(path, _OPEN_FLAGS)
     except FileNotFoundError:
         return np.nan, np.nan, FILE_NOT_FOUND
     except OSError as exc:
         return np.nan, np.nan, f"cannot open ({exc.strerror or type(exc).__name__})"
-    with os.fdopen(fd, "rb") as handle:
-        mode = os.fstat(fd).st_mode
-        if not stat.S_ISREG(mode):
-            return np.nan, np.nan, f"{kind_of(mode)}, not a regular file: not read"
+    try:
         try:
-            size = plain_size(handle.read(_HEAD))
+            size = plain_size(os.read(fd, _HEAD))
         except OSError:
             size = None  # Pillow says why
         if size is not None:
             return float(size[0]), float(size[1]), ""
-        try:
-            with Image.open(handle) as img:
-                w, h = exif_size(img)
-            return float(w), float(h), ""
-        except UnidentifiedImageError:
-            return np.nan, np.nan, "not an image Pillow can identify"
-        except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
-            return np.nan, np.nan, str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            return np.nan, np.nan, f"{kind_of(mode)}, not a regular file: not read"
+        with os.fdopen(os.dup(fd), "rb") as handle:
+            try:
+                with Image.open(handle) as img:
+                    w, h = exif_size(img)
+                return float(w), float(h), ""
+            except UnidentifiedImageError:
+                return np.nan, np.nan, "not an image Pillow can identify"
+            except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
+                return np.nan, np.nan, str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    finally:
+        os.close(fd)
 
 
 def read_sizes(paths: list[str], workers: int | None = None,
