@@ -12,7 +12,10 @@ Layouts read:
 
 Image size from the XML; where it is 0 or missing, from the image header. Boxes: x = xmin,
 w = xmax - xmin (pixel corners as written, no +1). `difficult` and `truncated` are kept as columns.
-XML is parsed with defusedxml: DOCTYPE and entity declarations are refused, never expanded.
+XML without a document type declaration (every VOC file seen) is parsed by the C ElementTree: with no
+DOCTYPE there is nowhere to declare an entity, so nothing can expand. A file with a DOCTYPE or an
+entity declaration, or in a 16- or 32-bit encoding (where a byte search cannot see the markup), goes to
+defusedxml, which refuses entity declarations instead of expanding them.
 """
 
 from __future__ import annotations
@@ -20,11 +23,12 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
+from xml.etree.ElementTree import ParseError, fromstring
+
 import numpy as np
-from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import ParseError, fromstring
 
 from insight.config import Config
 from insight.bounds import NOT_OPENED, OUTSIDE, Bounds, screen_images
@@ -261,8 +265,10 @@ def _read_item(root, tree, split, stem, xml, images, rows: _Rows, bounds: Bounds
     size, objects = (None, None), []
     filename = None
     if xml is not None:
+        from defusedxml import DefusedXmlException
+
         try:
-            doc = fromstring(_xml_bytes(xml, bounds or Bounds.of(root)))
+            doc = _parse(_xml_bytes(xml, bounds or Bounds.of(root)))
         except InsightError as exc:
             rows.unreadable.append((relative(xml, root), 1, exc.reason))
             return
@@ -276,7 +282,9 @@ def _read_item(root, tree, split, stem, xml, images, rows: _Rows, bounds: Bounds
             rows.unreadable.append((relative(xml, root), 1, "DOCTYPE or entity declaration refused: "
                                                               "entities are never expanded"))
             return
-        size = (_number(doc.findtext("size/width")), _number(doc.findtext("size/height")))
+        size_el = doc.find("size")
+        size = (None, None) if size_el is None else (_number(size_el.findtext("width")),
+                                                     _number(size_el.findtext("height")))
         if any(v is not None and v <= 0 for v in size):
             rows.bad_sizes.append(relative(xml, root))
         filename = (doc.findtext("filename") or "").strip() or None
@@ -288,19 +296,35 @@ def _read_item(root, tree, split, stem, xml, images, rows: _Rows, bounds: Bounds
     row = len(rows.image_id)
     rows.image_id.append(f"{split}/{tree.prefix}{stem}")
     rows.split.append(split)
-    fallback = relative(tree.image_dirs[0] if tree.image_dirs else tree.root, root) + "/" + (filename or stem)
-    rows.path.append(relative(image, root) if image is not None else fallback.lstrip("./"))
+    if image is not None:
+        rows.path.append(_relative_file(image, root))
+    else:
+        fallback = relative(tree.image_dirs[0] if tree.image_dirs else tree.root, root) + "/" + (filename or stem)
+        rows.path.append(fallback.lstrip("./"))
     rows.found.append(image is not None)
     rows.width.append(size[0] if size[0] and size[0] > 0 else np.nan)
     rows.height.append(size[1] if size[1] and size[1] > 0 else np.nan)
     for obj in objects:
         name = (obj.findtext("name") or "").strip()
-        box = [_number(obj.findtext(f"bndbox/{k}")) for k in ("xmin", "ymin", "xmax", "ymax")]
+        bndbox = obj.find("bndbox")
+        box = [None] * 4 if bndbox is None else [_number(bndbox.findtext(k)) for k in _CORNERS]
         if not name or any(v is None for v in box):
             rows.bad_objects.append(f"{relative(xml, root)} (object {name or 'without a name'}: "
                                     f"{'no name' if not name else 'bndbox incomplete or not numbers'})")
             continue
         rows.boxes.append((row, name, *box, _flag(obj, "difficult"), _flag(obj, "truncated")))
+
+
+_DECLARATIONS = re.compile(rb"<!DOCTYPE|<!ENTITY", re.IGNORECASE)
+
+
+def _parse(data: bytes):
+    """The root element of an annotation file's bytes (see the module's notes on which parser reads it)."""
+    if b"\x00" in data or _DECLARATIONS.search(data):
+        from defusedxml.ElementTree import fromstring as defused_fromstring
+
+        return defused_fromstring(data)
+    return fromstring(data)
 
 
 def _find_image(tree: Tree, stem: str, filename: str | None, images: dict[str, Path]) -> Path | None:
@@ -314,6 +338,20 @@ def _find_image(tree: Tree, stem: str, filename: str | None, images: dict[str, P
         if found is not None:
             return found
     return images.get(stem)
+
+
+_CORNERS = ("xmin", "ymin", "xmax", "ymax")
+
+
+def _relative_file(path: Path, root: Path) -> str:
+    """relative(path, root), with the folder's part worked out once per folder."""
+    return _relative_folder(path.parent, root) + path.name
+
+
+@lru_cache(maxsize=64)
+def _relative_folder(folder: Path, root: Path) -> str:
+    rel = relative(folder, root)
+    return "" if rel == "." else rel + "/"
 
 
 def _number(text: str | None) -> float | None:
