@@ -77,6 +77,49 @@ def stage_lines(rows: list) -> list[str]:
     return out
 
 
+SUMMARY_ROWS = ("coco_floor", "coco_scan", "coco_pycoco", "yolo_floor", "yolo_scan", "voc_floor", "voc_scan",
+                "masks_floor", "masks_scan", "photos_floor", "photos_dup", "report")
+START, END = "<!-- bench results: start (written by bench/run.py) -->", "<!-- bench results: end -->"
+
+
+def summary(rows: list, checks: list, args, elapsed: float) -> list[str]:
+    """The short version for README.md and bench/README.md: the main rows and every target."""
+    by_key = {r.key: r for r in rows}
+    loads = [s.load for r in rows for s in r.samples]
+    out = [f"Last full run: {machine.describe(measure.memory_kind())[0][2:]}; {os.cpu_count()} cores; "
+           f"{args.runs} rounds, 1-minute load {min(loads, default=0):.1f}-{max(loads, default=0):.1f}; "
+           f"{elapsed / 60:.0f} min. Whole table: bench/results.md.", "",
+           "| command | wall s | CPU s | memory MB | wall vs floor | CPU vs floor |", "|---|---:|---:|---:|---:|---:|"]
+    for key in SUMMARY_ROWS:
+        r = by_key.get(key)
+        if r is None or r.error or not r.samples:
+            continue
+        f = by_key.get(r.floor) if r.floor else None
+        ok = f is not None and not f.error and f.samples
+        out.append(f"| {r.group}: {r.label} | {_num(r.median('wall'))} | {_num(r.median('cpu'))} | "
+                   f"{_num(r.peak('mem_mb'), '{:,.0f}')} | "
+                   f"{targets.spread(targets.ratios(by_key, key, f.key, 'wall')) if ok else ''} | "
+                   f"{targets.spread(targets.ratios(by_key, key, f.key, 'cpu')) if ok else ''} |")
+    out += ["", *targets.lines(checks)]
+    return out
+
+
+def publish(paths, lines: list[str]) -> list:
+    """Put `lines` between the START and END markers of each file that has them; the files changed."""
+    changed = []
+    for path in paths:
+        try:
+            text = path.read_text()
+        except OSError:
+            continue
+        if START in text and END in text:
+            head, rest = text.split(START, 1)
+            tail = rest.split(END, 1)[1]
+            path.write_text(head + START + "\n" + "\n".join(lines) + "\n" + END + tail)
+            changed.append(path)
+    return changed
+
+
 def counted(stdout: str) -> str:
     """What the command counted (images / labels), from its JSON output, to show the rows agree."""
     lines = [ln for ln in stdout.splitlines() if ln.strip()]

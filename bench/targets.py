@@ -70,7 +70,7 @@ def spread(values: list[float], fmt: str = "{:.2f}x") -> str:
     med = statistics.median(values)
     if len(values) == 1:
         return fmt.format(med)
-    return f"{fmt.format(med)} ({fmt.format(min(values)).rstrip('x%')}-{fmt.format(max(values))})"
+    return f"{fmt.format(med)} ({fmt.format(min(values)).rstrip('x%').rstrip()}-{fmt.format(max(values))})"
 
 
 def ratios(rows, key: str, ref: str, attr: str) -> list[float]:
