@@ -239,12 +239,33 @@ def load(root: Path, config: Config = Config(), progress: Progress = no_progress
                    extras={NOT_OPENED: [rows.path[i] for i in screened.refused]})
 
 
-def _image_index(folders: list[Path]) -> dict[str, Path]:
-    index: dict[str, Path] = {}
+@dataclass
+class _ImageIndex:
+    """The image folders' listings, read once: image files by stem, and every file name per folder."""
+
+    by_stem: dict[str, Path] = field(default_factory=dict)
+    names: dict[Path, set[str]] = field(default_factory=dict)
+
+    def get(self, stem: str) -> Path | None:
+        return self.by_stem.get(stem)
+
+    def has_file(self, folder: Path, name: str) -> bool:
+        """(folder / name).is_file(), from the listing when the name is a plain file name."""
+        listed = self.names.get(folder)
+        if listed is None or "/" in name or os.sep in name:
+            return (folder / name).is_file()
+        return name in listed
+
+
+def _image_index(folders: list[Path]) -> _ImageIndex:
+    index = _ImageIndex()
     for folder in folders:
+        names = index.names.setdefault(folder, set())
         for entry in os.scandir(folder):
-            if entry.is_file() and is_image(entry.name):
-                index.setdefault(os.path.splitext(entry.name)[0], Path(entry.path))
+            if entry.is_file():
+                names.add(entry.name)
+                if is_image(entry.name):
+                    index.by_stem.setdefault(os.path.splitext(entry.name)[0], Path(entry.path))
     return index
 
 
@@ -327,12 +348,12 @@ def _parse(data: bytes):
     return fromstring(data)
 
 
-def _find_image(tree: Tree, stem: str, filename: str | None, images: dict[str, Path]) -> Path | None:
+def _find_image(tree: Tree, stem: str, filename: str | None, images: _ImageIndex) -> Path | None:
     """The image an annotation names (`<filename>`, else its stem), or None: the one place a VOC image
     reference becomes a path."""
     if filename:
         for folder in tree.image_dirs:
-            if (folder / filename).is_file():
+            if images.has_file(folder, filename):
                 return folder / filename
         found = images.get(os.path.splitext(filename)[0])
         if found is not None:
@@ -387,11 +408,13 @@ def _classes(root: Path, trees: list[Tree], used: set[str]) -> tuple[list[str], 
 
 def _labels(rows: _Rows, images, classes: list[str]):
     boxes = rows.boxes
-    row = np.array([b[0] for b in boxes], dtype=np.int64)
-    names = np.array([b[1] for b in boxes], dtype=object)
-    coords = np.array([b[2:6] for b in boxes], dtype=float).reshape(len(boxes), 4)
-    flags = np.array([b[6:8] for b in boxes], dtype=np.int64).reshape(len(boxes), 2)
-    declared = np.isin(names, np.array(classes, dtype=object)) if len(names) else np.zeros(0, bool)
+    columns = list(zip(*boxes)) if boxes else [()] * 8  # (image row, name, 4 corners, difficult, truncated)
+    row = np.array(columns[0], dtype=np.int64)
+    names = np.array(columns[1], dtype=object)
+    coords = np.array(columns[2:6], dtype=float).reshape(4, len(boxes)).T
+    flags = np.array(columns[6:8], dtype=np.int64).reshape(2, len(boxes)).T
+    known = set(classes)
+    declared = np.fromiter((n in known for n in columns[1]), dtype=bool, count=len(boxes))
     undeclared = [(images["path"].iat[r], n) for r, n in zip(row[~declared], names[~declared])]
     row, names, coords, flags = row[declared], names[declared], coords[declared], flags[declared]
     width, height = images["width"].to_numpy()[row], images["height"].to_numpy()[row]
