@@ -128,8 +128,8 @@ def _subdirs(folder: Path) -> list[Path]:
 
 
 def _xmls(folder: Path) -> list[Path]:
-    return sorted(Path(e.path) for e in os.scandir(folder)
-                  if e.is_file() and e.name.lower().endswith(".xml"))
+    names = sorted(e.name for e in os.scandir(folder) if e.is_file() and e.name.lower().endswith(".xml"))
+    return [folder / name for name in names]  # sorted by name: the order of the paths, without comparing Paths
 
 
 # ---------------------------------------------------------------- layout
