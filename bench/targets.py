@@ -23,7 +23,7 @@ SCALING_MAX = 12.0  # 1.0 scale <= 12x the 0.1 scale
 HEAVY_FOR_HELP = ("weasyprint", "matplotlib")
 # What `insight scan` of a COCO annotation file never needs: drawing, PDF, the HTML report, and the
 # readers' libraries of other formats (YAML, XML). The scan words its findings with Jinja templates
-# (DESIGN.md 6: one template per code), so jinja2 is used and not listed.
+# (docs/architecture.md, rule 6: one template per code), so jinja2 is used and not listed.
 UNUSED_BY_SCAN = ("weasyprint", "matplotlib", "yaml", "defusedxml", "PIL", "tensorboard", "pycocotools")
 
 
