@@ -272,7 +272,7 @@ def select(blocks: list[Block], only: str) -> list[Block]:
     wanted = {w.strip().lower() for w in only.split(",") if w.strip()}
     if not wanted:
         return blocks
-    keep = lambda r: r.key.lower() in wanted or r.group.lower() in wanted  # noqa: E731
+    keep = lambda r: {r.key.lower(), r.key.split("_")[0].lower(), r.group.lower()} & wanted  # noqa: E731
     out = []
     for b in blocks:
         rows = [r for r in b.rows if keep(r)]
