@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
 
 from insight.pool import chunked, pooled_map
 from insight.safe_input import kind_of
@@ -51,7 +50,7 @@ def is_image(name: str | os.PathLike) -> bool:
     return os.path.splitext(str(name))[1].lower() in IMAGE_SUFFIXES
 
 
-def exif_size(img: Image.Image) -> tuple[int, int]:
+def exif_size(img) -> tuple[int, int]:
     """(width, height) as Ultralytics' `exif_size` gives it: swapped for a JPEG rotated by EXIF."""
     size = img.size
     if img.format == "JPEG":
@@ -102,6 +101,8 @@ def plain_size(head: bytes) -> tuple[int, int] | None:
 
 def _checked(width: int, height: int) -> tuple[int, int] | None:
     """The size, unless it is empty or over Pillow's decompression-bomb limit (Pillow says why)."""
+    from PIL import Image  # here, not at the top: a COCO or YOLO scan that reads no header never needs it
+
     limit = Image.MAX_IMAGE_PIXELS
     if width <= 0 or height <= 0 or (limit and width * height > limit):
         return None
@@ -131,6 +132,8 @@ def header_size(path: str | os.PathLike) -> tuple[float, float, str]:
         mode = os.fstat(fd).st_mode
         if not stat.S_ISREG(mode):
             return np.nan, np.nan, f"{kind_of(mode)}, not a regular file: not read"
+        from PIL import Image, UnidentifiedImageError
+
         with os.fdopen(os.dup(fd), "rb") as handle:
             try:
                 with Image.open(handle) as img:
