@@ -6,6 +6,7 @@
       yolo/data.yaml  images/{train2017,val2017}/*.jpg  labels/{train2017,val2017}/*.txt   (same boxes, no crowd)
       voc/Annotations/*.xml  ImageSets/Main/{train,val}.txt  JPEGImages/*.jpg              (20,000 images)
       masks/classes.txt  images/{train,val}/*.jpg  masks/{train,val}/*.png                  (10,000 masks, 512 x 512)
+      photos/annotations/*.json  {train2017,val2017}/*.jpg   (20,000 photos, 640 x 480, planted copies: photos.py)
 
 Every count is multiplied by --scale. Image files are small JPEGs of the declared size (random colour blocks,
 ~6 KB, each image its own content), so sizes come from real headers and duplicate checks find no false pairs.
@@ -30,12 +31,13 @@ import msgspec
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import photos  # noqa: E402
 import synth  # noqa: E402
 
 GEN_VERSION = 2
 FULL_COUNTS = {"train": 118_287, "val": 5_000, "voc": 20_000, "masks": 10_000}
 MIN_COUNTS = {"train": 20, "val": 5, "voc": 10, "masks": 10}
-PARTS = ("coco", "yolo", "voc", "masks")
+PARTS = ("coco", "yolo", "voc", "masks", "photos")
 COCO_SPLITS = {"train": "train2017", "val": "val2017"}
 CHUNK_IMAGES = 2000
 MASK_CHUNK = 100
@@ -87,6 +89,11 @@ def generate(scale: float, seed: int = 0, base: Path = DEFAULT_BASE, parts=PARTS
             _write_masks(pool, root / "masks", n["masks"], seed)
             _finish(root / "masks", stamp, {"masks": n["masks"]})
             log(f"  masks: {time.perf_counter() - t0:.1f} s")
+        if "photos" in todo:
+            t0 = time.perf_counter()
+            _fresh(root / "photos")
+            _finish(root / "photos", stamp, photos.write(pool, root / "photos", scale, seed))
+            log(f"  photos: {time.perf_counter() - t0:.1f} s")
     return root
 
 

@@ -41,13 +41,16 @@ def _commit() -> str:
         return "unknown"
 
 
-def describe(time_bin: str | None) -> list[str]:
-    how = (f"`{time_bin} -v`" if time_bin else "os.wait4 (no /usr/bin/time: a reading below the harness's own "
-           "size, ~40 MB, shows that size, since the child is forked from it)")
+def describe(memory: str) -> list[str]:
+    how = {"PSS": "peak of the summed PSS (/proc/PID/smaps_rollup) of the process and its descendants, sampled "
+                  "every 20 ms",
+           "RSS": "peak of the summed RSS (/proc/PID/status; no smaps_rollup here: shared pages count once "
+                  "per process)"}.get(memory, "not measured (no /proc)")
     return [f"- {time.strftime('%Y-%m-%d %H:%M %Z')}; insight commit {_commit()}",
             f"- machine: {os.cpu_count()} cores ({_cpu()}), {_meminfo_gb()} memory; "
             f"Python {sys.version.split()[0]} on {platform.system()} {platform.release()}",
-            f"- wall time: perf_counter around each process; peak RSS: {how} (largest single process of the tree)"]
+            "- wall time: perf_counter around each process; CPU time: user + system of the process and the "
+            f"descendants it waited for (os.wait4); memory: {how}"]
 
 
 def data_summary(root: Path) -> list[str]:
@@ -57,6 +60,13 @@ def data_summary(root: Path) -> list[str]:
         size = sum(f.stat().st_size for f in (root / "coco" / "annotations").glob("*.json")) / 1e6
         out.append("- COCO: " + ", ".join(f"{s} {v['images']:,} images / {v['boxes']:,} boxes ({v['crowd']:,} crowd)"
                                           for s, v in coco.items()) + f"; JSON {size:,.0f} MB with polygons")
+    except (OSError, ValueError, KeyError):
+        pass
+    try:
+        photos = json.loads((root / "photos" / ".done.json").read_text())["summary"]
+        out.append(f"- photos: {sum(photos['images'].values()):,} JPEGs of {photos['width']} x {photos['height']} "
+                   f"({', '.join(f'{s} {n:,}' for s, n in photos['images'].items())}); planted copies: "
+                   + ", ".join(f"{k} {v}" for k, v in photos["planted"].items()))
     except (OSError, ValueError, KeyError):
         pass
     for part, key in (("voc", "images"), ("masks", "masks")):

@@ -2,16 +2,16 @@
 
 Every date or time written into report.html, report.pdf and insight.json comes from here. report.html
 and report.pdf hold only the date, so the same inputs give the same bytes on every run of a day;
-insight.json also holds the time of generation (`generated_at`, to the second), so it is byte-identical
-across runs with `SOURCE_DATE_EPOCH` set (the reproducible-builds convention: seconds since 1970-01-01
-UTC), and its `report_id` is the same for the same inputs in any case.
+insight.json's time of generation (`generated_at`) is the start of that day (00:00:00 UTC) unless
+`SOURCE_DATE_EPOCH` is set (the reproducible-builds convention: seconds since 1970-01-01 UTC), whose
+moment it then is, to the second: insight.json too is byte-identical on every run of a day, and its
+`report_id` is the same for the same inputs on any day.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
-import time
 
 from insight.errors import UsageError
 
@@ -26,10 +26,12 @@ def report_date(environ=os.environ) -> dt.date:
 
 
 def report_time(environ=os.environ) -> dt.datetime:
-    """SOURCE_DATE_EPOCH when it is set, else now; UTC, whole seconds."""
+    """SOURCE_DATE_EPOCH when it is set (UTC, whole seconds), else the start of the report's date, 00:00 UTC:
+    a time to the second would make two reports of the same inputs differ."""
     moment = _source_date(environ)
     if moment is None:
-        moment = dt.datetime.fromtimestamp(int(time.time()), dt.timezone.utc)
+        day = today()
+        moment = dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc)
     return moment
 
 

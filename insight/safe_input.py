@@ -24,8 +24,6 @@ import stat
 from pathlib import Path
 from typing import BinaryIO
 
-import yaml
-
 from insight.errors import InsightError
 
 MiB = 1 << 20
@@ -120,6 +118,8 @@ def load_json(text: str | bytes, path: Path, error: type[InsightError] = Insight
 
 def load_yaml(text: str, path: Path, error: type[InsightError] = InsightError):
     """YAML text parsed with PyYAML's safe loader, once its nesting and alias expansion are checked."""
+    import yaml  # here, not at the top: only the readers of YAML files need it (a COCO scan does not)
+
     try:
         _check_yaml_events(yaml.parse(text, Loader=yaml.SafeLoader), path, error)
         return yaml.safe_load(text)
@@ -132,6 +132,8 @@ def load_yaml(text: str, path: Path, error: type[InsightError] = InsightError):
 def _check_yaml_events(events, path: Path, error: type[InsightError]) -> None:
     """Count the values the document expands to, an alias counting as many as its anchor holds,
     without building it; refuse deep nesting and an expansion past MAX_YAML_NODES."""
+    import yaml
+
     sizes: dict[str, int] = {}
     open_nodes: list[list] = [[0, None]]  # [values so far, anchor] per open collection
     for event in events:

@@ -40,6 +40,6 @@ def test_a_degenerate_run_is_unjudged_for_what_it_is_not_for_being_short():
 
     rule = Finding("degenerate_run", Severity.ERROR, values={"losses_read_as": "A"})
     curves = CurveDiagnosis(format="csv", source="x", scenario=None, judged_on="train+val", rule_finding=rule)
-    reasons = fired(Insight(version="0", curves=curves), parse_fail_on("unjudged"))
+    reasons = fired(Insight(curves=curves), parse_fail_on("unjudged"))
     assert reasons == ["unjudged: the run learned nothing (every validation quality metric is 0 throughout), "
                        "so its curves cannot be judged"]

@@ -61,6 +61,27 @@ def test_curves_imports_no_heavy_library(tmp_path, as_json):
     assert result["heavy"] == []
 
 
+# A COCO instances file written by hand: one image, one box (no image files, so no header is read).
+COCO = ('{"images": [{"id": 1, "file_name": "a.jpg", "width": 10, "height": 10}], '
+        '"annotations": [{"id": 1, "image_id": 1, "category_id": 1, "bbox": [1, 1, 2, 2], "iscrowd": 0}], '
+        '"categories": [{"id": 1, "name": "cat"}]}')
+# What a scan of COCO annotations never uses: drawing and the PDF, and the libraries of other formats'
+# files (data.yaml, VOC XML, image headers). Format detection looks at every reader, so each must
+# import its library only when it reads such a file.
+UNUSED_BY_COCO_SCAN = HEAVY + ("yaml", "defusedxml", "PIL")
+
+
+def test_coco_scan_imports_only_what_it_uses(tmp_path):
+    (tmp_path / "annotations").mkdir()
+    (tmp_path / "annotations" / "instances_train.json").write_text(COCO)
+    code = f"HEAVY = {UNUSED_BY_COCO_SCAN!r}\n" + PROBE
+    out = subprocess.run([sys.executable, "-c", code, "", "scan", str(tmp_path), "--json"], capture_output=True,
+                         text=True, timeout=120)
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert result["code"] == 0
+    assert result["heavy"] == []
+
+
 def test_probe_sees_a_heavy_import():
     # the probe itself is able to fail: a library imported before the command shows up
     assert _run(["--help"], preload="matplotlib")["heavy"] == ["matplotlib"]

@@ -118,6 +118,23 @@ def test_entities_are_refused_and_malformed_xml_names_the_line(tmp_path):
     assert len(ds.images) == 1 and len(ds.labels) == 1
 
 
+def test_utf16_files_are_read_and_their_entities_refused(tmp_path):
+    # A UTF-16 file hides "<!ENTITY" from a byte search: such files take the defusedxml path, so an
+    # entity declaration is still refused, and a plain UTF-16 annotation still reads (cat 2,3-12,8 by hand).
+    bomb = ('<?xml version="1.0" encoding="utf-16"?>\n<!DOCTYPE a [<!ENTITY x "xxxx"><!ENTITY y "&x;&x;">]>\n'
+            '<annotation><object><name>&y;</name></object></annotation>')
+    plain = '<?xml version="1.0" encoding="utf-16"?>\n' + xml("plain", [("cat", (2, 3, 12, 8), 0, 0)])
+    root = make(tmp_path, {"Annotations/good.xml": xml("good", [("dog", (0, 0, 1, 1), 0, 0)])})  # detected by it
+    (root / "Annotations" / "bomb.xml").write_bytes(bomb.encode("utf-16"))
+    (root / "Annotations" / "plain.xml").write_bytes(plain.encode("utf-16"))
+    ds = pascal_voc.load(root)
+    found = {f.code: f for f in ds.health}["annotation_unreadable"]
+    assert [e.split(" (")[0] for e in found.examples] == ["Annotations/bomb.xml:1"]
+    assert "DOCTYPE or entity declaration refused" in found.examples[0]
+    box = ds.labels.set_index("class").loc["cat"]
+    assert (box["x"], box["y"], box["w"], box["h"]) == (2, 3, 10, 5)
+
+
 def test_only_unreadable_annotations_is_a_one_line_error(tmp_path):
     root = make(tmp_path, {"Annotations/a.xml": "<annotation>\n<object>\n</annotation>"})
     with pytest.raises(pascal_voc.DatasetError, match=r"a\.xml:3: XML does not parse"):

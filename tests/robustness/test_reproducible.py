@@ -34,11 +34,9 @@ def test_two_reports_at_different_times_are_byte_identical(pets_dir, pets_run, t
     assert (helper["report.html"], helper["report.pdf"]) == (here["report.html"], here["report.pdf"])
     assert b"2026-11-22" in here["report.html"]
     assert "SOURCE_DATE_EPOCH" not in os.environ  # set for the PDF only, then removed again
-    # insight.json records when it was made (`date -u -d @1700000000`: 2023-11-14 22:13:20 UTC), and
-    # nothing else differs: the same report_id
-    a, b = (json.loads(files["insight.json"]) for files in (helper, here))
-    assert (a["generated_at"], b["generated_at"]) == ("2023-11-14T22:13:20Z", "2027-01-15T08:00:00Z")
-    assert {k: v for k, v in a.items() if k != "generated_at"} == {k: v for k, v in b.items() if k != "generated_at"}
+    # insight.json too: generated_at is the start of the report's date, whatever the clock says
+    assert here["insight.json"] == helper["insight.json"]
+    assert json.loads(here["insight.json"])["generated_at"] == "2026-11-22T00:00:00Z"
 
 
 def test_with_source_date_epoch_insight_json_is_byte_identical(pets_dir, pets_run, tmp_path, monkeypatch):
@@ -70,3 +68,11 @@ def test_report_date():
     assert report_date({"SOURCE_DATE_EPOCH": "0"}) == dt.date(1970, 1, 1)
     assert report_date({"SOURCE_DATE_EPOCH": "1795305599"}) == dt.date(2026, 11, 21)  # 23:59:59 UTC
     assert report_date({"SOURCE_DATE_EPOCH": " "}) == insight.report_date.today()
+
+
+def test_report_time_is_the_start_of_the_day_or_source_date_epoch(monkeypatch):
+    monkeypatch.setattr(insight.report_date, "today", lambda: dt.date(2026, 11, 22))
+    assert insight.report_date.report_time({}) == dt.datetime(2026, 11, 22, tzinfo=dt.timezone.utc)
+    # `date -u -d @1795350000`: 2026-11-22 12:20:00 UTC
+    assert insight.report_date.report_time({"SOURCE_DATE_EPOCH": "1795350000"}) == dt.datetime(
+        2026, 11, 22, 12, 20, tzinfo=dt.timezone.utc)

@@ -3,15 +3,14 @@
     image_missing   some image files named by the annotations are not there (per split, examples)
     label_only      none is there: the annotations alone, said once, naming the annotation files
 
-Existence is checked by listing each folder once (a set of names), not by one stat per image: at
-COCO scale (123,000 images in two folders) that is a few listings.
+Which files exist is the loaders' to say (insight/bounds.py lists each folder once, a set of names,
+rather than one stat per image: at COCO scale, 123,000 images in two folders, a few listings).
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from pathlib import Path
 
 import numpy as np
 
@@ -19,28 +18,6 @@ from insight.formats.shared.splits import is_split_word, split_name
 from insight.model.findings import MAX_EXAMPLES, Finding, Severity
 
 NAMED_SOURCES = 10  # annotation files named in a label_only finding; the rest are counted
-
-
-def existing(paths: Sequence[str], root: Path | str) -> np.ndarray:
-    """Per path (relative to `root` with forward slashes, or absolute): whether it is a file."""
-    base = str(root)
-    listed: dict[str, frozenset[str]] = {}
-    out = np.zeros(len(paths), dtype=bool)
-    for i, path in enumerate(paths):
-        folder, _, name = path.rpartition("/")
-        names = listed.get(folder)
-        if names is None:
-            names = listed[folder] = _files_in(os.path.join(base, folder) if folder else base)
-        out[i] = name in names
-    return out
-
-
-def _files_in(folder: str) -> frozenset[str]:
-    try:
-        with os.scandir(folder) as entries:
-            return frozenset(e.name for e in entries if e.is_file())
-    except OSError:
-        return frozenset()
 
 
 def missing_image_findings(paths: Sequence[str], splits: Sequence[str], exists: np.ndarray,

@@ -27,7 +27,6 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
 
 from insight.pool import chunked, on_workers, pooled_map
 from insight.safe_input import kind_of
@@ -59,7 +58,7 @@ def is_image(name: str | os.PathLike) -> bool:
     return os.path.splitext(str(name))[1].lower() in IMAGE_SUFFIXES
 
 
-def exif_size(img: Image.Image) -> tuple[int, int]:
+def exif_size(img) -> tuple[int, int]:
     """(width, height) as Ultralytics' `exif_size` gives it: swapped for a JPEG rotated by EXIF."""
     size = img.size
     if img.format == "JPEG":
@@ -110,6 +109,8 @@ def plain_size(head: bytes) -> tuple[int, int] | None:
 
 def _checked(width: int, height: int) -> tuple[int, int] | None:
     """The size, unless it is empty or over Pillow's decompression-bomb limit (Pillow says why)."""
+    from PIL import Image  # here, not at the top: a COCO or YOLO scan that reads no header never needs it
+
     limit = Image.MAX_IMAGE_PIXELS
     if width <= 0 or height <= 0 or (limit and width * height > limit):
         return None
@@ -120,30 +121,36 @@ _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY
 
 
 def header_size(path: str | os.PathLike, exif_rotation: bool = True) -> tuple[float, float, str]:
-    """(width, height, '') or (NaN, NaN, reason) for a file whose header cannot be read. Only a regular
-    file is read: the open never waits (a FIFO), and anything else is refused before a byte is read.
-    Without `exif_rotation`, the stored size (as torchvision's ImageFolder loads the picture)."""
+    """(width, height, '') or (NaN, NaN, reason) for a file whose header cannot be read. The open never
+    waits (O_NONBLOCK: a FIFO) and the header is one bounded read; only a regular file goes on to Pillow
+    (the loaders screen the files first, insight/bounds.py, so the common case costs no fstat). Without
+    `exif_rotation`, the stored size (as torchvision's ImageFolder loads the picture)."""
     try:
         fd = os.open(path, _OPEN_FLAGS)
     except FileNotFoundError:
         return np.nan, np.nan, FILE_NOT_FOUND
     except OSError as exc:
         return np.nan, np.nan, f"cannot open ({exc.strerror or type(exc).__name__})"
-    with os.fdopen(fd, "rb") as handle:
-        mode = os.fstat(fd).st_mode
-        if not stat.S_ISREG(mode):
-            return np.nan, np.nan, f"{kind_of(mode)}, not a regular file: not read"
+    try:
         try:
-            size = plain_size(handle.read(_HEAD))
+            size = plain_size(os.read(fd, _HEAD))
         except OSError:
             size = None  # Pillow says why
         if size is not None:
             return float(size[0]), float(size[1]), ""
-        return _pillow_size(handle, exif_rotation)
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            return np.nan, np.nan, f"{kind_of(mode)}, not a regular file: not read"
+        with os.fdopen(os.dup(fd), "rb") as handle:
+            return _pillow_size(handle, exif_rotation)
+    finally:
+        os.close(fd)
 
 
 def _pillow_size(source, exif_rotation: bool) -> tuple[float, float, str]:
     """The size Pillow reads from an open file or a BytesIO."""
+    from PIL import Image, UnidentifiedImageError
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # too_large() tells it from the size
@@ -162,6 +169,8 @@ _BOMB = "could be decompression bomb DOS attack"  # in Pillow's DecompressionBom
 def too_large(width: float, height: float, why: str) -> bool:
     """Whether a header_size result is past Pillow's decompression-bomb limit: a size over the limit
     (Pillow warns), or the error Pillow raises past twice the limit."""
+    from PIL import Image
+
     limit = Image.MAX_IMAGE_PIXELS
     return _BOMB in why or bool(limit and not why and width * height > limit)
 

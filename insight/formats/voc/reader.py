@@ -12,7 +12,10 @@ Layouts read:
 
 Image size from the XML; where it is 0 or missing, from the image header. Boxes: x = xmin,
 w = xmax - xmin (pixel corners as written, no +1). `difficult` and `truncated` are kept as columns.
-XML is parsed with defusedxml: DOCTYPE and entity declarations are refused, never expanded.
+XML without a document type declaration (every VOC file seen) is parsed by the C ElementTree: with no
+DOCTYPE there is nowhere to declare an entity, so nothing can expand. A file with a DOCTYPE or an
+entity declaration, or in a 16- or 32-bit encoding (where a byte search cannot see the markup), goes to
+defusedxml, which refuses entity declarations instead of expanding them.
 """
 
 from __future__ import annotations
@@ -20,11 +23,12 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
+from xml.etree.ElementTree import ParseError, fromstring
+
 import numpy as np
-from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import ParseError, fromstring
 
 from insight.config import Config
 from insight.bounds import NOT_OPENED, OUTSIDE, Bounds, screen_images
@@ -125,8 +129,8 @@ def _subdirs(folder: Path) -> list[Path]:
 
 
 def _xmls(folder: Path) -> list[Path]:
-    return sorted(Path(e.path) for e in os.scandir(folder)
-                  if e.is_file() and e.name.lower().endswith(".xml"))
+    names = sorted(e.name for e in os.scandir(folder) if e.is_file() and e.name.lower().endswith(".xml"))
+    return [folder / name for name in names]  # sorted by name: the order of the paths, without comparing Paths
 
 
 # ---------------------------------------------------------------- layout
@@ -237,12 +241,33 @@ def load(root: Path, config: Config = Config(), progress: Progress = no_progress
                    extras={NOT_OPENED: [rows.path[i] for i in screened.refused]})
 
 
-def _image_index(folders: list[Path]) -> dict[str, Path]:
-    index: dict[str, Path] = {}
+@dataclass
+class _ImageIndex:
+    """The image folders' listings, read once: image files by stem, and every file name per folder."""
+
+    by_stem: dict[str, Path] = field(default_factory=dict)
+    names: dict[Path, set[str]] = field(default_factory=dict)
+
+    def get(self, stem: str) -> Path | None:
+        return self.by_stem.get(stem)
+
+    def has_file(self, folder: Path, name: str) -> bool:
+        """(folder / name).is_file(), from the listing when the name is a plain file name."""
+        listed = self.names.get(folder)
+        if listed is None or "/" in name or os.sep in name:
+            return (folder / name).is_file()
+        return name in listed
+
+
+def _image_index(folders: list[Path]) -> _ImageIndex:
+    index = _ImageIndex()
     for folder in folders:
+        names = index.names.setdefault(folder, set())
         for entry in os.scandir(folder):
-            if entry.is_file() and is_image(entry.name):
-                index.setdefault(os.path.splitext(entry.name)[0], Path(entry.path))
+            if entry.is_file():
+                names.add(entry.name)
+                if is_image(entry.name):
+                    index.by_stem.setdefault(os.path.splitext(entry.name)[0], Path(entry.path))
     return index
 
 
@@ -263,8 +288,10 @@ def _read_item(root, tree, split, stem, xml, images, rows: _Rows, bounds: Bounds
     size, objects = (None, None), []
     filename = None
     if xml is not None:
+        from defusedxml import DefusedXmlException
+
         try:
-            doc = fromstring(_xml_bytes(xml, bounds or Bounds.of(root)))
+            doc = _parse(_xml_bytes(xml, bounds or Bounds.of(root)))
         except InsightError as exc:
             rows.unreadable.append((relative(xml, root), 1, exc.reason))
             return
@@ -278,7 +305,9 @@ def _read_item(root, tree, split, stem, xml, images, rows: _Rows, bounds: Bounds
             rows.unreadable.append((relative(xml, root), 1, "DOCTYPE or entity declaration refused: "
                                                               "entities are never expanded"))
             return
-        size = (_number(doc.findtext("size/width")), _number(doc.findtext("size/height")))
+        size_el = doc.find("size")
+        size = (None, None) if size_el is None else (_number(size_el.findtext("width")),
+                                                     _number(size_el.findtext("height")))
         if any(v is not None and v <= 0 for v in size):
             rows.bad_sizes.append(relative(xml, root))
         filename = (doc.findtext("filename") or "").strip() or None
@@ -290,14 +319,18 @@ def _read_item(root, tree, split, stem, xml, images, rows: _Rows, bounds: Bounds
     row = len(rows.image_id)
     rows.image_id.append(f"{split}/{tree.prefix}{stem}")
     rows.split.append(split)
-    fallback = relative(tree.image_dirs[0] if tree.image_dirs else tree.root, root) + "/" + (filename or stem)
-    rows.path.append(relative(image, root) if image is not None else fallback.lstrip("./"))
+    if image is not None:
+        rows.path.append(_relative_file(image, root))
+    else:
+        fallback = relative(tree.image_dirs[0] if tree.image_dirs else tree.root, root) + "/" + (filename or stem)
+        rows.path.append(fallback.lstrip("./"))
     rows.found.append(image is not None)
     rows.width.append(size[0] if size[0] and size[0] > 0 else np.nan)
     rows.height.append(size[1] if size[1] and size[1] > 0 else np.nan)
     for obj in objects:
         name = (obj.findtext("name") or "").strip()
-        box = [_number(obj.findtext(f"bndbox/{k}")) for k in ("xmin", "ymin", "xmax", "ymax")]
+        bndbox = obj.find("bndbox")
+        box = [None] * 4 if bndbox is None else [_number(bndbox.findtext(k)) for k in _CORNERS]
         if not name or any(v is None for v in box):
             rows.bad_objects.append(f"{relative(xml, root)} (object {name or 'without a name'}: "
                                     f"{'no name' if not name else 'bndbox incomplete or not numbers'})")
@@ -305,17 +338,43 @@ def _read_item(root, tree, split, stem, xml, images, rows: _Rows, bounds: Bounds
         rows.boxes.append((row, name, *box, _flag(obj, "difficult"), _flag(obj, "truncated")))
 
 
-def _find_image(tree: Tree, stem: str, filename: str | None, images: dict[str, Path]) -> Path | None:
+_DECLARATIONS = re.compile(rb"<!DOCTYPE|<!ENTITY", re.IGNORECASE)
+
+
+def _parse(data: bytes):
+    """The root element of an annotation file's bytes (see the module's notes on which parser reads it)."""
+    if b"\x00" in data or _DECLARATIONS.search(data):
+        from defusedxml.ElementTree import fromstring as defused_fromstring
+
+        return defused_fromstring(data)
+    return fromstring(data)
+
+
+def _find_image(tree: Tree, stem: str, filename: str | None, images: _ImageIndex) -> Path | None:
     """The image an annotation names (`<filename>`, else its stem), or None: the one place a VOC image
     reference becomes a path."""
     if filename:
         for folder in tree.image_dirs:
-            if (folder / filename).is_file():
+            if images.has_file(folder, filename):
                 return folder / filename
         found = images.get(os.path.splitext(filename)[0])
         if found is not None:
             return found
     return images.get(stem)
+
+
+_CORNERS = ("xmin", "ymin", "xmax", "ymax")
+
+
+def _relative_file(path: Path, root: Path) -> str:
+    """relative(path, root), with the folder's part worked out once per folder."""
+    return _relative_folder(path.parent, root) + path.name
+
+
+@lru_cache(maxsize=64)
+def _relative_folder(folder: Path, root: Path) -> str:
+    rel = relative(folder, root)
+    return "" if rel == "." else rel + "/"
 
 
 def _number(text: str | None) -> float | None:
@@ -351,11 +410,13 @@ def _classes(root: Path, trees: list[Tree], used: set[str]) -> tuple[list[str], 
 
 def _labels(rows: _Rows, images, classes: list[str]):
     boxes = rows.boxes
-    row = np.array([b[0] for b in boxes], dtype=np.int64)
-    names = np.array([b[1] for b in boxes], dtype=object)
-    coords = np.array([b[2:6] for b in boxes], dtype=float).reshape(len(boxes), 4)
-    flags = np.array([b[6:8] for b in boxes], dtype=np.int64).reshape(len(boxes), 2)
-    declared = np.isin(names, np.array(classes, dtype=object)) if len(names) else np.zeros(0, bool)
+    columns = list(zip(*boxes)) if boxes else [()] * 8  # (image row, name, 4 corners, difficult, truncated)
+    row = np.array(columns[0], dtype=np.int64)
+    names = np.array(columns[1], dtype=object)
+    coords = np.array(columns[2:6], dtype=float).reshape(4, len(boxes)).T
+    flags = np.array(columns[6:8], dtype=np.int64).reshape(2, len(boxes)).T
+    known = set(classes)
+    declared = np.fromiter((n in known for n in columns[1]), dtype=bool, count=len(boxes))
     undeclared = [(images["path"].iat[r], n) for r, n in zip(row[~declared], names[~declared])]
     row, names, coords, flags = row[declared], names[declared], coords[declared], flags[declared]
     width, height = images["width"].to_numpy()[row], images["height"].to_numpy()[row]
