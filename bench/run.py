@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,6 +46,7 @@ class Row:
     samples: list = field(default_factory=list)  # measure.Sample per timed run
     error: str | None = None
     extra: dict = field(default_factory=dict)
+    cluster: bool = False  # runs with --scheduler on the benchmark's LocalCluster (SCHEDULER in cmd)
 
     def median(self, attr: str) -> float | None:
         values = [getattr(s, attr) for s in self.samples if getattr(s, attr) is not None]
@@ -67,6 +69,33 @@ class Block:
     warmup: bool = True
 
 
+SCHEDULER = "{scheduler}"  # in a row's command: the address of the LocalCluster started for it
+
+
+def local_workers() -> int:
+    """The local pool's size (insight.pool.available_cpus): the cluster gets as many worker processes."""
+    from insight.pool import available_cpus
+
+    return available_cpus()
+
+
+@contextmanager
+def local_cluster(rows: list, log):
+    """A Dask LocalCluster of local_workers() processes (one thread each) for the rows that run on one
+    (issue 16), started before them and not timed; their commands get its address."""
+    if not any(r.cluster for r in rows):
+        yield
+        return
+    import distributed
+
+    with distributed.LocalCluster(n_workers=local_workers(), threads_per_worker=1, processes=True,
+                                  host="127.0.0.1", dashboard_address=":0", silence_logs=50) as cluster:
+        log(f"  LocalCluster at {cluster.scheduler_address} ({local_workers()} workers)")
+        for row in rows:
+            row.cmd = [cluster.scheduler_address if part == SCHEDULER else part for part in row.cmd]
+        yield
+
+
 def insight(*args: str) -> list[str]:
     return [PY, "-m", "insight", *args]
 
@@ -79,6 +108,8 @@ def plan(roots: dict[str, Path], out: Path) -> list[Block]:
     """Every block of the benchmark, in order. roots: data root per scale factor key ('1', '0.1', '0.3')."""
     d, cores = roots["1"], os.cpu_count() or 1
     scan = ("scan", "--json", "--quiet")
+    workers = local_workers()
+    duplicates = ("scan", "--duplicates", "--json", "--quiet", "--workers", str(workers), str(d / "photos"))
     return [
         Block([Row("coco_floor", "COCO", "floor: msgspec typed decode + numpy stats", floor("coco-msgspec", d / "coco")),
                Row("coco_scan", "COCO", "insight scan --json", insight(*scan, str(d / "coco")), "coco_floor"),
@@ -110,6 +141,10 @@ def plan(roots: dict[str, Path], out: Path) -> list[Block]:
         Block([Row("scale_0.1", "Scaling", "insight scan --json, COCO at 0.1x", insight(*scan, str(roots["0.1"] / "coco"))),
                Row("scale_0.3", "Scaling", "insight scan --json, COCO at 0.3x", insight(*scan, str(roots["0.3"] / "coco")))]),
         Block([Row("help", "Start-up", "insight --help", insight("--help"))]),
+        Block([Row("dup_local", "Duplicates", f"insight scan --duplicates --json, local pool of {workers}",
+                   insight(*duplicates)),
+               Row("dup_cluster", "Duplicates", f"the same on a Dask LocalCluster of {workers} worker processes",
+                   insight(*duplicates, "--scheduler", SCHEDULER), "dup_local", cluster=True)]),
     ]
 
 
@@ -170,9 +205,10 @@ def main(argv=None) -> int:
         warm(roots, log)
     with tempfile.TemporaryDirectory(prefix="insight-bench-") as tmp:
         blocks = select(plan(roots, Path(tmp)), args.only)
-        for block in blocks:
-            log("  " + " | ".join(f"{r.group}: {r.label}" for r in block.rows))
-            run_block(block, args.runs, args.warmup, Path(tmp), log)
+        with local_cluster([r for b in blocks for r in b.rows], log):
+            for block in blocks:
+                log("  " + " | ".join(f"{r.group}: {r.label}" for r in block.rows))
+                run_block(block, args.runs, args.warmup, Path(tmp), log)
         rows = {r.key: r for b in blocks for r in b.rows}
         finish(rows, Path(tmp), roots["1"])
     checks = targets.evaluate(rows)

@@ -20,6 +20,7 @@ RENDER_VS_SCAN = 0.5  # report - scan <= 0.5x the scan
 PDF_MAX_MB = 5.0
 DUP_THROUGHPUT = 0.85  # duplicate check >= 85 % of the draft-decode pool floor's images per second
 SCALING_MAX = 12.0  # 1.0 scale <= 12x the 0.1 scale
+CLUSTER_VS_LOCAL = 1.3  # issue 16: the duplicate check on a LocalCluster <= 1.3x the local pool, same workers
 HEAVY_FOR_HELP = ("weasyprint", "matplotlib")
 # What `insight scan` of a COCO annotation file never needs: drawing, PDF, the HTML report, and the
 # readers' libraries of other formats (YAML, XML). The scan words its findings with Jinja templates
@@ -62,6 +63,8 @@ def evaluate(rows: dict) -> list[Check]:
         _scaling(rows),
         _imports(rows, "help", "heavy_modules", "insight --help imports neither weasyprint nor matplotlib"),
         _imports(rows, "help", "scan_modules", "insight scan (COCO) imports none of " + ", ".join(UNUSED_BY_SCAN)),
+        _pair(rows, f"duplicate check on a LocalCluster <= {CLUSTER_VS_LOCAL}x the local pool (same worker count)",
+              "dup_cluster", "dup_local", "wall", CLUSTER_VS_LOCAL),
     ]
 
 

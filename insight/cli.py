@@ -34,6 +34,14 @@ def _path(text: str) -> Path:
     return Path(text)
 
 
+def _location(text: str) -> Path | str:
+    """DATASET or --run: a path, or the URL of an object store as given (s3://..., gs://...: a Path
+    would fold its //)."""
+    from insight.storage import is_url
+
+    return text if is_url(text) else _path(text)
+
+
 def _fraction(text: str) -> float:
     try:
         value = float(text)
@@ -147,8 +155,8 @@ def parser() -> argparse.ArgumentParser:
     report = sub.add_parser("report", help="write report.html, report.pdf and insight.json", epilog=EPILOG,
                             description="Write report.html, report.pdf (unless --no-pdf) and insight.json into "
                                         "OUT, all or none.")
-    report.add_argument("dataset", type=_path, help="dataset folder")
-    report.add_argument("--run", type=_path, help="training log file or folder")
+    report.add_argument("dataset", type=_location, help="dataset folder (or s3://, gs://, ... URL)")
+    report.add_argument("--run", type=_location, help="training log file or folder (or s3://, gs://, ... URL)")
     report.add_argument("--out", type=_path, default=Path("reports"), help="output folder (default: reports)")
     report.add_argument("--no-duplicates", action="store_true",
                         help="skip the duplicate and leakage check (it reads every image once)")
@@ -165,7 +173,7 @@ def parser() -> argparse.ArgumentParser:
     _common(report)
 
     scan = sub.add_parser("scan", help="print the dataset part", epilog=EPILOG)
-    scan.add_argument("dataset", type=_path, help="dataset folder")
+    scan.add_argument("dataset", type=_location, help="dataset folder (or s3://, gs://, ... URL)")
     scan.add_argument("--json", action="store_true", help="print insight.json's dataset part")
     scan.add_argument("--duplicates", action="store_true",
                       help="also check for duplicate images and train/val leakage (reads every image)")
@@ -173,7 +181,7 @@ def parser() -> argparse.ArgumentParser:
     _common(scan)
 
     curves = sub.add_parser("curves", help="print the training-curves part", epilog=EPILOG)
-    curves.add_argument("run", type=_path, help="training log file or folder")
+    curves.add_argument("run", type=_location, help="training log file or folder (or s3://, gs://, ... URL)")
     curves.add_argument("--json", action="store_true", help="print insight.json's curves part")
     _run_options(curves)
     _curve_options(curves)

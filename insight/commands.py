@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import argparse
 import sys
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
 from insight import ci
 from insight.config import Config
 from insight.config_file import FROM_FLAGS, settings_text
-from insight.errors import ExitCode, UsageError
+from insight.errors import ExitCode, InsightError, UsageError
 from insight.gate import Gate, fired, parse_fail_on, refuse_unreachable
 from insight.model.insight import SCHEMA
 from insight.progress import progress_for
 from insight.report.renderer import Renderer
 from insight.safe_input import MiB, load_json, read_text
+from insight.storage import is_url
 
 
 def _load_dataset(args: argparse.Namespace, config: Config, check_duplicates: bool):
@@ -23,6 +25,8 @@ def _load_dataset(args: argparse.Namespace, config: Config, check_duplicates: bo
     from insight.formats import load_dataset
 
     progress = progress_for(args.quiet)
+    if is_url(args.dataset):
+        return _load_remote_dataset(str(args.dataset), config, check_duplicates, progress)
     ds = load_dataset(args.dataset, config, progress)
     if check_duplicates:
         from insight.images.leakage import duplicate_findings
@@ -31,15 +35,49 @@ def _load_dataset(args: argparse.Namespace, config: Config, check_duplicates: bo
     return ds
 
 
+def _load_remote_dataset(url: str, config: Config, check_duplicates: bool, progress):
+    """A dataset in object storage, read from its local mirror (insight.storage); the Dataset names it
+    by its URL once every file has been read."""
+    from insight.formats import load_dataset
+    from insight.storage import mirror_dataset, shown
+
+    remote = mirror_dataset(url, progress)
+    config = replace(config, remote=remote)
+    with _named_by_url(remote):
+        ds = load_dataset(Path(remote.local), config, progress)
+        if check_duplicates:
+            from insight.images.leakage import duplicate_findings
+
+            ds = ds.with_health(duplicate_findings(ds, config, progress))
+    return replace(ds, root=shown(url))
+
+
 def _load_run(path, config: Config):
     from insight.logs import load_run
 
-    return load_run(path, config)
+    if not is_url(path):
+        return load_run(path, config)
+    from insight.storage import mirror_run
+
+    remote, local = mirror_run(str(path))
+    with _named_by_url(remote):
+        run = load_run(local, config)
+    return replace(run, source=remote.shown(run.source), notes=tuple(remote.shown(n) for n in run.notes))
+
+
+@contextmanager
+def _named_by_url(remote):
+    """Errors raised meanwhile name the store's URL, not the mirror's folder."""
+    try:
+        yield
+    except InsightError as exc:
+        exc.reason = remote.shown(exc.reason)
+        exc.path = remote.shown(exc.path) if exc.path else exc.path
+        exc.args = (exc._format(),)
+        raise
 
 
 def scan(args: argparse.Namespace, config: Config) -> ExitCode:
-    from insight.analysis import build_insight
-    from insight.report.serialize import DATASET_KEYS, to_json
     from insight.report.serialize import utf8_safe
     from insight.report.text import dataset_text
 
@@ -47,17 +85,23 @@ def scan(args: argparse.Namespace, config: Config) -> ExitCode:
                           "scenario": "scan reads no training log (use 'insight report --run LOGS')"},
                  dataset=True, duplicates=args.duplicates, run=False)
     targets = ci.targets(args)
-    dataset = _load_dataset(args, config, args.duplicates)
-    insight = replace(build_insight(dataset, None, config), settings=config.settings)
-    sys.stdout.write(utf8_safe(to_json(insight, DATASET_KEYS + SETTINGS) if args.json
-                               else dataset_text(insight) + settings_text(insight.settings)))
+    insight = scan_insight(args, config)
+    text = insight.to_json() if args.json else dataset_text(insight) + settings_text(insight.settings)
+    sys.stdout.write(utf8_safe(text))
     ci.write_files(ci.files(insight, gate, "scan", targets))
     return _gate_exit(insight, gate)
 
 
-def curves(args: argparse.Namespace, config: Config) -> ExitCode:
+def scan_insight(args: argparse.Namespace, config: Config):
+    """What `scan` prints: the dataset part of the Insight (its to_json() is `scan --json`)."""
     from insight.analysis import build_insight
-    from insight.report.serialize import CURVES_KEYS, to_json
+    from insight.report.serialize import DATASET_KEYS
+
+    dataset = _load_dataset(args, config, args.duplicates)
+    return replace(build_insight(dataset, None, config), settings=config.settings, json_keys=DATASET_KEYS + SETTINGS)
+
+
+def curves(args: argparse.Namespace, config: Config) -> ExitCode:
     from insight.report.serialize import utf8_safe
     from insight.report.text import curves_text
 
@@ -65,11 +109,20 @@ def curves(args: argparse.Namespace, config: Config) -> ExitCode:
     gate = _gate(config, dict.fromkeys(("serious", "mild", "error", "warning", "leakage"), hint),
                  dataset=False, duplicates=False, run=True)
     targets = ci.targets(args)
-    insight = replace(build_insight(None, _load_run(args.run, config), config), settings=config.settings)
-    sys.stdout.write(utf8_safe(to_json(insight, CURVES_KEYS + SETTINGS) if args.json
-                               else curves_text(insight) + settings_text(insight.settings)))
+    insight = curves_insight(args, config)
+    text = insight.to_json() if args.json else curves_text(insight) + settings_text(insight.settings)
+    sys.stdout.write(utf8_safe(text))
     ci.write_files(ci.files(insight, gate, "curves", targets))
     return _gate_exit(insight, gate)
+
+
+def curves_insight(args: argparse.Namespace, config: Config):
+    """What `curves` prints: the curves part of the Insight (its to_json() is `curves --json`)."""
+    from insight.analysis import build_insight
+    from insight.report.serialize import CURVES_KEYS
+
+    insight = build_insight(None, _load_run(args.run, config), config)
+    return replace(insight, settings=config.settings, json_keys=CURVES_KEYS + SETTINGS)
 
 
 def report(args: argparse.Namespace, config: Config) -> ExitCode:
@@ -89,23 +142,33 @@ def report(args: argparse.Namespace, config: Config) -> ExitCode:
 
 
 def _report(args, config: Config, gate, baseline, out: Path, renderer, targets) -> ExitCode:
+    insight = report_insight(args, config, baseline, renderer)
+    written = render_and_write(insight, out, renderer, ci.files(insight, gate, "report", targets),
+                               pdf=not config.no_pdf)
+    if not args.quiet:
+        print("wrote " + ", ".join(str(p) for p in written), file=sys.stderr)
+    return _gate_exit(insight, gate)
+
+
+def report_insight(args: argparse.Namespace, config: Config, baseline: dict | None = None,
+                   renderer: Renderer | None = None):
+    """Everything `report` writes, as the Insight; a `renderer` started beforehand draws the class
+    counts while the rest is computed."""
     from insight.analysis import build_insight, represent
 
     dataset = _load_dataset(args, config, not args.no_duplicates)
-    renderer.warm()
+    if renderer is not None:
+        renderer.warm()
     representation = represent(dataset, config)
-    renderer.begin(representation, dataset.task)  # it draws from the class counts while the rest is computed
+    if renderer is not None:
+        renderer.begin(representation, dataset.task)  # it draws from the class counts while the rest is computed
     run = _load_run(args.run, config) if args.run else None
     curves_error = None if args.run else "No training log was given (--run), so there is no curve diagnosis."
     insight = build_insight(dataset, run, config, curves_error=curves_error, representation=representation)
     insight = replace(insight, settings=config.settings)
     if baseline is not None:
         insight = with_changes(insight, baseline, args.baseline)
-    written = render_and_write(insight, out, renderer, ci.files(insight, gate, "report", targets),
-                               pdf=not config.no_pdf)
-    if not args.quiet:
-        print("wrote " + ", ".join(str(p) for p in written), file=sys.stderr)
-    return _gate_exit(insight, gate)
+    return insight
 
 
 def schema(markdown: bool = False) -> ExitCode:
@@ -181,11 +244,10 @@ def render_and_write(insight, out, renderer: Renderer | None = None, extra: dict
     reads as the next --baseline never runs ahead of its report. Without `pdf` (--no-pdf), a report.pdf
     left in OUT by an earlier run is removed with the same lock held, so the folder never holds a PDF
     of another run."""
-    from insight.report.serialize import to_json
     from insight.report.write import write_outputs
 
     html, pdf_bytes = (renderer or Renderer()).render(insight, out, pdf=pdf)
     ci.make_folders(extra or {})
     files = {"report.pdf": pdf_bytes} if pdf else {}
-    files.update({"report.html": html.encode(), **(extra or {}), "insight.json": to_json(insight).encode()})
+    files.update({"report.html": html.encode(), **(extra or {}), "insight.json": insight.to_json().encode()})
     return write_outputs(out, files, remove=() if pdf else ("report.pdf",))

@@ -42,6 +42,9 @@ class Config:
     # may also give directly. None: this machine's process pool.
     scheduler: str | None = None
     executor: Executor | None = field(default=None, compare=False, repr=False)
+    # a dataset in object storage: the local mirror the readers read and the URL it mirrors
+    # (insight.storage); stages that need whole images read them from the store
+    remote: Any = field(default=None, compare=False, repr=False)
     # duplicate check (docs/numbers.md, data health): max perceptual-hash distance of a near duplicate
     near_duplicate_hamming: int = DEFAULT_NEAR_DUPLICATE_HAMMING
     # curve diagnosis (docs/curves.md): thresholds changed from their defaults, (name, value) pairs naming

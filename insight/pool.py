@@ -116,6 +116,15 @@ def _folder_quota(folder: Path) -> float | None:
     return quota_us / period_us if quota_us > 0 and period_us > 0 else None
 
 
+def on_workers(paths: Sequence[str | None], executor: Executor | None) -> list[str | None]:
+    """`paths` as the workers must be given them: absolute when they run on an executor (a cluster's
+    workers do not share this process's working folder), as they are for this machine's pool. An
+    object's URL (scheme://...) stays as it is."""
+    if executor is None:
+        return list(paths)
+    return [p if p is None or "://" in p else os.path.abspath(p) for p in paths]
+
+
 def chunked(items: Sequence[T], size: int) -> list[Sequence[T]]:
     return [items[i:i + size] for i in range(0, len(items), size)]
 

@@ -66,6 +66,26 @@ def test_report_on_the_cluster_is_byte_identical_to_a_local_run(cluster, tmp_pat
     assert capsys.readouterr().err == ""
 
 
+@pytest.mark.parametrize("sub, task, stages", [
+    ("coco/roboflow_medical_waste_elbhnasy", "segmentation", {"measure_image", "hash_file"}),
+    ("public_datasets/semseg_roboflow_png_masks", None, {"scan_path", "chunk_sizes", "hash_file"}),
+    ("public_datasets/yolo_coco8_seg", None, {"read_chunk", "hash_file"}),
+    ("classification_folder/weather_mwd_5pcd3_subset", None, {"chunk_sizes", "hash_file"}),
+])
+def test_every_per_image_stage_runs_on_the_cluster(sub, task, stages, cluster, capsys, monkeypatch):
+    """COCO polygon and RLE measurement, mask decoding, YOLO label parsing and header reads: on the
+    cluster's workers, the scan's JSON the same as on this machine. (Dask names a task by its
+    function without a leading underscore: _chunk_sizes is chunk_sizes.)"""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1795350000")  # the JSON's generated_at, the same in both runs
+    args = ["scan", str(realdata(sub)), "--duplicates", "--json", "--quiet", *(["--task", task] if task else [])]
+    assert main(args) == 0
+    local = capsys.readouterr().out
+    before = ran_on(cluster)
+    assert main([*args, "--scheduler", cluster.scheduler_address]) == 0
+    assert capsys.readouterr().out == local
+    assert stages <= _grew(before, ran_on(cluster))
+
+
 def test_scan_with_the_address_in_the_environment(cluster, tmp_path):
     """A subprocess, as a nightly job runs it: DASK_SCHEDULER_ADDRESS alone sends the work to the
     cluster; stdout is the same JSON as a local scan; stderr stays empty (no Dask chatter, also at exit)."""

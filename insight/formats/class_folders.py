@@ -17,22 +17,22 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from insight.config import Config
 from insight.bounds import NOT_OPENED, Bounds, merged, screen_images
-from insight.errors import DatasetError, InsightError
+from insight.errors import DatasetError
 from insight.formats.protocol import FormatReader
 from insight.detection import LIKELY, UNSURE, Detection
+from insight.formats.shared.files import remote_source
+from insight.formats.shared.image_headers import read_sizes, too_large
 from insight.formats.shared.splits import is_split_word, split_name
 from insight.model import Dataset, Finding, Severity
-from insight.pool import available_cpus
 from insight.progress import Progress, no_progress
-from insight.safe_input import open_regular
 
 NAME = "class-folders"
 TASK = "classification"
@@ -192,34 +192,25 @@ def _walk_class(root: Path, class_dir: Path, split: str, found: _Walk) -> None:
 
 TOO_LARGE = "too large"
 SKIPPED = "not opened"  # outside the dataset or no regular file: the loader's bounds findings say so
-IMAGE_LIMIT = 512 << 20  # bytes: an image file larger than this is not opened
 
 
-def _image_size(path: Path | None) -> tuple[float, float] | str | None:
-    """(width, height) from the header; TOO_LARGE past Pillow's decompression-bomb limit (which stays
-    on); None when the file does not decode as an image; SKIPPED for a file not to be opened."""
-    import warnings
-
-    from PIL import Image, UnidentifiedImageError
-
-    if path is None:
-        return SKIPPED
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with open_regular(path, IMAGE_LIMIT) as handle, Image.open(handle) as im:
-                return float(im.width), float(im.height)
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        return TOO_LARGE
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, InsightError):
-        return None
-
-
-def _read_sizes(root: Path, paths: list[str], progress: Progress, workers: int | None, ok: list[bool]):
-    """Header sizes of the files `ok` allows (insight/bounds.py); SKIPPED for the others."""
-    with ThreadPoolExecutor(max_workers=workers or min(8, available_cpus() * 2)) as pool:
-        sizes = pool.map(_image_size, (root / p if allowed else None for p, allowed in zip(paths, ok)), chunksize=64)
-        return list(progress(sizes, total=len(paths), desc="image headers"))
+def _read_sizes(root: Path, paths: list[str], progress: Progress, config: Config, ok: list[bool]):
+    """Per image, (width, height) from the header as stored (no EXIF rotation: torchvision's
+    ImageFolder loads it so); TOO_LARGE past Pillow's decompression-bomb limit (which stays on); None
+    when the file does not decode as an image; SKIPPED for a file `ok` does not allow (insight/bounds.py)."""
+    allowed = [str(root / p) for p, allowed in zip(paths, ok) if allowed]
+    sizes = read_sizes(allowed, config.workers, progress, config.executor, exif_rotation=False,
+                       source=remote_source(config))
+    why = dict(sizes.failed)
+    read = iter(zip(allowed, sizes.width, sizes.height))
+    out = []
+    for allowed_here in ok:
+        if not allowed_here:
+            out.append(SKIPPED)
+            continue
+        path, w, h = next(read)
+        out.append(TOO_LARGE if too_large(w, h, why.get(path, "")) else None if np.isnan(w) else (w, h))
+    return out
 
 
 def class_name(folder: str) -> str:
@@ -244,7 +235,7 @@ def load(root: Path, config: Config = Config(), progress: Progress = no_progress
         bounded = merged([Finding("outside_dataset", Severity.WARNING, len(found.outside),
                                   values={"what": ["class folders (symbolic links)"]}, examples=found.outside),
                           *bounded])
-    sizes = _read_sizes(root, paths, progress, config.workers, screened.ok)
+    sizes = _read_sizes(root, paths, progress, config, screened.ok)
     unreadable = [p for p, s in zip(paths, sizes) if s is None]
     too_large = [p for p, s in zip(paths, sizes) if s == TOO_LARGE]
     sizes = [s if isinstance(s, tuple) else (float("nan"), float("nan")) for s in sizes]

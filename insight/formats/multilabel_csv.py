@@ -32,6 +32,7 @@ from insight.formats.protocol import FormatReader
 from insight.detection import LIKELY, SURE, Detection
 from insight.formats.shared.files import missing_image_findings
 from insight.formats.shared.label_maps import is_label_map_csv
+from insight.formats.shared.files import remote_source
 from insight.formats.shared.image_headers import list_images, read_sizes
 from insight.formats.shared.splits import is_split_word, split_name
 from insight.model import Dataset, Finding, Severity
@@ -347,7 +348,7 @@ def _tables(root, records: _Records, declared: _Declared, config: Config, progre
     records.bounded = screened.findings(lambda i: os.path.relpath(located[i], root), "image files the CSV names")
     records.not_opened = [os.path.relpath(located[i], root) for i in screened.refused]
     paths = [p for p, ok in zip(located, screened.ok) if ok]
-    sizes = read_sizes(paths, config.workers, progress)
+    sizes = read_sizes(paths, config.workers, progress, config.executor, source=remote_source(config))
     size_of = dict(zip(paths, zip(sizes.width, sizes.height)))
     images = pd.DataFrame({
         "image_id": ids, "split": [s for s, _ in keys],

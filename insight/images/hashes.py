@@ -26,7 +26,8 @@ import io
 import os
 import re
 import warnings
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -42,6 +43,7 @@ from insight.pool import pooled_map, worker_count
 from insight.progress import Progress, no_progress
 from insight.safe_input import MiB, open_regular, read_bytes
 from insight.scheduler import ClusterError
+from insight.storage import StorageError, is_url, read_whole
 
 HASH_COLUMNS = ("image_id", "split", "path", "sha256", "phash", "error")
 # JPEG draft decoding stops at >= this many pixels a side (pHash needs 32). Measured on 385 real and
@@ -70,9 +72,13 @@ def hash_file(path: str) -> tuple[str | None, str | None, str | None]:
     if path.startswith(NOT_READ):
         return None, None, path.partition(":")[2]
     try:
-        data = read_bytes(Path(path), IMAGE_LIMIT)
+        data = read_whole(path) if is_url(path) else read_bytes(Path(path), IMAGE_LIMIT)
+    except StorageError:
+        raise  # the store kept refusing: the command stops, naming the object
     except InsightError as exc:
         return None, None, f"cannot read: {exc.reason}"
+    except OSError as exc:
+        return None, None, f"cannot read: {exc.strerror or type(exc).__name__}"
     sha = hashlib.sha256(data).hexdigest()
     try:
         return sha, _phash(data), None
@@ -118,6 +124,8 @@ def hash_images(ds: Dataset, config: Config = Config(), progress: Progress = no_
     images = images[~images["path"].isin(not_opened(ds.extras))].reset_index(drop=True)
     root = os.path.abspath(ds.root)  # a cluster's workers do not share this process's working folder
     files = _readable([os.path.join(root, str(p)) for p in images["path"]], Bounds.of(root, config.follow_outside))
+    if config.remote is not None:  # a mirrored dataset: every byte of an image is read from the store
+        files = [f if f.startswith(NOT_READ) else config.remote.source(f) for f in files]
     shas, phashes, errors = [], [], []
     for s, p, e in progress(_hash_all(files, config), total=len(files), desc="hashing images"):
         shas.append(s)
@@ -163,11 +171,12 @@ def _check_workers_read(files: list[str], errors: list[str | None], config: Conf
 
 
 def thumbnail_uri(path: str) -> str | None:
-    """A small JPEG of the image as a data: URI, or None when it cannot be decoded."""
+    """A small JPEG of the image (a file or an object's URL) as a data: URI, or None when it cannot be
+    read or decoded."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            with open_regular(Path(path), IMAGE_LIMIT) as handle, Image.open(handle) as img:
+            with _opened(path) as handle, Image.open(handle) as img:
                 img.draft("RGB", (THUMB_PX * 2, THUMB_PX * 2))
                 small = img.convert("RGB")
                 small.thumbnail((THUMB_PX, THUMB_PX))
@@ -178,7 +187,18 @@ def thumbnail_uri(path: str) -> str | None:
     return "data:image/jpeg;base64," + base64.b64encode(out.getvalue()).decode("ascii")
 
 
-def thumbnails(root: str, paths: Iterable[str]) -> dict[str, str]:
-    """{relative path: data URI} for the given files (the report's example pairs only)."""
-    uris = {p: thumbnail_uri(os.path.join(root, p)) for p in sorted(set(paths))}
+@contextmanager
+def _opened(path: str):
+    """A regular file of at most IMAGE_LIMIT bytes, or an object's bytes (insight.storage)."""
+    if is_url(path):
+        yield io.BytesIO(read_whole(path))
+        return
+    with open_regular(Path(path), IMAGE_LIMIT) as handle:
+        yield handle
+
+
+def thumbnails(root: str, paths: Iterable[str], source: Callable[[str], str] = str) -> dict[str, str]:
+    """{relative path: data URI} for the given files (the report's example pairs only); `source` says
+    where a file's bytes are read (insight.storage.Remote.source)."""
+    uris = {p: thumbnail_uri(source(os.path.join(root, p))) for p in sorted(set(paths))}
     return {p: u for p, u in uris.items() if u}

@@ -26,11 +26,12 @@ def duplicate_findings(ds: Dataset, config: Config = Config(), progress: Progres
         return []
     findings = duplicate_findings_of(hash_images(ds, config, progress), config.near_duplicate_hamming,
                                      config.workers, config.executor)
-    return [_with_thumbnails(f, ds.root) for f in findings]
+    source = config.remote.source if config.remote is not None else str
+    return [_with_thumbnails(f, ds.root, source) for f in findings]
 
 
-def _with_thumbnails(finding: Finding, root: str) -> Finding:
+def _with_thumbnails(finding: Finding, root: str, source) -> Finding:
     pairs = finding.values.get("pairs")
     if not pairs:
         return finding
-    return replace(finding, media=thumbnails(root, [p[k] for p in pairs for k in ("a", "b")]))
+    return replace(finding, media=thumbnails(root, [p[k] for p in pairs for k in ("a", "b")], source))

@@ -179,6 +179,36 @@ class Insight:
     generated_at: str = ""  # insight.json's `report_id` is added when the JSON is made (report/serialize.py)
     generated: str = chart_only("")  # the date on the cover
     extras: dict[str, Any] = chart_only(factory=dict)
+    # the keys its JSON holds: `scan` and `curves` print their part; None: all (insight.json)
+    json_keys: tuple[str, ...] | None = chart_only()
+
+    def to_json(self) -> str:
+        """The JSON the command that made it writes: insight.json for a report, `scan --json` or
+        `curves --json` for those."""
+        from insight.report.serialize import to_json
+
+        return to_json(self, self.json_keys)
+
+    def save(self, out) -> list:
+        """Write report.pdf, report.html and insight.json (the whole report) into the folder `out`, as
+        `insight report --out OUT` does: all or nothing. Returns the paths written."""
+        from dataclasses import replace
+
+        from insight.commands import render_and_write
+        from insight.report.write import prepare_out
+
+        return render_and_write(replace(self, json_keys=None), prepare_out(out))
+
+    def _repr_html_(self) -> str:
+        """A notebook shows the report (report.html's page) in a frame of its own, so its styles stay
+        inside it."""
+        from html import escape
+
+        from insight.report.html import render_html
+
+        page = render_html(self)
+        return (f'<iframe srcdoc="{escape(page, quote=True)}" title="insight report" '
+                'style="width: 100%; height: 900px; border: 1px solid #ccc"></iframe>')
 
     @property
     def version(self) -> str:

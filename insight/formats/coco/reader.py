@@ -38,6 +38,7 @@ from insight.formats.coco.decode import Annotations, Category, Decoded, Image, d
 from insight.formats.coco.split import SPLIT_ABOVE, split_decode
 from insight.formats.protocol import FormatReader
 from insight.detection import LIKELY, SURE, UNSURE, Detection
+from insight.formats.shared.files import remote_source
 from insight.formats.shared.tables import (PLACEHOLDER_NAMES, box_labels, fill_sizes, finding,
                                        images_table)
 from insight.bounds import MISSING, NOT_OPENED, OUTSIDE, Bounds, Screened, screen_images
@@ -146,14 +147,15 @@ def load(root: Path, config: Config = Config(), progress: Progress = no_progress
     shared = {s.split for s in sources if sum(o.split == s.split for o in sources) > 1}
     for source in progress(sources, total=len(sources), desc="COCO files"):
         prefix = f"{source.split}/{source.path.stem}" if source.split in shared else source.split
-        parts.append(_read_part(root, source, read(source.path, segmentation), findings, prefix, bounds))
+        parts.append(_read_part(root, source, read(source.path, segmentation), findings, prefix, bounds, config))
     classes, notes = _classes(parts, notes)
     images = pd.concat([p.images for p in parts], ignore_index=True)
     labels = pd.concat([p.labels for p in parts], ignore_index=True)
     has_files = any(p.has_files for p in parts)
     screened = _screen(root, parts, images, bounds, findings)
     if has_files:
-        images, unreadable = fill_sizes(images, root, config.workers, progress, bounds)
+        images, unreadable = fill_sizes(images, root, config.workers, progress, bounds, config.executor,
+                                        remote_source(config))
         findings += unreadable
         labels = _refresh_area_pct(labels, images)
     findings += _missing_images(root, parts, images, screened)
@@ -236,7 +238,8 @@ class _Part:
     has_files: bool
 
 
-def _read_part(root: Path, source: Source, coco: Decoded, findings: list, prefix: str, bounds: Bounds) -> _Part:
+def _read_part(root: Path, source: Source, coco: Decoded, findings: list, prefix: str, bounds: Bounds,
+               config: Config) -> _Part:
     name = source.path.relative_to(root)
     if not len(coco.annotations) and not coco.categories:
         raise DatasetError("no categories and no annotations (an image-info file, not instances)",
@@ -253,7 +256,7 @@ def _read_part(root: Path, source: Source, coco: Decoded, findings: list, prefix
                                 (images["path"].iat[i] for i in invalid), count=len(invalid), file=str(name)))
     categories = _categories(coco)
     findings += _duplicate_categories(coco.categories, str(name))
-    labels = _labels(source, coco, images, categories, findings, str(name))
+    labels = _labels(source, coco, images, categories, findings, str(name), config)
     return _Part(source, categories, images, labels, has_files)
 
 
@@ -334,7 +337,7 @@ def _duplicate_categories(categories: list[Category], name: str) -> list:
 
 
 def _labels(source: Source, coco: Decoded, images: pd.DataFrame, categories: list[Category],
-            findings: list, name: str) -> pd.DataFrame:
+            findings: list, name: str, config: Config) -> pd.DataFrame:
     anns: Annotations = coco.annotations
     n = len(anns)
     good_box = anns.good_box
@@ -361,7 +364,8 @@ def _labels(source: Source, coco: Decoded, images: pd.DataFrame, categories: lis
 
         kept = np.flatnonzero(keep)
         table, invalid = coco_mask_labels(table, [anns.segmentation[i] for i in kept], image_row, images,
-                                          [f"{name}: annotation {anns.ann_id[i]}" for i in kept])
+                                          [f"{name}: annotation {anns.ann_id[i]}" for i in kept],
+                                          config.workers, config.executor)
         findings += invalid
     return table
 

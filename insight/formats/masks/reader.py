@@ -31,6 +31,7 @@ from insight.detection import LIKELY, SURE, UNSURE, Detection
 from insight.formats.shared import label_maps as lm
 from insight.formats.shared.files import missing_image_findings
 from insight.bounds import NOT_OPENED, Bounds, merged
+from insight.formats.shared.files import remote_source
 from insight.formats.shared.image_headers import read_sizes
 from insight.formats.masks.layout import SURE_MASK_DIRS, Layout, Pair, find_layout, voc_splits
 from insight.formats.masks.pairing import has_images, pair_source, sample_pairs
@@ -219,7 +220,8 @@ def _scan(pairs: list[Pair], label_map: lm.LabelMap | None, config: Config, prog
     if any(p.mask.endswith("_gtFine_instanceIds.png") for p in pairs[:1]):
         decode = "cityscapes_instance"
     fold = _Fold(len(pairs))
-    for i, result in enumerate(scan_masks([p.mask for p in pairs], rgb_as_color, decode, config.workers, progress)):
+    for i, result in enumerate(scan_masks([p.mask for p in pairs], rgb_as_color, decode, config.workers, progress,
+                                                   config.executor, remote_source(config))):
         fold.add(i, result)
     return fold
 
@@ -248,7 +250,8 @@ def _images(root: Path, pairs, lonely, fold: _Fold, progress, config,
     all_pairs = list(pairs) + list(lonely)
     has_file = np.array([p.image is not None for p in all_pairs], dtype=bool)
     read = has_file & np.array([p.image not in refused for p in all_pairs], dtype=bool)
-    sizes = read_sizes([p.image for p, r in zip(all_pairs, read) if r], config.workers, progress)
+    sizes = read_sizes([p.image for p, r in zip(all_pairs, read) if r], config.workers, progress,
+                       config.executor, source=remote_source(config))
     header_w, header_h = np.full(len(all_pairs), np.nan), np.full(len(all_pairs), np.nan)
     header_w[read], header_h[read] = sizes.width, sizes.height
     mask_w, mask_h = _mask_sizes(fold, len(all_pairs))

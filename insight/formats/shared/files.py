@@ -10,7 +10,7 @@ rather than one stat per image: at COCO scale, 123,000 images in two folders, a 
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -53,3 +53,9 @@ def split_in_path(path: str, default: str = "train") -> str:
         if is_split_word(part):
             return split_name(part)
     return default
+
+
+def remote_source(config) -> Callable[[str], str] | None:
+    """Where the readers' per-image stages read a file's bytes: for a dataset in object storage (read
+    through its local mirror, insight.storage), the object's URL; None: the file itself."""
+    return config.remote.source if config.remote is not None else None

@@ -16,17 +16,24 @@ limit) goes to Pillow; tests check the two agree.
 
 from __future__ import annotations
 
+import io
 import os
 import stat
 import struct
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from insight.pool import chunked, pooled_map
+from insight.pool import chunked, on_workers, pooled_map
 from insight.safe_input import kind_of
 from insight.progress import Progress, no_progress
+
+if TYPE_CHECKING:
+    from concurrent.futures import Executor
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".dng", ".mpo",
                             ".pfm", ".gif", ".heic"})
@@ -34,6 +41,7 @@ _EXIF_ORIENTATION = 274  # the EXIF tag holding the orientation
 _ROTATED = (6, 8)  # orientations that turn the image by 90 or 270 degrees
 _SEQUENTIAL_BELOW = 2048  # fewer files than this are read in-process (~20 ms: a pool costs more)
 _CHUNK = 256  # files per task given to a worker (few tasks: little pool overhead)
+_CLUSTER_CHUNKS = 2  # chunks of _CHUNK files a task on a cluster: ~10-20 ms of work at least, a ms to schedule
 FILE_NOT_FOUND = "file not found"
 
 
@@ -112,10 +120,11 @@ def _checked(width: int, height: int) -> tuple[int, int] | None:
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
 
 
-def header_size(path: str | os.PathLike) -> tuple[float, float, str]:
+def header_size(path: str | os.PathLike, exif_rotation: bool = True) -> tuple[float, float, str]:
     """(width, height, '') or (NaN, NaN, reason) for a file whose header cannot be read. The open never
     waits (O_NONBLOCK: a FIFO) and the header is one bounded read; only a regular file goes on to Pillow
-    (the loaders screen the files first, insight/bounds.py, so the common case costs no fstat)."""
+    (the loaders screen the files first, insight/bounds.py, so the common case costs no fstat). Without
+    `exif_rotation`, the stored size (as torchvision's ImageFolder loads the picture)."""
     try:
         fd = os.open(path, _OPEN_FLAGS)
     except FileNotFoundError:
@@ -132,32 +141,54 @@ def header_size(path: str | os.PathLike) -> tuple[float, float, str]:
         mode = os.fstat(fd).st_mode
         if not stat.S_ISREG(mode):
             return np.nan, np.nan, f"{kind_of(mode)}, not a regular file: not read"
-        from PIL import Image, UnidentifiedImageError
-
         with os.fdopen(os.dup(fd), "rb") as handle:
-            try:
-                with Image.open(handle) as img:
-                    w, h = exif_size(img)
-                return float(w), float(h), ""
-            except UnidentifiedImageError:
-                return np.nan, np.nan, "not an image Pillow can identify"
-            except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
-                return np.nan, np.nan, str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            return _pillow_size(handle, exif_rotation)
     finally:
         os.close(fd)
 
 
-def read_sizes(paths: list[str], workers: int | None = None,
-               progress: Progress = no_progress) -> HeaderSizes:
+def _pillow_size(source, exif_rotation: bool) -> tuple[float, float, str]:
+    """The size Pillow reads from an open file or a BytesIO."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # too_large() tells it from the size
+            with Image.open(source) as img:
+                w, h = exif_size(img) if exif_rotation else img.size
+        return float(w), float(h), ""
+    except UnidentifiedImageError:
+        return np.nan, np.nan, "not an image Pillow can identify"
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
+        return np.nan, np.nan, str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+
+_BOMB = "could be decompression bomb DOS attack"  # in Pillow's DecompressionBombError message
+
+
+def too_large(width: float, height: float, why: str) -> bool:
+    """Whether a header_size result is past Pillow's decompression-bomb limit: a size over the limit
+    (Pillow warns), or the error Pillow raises past twice the limit."""
+    from PIL import Image
+
+    limit = Image.MAX_IMAGE_PIXELS
+    return _BOMB in why or bool(limit and not why and width * height > limit)
+
+
+def read_sizes(paths: list[str], workers: int | None = None, progress: Progress = no_progress,
+               executor: Executor | None = None, exif_rotation: bool = True,
+               source: Callable[[str], str] | None = None) -> HeaderSizes:
     """Header sizes of `paths` (absolute or relative to the working directory), in order; in a
-    process pool when there are many (insight.pool)."""
+    process pool when there are many, on `executor` when one is given (insight.pool). `source` says
+    where a file's bytes are (an object's URL for a file of a store's mirror: insight.storage)."""
     n = len(paths)
     width = np.full(n, np.nan)
     height = np.full(n, np.nan)
     failed: list[tuple[str, str]] = []
-    chunks = chunked(paths, _CHUNK)
+    sent = [source(p) for p in paths] if source else paths
+    chunks = [(chunk, exif_rotation) for chunk in chunked(on_workers(sent, executor), _CHUNK)]
     results = pooled_map(_chunk_sizes, chunks, workers, sequential_below=_SEQUENTIAL_BELOW // _CHUNK + 1,
-                         chunksize=1)
+                         chunksize=1, executor=executor, cluster_chunksize=_CLUSTER_CHUNKS)
     start = 0
     for chunk in progress(results, total=len(chunks), desc=f"image sizes ({_CHUNK} a step)"):
         for i, (w, h, why) in enumerate(chunk, start):
@@ -168,8 +199,58 @@ def read_sizes(paths: list[str], workers: int | None = None,
     return HeaderSizes(width, height, failed)
 
 
-def _chunk_sizes(paths: list[str]) -> list[tuple[float, float, str]]:
-    return [header_size(p) for p in paths]
+def _chunk_sizes(task: tuple[list[str], bool]) -> list[tuple[float, float, str]]:
+    paths, exif_rotation = task
+    return sizes_of(paths, exif_rotation)
+
+
+def sizes_of(paths: list[str | None], exif_rotation: bool = True) -> list[tuple[float, float, str]]:
+    """header_size of each path; objects in a store (URLs, insight.storage) are read by ranged
+    requests, a batch at a time, longer only where a header runs past the first bytes."""
+    from insight.storage import is_url
+
+    urls = [i for i, p in enumerate(paths) if p is not None and "://" in p and is_url(p)]
+    sizes = _object_sizes(paths, urls, exif_rotation) if urls else {}
+    return [sizes[i] if i in sizes else header_size(p, exif_rotation) if p is not None else (np.nan, np.nan, "")
+            for i, p in enumerate(paths)]
+
+
+def _object_sizes(paths: list, rows: list[int], exif_rotation: bool) -> dict[int, tuple[float, float, str]]:
+    """{row: header size} of the objects at paths[row], HEAD_STEPS bytes at a time (None: whole)."""
+    from insight.storage import HEAD_STEPS, read_heads
+
+    sizes: dict[int, tuple[float, float, str]] = {}
+    pending = rows
+    for step in HEAD_STEPS:
+        if not pending:
+            break
+        more = []
+        for row, head in zip(pending, read_heads([paths[r] for r in pending], step)):
+            if isinstance(head, FileNotFoundError):
+                sizes[row] = (np.nan, np.nan, FILE_NOT_FOUND)
+            elif isinstance(head, OSError):
+                sizes[row] = (np.nan, np.nan, head.strerror or str(head) or type(head).__name__)
+            elif step is not None and len(head) >= step and not _complete(head, exif_rotation):
+                more.append(row)  # the header may run past these bytes
+            else:
+                sizes[row] = size_of_bytes(head, exif_rotation)
+        pending = more
+    return sizes
+
+
+def _complete(head: bytes, exif_rotation: bool) -> bool:
+    try:
+        return size_of_bytes(head, exif_rotation)[2] == ""
+    except Exception:  # noqa: BLE001 - a parser that ran off the end of the bytes: fetch more
+        return False
+
+
+def size_of_bytes(data: bytes, exif_rotation: bool = True) -> tuple[float, float, str]:
+    """header_size of a file whose bytes (all, or its first ones) are `data`."""
+    size = plain_size(data[:_HEAD])
+    if size is not None:
+        return float(size[0]), float(size[1]), ""
+    return _pillow_size(io.BytesIO(data), exif_rotation)
 
 
 def list_images(folder: Path, recursive: bool = True) -> list[Path]:

@@ -7,6 +7,7 @@ Nothing here knows a file format; each loader turns its files into arrays and ca
 from __future__ import annotations
 
 import os
+from concurrent.futures import Executor
 from pathlib import Path
 
 import numpy as np
@@ -56,10 +57,12 @@ def box_labels(image_id, split, cls, x, y, w, h, img_w, img_h, area_pct=None,
     return pd.DataFrame(columns, copy=False)  # one block per column: no copy into a 2-D block
 
 
-def fill_sizes(images: pd.DataFrame, root: Path, workers: int | None,
-               progress: Progress = no_progress, bounds: Bounds | None = None) -> tuple[pd.DataFrame, list[Finding]]:
+def fill_sizes(images: pd.DataFrame, root: Path, workers: int | None, progress: Progress = no_progress,
+               bounds: Bounds | None = None, executor: Executor | None = None,
+               source=None) -> tuple[pd.DataFrame, list[Finding]]:
     """Read header sizes for images whose width or height is missing or <= 0 and whose file exists
-    as a regular file inside the dataset (`bounds`, insight/bounds.py: the loader reports the others).
+    as a regular file inside the dataset (`bounds`, insight/bounds.py: the loader reports the others);
+    on `executor` and from `source` (insight.pool, insight.storage) when given.
 
     Returns the updated table and an `unreadable_image` finding for files Pillow could not read.
     """
@@ -71,7 +74,7 @@ def fill_sizes(images: pd.DataFrame, root: Path, workers: int | None,
     paths = [str(root / p) for p in images["path"].to_numpy()[rows]]
     exists = np.array([bounds.check(p) == OK for p in paths], dtype=bool)
     rows, paths = rows[exists], [p for p, e in zip(paths, exists) if e]
-    sizes = read_sizes(paths, workers, progress)
+    sizes = read_sizes(paths, workers, progress, executor, source=source)
     images = images.copy()
     width, height = images["width"].to_numpy(copy=True), images["height"].to_numpy(copy=True)
     width[rows], height[rows] = sizes.width, sizes.height

@@ -35,6 +35,7 @@ from insight.bounds import NOT_OPENED, OUTSIDE, Bounds, screen_images
 from insight.errors import DatasetError, InsightError
 from insight.formats.protocol import FormatReader
 from insight.detection import LIKELY, SURE, Detection
+from insight.formats.shared.files import remote_source
 from insight.formats.shared.tables import (PLACEHOLDER_NAMES, box_labels, fill_sizes, finding,
                                        images_table, relative)
 from insight.formats.shared.files import missing_image_findings
@@ -228,7 +229,8 @@ def load(root: Path, config: Config = Config(), progress: Progress = no_progress
     screened, bounded = screen_images(rows.path, root, bounds, "image files of the annotations")
     findings += bounded
     if has_files:
-        table, unreadable = fill_sizes(table, root, config.workers, progress, bounds)
+        table, unreadable = fill_sizes(table, root, config.workers, progress, bounds, config.executor,
+                                       remote_source(config))
         findings += unreadable
     classes, class_notes = _classes(root, trees, {b[1] for b in rows.boxes})
     notes += class_notes

@@ -14,17 +14,18 @@ from __future__ import annotations
 
 import errno
 import os
+from collections.abc import Callable
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from insight.formats.shared.image_headers import header_size
+from insight.formats.shared.image_headers import sizes_of
 from insight.formats.yolo.txt import ParsedLabels, merge, parse
-from insight.pool import chunked, pooled_map
+from insight.pool import chunked, on_workers, pooled_map
 from insight.progress import Progress, no_progress
 
 CHUNK = 512  # (label, image) pairs per task: few tasks, results stream back steadily
-_NAN = float("nan")
 
 
 @dataclass
@@ -65,15 +66,13 @@ def read_bytes(path: str) -> bytes:
         os.close(fd)
 
 
-def read_pair(label: str | None, image: str | None) -> tuple[bytes | None, str, float, float, str]:
-    content, label_error = None, ""
-    if label is not None:
-        try:
-            content = read_bytes(label)
-        except OSError as exc:
-            label_error = exc.strerror or type(exc).__name__
-    w, h, image_error = header_size(image) if image is not None else (_NAN, _NAN, "")
-    return content, label_error, w, h, image_error
+def read_label(label: str | None) -> tuple[bytes | None, str]:
+    if label is None:
+        return None, ""
+    try:
+        return read_bytes(label), ""
+    except OSError as exc:
+        return None, exc.strerror or type(exc).__name__
 
 
 def read_chunk(task: tuple[list[tuple[str | None, str | None]], bool]) -> tuple:
@@ -82,8 +81,10 @@ def read_chunk(task: tuple[list[tuple[str | None, str | None]], bool]) -> tuple:
     pairs, keypoints = task
     contents, label_errors, image_errors = [], [], []
     width, height = np.empty(len(pairs)), np.empty(len(pairs))
-    for i, (label, image) in enumerate(pairs):
-        content, label_error, width[i], height[i], image_error = read_pair(label, image)
+    sizes = sizes_of([image for _, image in pairs])
+    for i, (label, _) in enumerate(pairs):
+        content, label_error = read_label(label)
+        width[i], height[i], image_error = sizes[i]
         contents.append(content)
         if label_error:
             label_errors.append((i, label_error))
@@ -94,15 +95,20 @@ def read_chunk(task: tuple[list[tuple[str | None, str | None]], bool]) -> tuple:
 
 
 def read_label_files(labels: list[str | None], images: list[str | None], workers: int | None = None,
-                     progress: Progress = no_progress, keypoints: bool = False) -> LabelFiles:
+                     progress: Progress = no_progress, keypoints: bool = False,
+                     executor: Executor | None = None, source: Callable[[str], str] | None = None) -> LabelFiles:
+    """Each (label, image) pair read once, in order: in a process pool, or on `executor` (insight.pool);
+    `source` says where an image's bytes are (an object's URL for a file of a store's mirror)."""
     n = len(labels)
     contents: list[bytes | None] = []
     width, height = np.full(n, np.nan), np.full(n, np.nan)
     bad_labels: list[tuple[str, str]] = []
     bad_images: list[tuple[str, str]] = []
     parts, files = [], []
-    tasks = [(chunk, keypoints) for chunk in chunked(list(zip(labels, images)), CHUNK)]
-    results = pooled_map(read_chunk, tasks, workers, sequential_below=4, chunksize=1)
+    sent = [None if p is None else source(p) for p in images] if source else images
+    pairs = list(zip(on_workers(labels, executor), on_workers(sent, executor)))
+    tasks = [(chunk, keypoints) for chunk in chunked(pairs, CHUNK)]
+    results = pooled_map(read_chunk, tasks, workers, sequential_below=4, chunksize=1, executor=executor)
     start = 0
     for chunk in progress(results, total=len(tasks), desc=f"YOLO labels and image sizes ({CHUNK} a step)"):
         chunk_contents, w, h, label_errors, image_errors, parsed = chunk

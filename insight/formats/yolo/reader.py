@@ -42,6 +42,7 @@ from insight.formats.shared.image_headers import FILE_NOT_FOUND
 from insight.formats.yolo.layout import (NOT_LABELS, Split, class_names, dataset_yaml, find_splits,
                                          has_txt, label_dir_candidates, label_dir_of, names_file,
                                          side_by_side_dirs, walk)
+from insight.formats.shared.files import remote_source
 from insight.formats.yolo.files import read_label_files
 from insight.formats.yolo.orphans import keep_labels_of_missing_images
 from insight.model.dataset import Dataset
@@ -123,7 +124,7 @@ def load(root: Path, config: Config = Config(), progress: Progress = no_progress
         raise DatasetError(f"no YOLO label file found for any of the {len(files.image)} images{extra}", root)
     keypoints = bool(spec and spec[1].get("kpt_shape"))
     to_read, refused = _bounded(root, files, bounds, findings)
-    read = read_label_files(*to_read, config.workers, progress, keypoints)
+    read = read_label_files(*to_read, config.workers, progress, keypoints, config.executor, remote_source(config))
     if read.unreadable_labels:
         path, why = read.unreadable_labels[0]
         raise DatasetError(f"cannot read label file ({why})", path)
