@@ -12,8 +12,8 @@ import traceback
 from pathlib import Path
 
 from insight import __version__, install_hint
-from insight.config import (DEFAULT_CUTOFF_FACTOR, DEFAULT_NEAR_DUPLICATE_HAMMING, DEFAULT_SERIOUS_FACTOR,
-                            Config)
+from insight.config import (DEFAULT_CUTOFF_FACTOR, DEFAULT_DRIFT_THRESHOLD, DEFAULT_NEAR_DUPLICATE_HAMMING,
+                            DEFAULT_SERIOUS_FACTOR, DEFAULT_TIE_TOLERANCE, Config)
 from insight.errors import ExitCode, InsightError, UsageError, one_line
 from insight.scheduler import on_cluster, scheduler_from_environment
 
@@ -108,7 +108,7 @@ def _curve_options(p: argparse.ArgumentParser) -> None:
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--fail-on", metavar="LEVELS",
                    help="exit 1 (after writing everything) when a level fires: serious, mild, error, warning, "
-                        "leakage, unjudged, scenario:B,C,D (comma-separated)")
+                        "leakage, drift, unjudged, scenario:B,C,D (comma-separated)")
     p.add_argument("--junit", type=_path, metavar="FILE", help="also write the --fail-on levels and the "
                    "error-level findings as JUnit XML, for CI (written with the other outputs)")
     p.add_argument("--summary", type=_path, metavar="FILE", help="also write a markdown summary, e.g. to "
@@ -140,6 +140,10 @@ def _dataset_options(p: argparse.ArgumentParser) -> None:
                    help=f"cutoff = ceil(F * labels / classes) (default {DEFAULT_CUTOFF_FACTOR})")
     g.add_argument("--serious-factor", type=_fraction,
                    help=f"below F * cutoff a class is seriously under-represented (default {DEFAULT_SERIOUS_FACTOR})")
+    g.add_argument("--drift-threshold", type=_fraction, metavar="E",
+                   help="train and val differ in a class's box sizes, shapes, counts, mask areas or image sizes "
+                        f"when the effect size (KS D or JS distance) reaches E: a warning, an error at 2E "
+                        f"(default {DEFAULT_DRIFT_THRESHOLD})")
 
 
 def _run_options(p: argparse.ArgumentParser) -> None:

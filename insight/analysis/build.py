@@ -45,6 +45,9 @@ def represent(ds: Dataset, config: Config = Config()) -> Representation:
 
 def dataset_parts(ds: Dataset, config: Config, rep: Representation | None = None) -> dict:
     parts = {"dataset": summarize(ds), "representation": rep or represent(ds, config), "health": health(ds)}
+    drift = split_drift(ds, config)
+    if drift is not None:
+        parts["split_drift"] = drift
     if ds.task == "detection":
         from insight.stats.boxes import box_stats
 
@@ -58,6 +61,16 @@ def dataset_parts(ds: Dataset, config: Config, rep: Representation | None = None
 
         parts["multilabel"] = multilabel_stats(ds)
     return parts
+
+
+def split_drift(ds: Dataset, config: Config):
+    """Train vs val per class and property (stats.drift), its finding worded; None without both splits."""
+    from insight.stats.drift import split_drift as compare_splits
+
+    drift = compare_splits(ds, config.drift_threshold)
+    if drift is None or drift.finding is None:
+        return drift
+    return replace(drift, finding=worded(drift.finding))
 
 
 def summarize(ds: Dataset) -> DatasetSummary:

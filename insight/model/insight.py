@@ -170,6 +170,7 @@ class Insight:
     masks: dict[str, Any] | None = None  # split -> class -> stats.masks.MaskClassStats
     multilabel: dict[str, Any] | None = None  # split -> stats.multilabel.MultiLabelStats
     health: tuple[Finding, ...] = ()
+    split_drift: Any = None  # stats.drift.SplitDrift: train vs val per class and property, or None
     curves: CurveDiagnosis | None = None
     curves_error: str | None = None  # why the curves part could not be produced
     changes: Any = None  # diagnose.changes.Changes against --baseline, or None

@@ -28,7 +28,7 @@ FIRST_KEYS = ("schema", "insight_version", "generated_at", "report_id")
 UNHASHED = ("generated_at", "report_id")  # what report_id is not a hash of
 REPORT_ID_DIGITS = 16
 # Parts of insight.json the `scan` and `curves` commands print on their own.
-DATASET_KEYS = ("dataset", "representation", "boxes", "masks", "multilabel", "health")
+DATASET_KEYS = ("dataset", "representation", "boxes", "masks", "multilabel", "health", "split_drift")
 CURVES_KEYS = ("curves", "curves_error")
 
 

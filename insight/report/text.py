@@ -27,7 +27,20 @@ def dataset_text(insight: Insight) -> str:
     if insight.health:
         lines += ["", "Data health:"]
         lines += [f"  [{f.severity.value}] {f.message}" for f in insight.health]
+    lines += drift_lines(insight.split_drift)
     return "\n".join(lines) + "\n"
+
+
+def drift_lines(drift) -> list[str]:
+    """Split drift in a few lines: the finding, or that nothing differs, and how many had too few values."""
+    if drift is None:
+        return []
+    judged = sum(t.verdict != "too few to judge" for t in drift.tests)
+    lines = ["", f"{drift.reference.capitalize()} vs {drift.other} (split drift, {judged} comparisons judged, "
+                 f"{drift.too_few} with too few values):"]
+    if drift.finding is None:
+        return lines + ["  no class or property differs"]
+    return lines + [f"  [{drift.finding.severity.value}] {drift.finding.message}"]
 
 
 def curves_text(insight: Insight) -> str:

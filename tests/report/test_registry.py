@@ -18,6 +18,7 @@ from insight.report import sections
 from insight.report.renderer import run_forked
 from insight.report.sections import NO_CHARTS, OWN_WORKER, REGISTRY, SPREAD, ReportContext
 from insight.resources import templates_dir
+from tests.builders import drifting_boxes
 from tests.report import builders
 from tests.report.test_data_boxes import detection_dataset
 
@@ -27,7 +28,8 @@ def full_insight():
     """A detection dataset (boxes, 20 classes: paged class charts) with a run, so that every
     section that can draw has something to draw."""
     insight = build_insight(detection_dataset(20), None)
-    return replace(insight, curves=builders.detection_curves_insight().curves)
+    drifting = build_insight(drifting_boxes(), None).split_drift  # a train/val difference to draw
+    return replace(insight, curves=builders.detection_curves_insight().curves, split_drift=drifting)
 
 
 @pytest.mark.parametrize("section", REGISTRY, ids=lambda s: s.name)

@@ -37,6 +37,7 @@ from insight.report.sections.data_stats import DataPart, DataStatsContext, build
 from insight.report.sections.health import HealthContext, build_health
 from insight.report.sections.how_to_read import HowToReadContext, build_how_to_read
 from insight.report.sections.leakage import LeakageContext, build_leakage
+from insight.report.sections.split_drift import SplitDriftContext, build_split_drift
 from insight.report.sections.summary import SummaryContext, build_summary
 from insight.report.sections.tables import TablesContext, build_tables
 
@@ -108,6 +109,8 @@ REGISTRY: tuple[Section, ...] = (
             "sections/data_stats.html"),
     Section("health", build_health, ("insight",), title="Data health", template="sections/health.html"),
     Section("leakage", build_leakage, ("insight",), template="sections/leakage.html"),  # inside health
+    Section("split_drift", build_split_drift, ("split_drift",), OWN_WORKER, "Validation against training",
+            "sections/split_drift.html", optional=True),
     Section("tables", build_tables, ("insight",), title="Tables of chart values", template="sections/tables.html",
             media=("screen",)),
     Section("how_to_read", build_how_to_read, ("insight",), title="How to read this report",
@@ -130,6 +133,7 @@ class ReportContext:
     data: DataStatsContext | None
     health: HealthContext
     leakage: LeakageContext | None  # shown inside the data-health section (sections/leakage.html)
+    split_drift: SplitDriftContext | None  # train vs val per class and property; None without both splits
     tables: TablesContext
     how_to_read: HowToReadContext
 

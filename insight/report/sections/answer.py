@@ -123,6 +123,8 @@ def _data_findings(insight: Insight) -> list[tuple[Finding, str]]:
     out = [(f, f"split-{f.code}") for f in (rep.split_findings if rep else ())]
     for f in shown_here(insight):
         out.append((f, f"copies-{f.code}" if f.code in PAIR_CODES else f"finding-{f.code}"))
+    if insight.split_drift is not None and insight.split_drift.finding is not None:
+        out.append((insight.split_drift.finding, "split-drift"))
     return sorted(out, key=lambda ft: Severity(ft[0].severity).rank)
 
 
