@@ -147,7 +147,11 @@ def _dataset_options(p: argparse.ArgumentParser) -> None:
 
 
 def _run_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--run-id", help="which run to read when the log folder holds several (MLflow run id or folder name)")
+    p.add_argument("--run-id", help="which run to read when the log folder holds several (MLflow run id or folder "
+                                    "name); without it, the runs of such a folder are compared")
+    p.add_argument("--tie-tolerance", type=_fraction, metavar="F",
+                   help="comparing runs, best values within F of each other (relative) tie "
+                        f"(default {DEFAULT_TIE_TOLERANCE}, i.e. 0.5 %%)")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -160,7 +164,9 @@ def parser() -> argparse.ArgumentParser:
                             description="Write report.html, report.pdf (unless --no-pdf) and insight.json into "
                                         "OUT, all or none.")
     report.add_argument("dataset", type=_location, help="dataset folder (or s3://, gs://, ... URL)")
-    report.add_argument("--run", type=_location, help="training log file or folder (or s3://, gs://, ... URL)")
+    report.add_argument("--run", type=_location, action="append",
+                        help="training log file or folder (or s3://, gs://, ... URL); repeat it, or name a folder "
+                             "holding several runs, to compare runs (which to keep, and why)")
     report.add_argument("--out", type=_path, default=Path("reports"), help="output folder (default: reports)")
     report.add_argument("--no-duplicates", action="store_true",
                         help="skip the duplicate and leakage check (it reads every image once)")
@@ -185,7 +191,9 @@ def parser() -> argparse.ArgumentParser:
     _common(scan)
 
     curves = sub.add_parser("curves", help="print the training-curves part", epilog=EPILOG)
-    curves.add_argument("run", type=_location, help="training log file or folder (or s3://, gs://, ... URL)")
+    curves.add_argument("run", type=_location, nargs="+",
+                        help="training log file or folder (or s3://, gs://, ... URL); several, or a folder holding "
+                             "several runs, are compared")
     curves.add_argument("--json", action="store_true", help="print insight.json's curves part")
     _run_options(curves)
     _curve_options(curves)

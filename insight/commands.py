@@ -77,6 +77,24 @@ def _named_by_url(remote):
         raise
 
 
+def _load_runs(paths, config: Config):
+    """The runs `--run` names (a list: the flag may be repeated, a local folder may hold several; a URL is
+    one run), and notes on any left out of the comparison."""
+    from insight.logs import MAX_RUNS, load_runs
+
+    runs, notes = [], []
+    for path in paths:
+        if is_url(path):
+            runs.append(_load_run(path, config))
+            continue
+        found, more = load_runs([path], config)
+        runs += found
+        notes += more
+    if len(runs) > MAX_RUNS:
+        notes.append(f"{len(runs)} runs were given; the first {MAX_RUNS} are compared")
+    return runs[:MAX_RUNS], tuple(notes)
+
+
 def scan(args: argparse.Namespace, config: Config) -> ExitCode:
     from insight.report.serialize import utf8_safe
     from insight.report.text import dataset_text
@@ -121,7 +139,8 @@ def curves_insight(args: argparse.Namespace, config: Config):
     from insight.analysis import build_insight
     from insight.report.serialize import CURVES_KEYS
 
-    insight = build_insight(None, _load_run(args.run, config), config)
+    runs, notes = _load_runs(args.run, config)
+    insight = build_insight(None, runs, config, run_notes=notes)
     return replace(insight, settings=config.settings, json_keys=CURVES_KEYS + SETTINGS)
 
 
@@ -162,9 +181,10 @@ def report_insight(args: argparse.Namespace, config: Config, baseline: dict | No
     representation = represent(dataset, config)
     if renderer is not None:
         renderer.begin(representation, dataset.task)  # it draws from the class counts while the rest is computed
-    run = _load_run(args.run, config) if args.run else None
+    runs, notes = _load_runs(args.run, config) if args.run else (None, ())
     curves_error = None if args.run else "No training log was given (--run), so there is no curve diagnosis."
-    insight = build_insight(dataset, run, config, curves_error=curves_error, representation=representation)
+    insight = build_insight(dataset, runs, config, curves_error=curves_error, representation=representation,
+                            run_notes=notes)
     insight = replace(insight, settings=config.settings)
     if baseline is not None:
         insight = with_changes(insight, baseline, args.baseline)

@@ -4,8 +4,8 @@ Levels, comma-separated: `serious` / `mild` (a class in that tier or worse), `er
 (a health finding at that severity or worse), `leakage` (duplicates across splits), `drift` (a class's
 box sizes, shapes, counts, mask areas or image sizes differ between train and val at warning severity or
 worse: insight.stats.drift),
-`scenario:B,C,D` (the curve diagnosis is one of these; the letters after `scenario:` run on
-until the next word), `unjudged` (the curves could not be judged on a validation loss: the log holds
+`scenario:B,C,D` (the curve diagnosis is one of these, of any run when several are compared; the
+letters after `scenario:` run on until the next word), `unjudged` (the curves could not be judged on a validation loss: the log holds
 none, or too little of one, so overfitting went unseen).
 """
 
@@ -104,6 +104,10 @@ def outcomes(insight: Insight, gate: Gate) -> list[tuple[str, str | None]]:
 
 
 def _scenario_reason(insight: Insight, gate: Gate) -> str | None:
+    """With several runs compared, any run whose curves read as a gated scenario fires, named."""
+    if insight.runs is not None:
+        hit = [f"{r.name} is Curves {r.scenario}" for r in insight.runs.runs if r.scenario in gate.scenarios]
+        return f"scenario: {'; '.join(hit)}" if hit else None
     curves = insight.curves
     hit = curves is not None and curves.scenario in gate.scenarios
     return f"scenario: the training curves are Curves {curves.scenario}" if hit else None

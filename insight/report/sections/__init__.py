@@ -37,6 +37,7 @@ from insight.report.sections.data_stats import DataPart, DataStatsContext, build
 from insight.report.sections.health import HealthContext, build_health
 from insight.report.sections.how_to_read import HowToReadContext, build_how_to_read
 from insight.report.sections.leakage import LeakageContext, build_leakage
+from insight.report.sections.runs import RunsContext, build_runs
 from insight.report.sections.split_drift import SplitDriftContext, build_split_drift
 from insight.report.sections.summary import SummaryContext, build_summary
 from insight.report.sections.tables import TablesContext, build_tables
@@ -103,6 +104,7 @@ REGISTRY: tuple[Section, ...] = (
             template="sections/changes.html", optional=True),
     Section("summary", build_summary, ("representation",), OWN_WORKER, "Insight summary",
             "sections/summary.html"),
+    Section("runs", build_runs, ("runs",), OWN_WORKER, "Runs compared", "sections/runs.html", optional=True),
     Section("curves", build_curves, ("curves", "curves_error", "health"), OWN_WORKER, "Training curves",
             "sections/curves.html"),
     Section("data", build_distribution, ("representation", "task"), OWN_WORKER, "Data statistics",
@@ -129,6 +131,7 @@ class ReportContext:
     answer: AnswerContext  # page 1 (sections/answer.html, with the cover's block of what was read)
     changes: ChangesContext | None  # only with --baseline; then its section comes first
     summary: SummaryContext | None
+    runs: RunsContext | None  # several runs compared; None with one run or none
     curves: CurvesContext
     data: DataStatsContext | None
     health: HealthContext

@@ -54,12 +54,15 @@ class ClassLine:
 class CurveAnswer:
     """The curve diagnosis in short: the scenario's view (title, tone, the note when judged on the
     training loss only), the rule that decided it and the advice, and a small picture of the first
-    loss (None when nothing finite was logged)."""
+    loss (None when nothing finite was logged). run: the run's short name when several runs were compared
+    (the box is that run's), else None; runs_verdict: then, which run to keep and why (or the tie)."""
 
     view: Scenario
     rule: str
     advice: str
     picture: Chart | None
+    run: str | None = None
+    runs_verdict: str | None = None
 
 
 @dataclass(frozen=True)
@@ -146,4 +149,7 @@ def _curve(insight: Insight) -> CurveAnswer | None:
                                PICTURE_HEIGHT_IN)
         picture = replace(picture, caption=f"{names[0]} per {curves.x_axis}; the training curves section has "
                                            "every loss and metric.")
-    return CurveAnswer(view=scenario_view(curves, leaks(insight.health)), rule=curves.rule, advice=curves.advice, picture=picture)
+    runs = insight.runs
+    return CurveAnswer(view=scenario_view(curves, leaks(insight.health)), rule=curves.rule, advice=curves.advice,
+                       picture=picture, run=runs.runs[runs.kept_index].name if runs else None,
+                       runs_verdict=runs.verdict if runs else None)
