@@ -177,6 +177,9 @@ def parser() -> argparse.ArgumentParser:
                      help="write report.html and insight.json only (for a machine without the Pango library)")
     pdf.add_argument("--pdf", dest="no_pdf", action="store_const", const=False,
                      help="write report.pdf too, when the settings file says no-pdf (the default)")
+    report.add_argument("--history", type=_path, metavar="DIR",
+                        help="a folder of earlier insight.json files (DIR/*.json, DIR/*/insight.json): add a page "
+                             "of trends night by night")
     _dataset_options(report)
     _run_options(report)
     _curve_options(report)

@@ -154,6 +154,8 @@ def report(args: argparse.Namespace, config: Config) -> ExitCode:
 
         check_pdf()  # before any work: no Pango here is one line saying to use --no-pdf
     baseline = read_baseline(args.baseline) if args.baseline else None
+    if getattr(args, "history", None) is not None and not Path(args.history).is_dir():
+        raise UsageError("--history needs a folder of earlier insight.json files", args.history)
     targets = ci.targets(args, tuple(Path(args.out) / name for name in REPORT_FILES))
     out = prepare_out(args.out)
     with Renderer.start(enabled=config.workers != 1, pdf=not config.no_pdf) as renderer:
@@ -188,6 +190,8 @@ def report_insight(args: argparse.Namespace, config: Config, baseline: dict | No
     insight = replace(insight, settings=config.settings)
     if baseline is not None:
         insight = with_changes(insight, baseline, args.baseline)
+    if getattr(args, "history", None) is not None:
+        insight = with_history(insight, args.history)
     return insight
 
 
@@ -248,6 +252,16 @@ def read_baseline(path: Path) -> dict:
     if problem:
         raise UsageError(f"baseline cannot be compared: {problem} (was the file edited by hand?)", path)
     return doc
+
+
+def with_history(insight, folder: Path):
+    """The trends of --history DIR's earlier reports and this one (diagnose.history)."""
+    from insight.diagnose.history import trends
+    from insight.history_files import read_history
+    from insight.report.serialize import insight_dict
+
+    nights, notes = read_history(folder)
+    return replace(insight, history=trends(str(folder), nights, insight_dict(insight), notes))
 
 
 def with_changes(insight, baseline: dict, path: Path):

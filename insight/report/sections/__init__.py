@@ -35,6 +35,7 @@ from insight.report.sections.cover import CoverContext, build_cover
 from insight.report.sections.curves import CurvesContext, build_curves
 from insight.report.sections.data_stats import DataPart, DataStatsContext, build_distribution, build_parts
 from insight.report.sections.health import HealthContext, build_health
+from insight.report.sections.history import HistoryContext, build_history
 from insight.report.sections.how_to_read import HowToReadContext, build_how_to_read
 from insight.report.sections.leakage import LeakageContext, build_leakage
 from insight.report.sections.runs import RunsContext, build_runs
@@ -102,6 +103,8 @@ REGISTRY: tuple[Section, ...] = (
     Section("answer", build_answer, ("insight",), OWN_WORKER, template="sections/answer.html"),  # page 1
     Section("changes", build_changes, ("changes",), title="Since the last report",
             template="sections/changes.html", optional=True),
+    Section("history", build_history, ("history",), OWN_WORKER, "Trends over the nights", "sections/history.html",
+            optional=True),
     Section("summary", build_summary, ("representation",), OWN_WORKER, "Insight summary",
             "sections/summary.html"),
     Section("runs", build_runs, ("runs",), OWN_WORKER, "Runs compared", "sections/runs.html", optional=True),
@@ -130,6 +133,7 @@ class ReportContext:
     cover: CoverContext
     answer: AnswerContext  # page 1 (sections/answer.html, with the cover's block of what was read)
     changes: ChangesContext | None  # only with --baseline; then its section comes first
+    history: HistoryContext | None  # only with --history
     summary: SummaryContext | None
     runs: RunsContext | None  # several runs compared; None with one run or none
     curves: CurvesContext

@@ -76,6 +76,7 @@ class AnswerContext:
     label (unlabelled_count in all, unlabelled_more not named). rest: one line per other finding
     (warnings, then notes), each pointing at its detail. mild_count/mild_to_add: the mildly
     under-represented classes and the labels they need in all. has_dataset: a dataset was read.
+    trend: with --history, what changed since the night before (None when nothing did, or no history).
     """
 
     first: tuple[Line, ...]
@@ -90,6 +91,7 @@ class AnswerContext:
     mild_to_add: int
     rest: tuple[Line, ...]
     has_dataset: bool
+    trend: str | None = None
 
 
 def build_answer(insight: Insight) -> AnswerContext:
@@ -108,7 +110,14 @@ def build_answer(insight: Insight) -> AnswerContext:
         unlabelled_count=len(unlabelled), unlabelled_more=max(0, len(unlabelled) - UNLABELLED_NAMED),
         mild_count=len(mild), mild_to_add=sum(r.to_add for r in mild),
         rest=tuple(_line(f, t, headline(f.message or f.code)) for f, t in rest),
-        has_dataset=insight.dataset is not None)
+        has_dataset=insight.dataset is not None, trend=trend_line(insight.history))
+
+
+def trend_line(history) -> str | None:
+    """What changed against the last night of --history, in a line; None when nothing did."""
+    if history is None or len(history.nights) < 2 or not history.nights[-1].changed:
+        return None
+    return f"since {history.nights[-2].label}: " + "; ".join(history.nights[-1].changes) + "."
 
 
 def _is_first(finding: Finding) -> bool:
