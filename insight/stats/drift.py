@@ -233,28 +233,33 @@ def samples(ds: Dataset, reference: str, other: str) -> list[Sample]:
 
 
 def _box_samples(ds: Dataset, reference: str, other: str) -> list[Sample]:
+    """Per side (reference, other), the box rows sorted by class once; each class is then a slice."""
     is_box = (ds.labels["kind"] == "box").to_numpy()
-    cls = ds.label_codes("class")[is_box]
-    image = ds.label_image_rows()[is_box].astype(np.int64)
     image_split = ds.images["split"].to_numpy()
-    split = image_split[image] if image.size else np.zeros(0, object)
+    image = ds.label_image_rows()[is_box].astype(np.int64)
+    split = ds.label_codes("split")[is_box]  # codes: comparing ints, not strings, on every box
     area = ds.labels["area_pct"].to_numpy(dtype=float)[is_box]
     w, h = (ds.labels[c].to_numpy(dtype=float)[is_box] for c in ("w", "h"))
     aspect = np.where((w > 0) & (h > 0), w / np.where(h > 0, h, 1.0), np.nan)
-    out = []
-    sides = (reference, other)
-    every = [np.bincount(image[split == s], minlength=len(image_split))[image_split == s] for s in sides]
-    out.append(Sample(None, "box_area", *(_finite(area[split == s]) for s in sides)))
-    out.append(Sample(None, "aspect_ratio", *(_finite(aspect[split == s]) for s in sides)))
-    out.append(Sample(None, "boxes_per_image", *(np.array(per_image_counts(e.astype(float))) for e in every)))
+    cls = ds.label_codes("class")[is_box]
+    sides = []
+    for s in (reference, other):
+        on = split == ds.splits.index(s)
+        order = np.argsort(cls[on], kind="stable")
+        bounds = np.searchsorted(cls[on][order], np.arange(len(ds.classes) + 1))
+        every = np.bincount(image[on], minlength=len(image_split))[image_split == s]
+        sides.append((area[on][order], aspect[on][order], image[on][order], bounds, every))
+    out = [Sample(None, "box_area", *(_finite(a) for a, *_ in sides)),
+           Sample(None, "aspect_ratio", *(_finite(r) for _, r, *_ in sides)),
+           Sample(None, "boxes_per_image", *(np.array(per_image_counts(e.astype(float))) for *_, e in sides))]
     for k, name in enumerate(ds.classes):
-        here = cls == k
-        if not here.any():
+        parts = [(a[b[k]:b[k + 1]], r[b[k]:b[k + 1]], i[b[k]:b[k + 1]]) for a, r, i, b, _ in sides]
+        if not any(len(p[0]) for p in parts):
             continue
-        out.append(Sample(name, "box_area", *(_finite(area[here & (split == s)]) for s in sides)))
-        out.append(Sample(name, "aspect_ratio", *(_finite(aspect[here & (split == s)]) for s in sides)))
-        per = [np.unique(image[here & (split == s)], return_counts=True)[1].astype(float) for s in sides]
-        out.append(Sample(name, "boxes_per_image", *(np.array(per_image_counts(p)) for p in per)))
+        out.append(Sample(name, "box_area", *(_finite(p[0]) for p in parts)))
+        out.append(Sample(name, "aspect_ratio", *(_finite(p[1]) for p in parts)))
+        per = [np.unique(p[2], return_counts=True)[1].astype(float) for p in parts]
+        out.append(Sample(name, "boxes_per_image", *(np.array(per_image_counts(c)) for c in per)))
     return out
 
 

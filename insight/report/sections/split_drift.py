@@ -95,7 +95,7 @@ def drift_chart(drift: SplitDrift) -> Chart | None:
     if not worst:
         return None
     splits = [drift.reference, drift.other]
-    panels = [(f"{subject(t)}: {PROPERTIES[t.property][0]} ({t.effect_measure} {t.effect:.2f})",
+    panels = [(f"{subject(t)}\n{PROPERTIES[t.property][0].split(' (')[0]} ({t.effect_measure} {t.effect:.2f})",
                "% of the split's values", _panel_table(t, splits)) for t in worst]
     svg = histograms_chart(panels, splits, key="split-drift")
     return chart("split-drift", svg, f"The {len(worst)} comparisons that differ most: for each, the share of "
