@@ -5,6 +5,8 @@
    higher-is-better val metric every run logs),
 3. fewer curve findings at warning or error severity.
 
+The val loss is compared only between runs that sum the same loss components (YOLOv10's two heads
+make a loss twice YOLOv8's on the same data); otherwise the criterion is passed over, with the reason.
 Each criterion keeps the runs within the tie tolerance of the best one (relative: |a - b| <= tol *
 max(|a|, |b|), --tie-tolerance, 0.5 % by default; our choice); the first criterion that leaves one run
 decides, with the reason in words. A criterion some run cannot be judged on (no val loss logged, no
@@ -132,8 +134,12 @@ def compare_runs(sources: list[str], diagnoses: list[CurveDiagnosis],
                 (f"best {metric}" if metric else "best quality metric", "higher", lambda r: r.best_metric),
                 ("curve findings (warnings and errors)", "fewer", lambda r: r.findings))
     left, steps = list(runs), []
+    parts = {n: tuple(d.losses) for n, d in zip(names, diagnoses)}
     for criterion, better, value in criteria:
         step = _apply(criterion, better, value, left, tolerance)
+        if criterion == "best val loss" and not step.skipped and len({parts[r.name] for r in left}) > 1:
+            step = Step(criterion, step.values, tuple(step.values), "the runs' losses sum different components: "
+                        + "; ".join(f"{r.name}: {', '.join(parts[r.name]) or 'loss'}" for r in left))
         steps.append(step)
         if not step.skipped:
             left = [r for r in left if r.name in step.kept]

@@ -106,3 +106,16 @@ def test_a_folder_of_runs_is_compared_not_read_as_one(capsys):
     # the gate looks at every run: n_0.3125.csv (0.3125 % of the data) blows up
     assert main(["curves", str(folder), "--fail-on", "scenario:B"]) == 1
     assert "n_0.3125.csv is Curves B" in capsys.readouterr().err
+
+
+def test_losses_of_different_parts_are_not_compared():
+    # a two-head model's loss sums more parts: 7.3 against 3.3 says nothing; the metric decides
+    a = _diagnosis("v10.csv", 7.3, 0.38)
+    b = _diagnosis("v12.csv", 3.3, 0.40)
+    a = CurveDiagnosis(**{**a.__dict__, "losses": ("loss", "box_om", "box_oo")})
+    b = CurveDiagnosis(**{**b.__dict__, "losses": ("loss", "box_loss")})
+    result = compare_runs(["v10.csv", "v12.csv"], [a, b])
+    assert result.keep == "v12.csv"
+    assert result.verdict.startswith("Keep v12.csv: best val loss not compared (the runs' losses sum different "
+                                     "components: v10.csv: loss, box_om, box_oo; v12.csv: loss, box_loss); "
+                                     "higher best mAP50_95 (0.4 against 0.38 for v10.csv)")
