@@ -29,9 +29,10 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from insight.model import Dataset, Finding
-from insight.model.insight import Histogram, chart_only
-from insight.stats.boxes import AREA_BINS, ASPECT_BINS, PER_IMAGE_BINS, area_counts, aspect_counts, per_image_counts
-from insight.stats.masks import AREA_BINS as MASK_BINS, area_bin, area_per_image_class
+from insight.model.insight import Bin, Histogram, chart_only
+from insight.stats.boxes import (AREA_RANGES, ASPECT_RANGES, PER_IMAGE_RANGES, area_counts, aspect_counts,
+                                 per_image_counts)
+from insight.stats.masks import AREA_RANGES as MASK_RANGES, area_bin, area_per_image_class
 
 DEFAULT_DRIFT_THRESHOLD = 0.2  # KS D or JS distance from which a difference is a warning (our choice)
 ALPHA = 0.05  # Benjamini-Hochberg false discovery rate over all the tests of a report
@@ -337,20 +338,22 @@ def histograms(sample: Sample) -> tuple[Histogram, Histogram]:
     """The two histograms drawn beside a comparison, in the bins the data statistics use."""
     prop, a, b = sample.property, sample.reference, sample.other
     if prop == "boxes_per_image":
-        return Histogram(PER_IMAGE_BINS, _ints(a)), Histogram(PER_IMAGE_BINS, _ints(b))
+        return Histogram(PER_IMAGE_RANGES, _ints(a)), Histogram(PER_IMAGE_RANGES, _ints(b))
     if prop == "box_area":
-        return Histogram(AREA_BINS, area_counts(a)), Histogram(AREA_BINS, area_counts(b))
+        return Histogram(AREA_RANGES, area_counts(a)), Histogram(AREA_RANGES, area_counts(b))
     if prop == "aspect_ratio":
-        return Histogram(ASPECT_BINS, aspect_counts(a)), Histogram(ASPECT_BINS, aspect_counts(b))
+        return Histogram(ASPECT_RANGES, aspect_counts(a)), Histogram(ASPECT_RANGES, aspect_counts(b))
     if prop == "mask_area":
-        return (Histogram(MASK_BINS, _ints(np.bincount(area_bin(a), minlength=len(MASK_BINS)))),
-                Histogram(MASK_BINS, _ints(np.bincount(area_bin(b), minlength=len(MASK_BINS)))))
+        return (Histogram(MASK_RANGES, _ints(np.bincount(area_bin(a), minlength=len(MASK_RANGES)))),
+                Histogram(MASK_RANGES, _ints(np.bincount(area_bin(b), minlength=len(MASK_RANGES)))))
     both = np.concatenate([a, b])
     edges = np.unique(np.histogram_bin_edges(both, bins=SIZE_BINS)) if both.size else np.array([0.0, 1.0])
     if edges.size < 2:
         edges = np.array([edges[0], edges[0] + 1])
-    names = tuple(f"{edges[i]:.0f}–{edges[i + 1]:.0f}" for i in range(edges.size - 1))
-    return (Histogram(names, _ints(np.histogram(a, edges)[0])), Histogram(names, _ints(np.histogram(b, edges)[0])))
+    last = edges.size - 2  # numpy's last bin is closed on both ends
+    ranges = tuple(Bin(f"{edges[i]:.0f}–{edges[i + 1]:.0f}", float(edges[i]), float(edges[i + 1]),
+                       "both" if i == last else "left") for i in range(edges.size - 1))
+    return (Histogram(ranges, _ints(np.histogram(a, edges)[0])), Histogram(ranges, _ints(np.histogram(b, edges)[0])))
 
 
 def _ints(values) -> tuple[int, ...]:

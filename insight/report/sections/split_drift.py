@@ -106,5 +106,5 @@ def _panel_table(test: DriftTest, splits: list[str]) -> pd.DataFrame:
     rows = []
     for split, hist in zip(splits, (test.reference, test.other)):
         total = sum(hist.counts) or 1
-        rows += [{"bin": b, "split": split, "share": c / total, "count": c} for b, c in zip(hist.bins, hist.counts)]
+        rows += [{"bin": b, "split": split, "share": c / total, "count": c} for b, c in zip(hist.labels, hist.counts)]
     return pd.DataFrame(rows)
