@@ -42,8 +42,9 @@ class SplitDriftContext:
 
     reference/other: the split names compared (train, val). threshold: the effect size of a warning,
     note_from/error_from those of a note and an error (half and twice the threshold); alpha: the false discovery rate; min_effective_n: the
-    guard. differing: the comparisons that differ, worst first; printed: the first PRINTED_ROWS of them,
-    printed_more: how many are left out in print. judged: comparisons with enough values; same: judged
+    guard. differing: the comparisons that differ, worst first; printed: the first PRINTED_ROWS of those at
+    warning or error (the printed report lists no notes: page 1 names them), printed_more: how many
+    differing comparisons the printed table leaves out. judged: comparisons with enough values; same: judged
     and not differing; too_few: those without a verdict. chart: the worst differing comparisons' histograms
     (None when nothing differs). others: every comparison that does not differ (report.html only).
     """
@@ -76,6 +77,10 @@ def _row(test: DriftTest) -> DriftRow:
                     SEVERITY_LABELS.get(test.severity or "", ""))
 
 
+def _serious(rows: tuple[DriftRow, ...]) -> tuple[DriftRow, ...]:
+    return tuple(r for r in rows if r.severity in ("warning", "error"))
+
+
 def build_split_drift(split_drift: SplitDrift | None) -> SplitDriftContext | None:
     if split_drift is None:
         return None
@@ -85,7 +90,8 @@ def build_split_drift(split_drift: SplitDrift | None) -> SplitDriftContext | Non
         reference=split_drift.reference, other=split_drift.other, threshold=split_drift.threshold,
         note_from=split_drift.threshold / 2, error_from=split_drift.threshold * 2,
         alpha=split_drift.alpha, min_effective_n=split_drift.min_effective_n, method=split_drift.p_value_method,
-        differing=differing, printed=differing[:PRINTED_ROWS], printed_more=max(0, len(differing) - PRINTED_ROWS),
+        differing=differing, printed=_serious(differing)[:PRINTED_ROWS],
+        printed_more=len(differing) - len(_serious(differing)[:PRINTED_ROWS]),
         judged=judged, same=judged - len(differing), too_few=split_drift.too_few,
         chart=drift_chart(split_drift), others=tuple(_row(t) for t in split_drift.tests if t.verdict != "differs"))
 
