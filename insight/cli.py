@@ -12,8 +12,8 @@ import traceback
 from pathlib import Path
 
 from insight import __version__, install_hint
-from insight.config import (DEFAULT_CUTOFF_FACTOR, DEFAULT_NEAR_DUPLICATE_HAMMING, DEFAULT_SERIOUS_FACTOR,
-                            Config)
+from insight.config import (DEFAULT_CUTOFF_FACTOR, DEFAULT_DRIFT_THRESHOLD, DEFAULT_NEAR_DUPLICATE_HAMMING,
+                            DEFAULT_SERIOUS_FACTOR, DEFAULT_TIE_TOLERANCE, Config)
 from insight.errors import ExitCode, InsightError, UsageError, one_line
 from insight.scheduler import on_cluster, scheduler_from_environment
 
@@ -108,7 +108,7 @@ def _curve_options(p: argparse.ArgumentParser) -> None:
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--fail-on", metavar="LEVELS",
                    help="exit 1 (after writing everything) when a level fires: serious, mild, error, warning, "
-                        "leakage, unjudged, scenario:B,C,D (comma-separated)")
+                        "leakage, drift, unjudged, scenario:B,C,D (comma-separated)")
     p.add_argument("--junit", type=_path, metavar="FILE", help="also write the --fail-on levels and the "
                    "error-level findings as JUnit XML, for CI (written with the other outputs)")
     p.add_argument("--summary", type=_path, metavar="FILE", help="also write a markdown summary, e.g. to "
@@ -140,10 +140,18 @@ def _dataset_options(p: argparse.ArgumentParser) -> None:
                    help=f"cutoff = ceil(F * labels / classes) (default {DEFAULT_CUTOFF_FACTOR})")
     g.add_argument("--serious-factor", type=_fraction,
                    help=f"below F * cutoff a class is seriously under-represented (default {DEFAULT_SERIOUS_FACTOR})")
+    g.add_argument("--drift-threshold", type=_fraction, metavar="E",
+                   help="train and val differ in a class's box sizes, shapes, counts, mask areas or image sizes "
+                        f"when the effect size (KS D or JS distance) reaches E: a warning, an error at 2E "
+                        f"(default {DEFAULT_DRIFT_THRESHOLD})")
 
 
 def _run_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--run-id", help="which run to read when the log folder holds several (MLflow run id or folder name)")
+    p.add_argument("--run-id", help="which run to read when the log folder holds several (MLflow run id or folder "
+                                    "name); without it, the runs of such a folder are compared")
+    p.add_argument("--tie-tolerance", type=_fraction, metavar="F",
+                   help="comparing runs, best values within F of each other (relative) tie "
+                        f"(default {DEFAULT_TIE_TOLERANCE}, i.e. 0.5 %%)")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -156,7 +164,9 @@ def parser() -> argparse.ArgumentParser:
                             description="Write report.html, report.pdf (unless --no-pdf) and insight.json into "
                                         "OUT, all or none.")
     report.add_argument("dataset", type=_location, help="dataset folder (or s3://, gs://, ... URL)")
-    report.add_argument("--run", type=_location, help="training log file or folder (or s3://, gs://, ... URL)")
+    report.add_argument("--run", type=_location, action="append",
+                        help="training log file or folder (or s3://, gs://, ... URL); repeat it, or name a folder "
+                             "holding several runs, to compare runs (which to keep, and why)")
     report.add_argument("--out", type=_path, default=Path("reports"), help="output folder (default: reports)")
     report.add_argument("--no-duplicates", action="store_true",
                         help="skip the duplicate and leakage check (it reads every image once)")
@@ -167,6 +177,9 @@ def parser() -> argparse.ArgumentParser:
                      help="write report.html and insight.json only (for a machine without the Pango library)")
     pdf.add_argument("--pdf", dest="no_pdf", action="store_const", const=False,
                      help="write report.pdf too, when the settings file says no-pdf (the default)")
+    report.add_argument("--history", type=_path, metavar="DIR",
+                        help="a folder of earlier insight.json files (DIR/*.json, DIR/*/insight.json): add a page "
+                             "of trends night by night")
     _dataset_options(report)
     _run_options(report)
     _curve_options(report)
@@ -181,7 +194,9 @@ def parser() -> argparse.ArgumentParser:
     _common(scan)
 
     curves = sub.add_parser("curves", help="print the training-curves part", epilog=EPILOG)
-    curves.add_argument("run", type=_location, help="training log file or folder (or s3://, gs://, ... URL)")
+    curves.add_argument("run", type=_location, nargs="+",
+                        help="training log file or folder (or s3://, gs://, ... URL); several, or a folder holding "
+                             "several runs, are compared")
     curves.add_argument("--json", action="store_true", help="print insight.json's curves part")
     _run_options(curves)
     _curve_options(curves)

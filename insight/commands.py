@@ -77,6 +77,24 @@ def _named_by_url(remote):
         raise
 
 
+def _load_runs(paths, config: Config):
+    """The runs `--run` names (a list: the flag may be repeated, a local folder may hold several; a URL is
+    one run), and notes on any left out of the comparison."""
+    from insight.logs import MAX_RUNS, load_runs
+
+    runs, notes = [], []
+    for path in paths:
+        if is_url(path):
+            runs.append(_load_run(path, config))
+            continue
+        found, more = load_runs([path], config)
+        runs += found
+        notes += more
+    if len(runs) > MAX_RUNS:
+        notes.append(f"{len(runs)} runs were given; the first {MAX_RUNS} are compared")
+    return runs[:MAX_RUNS], tuple(notes)
+
+
 def scan(args: argparse.Namespace, config: Config) -> ExitCode:
     from insight.report.serialize import utf8_safe
     from insight.report.text import dataset_text
@@ -121,7 +139,8 @@ def curves_insight(args: argparse.Namespace, config: Config):
     from insight.analysis import build_insight
     from insight.report.serialize import CURVES_KEYS
 
-    insight = build_insight(None, _load_run(args.run, config), config)
+    runs, notes = _load_runs(args.run, config)
+    insight = build_insight(None, runs, config, run_notes=notes)
     return replace(insight, settings=config.settings, json_keys=CURVES_KEYS + SETTINGS)
 
 
@@ -135,6 +154,8 @@ def report(args: argparse.Namespace, config: Config) -> ExitCode:
 
         check_pdf()  # before any work: no Pango here is one line saying to use --no-pdf
     baseline = read_baseline(args.baseline) if args.baseline else None
+    if getattr(args, "history", None) is not None and not Path(args.history).is_dir():
+        raise UsageError("--history needs a folder of earlier insight.json files", args.history)
     targets = ci.targets(args, tuple(Path(args.out) / name for name in REPORT_FILES))
     out = prepare_out(args.out)
     with Renderer.start(enabled=config.workers != 1, pdf=not config.no_pdf) as renderer:
@@ -162,12 +183,15 @@ def report_insight(args: argparse.Namespace, config: Config, baseline: dict | No
     representation = represent(dataset, config)
     if renderer is not None:
         renderer.begin(representation, dataset.task)  # it draws from the class counts while the rest is computed
-    run = _load_run(args.run, config) if args.run else None
+    runs, notes = _load_runs(args.run, config) if args.run else (None, ())
     curves_error = None if args.run else "No training log was given (--run), so there is no curve diagnosis."
-    insight = build_insight(dataset, run, config, curves_error=curves_error, representation=representation)
+    insight = build_insight(dataset, runs, config, curves_error=curves_error, representation=representation,
+                            run_notes=notes)
     insight = replace(insight, settings=config.settings)
     if baseline is not None:
         insight = with_changes(insight, baseline, args.baseline)
+    if getattr(args, "history", None) is not None:
+        insight = with_history(insight, args.history)
     return insight
 
 
@@ -228,6 +252,16 @@ def read_baseline(path: Path) -> dict:
     if problem:
         raise UsageError(f"baseline cannot be compared: {problem} (was the file edited by hand?)", path)
     return doc
+
+
+def with_history(insight, folder: Path):
+    """The trends of --history DIR's earlier reports and this one (diagnose.history)."""
+    from insight.diagnose.history import trends
+    from insight.history_files import read_history
+    from insight.report.serialize import insight_dict
+
+    nights, notes = read_history(folder)
+    return replace(insight, history=trends(str(folder), nights, insight_dict(insight), notes))
 
 
 def with_changes(insight, baseline: dict, path: Path):

@@ -8,6 +8,8 @@ from typing import Any
 
 DEFAULT_CUTOFF_FACTOR = 0.75  # DeepQ: cutoff = ceil(0.75 * N / K)
 DEFAULT_SERIOUS_FACTOR = 0.5  # our rule: below half the cutoff is serious
+DEFAULT_DRIFT_THRESHOLD = 0.2  # KS D or JS distance of a train/val difference that warns (insight/stats/drift.py)
+DEFAULT_TIE_TOLERANCE = 0.005  # runs whose best values are this close (relative) tie (insight/diagnose/runs.py)
 DEFAULT_NEAR_DUPLICATE_HAMMING = 10  # pHash bits; the reason is at NEAR_DUPLICATE_HAMMING (diagnose/duplicates.py)
 
 
@@ -47,6 +49,10 @@ class Config:
     remote: Any = field(default=None, compare=False, repr=False)
     # duplicate check (docs/numbers.md, data health): max perceptual-hash distance of a near duplicate
     near_duplicate_hamming: int = DEFAULT_NEAR_DUPLICATE_HAMMING
+    # split drift (insight/stats/drift.py): the effect size from which a train/val difference warns
+    drift_threshold: float = DEFAULT_DRIFT_THRESHOLD
+    # several runs (insight/diagnose/runs.py): relative difference of best values that is still a tie
+    tie_tolerance: float = DEFAULT_TIE_TOLERANCE
     # curve diagnosis (docs/curves.md): thresholds changed from their defaults, (name, value) pairs naming
     # fields of insight.diagnose.curve_rules.CurveThresholds (--curve-threshold NAME=VALUE)
     curve_thresholds: tuple[tuple[str, float], ...] = ()

@@ -11,6 +11,7 @@ For each setting, a flag wins over the file, and the file over the default.
     no-pdf = true                           # report: report.html and insight.json only (no Pango here)
     classes = "labelmap.txt"                # relative to this file's folder
     negative-tag = ["No Finding", "normal"]
+    drift-threshold = 0.3                   # effect size from which train/val differ (warning)
     curve-threshold.gl_alpha = 3            # any name of --curve-threshold
     [report]                                # --fail-on is kept per command: scan cannot judge curves
     fail-on = ["serious", "error", "leakage", "scenario:B,C,D"]
@@ -28,8 +29,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from insight.config import (DEFAULT_CUTOFF_FACTOR, DEFAULT_NEAR_DUPLICATE_HAMMING, DEFAULT_SERIOUS_FACTOR,
-                            Config, Setting)
+from insight.config import (DEFAULT_CUTOFF_FACTOR, DEFAULT_DRIFT_THRESHOLD, DEFAULT_NEAR_DUPLICATE_HAMMING,
+                            DEFAULT_SERIOUS_FACTOR, DEFAULT_TIE_TOLERANCE, Config, Setting)
 from insight.errors import UsageError
 
 FILE_NAMES = ("insight.toml", "pyproject.toml")
@@ -115,6 +116,8 @@ OPTIONS = (
     Option("negative-tag", "negative_tag", "negative_tag", Config.negative_tag, _texts),
     Option("no-pdf", "no_pdf", "no_pdf", False, _flag, commands=("report",)),
     Option("follow-outside", "follow_outside", "follow_outside", Config.follow_outside, _flag),
+    Option("drift-threshold", "drift_threshold", "drift_threshold", DEFAULT_DRIFT_THRESHOLD, fraction),
+    Option("tie-tolerance", "tie_tolerance", "tie_tolerance", DEFAULT_TIE_TOLERANCE, fraction, CURVES),
 )
 # Keys a settings file inside the dataset's own folder may not set: a dataset from elsewhere would then
 # choose what outside it insight reads.

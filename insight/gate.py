@@ -1,9 +1,11 @@
 """--fail-on: which findings make the command exit 1 (after every output is written).
 
 Levels, comma-separated: `serious` / `mild` (a class in that tier or worse), `error` / `warning`
-(a health finding at that severity or worse), `leakage` (duplicates across splits),
-`scenario:B,C,D` (the curve diagnosis is one of these; the letters after `scenario:` run on
-until the next word), `unjudged` (the curves could not be judged on a validation loss: the log holds
+(a health finding at that severity or worse), `leakage` (duplicates across splits), `drift` (a class's
+box sizes, shapes, counts, mask areas or image sizes differ between train and val at warning severity or
+worse: insight.stats.drift),
+`scenario:B,C,D` (the curve diagnosis is one of these, of any run when several are compared; the
+letters after `scenario:` run on until the next word), `unjudged` (the curves could not be judged on a validation loss: the log holds
 none, or too little of one, so overfitting went unseen).
 """
 
@@ -16,7 +18,7 @@ from insight.errors import UsageError
 from insight.model.dataset import order_splits
 from insight.model.insight import Insight
 
-WORDS = ("serious", "mild", "error", "warning", "leakage")
+WORDS = ("serious", "mild", "error", "warning", "leakage", "drift")
 RUN_WORDS = ("unjudged",)  # levels that look at the training curves
 SCENARIOS = ("A", "B", "C", "D")
 
@@ -95,12 +97,17 @@ def levels(gate: Gate) -> list[str]:
 def outcomes(insight: Insight, gate: Gate) -> list[tuple[str, str | None]]:
     """Each level of `gate` with the short reason it fired, or None where it did not."""
     checks = {"serious": _tier_reason, "mild": _tier_reason, "error": _severity_reason,
-              "warning": _severity_reason, "leakage": _leakage_reason, "unjudged": _unjudged_reason}
+              "warning": _severity_reason, "leakage": _leakage_reason, "drift": _drift_reason,
+              "unjudged": _unjudged_reason}
     return [(level, _scenario_reason(insight, gate) if level.startswith("scenario:")
              else checks[level](insight, level)) for level in levels(gate)]
 
 
 def _scenario_reason(insight: Insight, gate: Gate) -> str | None:
+    """With several runs compared, any run whose curves read as a gated scenario fires, named."""
+    if insight.runs is not None:
+        hit = [f"{r.name} is Curves {r.scenario}" for r in insight.runs.runs if r.scenario in gate.scenarios]
+        return f"scenario: {'; '.join(hit)}" if hit else None
     curves = insight.curves
     hit = curves is not None and curves.scenario in gate.scenarios
     return f"scenario: the training curves are Curves {curves.scenario}" if hit else None
@@ -126,6 +133,16 @@ def _leakage_reason(insight: Insight, _word: str) -> str | None:
         return None
     splits = order_splits({s for f in hit for s in f.values.get("by_split", {})}) or ["held-out"]
     return f"leakage: {sum(f.count for f in hit)} image(s) in {'/'.join(splits)} are copies of training images"
+
+
+def _drift_reason(insight: Insight, _word: str) -> str | None:
+    drift = insight.split_drift
+    hit = [t for t in drift.differing if t.severity in ("warning", "error")] if drift else []
+    if not hit:
+        return None
+    worst = hit[0]
+    return (f"drift: {len(hit)} class/property comparison(s) differ between {drift.reference} and {drift.other} "
+            f"(worst: {worst.class_name or 'all classes'} {worst.property}, {worst.effect_measure} {worst.effect:.2f})")
 
 
 def _unjudged_reason(insight: Insight, _word: str) -> str | None:

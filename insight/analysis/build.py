@@ -19,17 +19,23 @@ from insight.model.insight import CurveDiagnosis, DatasetSummary, Insight, Repre
 from insight.report_date import iso_utc, report_date, report_time
 
 
-def build_insight(dataset: Dataset | None, run: Run | None, config: Config = Config(),
+def build_insight(dataset: Dataset | None, run: Run | list[Run] | None, config: Config = Config(),
                   curves_error: str | None = None, today: _dt.date | None = None,
-                  representation: Representation | None = None, now: _dt.datetime | None = None) -> Insight:
+                  representation: Representation | None = None, now: _dt.datetime | None = None,
+                  run_notes: tuple[str, ...] = ()) -> Insight:
     """`representation`: what `represent(dataset, config)` returned, when the caller made it already.
     `now`: the time of generation (default: report_date.report_time); `today`: the report's date
-    (default: report_date.report_date)."""
+    (default: report_date.report_date). `run` may be a list of runs: with several, each is diagnosed,
+    they are compared (`runs`) and `curves` is the diagnosis of the run to keep (of the first tied run on
+    a tie); `run_notes` say what was left out of the comparison."""
     parts: dict = {}
     if dataset is not None:
         parts.update(dataset_parts(dataset, config, representation))
-    if run is not None:
-        parts["curves"] = word_curves(diagnose(run, parts, config), leakage=_leaks(parts))
+    several = list(run) if isinstance(run, (list, tuple)) else ([run] if run is not None else [])
+    if len(several) > 1:
+        parts.update(compare(several, parts, config, run_notes))
+    elif several:
+        parts["curves"] = word_curves(diagnose(several[0], parts, config), leakage=_leaks(parts))
     return Insight(insight_version=__version__, curves_error=curves_error,
                    generated_at=iso_utc(now or report_time()),
                    generated=(today or report_date()).isoformat(), **parts)
@@ -45,6 +51,9 @@ def represent(ds: Dataset, config: Config = Config()) -> Representation:
 
 def dataset_parts(ds: Dataset, config: Config, rep: Representation | None = None) -> dict:
     parts = {"dataset": summarize(ds), "representation": rep or represent(ds, config), "health": health(ds)}
+    drift = split_drift(ds, config)
+    if drift is not None:
+        parts["split_drift"] = drift
     if ds.task == "detection":
         from insight.stats.boxes import box_stats
 
@@ -58,6 +67,16 @@ def dataset_parts(ds: Dataset, config: Config, rep: Representation | None = None
 
         parts["multilabel"] = multilabel_stats(ds)
     return parts
+
+
+def split_drift(ds: Dataset, config: Config):
+    """Train vs val per class and property (stats.drift), its finding worded; None without both splits."""
+    from insight.stats.drift import split_drift as compare_splits
+
+    drift = compare_splits(ds, config.drift_threshold)
+    if drift is None or drift.finding is None:
+        return drift
+    return replace(drift, finding=worded(drift.finding))
 
 
 def summarize(ds: Dataset) -> DatasetSummary:
@@ -99,6 +118,19 @@ def _leaks(parts: dict) -> bool:
     from insight.diagnose.duplicates import LEAKAGE_CODES
 
     return any(f.code in LEAKAGE_CODES for f in parts.get("health", ()))
+
+
+def compare(runs: list[Run], parts: dict, config: Config, notes: tuple[str, ...] = ()) -> dict:
+    """Several runs: each diagnosed, then compared (diagnose.runs); `curves` is the one to keep."""
+    from insight.diagnose.runs import compare_runs
+
+    diagnoses = [word_curves(diagnose(r, parts, config), leakage=_leaks(parts)) for r in runs]
+    comparison = compare_runs([r.source for r in runs], diagnoses, config.tie_tolerance, notes)
+    kept = diagnoses[comparison.kept_index]
+    why = "the run to keep" if comparison.keep else "the first of the tied runs"
+    note = (f"{comparison.runs[comparison.kept_index].name} is {why} of the {len(runs)} runs compared; "
+            "the comparison is in insight.json `runs` and the report's section \"Runs compared\".")
+    return {"runs": comparison, "curves": replace(kept, notes=(note,) + tuple(kept.notes))}
 
 
 def word_curves(curves: CurveDiagnosis, leakage: bool = False) -> CurveDiagnosis:

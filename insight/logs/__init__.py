@@ -64,12 +64,13 @@ def find_runs(folder: Path) -> list[tuple[Path, ModuleType]]:
 
     One run is often logged twice (Ultralytics writes results.csv and, below it, TensorBoard events):
     a candidate inside the run folder of one found by an earlier reader in READER_MODULES is the same
-    run in another format and is left out.
+    run in another format and is left out. Files of one reader side by side in one folder (n_10.csv,
+    n_100.csv) are separate runs; one of its files below another's folder is not (a run's own sub-logs).
     """
     seen: dict[Path, ModuleType] = {}
     for module in readers():
         for candidate in module.candidates(folder):
-            if candidate in seen or any(_same_run(kept, candidate) for kept in seen):
+            if candidate in seen or any(_same_run(kept, candidate, reader is module) for kept, reader in seen.items()):
                 continue
             if _safe_detect(module, candidate).confidence >= UNSURE:
                 seen[candidate] = module
@@ -101,10 +102,12 @@ def _run_folder(path: Path) -> Path:
     return path.parent if path.is_file() else path
 
 
-def _same_run(kept: Path, candidate: Path) -> bool:
-    """`candidate` lies in `kept`'s run folder (or below it) while `kept`'s reader ranks first."""
+def _same_run(kept: Path, candidate: Path, same_reader: bool = False) -> bool:
+    """`candidate` lies in `kept`'s run folder (or below it) while `kept`'s reader ranks first; for
+    two files of the same reader, only below it (side by side they are two runs)."""
     home = _run_folder(kept)
-    return home == _run_folder(candidate) or home in candidate.parents
+    below = home in candidate.parents and _run_folder(candidate) != home
+    return below if same_reader else (home == _run_folder(candidate) or home in candidate.parents)
 
 
 def load_run(path: Path, config: Config = Config()) -> Run:
@@ -128,6 +131,39 @@ def _with_links_note(run: Run, folder: Path) -> Run:
     note = (f"symlinks that lead out of {folder} were not followed (name a file outside it with --run to "
             f"read it): {', '.join(outside)}")
     return Run(run.format, run.source, run.metrics, run.notes + (note,))
+
+
+MAX_RUNS = 8  # runs compared at most (one colour and line style each); the newest are kept, with a note
+
+
+def load_runs(paths, config: Config = Config()) -> tuple[list[Run], tuple[str, ...]]:
+    """Every run the `--run` paths name, in the order given, and notes on what was left out. A file is
+    one run; a folder a reader reads as a whole (MLflow, TensorBoard) is one run, as is any folder when
+    --run-id picks a run; any other folder holding several runs gives all of them, newest first. At most
+    MAX_RUNS, the first found kept."""
+    runs: list[Run] = []
+    for path in map(Path, paths):
+        if path.is_dir() and not config.run_id and not _whole_folder(path):
+            found = find_runs(path)
+            if len(found) > 1:
+                runs += [_with_links_note(module.read(p, config), path) for p, module in found]
+                continue
+        runs.append(load_run(path, config))
+    notes: tuple[str, ...] = ()
+    if len(runs) > MAX_RUNS:
+        left = [r.source for r in runs[MAX_RUNS:]]
+        notes = (f"{len(runs)} runs were given; the first {MAX_RUNS} are compared, not: {', '.join(left[:10])}"
+                 + (f" and {len(left) - 10} more" if len(left) > 10 else ""),)
+    return runs[:MAX_RUNS], notes
+
+
+def _whole_folder(path: Path) -> bool:
+    """A reader claims the folder itself (an MLflow store, a TensorBoard run folder)."""
+    try:
+        detect(path)
+    except LogError:
+        return False
+    return True
 
 
 def _load_folder(path: Path, config: Config) -> Run:

@@ -170,8 +170,11 @@ class Insight:
     masks: dict[str, Any] | None = None  # split -> class -> stats.masks.MaskClassStats
     multilabel: dict[str, Any] | None = None  # split -> stats.multilabel.MultiLabelStats
     health: tuple[Finding, ...] = ()
+    split_drift: Any = None  # stats.drift.SplitDrift: train vs val per class and property, or None
     curves: CurveDiagnosis | None = None
     curves_error: str | None = None  # why the curves part could not be produced
+    runs: Any = None  # diagnose.runs.RunsComparison when several runs were given; `curves` is the kept one
+    history: Any = None  # diagnose.history.History from --history DIR, or None
     changes: Any = None  # diagnose.changes.Changes against --baseline, or None
     settings: tuple[Setting, ...] = ()  # the settings that differ from their defaults, and from where
     schema: str = SCHEMA

@@ -28,8 +28,10 @@ FIRST_KEYS = ("schema", "insight_version", "generated_at", "report_id")
 UNHASHED = ("generated_at", "report_id")  # what report_id is not a hash of
 REPORT_ID_DIGITS = 16
 # Parts of insight.json the `scan` and `curves` commands print on their own.
-DATASET_KEYS = ("dataset", "representation", "boxes", "masks", "multilabel", "health")
-CURVES_KEYS = ("curves", "curves_error")
+DATASET_KEYS = ("dataset", "representation", "boxes", "masks", "multilabel", "health", "split_drift")
+CURVES_KEYS = ("curves", "curves_error", "runs")
+# Comparisons (issue 18): in insight.json only when computed, so older readers see the same keys as before.
+WHEN_COMPUTED = ("split_drift", "runs", "history")
 
 
 def utf8_safe(text: str) -> str:
@@ -75,7 +77,7 @@ def insight_dict(insight: Insight, keys: tuple[str, ...] | None = None) -> dict:
     full = jsonable(insight)
     full["report_id"] = ""
     ordered = {k: full[k] for k in FIRST_KEYS}
-    ordered.update({k: v for k, v in full.items() if k not in FIRST_KEYS})
+    ordered.update({k: v for k, v in full.items() if k not in FIRST_KEYS and not (k in WHEN_COMPUTED and v is None)})
     if keys is not None:
         ordered = {k: v for k, v in ordered.items() if k in FIRST_KEYS or k in keys}
     ordered["report_id"] = report_id(ordered)

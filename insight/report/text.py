@@ -27,12 +27,43 @@ def dataset_text(insight: Insight) -> str:
     if insight.health:
         lines += ["", "Data health:"]
         lines += [f"  [{f.severity.value}] {f.message}" for f in insight.health]
+    lines += drift_lines(insight.split_drift)
     return "\n".join(lines) + "\n"
+
+
+def drift_lines(drift) -> list[str]:
+    """Split drift in a few lines: the finding, or that nothing differs, and how many had too few values."""
+    if drift is None:
+        return []
+    judged = sum(t.verdict != "too few to judge" for t in drift.tests)
+    lines = ["", f"{drift.reference.capitalize()} vs {drift.other} (split drift, {judged} comparisons judged, "
+                 f"{drift.too_few} with too few values):"]
+    if drift.finding is None:
+        return lines + ["  no class or property differs"]
+    return lines + [f"  [{drift.finding.severity.value}] {drift.finding.message}"]
+
+
+def runs_text(runs) -> list[str]:
+    """Several runs compared: one line per run, the verdict, then which run the detail below is."""
+    if runs is None:
+        return []
+    width = max(len(r.name) for r in runs.runs)
+    metric = runs.metric or "quality metric"
+    lines = [f"{len(runs.runs)} runs compared (best val loss, best {metric}, curve findings):"]
+    for r in runs.runs:
+        scenario = f"Curves {r.scenario}" if r.scenario else "not judged"
+        lines.append(f"  {r.name:<{width}}  {scenario:<10}  val loss best {fmt_num(r.best_val_loss)}, last "
+                     f"{fmt_num(r.last_val_loss)}; {metric} best {fmt_num(r.best_metric)}, last "
+                     f"{fmt_num(r.last_metric)}; {fmt_int(r.findings)} finding(s)")
+    lines += [f"  note: {n}" for n in runs.notes]
+    shown = runs.runs[runs.kept_index].name
+    return lines + ["", runs.verdict, "", f"Below: {shown}" + (" (the run to keep)." if runs.keep else
+                                                               " (the first of the tied runs)."), ""]
 
 
 def curves_text(insight: Insight) -> str:
     c = insight.curves
-    lines = [f"{c.source}: {c.format}, x axis {c.x_axis}"]
+    lines = runs_text(insight.runs) + [f"{c.source}: {c.format}, x axis {c.x_axis}"]
     lines += [f"  note: {n}" for n in c.notes]
     scenario = f"Curves {c.scenario}" if c.scenario else "No scenario"
     lines += ["", f"{scenario}: {c.rule}"]

@@ -18,6 +18,10 @@ from insight.report import sections
 from insight.report.renderer import run_forked
 from insight.report.sections import NO_CHARTS, OWN_WORKER, REGISTRY, SPREAD, ReportContext
 from insight.resources import templates_dir
+from insight.diagnose.history import trends
+from insight.diagnose.runs import compare_runs
+from insight.report.serialize import insight_dict
+from tests.builders import drifting_boxes
 from tests.report import builders
 from tests.report.test_data_boxes import detection_dataset
 
@@ -27,7 +31,12 @@ def full_insight():
     """A detection dataset (boxes, 20 classes: paged class charts) with a run, so that every
     section that can draw has something to draw."""
     insight = build_insight(detection_dataset(20), None)
-    return replace(insight, curves=builders.detection_curves_insight().curves)
+    drifting = build_insight(drifting_boxes(), None).split_drift  # a train/val difference to draw
+    curves = builders.detection_curves_insight().curves
+    runs = compare_runs(["a/results.csv", "b/results.csv"], [curves, curves])  # two runs to draw together
+    doc = insight_dict(insight)
+    history = trends("nights", [("night-1", "nights/night-1.json", doc)], doc)  # two nights to draw
+    return replace(insight, curves=curves, split_drift=drifting, runs=runs, history=history)
 
 
 @pytest.mark.parametrize("section", REGISTRY, ids=lambda s: s.name)

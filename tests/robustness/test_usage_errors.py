@@ -133,7 +133,7 @@ def test_a_bug_is_exit_2_in_one_bounded_line_never_exit_1(pets_run, capsys, monk
     def broken(*args, **kwargs):
         raise failure
 
-    monkeypatch.setattr(commands, "_load_run", broken)
+    monkeypatch.setattr(commands, "_load_runs", broken)
     code = main(["curves", str(pets_run), "-q", "--fail-on", "scenario:B"])
     err = capsys.readouterr().err
     assert code == 2 and err.count("\n") == 1 and err.startswith("insight: internal error: ")

@@ -35,8 +35,11 @@ from insight.report.sections.cover import CoverContext, build_cover
 from insight.report.sections.curves import CurvesContext, build_curves
 from insight.report.sections.data_stats import DataPart, DataStatsContext, build_distribution, build_parts
 from insight.report.sections.health import HealthContext, build_health
+from insight.report.sections.history import HistoryContext, build_history
 from insight.report.sections.how_to_read import HowToReadContext, build_how_to_read
 from insight.report.sections.leakage import LeakageContext, build_leakage
+from insight.report.sections.runs import RunsContext, build_runs
+from insight.report.sections.split_drift import SplitDriftContext, build_split_drift
 from insight.report.sections.summary import SummaryContext, build_summary
 from insight.report.sections.tables import TablesContext, build_tables
 
@@ -100,14 +103,19 @@ REGISTRY: tuple[Section, ...] = (
     Section("answer", build_answer, ("insight",), OWN_WORKER, template="sections/answer.html"),  # page 1
     Section("changes", build_changes, ("changes",), title="Since the last report",
             template="sections/changes.html", optional=True),
+    Section("history", build_history, ("history",), OWN_WORKER, "Trends over the nights", "sections/history.html",
+            optional=True),
     Section("summary", build_summary, ("representation",), OWN_WORKER, "Insight summary",
             "sections/summary.html"),
+    Section("runs", build_runs, ("runs",), OWN_WORKER, "Runs compared", "sections/runs.html", optional=True),
     Section("curves", build_curves, ("curves", "curves_error", "health"), OWN_WORKER, "Training curves",
             "sections/curves.html"),
     Section("data", build_distribution, ("representation", "task"), OWN_WORKER, "Data statistics",
             "sections/data_stats.html"),
     Section("health", build_health, ("insight",), title="Data health", template="sections/health.html"),
     Section("leakage", build_leakage, ("insight",), template="sections/leakage.html"),  # inside health
+    Section("split_drift", build_split_drift, ("split_drift",), OWN_WORKER, "Validation against training",
+            "sections/split_drift.html", optional=True),
     Section("tables", build_tables, ("insight",), title="Tables of chart values", template="sections/tables.html",
             media=("screen",)),
     Section("how_to_read", build_how_to_read, ("insight",), title="How to read this report",
@@ -125,11 +133,14 @@ class ReportContext:
     cover: CoverContext
     answer: AnswerContext  # page 1 (sections/answer.html, with the cover's block of what was read)
     changes: ChangesContext | None  # only with --baseline; then its section comes first
+    history: HistoryContext | None  # only with --history
     summary: SummaryContext | None
+    runs: RunsContext | None  # several runs compared; None with one run or none
     curves: CurvesContext
     data: DataStatsContext | None
     health: HealthContext
     leakage: LeakageContext | None  # shown inside the data-health section (sections/leakage.html)
+    split_drift: SplitDriftContext | None  # train vs val per class and property; None without both splits
     tables: TablesContext
     how_to_read: HowToReadContext
 

@@ -54,12 +54,15 @@ class ClassLine:
 class CurveAnswer:
     """The curve diagnosis in short: the scenario's view (title, tone, the note when judged on the
     training loss only), the rule that decided it and the advice, and a small picture of the first
-    loss (None when nothing finite was logged)."""
+    loss (None when nothing finite was logged). run: the run's short name when several runs were compared
+    (the box is that run's), else None; runs_verdict: then, which run to keep and why (or the tie)."""
 
     view: Scenario
     rule: str
     advice: str
     picture: Chart | None
+    run: str | None = None
+    runs_verdict: str | None = None
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,7 @@ class AnswerContext:
     label (unlabelled_count in all, unlabelled_more not named). rest: one line per other finding
     (warnings, then notes), each pointing at its detail. mild_count/mild_to_add: the mildly
     under-represented classes and the labels they need in all. has_dataset: a dataset was read.
+    trend: with --history, what changed since the night before (None when nothing did, or no history).
     """
 
     first: tuple[Line, ...]
@@ -87,6 +91,7 @@ class AnswerContext:
     mild_to_add: int
     rest: tuple[Line, ...]
     has_dataset: bool
+    trend: str | None = None
 
 
 def build_answer(insight: Insight) -> AnswerContext:
@@ -105,7 +110,14 @@ def build_answer(insight: Insight) -> AnswerContext:
         unlabelled_count=len(unlabelled), unlabelled_more=max(0, len(unlabelled) - UNLABELLED_NAMED),
         mild_count=len(mild), mild_to_add=sum(r.to_add for r in mild),
         rest=tuple(_line(f, t, headline(f.message or f.code)) for f, t in rest),
-        has_dataset=insight.dataset is not None)
+        has_dataset=insight.dataset is not None, trend=trend_line(insight.history))
+
+
+def trend_line(history) -> str | None:
+    """What changed against the last night of --history, in a line; None when nothing did."""
+    if history is None or len(history.nights) < 2 or not history.nights[-1].changed:
+        return None
+    return f"since {history.nights[-2].label}: " + "; ".join(history.nights[-1].changes) + "."
 
 
 def _is_first(finding: Finding) -> bool:
@@ -123,6 +135,8 @@ def _data_findings(insight: Insight) -> list[tuple[Finding, str]]:
     out = [(f, f"split-{f.code}") for f in (rep.split_findings if rep else ())]
     for f in shown_here(insight):
         out.append((f, f"copies-{f.code}" if f.code in PAIR_CODES else f"finding-{f.code}"))
+    if insight.split_drift is not None and insight.split_drift.finding is not None:
+        out.append((insight.split_drift.finding, "split-drift"))
     return sorted(out, key=lambda ft: Severity(ft[0].severity).rank)
 
 
@@ -144,4 +158,7 @@ def _curve(insight: Insight) -> CurveAnswer | None:
                                PICTURE_HEIGHT_IN)
         picture = replace(picture, caption=f"{names[0]} per {curves.x_axis}; the training curves section has "
                                            "every loss and metric.")
-    return CurveAnswer(view=scenario_view(curves, leaks(insight.health)), rule=curves.rule, advice=curves.advice, picture=picture)
+    runs = insight.runs
+    return CurveAnswer(view=scenario_view(curves, leaks(insight.health)), rule=curves.rule, advice=curves.advice,
+                       picture=picture, run=runs.runs[runs.kept_index].name if runs else None,
+                       runs_verdict=runs.verdict if runs else None)

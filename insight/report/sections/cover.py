@@ -33,7 +33,8 @@ class CoverContext:
 
     title: the report's title (also the page header). dataset_name: last part of the dataset path.
     dataset_path, task, format, class_count: None when no dataset was read. splits: images and labels
-    per split. run_source/run_format: the training log (None without one); run_error: why it could
+    per split. run_source/run_format: the training log (None without one); other_runs: the other logs
+    compared when several runs were given (run_source is the one the report's curves show); run_error: why it could
     not be read. generated: the date the report was made; version: insight's version.
     settings: the settings that differ from their defaults, with where each came from (empty: all
     defaults).
@@ -48,6 +49,7 @@ class CoverContext:
     splits: tuple[SplitRow, ...]
     run_source: str | None
     run_format: str | None
+    other_runs: tuple[str, ...]
     run_error: str | None
     generated: str
     version: str
@@ -73,6 +75,7 @@ def build_cover(insight: Insight) -> CoverContext:
         splits=splits,
         run_source=curves.source if curves else None,
         run_format=curves.format if curves else None,
+        other_runs=tuple(r.source for r in insight.runs.runs if r.source != curves.source) if insight.runs else (),
         run_error=insight.curves_error,
         generated=insight.generated,
         version=insight.version,
