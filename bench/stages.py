@@ -26,7 +26,7 @@ def insight_stages(root: Path) -> tuple[dict, object]:
     from insight.diagnose.duplicates import duplicate_findings_of
     from insight.formats import load_dataset
     from insight.images.hashes import hash_images
-    from insight.images.leakage import _with_thumbnails
+    from insight.images.leakage import with_thumbnails
 
     config, t = Config(), {}
     start = time.perf_counter()
@@ -39,7 +39,7 @@ def insight_stages(root: Path) -> tuple[dict, object]:
     findings = duplicate_findings_of(hashes, config.near_duplicate_hamming, config.workers, config.executor)
     t["compare: exact groups, near search, findings"] = time.perf_counter() - start
     start = time.perf_counter()
-    findings = [_with_thumbnails(f, ds.root) for f in findings]
+    findings = [with_thumbnails(f, ds.root) for f in findings]
     t["thumbnails of the example pairs"] = time.perf_counter() - start
     counts = {f.code: f.count for f in findings}
     return {"stages": t, "counts": counts}, hashes

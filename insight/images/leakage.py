@@ -27,10 +27,10 @@ def duplicate_findings(ds: Dataset, config: Config = Config(), progress: Progres
     findings = duplicate_findings_of(hash_images(ds, config, progress), config.near_duplicate_hamming,
                                      config.workers, config.executor)
     source = config.remote.source if config.remote is not None else str
-    return [_with_thumbnails(f, ds.root, source) for f in findings]
+    return [with_thumbnails(f, ds.root, source) for f in findings]
 
 
-def _with_thumbnails(finding: Finding, root: str, source) -> Finding:
+def with_thumbnails(finding: Finding, root: str, source=str) -> Finding:
     pairs = finding.values.get("pairs")
     if not pairs:
         return finding
