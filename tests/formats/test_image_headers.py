@@ -3,6 +3,7 @@ every kind of file, and hands everything it does not read plainly to Pillow."""
 
 from __future__ import annotations
 
+import io
 import struct
 import zlib
 from pathlib import Path
@@ -123,3 +124,18 @@ def test_image_listing_is_in_pathlib_order_and_skips_hidden(tmp_path):
     expected = ["A.JPG", "a/x.jpg", "a-b/y.png", "a.jpg", "b/c/z.jpg", "b/c.jpg"]
     assert [str(Path(p).relative_to(tmp_path)) for p in list_image_paths(tmp_path)] == expected
     assert [Path(p).name for p in list_image_paths(tmp_path, recursive=False)] == ["A.JPG", "a.jpg"]
+
+
+def test_the_bomb_limit_is_pillows_without_importing_pillow(tmp_path, monkeypatch):
+    """The header reader takes Pillow's limit without importing Pillow: the default must be the one
+    Pillow ships (read from Pillow itself here), and a limit a caller set on Pillow must be honoured."""
+    from PIL import Image
+
+    from insight.formats.shared.image_headers import PILLOW_DEFAULT_LIMIT, plain_size
+
+    assert PILLOW_DEFAULT_LIMIT == Image.MAX_IMAGE_PIXELS
+    png = io.BytesIO()
+    Image.new("L", (40, 30)).save(png, "PNG")
+    assert plain_size(png.getvalue()) == (40, 30)
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 40 * 30 - 1)  # 1,200 pixels is now past the limit
+    assert plain_size(png.getvalue()) is None

@@ -20,6 +20,7 @@ import io
 import os
 import stat
 import struct
+import sys
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -109,12 +110,21 @@ def plain_size(head: bytes) -> tuple[int, int] | None:
 
 def _checked(width: int, height: int) -> tuple[int, int] | None:
     """The size, unless it is empty or over Pillow's decompression-bomb limit (Pillow says why)."""
-    from PIL import Image  # here, not at the top: a COCO or YOLO scan that reads no header never needs it
-
-    limit = Image.MAX_IMAGE_PIXELS
+    limit = pillow_pixel_limit()
     if width <= 0 or height <= 0 or (limit and width * height > limit):
         return None
     return width, height
+
+
+PILLOW_DEFAULT_LIMIT = int(1024 * 1024 * 1024 // 4 // 3)  # PIL.Image.MAX_IMAGE_PIXELS as Pillow ships it
+
+
+def pillow_pixel_limit() -> int | None:
+    """Pillow's decompression-bomb limit, without importing Pillow for it (a header read from the bytes
+    needs no Pillow; importing it per image cost 5 us of every header): the default unless Pillow is
+    loaded, since only code that imported Pillow can have changed it."""
+    image = sys.modules.get("PIL.Image")
+    return image.MAX_IMAGE_PIXELS if image is not None else PILLOW_DEFAULT_LIMIT
 
 
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
