@@ -24,6 +24,17 @@ def test_ks_d_by_hand_on_tiny_samples():
     assert ks_statistic([1, 2], []) == 0.0
 
 
+def test_ks_d_against_the_definition_on_tied_random_samples():
+    """D by its definition, sup over every value of |F_a(x) - F_b(x)| with F counted by a Python
+    comprehension, on samples with many ties (values rounded to one decimal), unsorted on input."""
+    rng = np.random.default_rng(3)
+    for n, m in [(40, 7), (300, 120), (5, 500)]:
+        a, b = rng.normal(size=n).round(1), rng.normal(0.3, size=m).round(1)
+        by_definition = max(abs(sum(v <= x for v in a) / n - sum(v <= x for v in b) / m)
+                            for x in np.concatenate([a, b]))
+        assert ks_statistic(a, b) == pytest.approx(by_definition, abs=1e-12)
+
+
 def test_kolmogorov_distribution_by_hand():
     # Q(1) = 2 (e^-2 - e^-8 + e^-18 - ...) = 2 (0.1353353 - 0.0003355 + 0.0000000) = 0.2699996
     assert kolmogorov_sf(1.0) == pytest.approx(0.2699996, abs=1e-7)
