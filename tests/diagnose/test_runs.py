@@ -108,7 +108,7 @@ def test_a_folder_of_runs_is_compared_not_read_as_one(capsys):
     assert all(name in out for name in ("n_10.csv", "n_100.csv", "n_0.3125.csv", "x_20.csv", "x_0.3125.csv"))
     # the gate looks at every run: n_0.3125.csv (0.3125 % of the data) blows up
     assert main(["curves", str(folder), "--fail-on", "scenario:B"]) == 1
-    assert "n_0.3125.csv is Curves B" in capsys.readouterr().err
+    assert "n_0.3125.csv is Curve B" in capsys.readouterr().err
 
 
 def test_losses_of_different_parts_are_not_compared():
