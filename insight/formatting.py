@@ -63,6 +63,28 @@ def fmt_compared(values, digits: int = 3) -> tuple[str, ...]:
                  for v in values)
 
 
+def fmt_smoothing(sigmas: dict[str, float], share: float, minimum: float, unit: str = "point") -> str:
+    """How the curves were smoothed, as a phrase: `sigmas` is the kernel width in logged points per split
+    ({"train": 16, "val": 0.8}; {} when no curve was smoothed), `share` and `minimum` the setting that gave
+    them (sigma = share of the points, at least minimum), `unit` what one point is (epoch or step).
+    'gaussian, centred, sigma 0.8 logged epochs (2 % of the logged epochs, at least 0.5); NaN and
+    infinite values are left out of each average'."""
+    def width(sigma: float, with_unit: bool) -> str:
+        return fmt_num(sigma) + (f" logged {unit}" + ("" if sigma == 1 else "s") if with_unit else "")
+
+    share_of = f"{fmt_num(100 * share)} % of"
+    at_least = f"at least {fmt_num(minimum)}"
+    widths = {split: width(sigma, False) for split, sigma in sigmas.items()}
+    if len(set(widths.values())) > 1:
+        named = [f"{width(sigmas[split], i == 0)} for {split}" for i, split in enumerate(widths)]
+        said = f"sigma {join_and(named)} ({share_of} each split's logged {unit}s, {at_least})"
+    elif sigmas:
+        said = f"sigma {width(next(iter(sigmas.values())), True)} ({share_of} the logged {unit}s, {at_least})"
+    else:
+        said = f"sigma {share_of} the logged {unit}s, {at_least}"
+    return f"gaussian, centred, {said}; NaN and infinite values are left out of each average"
+
+
 def fmt_epoch(value) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"

@@ -67,7 +67,7 @@ def diagnose_run(run: Run, context: CurveContext | None = None) -> CurveDiagnosi
         format=run.format, source=run.source, scenario=scenario, judged_on=on,
         findings=tuple(order(findings)),
         metrics=tuple(metric_summaries(table)), rule_finding=rule, x_axis=table.x_axis,
-        smoothing=describe(_charted_points(table), t.sigma_share, t.min_sigma), losses=loss_names(table),
+        smoothing=describe(_charted_points(table), t.sigma_share, t.min_sigma, table.x_axis), losses=loss_names(table),
         notes=tuple(run.notes) + table.notes + t.changes(), table=long_table(table, t))
 
 

@@ -190,8 +190,9 @@ def test_smoothing_statement_names_each_split_width(drawn):
                  x={"train/loss": train_steps, "val/loss": val_steps}, axis="step")
     ctx, statement = page(run), smoothing_statement(run)
     assert ctx.x_axis == "step"
-    assert "(sigma 16 points for train, 0.8 points for val)" in statement
-    assert "points here" not in statement
+    # worded as a phrase (it read "(sigma 16 points for train, 0.8 points for val)" before)
+    assert "sigma 16 logged steps for train and 0.8 for val (2 % of each split's logged steps, at least 0.5)" in statement
+    assert "sigma = " not in statement and "NaN/inf" not in statement
     # the widths named are the ones the loss chart's smoothed lines were drawn with
     rows = drawn["loss-loss"]["rows"]
     for split, values, sigma in (("train", train, 16.0), ("val", val, 0.8)):
@@ -207,7 +208,7 @@ def test_smoothing_statement_gives_one_width_when_the_splits_agree():
     statement = smoothing_statement(run_of({"train/loss": train, "val/loss": val},
                                            x={"train/loss": list(range(1, 21)), "val/loss": list(range(2, 21, 2))},
                                            axis="step"))
-    assert "(sigma 0.5 points here)" in statement
+    assert "sigma 0.5 logged steps (2 % of the logged steps, at least 0.5)" in statement  # "(sigma 0.5 points here)" before
     assert "for train" not in statement and "for val" not in statement
 
 
@@ -221,7 +222,7 @@ def test_smoothing_statement_counts_the_nan_points_the_lines_are_drawn_over(draw
     run = run_of({"train/loss": train, "val/loss": val}, x={"train/loss": steps, "val/loss": list(range(20, 801, 20))},
                  axis="step")
     page(run)  # draws the charts
-    assert "(sigma 16 points for train, 0.8 points for val)" in smoothing_statement(run)
+    assert "sigma 16 logged steps for train and 0.8 for val" in smoothing_statement(run)
     part = drawn["loss-loss"]["rows"]
     part = part[part["split"] == "train"].sort_values("x")
     np.testing.assert_allclose(part["smoothed"].to_numpy(), smooth_by_hand(train, 16.0), rtol=1e-12)
