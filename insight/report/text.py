@@ -76,6 +76,6 @@ def curves_text(insight: Insight) -> str:
     if c.metrics:
         lines += ["", "Metrics (best at epoch, last):"]
         for m in c.metrics:
-            lines.append(f"  {m.split}/{m.name}: best {fmt_num(m.best)} at {fmt_epoch(m.best_epoch)}, "
+            lines.append(f"  {m.split}/{c.shown_name(m.name)}: best {fmt_num(m.best)} at {fmt_epoch(m.best_epoch)}, "
                          f"last {fmt_num(m.last)}")
     return "\n".join(lines) + "\n"
