@@ -32,6 +32,59 @@ def fmt_num(value, digits: int = 3) -> str:
     return f"{value:.{digits}g}"
 
 
+COMPARED_EXTRA_DECIMALS = 4  # at most this many decimals beyond `digits` significant digits of the largest
+
+
+def fmt_compared(values, digits: int = 3) -> tuple[str, ...]:
+    """Numbers compared in one sentence ("3.32 against 4.30"), each as a string, all with the same number
+    of decimals: enough for `digits` significant digits of the largest in size and to show where any two
+    that differ differ (0.4123 and 0.4127 differ in the 4th significant digit: 4 decimals) and to keep a
+    value that is not zero from reading 0 (12.50 against 0.03), at most COMPARED_EXTRA_DECIMALS more;
+    then the trailing zeros they all share are dropped ("0.8 against 0.9").
+    Whole numbers given as int print as fmt_int does; None, NaN and inf as fmt_num does."""
+    values = list(values)
+    if all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+        return tuple(fmt_int(v) for v in values)
+    finite = sorted({float(v) for v in values if v is not None and math.isfinite(float(v))})
+    if not finite:
+        return tuple(fmt_num(v, digits) for v in values)
+    largest = max(abs(v) for v in finite)
+    decimals = max(0, digits - 1 - math.floor(math.log10(largest))) if largest else 0
+    most = decimals + COMPARED_EXTRA_DECIMALS
+    # every gap between two values, and every value that is not zero, shows at least one digit
+    shown = [b - a for a, b in zip(finite, finite[1:])] + [abs(v) for v in finite if v]
+    if shown:
+        decimals = min(most, max(decimals, -math.floor(math.log10(min(shown)))))
+    while decimals < most and len({f"{v:.{decimals}f}" for v in finite}) < len(finite):
+        decimals += 1
+    while decimals > 0 and all(f"{v:.{decimals}f}".endswith("0") for v in finite):
+        decimals -= 1
+    return tuple(f"{float(v):.{decimals}f}" if v is not None and math.isfinite(float(v)) else fmt_num(v, digits)
+                 for v in values)
+
+
+def fmt_smoothing(sigmas: dict[str, float], share: float, minimum: float, unit: str = "point") -> str:
+    """How the curves were smoothed, as a phrase: `sigmas` is the kernel width in logged points per split
+    ({"train": 16, "val": 0.8}; {} when no curve was smoothed), `share` and `minimum` the setting that gave
+    them (sigma = share of the points, at least minimum), `unit` what one point is (epoch or step).
+    'gaussian, centred, sigma 0.8 logged epochs (2 % of the logged epochs, at least 0.5); NaN and
+    infinite values are left out of each average'."""
+    def width(sigma: float, with_unit: bool) -> str:
+        return fmt_num(sigma) + (f" logged {unit}" + ("" if sigma == 1 else "s") if with_unit else "")
+
+    share_of = f"{fmt_num(100 * share)} % of"
+    at_least = f"at least {fmt_num(minimum)}"
+    widths = {split: width(sigma, False) for split, sigma in sigmas.items()}
+    if len(set(widths.values())) > 1:
+        named = [f"{width(sigmas[split], i == 0)} for {split}" for i, split in enumerate(widths)]
+        said = f"sigma {join_and(named)} ({share_of} each split's logged {unit}s, {at_least})"
+    elif sigmas:
+        said = f"sigma {width(next(iter(sigmas.values())), True)} ({share_of} the logged {unit}s, {at_least})"
+    else:
+        said = f"sigma {share_of} the logged {unit}s, {at_least}"
+    return f"gaussian, centred, {said}; NaN and infinite values are left out of each average"
+
+
 def fmt_epoch(value) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"

@@ -106,11 +106,11 @@ def outcomes(insight: Insight, gate: Gate) -> list[tuple[str, str | None]]:
 def _scenario_reason(insight: Insight, gate: Gate) -> str | None:
     """With several runs compared, any run whose curves read as a gated scenario fires, named."""
     if insight.runs is not None:
-        hit = [f"{r.name} is Curves {r.scenario}" for r in insight.runs.runs if r.scenario in gate.scenarios]
+        hit = [f"{r.name} is Curve {r.scenario}" for r in insight.runs.runs if r.scenario in gate.scenarios]
         return f"scenario: {'; '.join(hit)}" if hit else None
     curves = insight.curves
     hit = curves is not None and curves.scenario in gate.scenarios
-    return f"scenario: the training curves are Curves {curves.scenario}" if hit else None
+    return f"scenario: the training curves are Curve {curves.scenario}" if hit else None
 
 
 def _tier_reason(insight: Insight, word: str) -> str | None:

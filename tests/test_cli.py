@@ -96,7 +96,7 @@ def test_curves_json(pets_run, capsys):
     assert set(doc) == {"schema", "insight_version", "generated_at", "report_id", "curves", "curves_error", "settings"}
     assert doc["settings"] == []  # nothing differs from the defaults
     # make_runs.py builds a validation loss that bottoms near epoch 18 and then climbs while training
-    # loss keeps falling: DeepQ's Curves C.
+    # loss keeps falling: DeepQ's Curve C.
     assert doc["curves"]["scenario"] == "C"
 
 

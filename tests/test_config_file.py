@@ -196,7 +196,7 @@ def test_the_report_lists_the_settings_in_insight_json_and_the_summary(pets, pet
     out = tmp_path / "out"
     code, _, err = run(capsys, "report", pets, "--run", pets_run, "--out", out, "-q", "--summary", out / "summary.md",
                        "--curve-threshold", "gl_alpha=4")
-    assert code == 0, err  # the run is Curves C, the gate asks for B
+    assert code == 0, err  # the run is Curve C, the gate asks for B
     doc = json.loads((out / "insight.json").read_text())
     assert doc["representation"]["cutoff"] == 45
     source = str(pets / "insight.toml")

@@ -70,8 +70,9 @@ def test_health_levels_and_leakage():
 
 def test_scenarios():
     assert fired(_insight(("well",), scenario="A"), parse_fail_on("scenario:B,C,D")) == []
+    # one scenario is "Curve C" (the family is "Curves A-D"; the reason read "Curves C" before)
     assert fired(_insight(("well",), scenario="C"), parse_fail_on("scenario:B,C,D")) == [
-        "scenario: the training curves are Curves C"]
+        "scenario: the training curves are Curve C"]
 
 
 def test_outcomes_name_every_level_in_order_with_its_reason_or_none():
@@ -84,7 +85,7 @@ def test_outcomes_name_every_level_in_order_with_its_reason_or_none():
         ("mild", "mild: 1 class(es) under-represented (c1)"),
         ("error", None),
         ("warning", "warning: 1 data-health finding(s) (images_without_labels)"),
-        ("scenario:B,D", "scenario: the training curves are Curves B"),
+        ("scenario:B,D", "scenario: the training curves are Curve B"),  # "Curve B": one scenario
         ("unjudged", None),  # judged on train+val, scenario decided
     ]
     assert outcomes(insight, parse_fail_on(None)) == []

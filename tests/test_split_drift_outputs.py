@@ -69,3 +69,36 @@ def test_flag_and_settings_file(tmp_path, capsys):
     assert main(["scan", str(dataset)]) == 2
     err = capsys.readouterr().err
     assert "drift-threshold" in err and "insight.toml" in err
+
+
+# --- the summary line names only the properties compared ------------------------------------------------
+
+def test_classification_compares_image_size_only():
+    # Worked out by hand: a classification dataset has tags only (no box, no mask), so the only properties
+    # split_drift can test are image width and height, over all images (no class of its own): one property
+    # in words, "image size", and no per-class comparison.
+    from insight.report.sections.split_drift import build_split_drift
+    from tests.builders import classification
+    insight = build_insight(classification({"train": {"cat": 40, "dog": 40}, "val": {"cat": 40, "dog": 40}}), None)
+    ctx = build_split_drift(insight.split_drift)
+    assert ctx.properties == ("image size",) and ctx.per_class is False
+    screen, printed = render_html(insight, "screen"), render_html(insight, "print")
+    assert "Train and val compared on image size:" in screen
+    assert "Train vs val (image size):" in printed
+    for html in (screen, printed):  # the summary line (the section's first paragraph) names nothing else
+        line = html.split('<section id="split-drift"')[1].split("</p>")[0]
+        assert "box" not in line and "mask" not in line and "per class" not in line.lower()
+
+
+def test_detection_compares_boxes_and_image_size(drifting):
+    # Worked out by hand: drifting_boxes is a detection dataset (boxes, no masks; every image 100x100), so
+    # split_drift tests box area, aspect ratio (box shape) and boxes per image, per class and over all
+    # classes, and image width and height: no mask area.
+    from insight.report.sections.split_drift import build_split_drift
+    ctx = build_split_drift(drifting.split_drift)
+    assert ctx.properties == ("box area", "box shape", "boxes per image", "image size") and ctx.per_class is True
+    screen, printed = render_html(drifting, "screen"), render_html(drifting, "print")
+    assert "Per class, train and val compared on box area, box shape, boxes per image and image size:" in screen
+    assert "Train vs val per class (box area, box shape, boxes per image, image size):" in printed
+    for html in (screen, printed):
+        assert "mask" not in html.split('<section id="split-drift"')[1].split("</p>")[0]

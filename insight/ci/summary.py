@@ -65,7 +65,7 @@ def _curves(doc: dict) -> str:
     if not curves:
         error = doc.get("curves_error")
         return f"### Training curves\n\n{md(error)}" if error else ""
-    scenario = f"Curves {curves['scenario']}" if curves.get("scenario") else "No scenario"
+    scenario = f"Curve {curves['scenario']}" if curves.get("scenario") else "No scenario"
     lines = ["### Training curves", f"{md(curves['source'])} ({md(curves['format'])})",
              f"**{md(scenario)}** (judged on {md(curves['judged_on'])}): {md(curves.get('rule') or '')}"]
     if curves.get("advice"):

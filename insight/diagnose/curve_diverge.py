@@ -1,4 +1,4 @@
-"""Curves B: the loss diverges or is unstable. Each rule returns a `Verdict` (curve_verdict.py).
+"""Curve B: the loss diverges or is unstable. Each rule returns a `Verdict` (curve_verdict.py).
 
   diverged_nonfinite   a loss ends NaN/inf (AUTOTRAINER nan_loss; decides before every other rule)
   diverged_rise        the loss ends above its start

@@ -1,4 +1,4 @@
-"""Curves D: the training loss does not decrease (flat, or no fall beyond its noise)."""
+"""Curve D: the training loss does not decrease (flat, or no fall beyond its noise)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Curves C: overfitting. Each rule needs a training and a validation loss.
+"""Curve C: overfitting. Each rule needs a training and a validation loss.
 
   overfit_val_rises    val ends (mean of its end window) above its smoothed best by Prechelt's GL
   overfit_never_back   val made no new best for longer than early stopping waits (a quarter of the run

@@ -20,6 +20,7 @@ from insight.diagnose.curve_metrics import degenerate_run, metric_findings
 from insight.diagnose.curve_scenarios import Judged, Verdict, close_to, decide, finding
 from insight.diagnose.epochs import TOTAL, Curve, EpochTable, higher_is_better, per_epoch
 from insight.diagnose.smoothing import describe
+from insight.logs.names import logged_as
 from insight.model.findings import Finding
 from insight.model.insight import CurveDiagnosis, MetricSummary
 from insight.model.run import Run
@@ -67,8 +68,18 @@ def diagnose_run(run: Run, context: CurveContext | None = None) -> CurveDiagnosi
         format=run.format, source=run.source, scenario=scenario, judged_on=on,
         findings=tuple(order(findings)),
         metrics=tuple(metric_summaries(table)), rule_finding=rule, x_axis=table.x_axis,
-        smoothing=describe(_charted_points(table), t.sigma_share, t.min_sigma), losses=loss_names(table),
-        notes=tuple(run.notes) + table.notes + t.changes(), table=long_table(table, t))
+        smoothing=describe(_charted_points(table), t.sigma_share, t.min_sigma, table.x_axis), losses=loss_names(table),
+        notes=tuple(run.notes) + table.notes + t.changes(), table=long_table(table, t),
+        logged_names=logged_total(run))
+
+
+def logged_total(run: Run) -> dict[str, str]:
+    """{"loss": the name the log gave its total loss} when every split logged it under one name that is not
+    plain loss (Detectron2's total_loss); {} otherwise (plain loss, names that differ by split, or a total
+    summed from components, which no column holds)."""
+    sources = run.metrics.loc[run.metrics["name"] == TOTAL, "source"].dropna().unique()
+    spelled = {logged_as(str(s)) for s in sources}
+    return {TOTAL: spelled.pop()} if len(spelled) == 1 and TOTAL not in spelled else {}
 
 
 def _with_reading(degenerate: Finding, scenario: str, rule: Finding, on: str) -> Finding:

@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from insight.config import DEFAULT_TIE_TOLERANCE
+from insight.formatting import fmt_compared
 from insight.model.insight import CurveDiagnosis, chart_only
 
 QUALITY_ORDER = ("mAP50_95", "mAP50", "accuracy", "dice", "iou", "f1", "precision", "recall")
@@ -177,15 +178,16 @@ def _clause(step: Step, tolerance: float) -> str:
         return f"{step.criterion} not compared ({step.skipped})"
     if len(step.kept) > 1:
         if step.criterion.startswith("curve"):
-            return f"as many {step.criterion} ({_num(step.values[step.kept[0]])} each)"
-        shown = ", ".join(f"{n} {_num(step.values[n])}" for n in step.kept)
+            return f"as many {step.criterion} ({fmt_compared([step.values[step.kept[0]]])[0]} each)"
+        shown = ", ".join(f"{n} {v}" for n, v in zip(step.kept, fmt_compared(step.values[n] for n in step.kept)))
         return f"{step.criterion} ties within {tolerance * 100:g} % ({shown})"
     winner = step.kept[0]
     others = {n: v for n, v in step.values.items() if n != winner}
     lower = step.criterion.startswith(("best val", "curve"))
     runner = (min if lower else max)(others, key=others.get)
     word = "fewer" if step.criterion.startswith("curve") else ("lower" if lower else "higher")
-    return f"{word} {step.criterion} ({_num(step.values[winner])} against {_num(others[runner])} for {runner})"
+    mine, theirs = fmt_compared([step.values[winner], others[runner]])
+    return f"{word} {step.criterion} ({mine} against {theirs} for {runner})"
 
 
 def _disagreement(runs, keep: str, tolerance: float) -> list[str]:
@@ -197,11 +199,5 @@ def _disagreement(runs, keep: str, tolerance: float) -> list[str]:
     mine = next(r for r in runs if r.name == keep)
     if top.name == keep or close(top.best_metric, mine.best_metric, tolerance):
         return []
-    return [f"note that {top.name} has the higher best quality metric ({_num(top.best_metric)} against "
-            f"{_num(mine.best_metric)})"]
-
-
-def _num(value) -> str:
-    if value is None:
-        return "–"
-    return f"{value:d}" if isinstance(value, int) else f"{value:.4g}"
+    higher, lower = fmt_compared([top.best_metric, mine.best_metric])
+    return [f"note that {top.name} has the higher best quality metric ({higher} against {lower})"]

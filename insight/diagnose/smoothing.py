@@ -12,6 +12,8 @@ import math
 
 import numpy as np
 
+from insight.formatting import fmt_smoothing
+
 # The defaults of CurveThresholds.sigma_share and .min_sigma (--curve-threshold changes them):
 SIGMA_SHARE = 0.02  # sigma = 2 % of the points: removes epoch-to-epoch jitter, keeps trends of 10 % of a run
 MIN_SIGMA = 0.5  # below half a point the kernel is a no-op; at 0.5 each neighbour weighs 13.5 %
@@ -23,17 +25,14 @@ def sigma_for(n: int, share: float = SIGMA_SHARE, minimum: float = MIN_SIGMA) ->
     return max(minimum, share * n)
 
 
-def describe(n: int | dict[str, int] | None = None, share: float = SIGMA_SHARE, minimum: float = MIN_SIGMA) -> str:
-    """How the curves were smoothed, for the report; `n` is the number of points of the curve, or of
-    each split's curve ({"train": 800, "val": 40}: the widths differ when the splits were logged apart)."""
+def describe(n: int | dict[str, int] | None = None, share: float = SIGMA_SHARE, minimum: float = MIN_SIGMA,
+             unit: str = "point") -> str:
+    """How the curves were smoothed, for the report, in words (formatting.fmt_smoothing); `n` is the number
+    of points of the curve, or of each split's curve ({"train": 800, "val": 40}: the widths differ when the
+    splits were logged apart); `unit` what one point is (the x axis: epoch or step)."""
     counts = n if isinstance(n, dict) else ({"": n} if n else {})
-    widths = {split: f"{sigma_for(k, share, minimum):.3g}" for split, k in counts.items() if k}
-    if len(set(widths.values())) > 1:
-        width = " (sigma " + ", ".join(f"{w} points for {split}" for split, w in widths.items()) + ")"
-    else:
-        width = f" (sigma {next(iter(widths.values()))} points here)" if widths else ""
-    return (f"gaussian, centred, sigma = {100 * share:g}% of the points (at least {minimum:g}){width}; "
-            "NaN/inf points are left out")
+    sigmas = {split: sigma_for(k, share, minimum) for split, k in counts.items() if k}
+    return fmt_smoothing(sigmas, share, minimum, unit)
 
 
 def gaussian(values: np.ndarray, sigma: float | None = None) -> np.ndarray:

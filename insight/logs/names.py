@@ -20,6 +20,8 @@ Names are matched by pattern on the text of the column or tag, never by its posi
     dice_coef, val_mean_io_u_5            ...     dice, iou   (Keras `_N` duplicate suffix dropped)
 
 Unknown names are kept under a cleaned version of the raw text (split words removed), never dropped.
+A total loss logged under another name (Detectron2's total_loss) is `loss` in the tables and insight.json,
+and the report names it as logged (`logged_as`, CurveDiagnosis.logged_names).
 `is_counter` tells the names that are neither a loss, a quality metric nor the learning rate
 (num_fg_samples, anchors, momentum, ...): the diagnosis keeps them out of its charts and says so once.
 Timing and counter columns (epoch, step, time, eta_seconds, ...) are the axis or bookkeeping, not metrics:
@@ -105,6 +107,17 @@ def normalise(raw: str, default_split: str | None = None, loss_namespaces: tuple
             or higher_is_better(name.name):
         return name
     return Name(name.split, as_component(_key(name.name)), name.granularity, True)
+
+
+def logged_as(raw: str) -> str:
+    """A raw column or tag as the log spells the series, without its split word, namespaces and
+    granularity (lower case, words joined by _): "total_loss" and "train/total_loss" -> "total_loss",
+    "val_loss", "Loss/val" and "train_loss_epoch" -> "loss". The report names a total loss logged under
+    another name (Detectron2's total_loss) by it, while the table keeps the canonical `loss`."""
+    drop = set(SPLIT_WORDS) | set(GRANULARITY) | NAMESPACES | VAL_NAMESPACES
+    tokens = [t for part in re.split(r"[/\\]", str(raw)) for t in _key(part).split("_") if t]
+    kept = [t for t in tokens if t not in drop]
+    return "_".join(kept or tokens)
 
 
 def as_component(key: str) -> str:

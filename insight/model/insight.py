@@ -141,6 +141,13 @@ class CurveDiagnosis:
     notes: tuple[str, ...] = ()
     losses: tuple[str, ...] = ()  # loss names charted, total first
     table: pd.DataFrame | None = chart_only()  # per-x values: x, split, name, value, smoothed
+    # The total loss's name as the log spells it, when that is not `loss` ({"loss": "total_loss"} for
+    # Detectron2): the report names the series by it; the tables and insight.json keep `loss`.
+    logged_names: dict[str, str] = chart_only(factory=dict)
+
+    def shown_name(self, name: str) -> str:
+        """A series' name as the report prints it: as logged (logged_names), else the canonical name."""
+        return self.logged_names.get(name, name)
 
     @property
     def further_findings(self) -> tuple[Finding, ...]:

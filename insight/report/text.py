@@ -51,7 +51,7 @@ def runs_text(runs) -> list[str]:
     metric = runs.metric or "quality metric"
     lines = [f"{len(runs.runs)} runs compared (best val loss, best {metric}, curve findings):"]
     for r in runs.runs:
-        scenario = f"Curves {r.scenario}" if r.scenario else "not judged"
+        scenario = f"Curve {r.scenario}" if r.scenario else "not judged"
         lines.append(f"  {r.name:<{width}}  {scenario:<10}  val loss best {fmt_num(r.best_val_loss)}, last "
                      f"{fmt_num(r.last_val_loss)}; {metric} best {fmt_num(r.best_metric)}, last "
                      f"{fmt_num(r.last_metric)}; {fmt_int(r.findings)} finding(s)")
@@ -65,7 +65,7 @@ def curves_text(insight: Insight) -> str:
     c = insight.curves
     lines = runs_text(insight.runs) + [f"{c.source}: {c.format}, x axis {c.x_axis}"]
     lines += [f"  note: {n}" for n in c.notes]
-    scenario = f"Curves {c.scenario}" if c.scenario else "No scenario"
+    scenario = f"Curve {c.scenario}" if c.scenario else "No scenario"
     lines += ["", f"{scenario}: {c.rule}"]
     if c.advice:
         lines.append(f"Advice: {c.advice}")
@@ -76,6 +76,6 @@ def curves_text(insight: Insight) -> str:
     if c.metrics:
         lines += ["", "Metrics (best at epoch, last):"]
         for m in c.metrics:
-            lines.append(f"  {m.split}/{m.name}: best {fmt_num(m.best)} at {fmt_epoch(m.best_epoch)}, "
+            lines.append(f"  {m.split}/{c.shown_name(m.name)}: best {fmt_num(m.best)} at {fmt_epoch(m.best_epoch)}, "
                          f"last {fmt_num(m.last)}")
     return "\n".join(lines) + "\n"

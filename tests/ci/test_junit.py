@@ -74,7 +74,7 @@ def test_warning_level_gates_error_findings_too():
 
 def test_curves_have_no_health_suite_and_no_gate_means_no_level_case():
     """`insight curves --fail-on scenario:C`: one case, failed. Without --fail-on: no case at all."""
-    xml = parsed(junit_xml(curves_doc("C"), [("scenario:C", "scenario: the training curves are Curves C")]))
+    xml = parsed(junit_xml(curves_doc("C"), [("scenario:C", "scenario: the training curves are Curve C")]))
     assert [s.name for s in xml] == ["insight.fail-on"]
     assert (xml.tests, xml.failures) == (1, 1)
     assert {p.name: p.value for p in list(xml)[0].properties()} == {

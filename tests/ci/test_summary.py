@@ -89,8 +89,9 @@ def test_passed_and_ungated_verdicts():
 def test_curves_scenario_rule_and_advice():
     toks = tokens(summary_markdown(curves_doc("C"), [], "curves"))
     assert headings(toks) == ["insight curves: done (no --fail-on levels were set)", "Training curves"]
+    # one scenario is "Curve C" (the family is "Curves A-D"; it read "Curves C" before)
     assert paragraphs(toks) == ["runs/exp/results.csv (ultralytics-csv)",
-                                    "Curves C (judged on train+val): The validation loss rose 82.6 % above its best.",
+                                    "Curve C (judged on train+val): The validation loss rose 82.6 % above its best.",
                                     "Advice: Add data augmentation."]
 
 

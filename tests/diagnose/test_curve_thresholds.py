@@ -87,7 +87,8 @@ def test_smoothing_width_override_reaches_the_table_and_the_description():
                      CurveContext(thresholds=CurveThresholds().override({"min_sigma": 1})))
     rows = d.table[(d.table["name"] == "loss") & (d.table["split"] == "train")]
     assert list(rows["smoothed"]) == pytest.approx(smooth_by_hand(train, 1.0))
-    assert "at least 1)" in d.smoothing and "sigma 1 points here" in d.smoothing
+    # 10 epochs: 2 % of 10 = 0.2, raised to the minimum 1 (worded "sigma 1 points here" before)
+    assert d.smoothing.startswith("gaussian, centred, sigma 1 logged epoch (2 % of the logged epochs, at least 1);")
 
 
 def test_override_returns_a_checked_copy():

@@ -48,11 +48,14 @@ def test_the_lower_best_val_loss_decides():
 
 
 def test_a_val_loss_tie_goes_to_the_metric_and_a_disagreement_is_said():
-    # 0.800 vs 0.803: 0.003 <= 0.005 * 0.803: tied on the loss; mAP50_95 0.40 vs 0.35 decides
+    # 0.800 vs 0.803: 0.003 <= 0.005 * 0.803: tied on the loss; mAP50_95 0.40 vs 0.35 decides.
+    # Numbers compared in one sentence share their decimals (worked out by hand): 0.800 and 0.803 need 3
+    # to differ; 0.40 and 0.35 need 2 (3 significant digits of 0.40 give 0.400 and 0.350, and the trailing
+    # zero both share is dropped). The wording was "0.8, 0.803" and "0.4 against 0.35" before.
     result = compare_runs(["a.csv", "b.csv"], [_diagnosis("a.csv", 0.800, 0.35), _diagnosis("b.csv", 0.803, 0.40)])
     assert result.keep == "b.csv"
-    assert result.verdict.startswith("Keep b.csv: best val loss ties within 0.5 % (a.csv 0.8, b.csv 0.803); "
-                                     "higher best mAP50_95 (0.4 against 0.35 for a.csv)")
+    assert result.verdict.startswith("Keep b.csv: best val loss ties within 0.5 % (a.csv 0.800, b.csv 0.803); "
+                                     "higher best mAP50_95 (0.40 against 0.35 for a.csv)")
     # the loss decides (0.70 vs 0.80) although the other run scores a clearly higher metric: said
     loss_first = compare_runs(["a.csv", "b.csv"], [_diagnosis("a.csv", 0.70, 0.30), _diagnosis("b.csv", 0.80, 0.40)])
     assert loss_first.keep == "a.csv" and "note that b.csv has the higher best quality metric" in loss_first.verdict
@@ -105,11 +108,12 @@ def test_a_folder_of_runs_is_compared_not_read_as_one(capsys):
     assert all(name in out for name in ("n_10.csv", "n_100.csv", "n_0.3125.csv", "x_20.csv", "x_0.3125.csv"))
     # the gate looks at every run: n_0.3125.csv (0.3125 % of the data) blows up
     assert main(["curves", str(folder), "--fail-on", "scenario:B"]) == 1
-    assert "n_0.3125.csv is Curves B" in capsys.readouterr().err
+    assert "n_0.3125.csv is Curve B" in capsys.readouterr().err
 
 
 def test_losses_of_different_parts_are_not_compared():
-    # a two-head model's loss sums more parts: 7.3 against 3.3 says nothing; the metric decides
+    # a two-head model's loss sums more parts: 7.3 against 3.3 says nothing; the metric decides (0.40 against
+    # 0.38: the same two decimals for both, by hand; it read "0.4 against 0.38" before)
     a = _diagnosis("v10.csv", 7.3, 0.38)
     b = _diagnosis("v12.csv", 3.3, 0.40)
     a = CurveDiagnosis(**{**a.__dict__, "losses": ("loss", "box_om", "box_oo")})
@@ -118,4 +122,15 @@ def test_losses_of_different_parts_are_not_compared():
     assert result.keep == "v12.csv"
     assert result.verdict.startswith("Keep v12.csv: best val loss not compared (the runs' losses sum different "
                                      "components: v10.csv: loss, box_om, box_oo; v12.csv: loss, box_loss); "
-                                     "higher best mAP50_95 (0.4 against 0.38 for v10.csv)")
+                                     "higher best mAP50_95 (0.40 against 0.38 for v10.csv)")
+
+
+def test_numbers_compared_in_one_sentence_share_their_decimals():
+    # Worked out by hand: best val loss 3.32 against 4.302 has 3 significant digits of the larger (4.30) at
+    # 2 decimals, and they differ by 0.982, visible at 2 decimals: "3.32 against 4.30" (it read "3.32 against
+    # 4.302" before). 0.4123 against 0.4127 differ by 0.0004, in the 4th significant digit: 4 decimals.
+    close_runs = compare_runs(["a.csv", "b.csv"], [_diagnosis("a.csv", 3.32, 0.30), _diagnosis("b.csv", 4.302, 0.20)])
+    assert close_runs.verdict == "Keep a.csv: lower best val loss (3.32 against 4.30 for b.csv)."
+    fourth = compare_runs(["a.csv", "b.csv"], [_diagnosis("a.csv", 0.4123, 0.30), _diagnosis("b.csv", 0.4127, 0.20)],
+                          tolerance=0.0001)  # 0.0004 > 0.0001 * 0.4127: not a tie
+    assert fourth.verdict == "Keep a.csv: lower best val loss (0.4123 against 0.4127 for b.csv)."

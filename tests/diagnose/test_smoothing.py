@@ -45,6 +45,18 @@ def test_description_names_the_method():
 
 def test_description_names_each_split_width_when_they_differ():
     # 800 per-iteration train points: sigma 2 % of 800 = 16; 40 val points: 2 % of 40 = 0.8
-    text = describe({"train": 800, "val": 40})
-    assert "(sigma 16 points for train, 0.8 points for val)" in text
-    assert "(sigma 0.5 points here)" in describe({"train": 20, "val": 20})  # both at the 0.5 minimum
+    # (worded by formatting.fmt_smoothing: it read "(sigma 16 points for train, 0.8 points for val)" and
+    # "(sigma 0.5 points here)" before, the raw setting appended)
+    text = describe({"train": 800, "val": 40}, unit="step")
+    assert "sigma 16 logged steps for train and 0.8 for val (2 % of each split's logged steps, at least 0.5)" in text
+    # both at the 0.5 minimum: 2 % of 20 = 0.4
+    assert "sigma 0.5 logged steps (2 % of the logged steps, at least 0.5)" in describe({"train": 20, "val": 20},
+                                                                                        unit="step")
+
+
+def test_description_reads_as_a_phrase():
+    # 40 epochs: sigma = max(0.5, 2 % of 40) = 0.8 (by hand); one epoch is one logged point here
+    assert describe(40, unit="epoch") == ("gaussian, centred, sigma 0.8 logged epochs (2 % of the logged epochs, "
+                                          "at least 0.5); NaN and infinite values are left out of each average")
+    # 50 epochs: 2 % of 50 = 1: "1 logged epoch", singular
+    assert "sigma 1 logged epoch (" in describe(50, unit="epoch")

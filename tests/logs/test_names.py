@@ -130,3 +130,11 @@ def test_counters_are_neither_loss_metric_nor_lr():
 def test_lr_and_fraction_helpers():
     assert is_lr("lr") and is_lr("lr_pg1") and not is_lr("loss")
     assert is_fraction("mask_mAP50_95") and is_fraction("accuracy") and not is_fraction("loss")
+
+
+def test_logged_as_takes_off_split_words_namespaces_and_granularity_only():
+    # by hand: the text as the log spells the series, minus train/val/epoch/step/metrics words
+    from insight.logs.names import logged_as
+    assert logged_as("total_loss") == logged_as("train/total_loss") == "total_loss"  # Detectron2's total
+    assert logged_as("val_loss") == logged_as("Loss/val") == logged_as("train_loss_epoch") == "loss"
+    assert logged_as("losses") == "losses"

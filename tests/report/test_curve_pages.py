@@ -190,8 +190,9 @@ def test_smoothing_statement_names_each_split_width(drawn):
                  x={"train/loss": train_steps, "val/loss": val_steps}, axis="step")
     ctx, statement = page(run), smoothing_statement(run)
     assert ctx.x_axis == "step"
-    assert "(sigma 16 points for train, 0.8 points for val)" in statement
-    assert "points here" not in statement
+    # worded as a phrase (it read "(sigma 16 points for train, 0.8 points for val)" before)
+    assert "sigma 16 logged steps for train and 0.8 for val (2 % of each split's logged steps, at least 0.5)" in statement
+    assert "sigma = " not in statement and "NaN/inf" not in statement
     # the widths named are the ones the loss chart's smoothed lines were drawn with
     rows = drawn["loss-loss"]["rows"]
     for split, values, sigma in (("train", train, 16.0), ("val", val, 0.8)):
@@ -207,7 +208,7 @@ def test_smoothing_statement_gives_one_width_when_the_splits_agree():
     statement = smoothing_statement(run_of({"train/loss": train, "val/loss": val},
                                            x={"train/loss": list(range(1, 21)), "val/loss": list(range(2, 21, 2))},
                                            axis="step"))
-    assert "(sigma 0.5 points here)" in statement
+    assert "sigma 0.5 logged steps (2 % of the logged steps, at least 0.5)" in statement  # "(sigma 0.5 points here)" before
     assert "for train" not in statement and "for val" not in statement
 
 
@@ -221,7 +222,51 @@ def test_smoothing_statement_counts_the_nan_points_the_lines_are_drawn_over(draw
     run = run_of({"train/loss": train, "val/loss": val}, x={"train/loss": steps, "val/loss": list(range(20, 801, 20))},
                  axis="step")
     page(run)  # draws the charts
-    assert "(sigma 16 points for train, 0.8 points for val)" in smoothing_statement(run)
+    assert "sigma 16 logged steps for train and 0.8 for val" in smoothing_statement(run)
     part = drawn["loss-loss"]["rows"]
     part = part[part["split"] == "train"].sort_values("x")
     np.testing.assert_allclose(part["smoothed"].to_numpy(), smooth_by_hand(train, 16.0), rtol=1e-12)
+
+
+# --- (5) a total loss logged under another name is named as logged ---------------------------------------
+
+def _detectron2_run(tmp_path):
+    """A Detectron2 metrics.json written line by line, as its JSONWriter does: 30 records, iterations
+    19, 39, ..., 599, total_loss falling from 2.0 with loss_cls half of it."""
+    import json
+
+    from insight.logs import detectron2
+    path = tmp_path / "output" / "metrics.json"
+    path.parent.mkdir()
+    records = [{"iteration": 20 * i + 19, "total_loss": 2.0 * 0.95 ** i, "loss_cls": 0.95 ** i, "lr": 0.01}
+               for i in range(30)]
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    return detectron2.read(path)
+
+
+def test_detectron2_total_loss_is_named_as_logged(tmp_path):
+    from insight.report.serialize import insight_dict
+    from insight.report.text import curves_text
+    run = _detectron2_run(tmp_path)
+    diagnosis = diagnose_run(run)
+    # the tidy tables keep the canonical name; the report says what the log says: total_loss
+    assert set(run.metrics.loc[run.metrics["source"] == "total_loss", "name"]) == {"loss"}
+    assert "loss" in set(diagnosis.table["name"]) and diagnosis.logged_names == {"loss": "total_loss"}
+    ctx = build_curves(diagnosis, None, ())
+    assert [m.name for m in ctx.metrics][:2] == ["total_loss", "loss_cls"]  # "loss", "loss_cls" before
+    assert ctx.loss_charts[0].caption.startswith("total_loss per step (train)")
+    assert ctx.loss_charts[0].key == "loss-loss"  # keys and anchors keep the canonical name
+    assert "train/total_loss: best" in curves_text(Insight(curves=diagnosis))
+    # insight.json keeps `loss` (the documented canonical name) and does not carry the report's naming
+    doc = insight_dict(Insight(curves=diagnosis, generated_at="2026-01-01T00:00:00Z"))
+    assert [m["name"] for m in doc["curves"]["metrics"]][0] == "loss" and "logged_names" not in doc["curves"]
+
+
+def test_plain_loss_and_split_spellings_keep_the_name_loss():
+    # Keras-like loss / val_loss: spelled "loss" in both splits once the split word is taken off
+    from dataclasses import replace
+    run = run_of({"train/loss": [2.0, 1.5, 1.2, 1.0, 0.9, 0.85], "val/loss": [2.1, 1.6, 1.3, 1.1, 1.0, 0.95]})
+    run = replace(run, metrics=run.metrics.assign(source=run.metrics["split"].map({"train": "loss", "val": "val_loss"})))
+    diagnosis = diagnose_run(run)
+    assert diagnosis.logged_names == {}
+    assert build_curves(diagnosis, None, ()).metrics[0].name == "loss"

@@ -173,3 +173,16 @@ def test_distribution_chart_leaves_out_classes_without_labels():
     (class_table, split_table, *_) = tables.build_tables(insight).tables
     assert [r[0].value for r in split_table.rows] == ["dog", "cat", "bird", "fish"]
     assert [r[0].value for r in class_table.rows] == ["dog", "cat", "bird", "fish"]
+
+
+def test_numbers_compared_share_their_decimals():
+    # Worked out by hand (digits=3): the larger sets 3 significant digits, a smaller gap between two values
+    # adds decimals until it shows, as does a value that is not zero (it never reads 0), trailing zeros every value shares are dropped; ints stay whole.
+    from insight.formatting import fmt_compared
+    assert fmt_compared([3.32, 4.302]) == ("3.32", "4.30")
+    assert fmt_compared([0.4123, 0.4127]) == ("0.4123", "0.4127")  # differ in the 4th significant digit
+    assert fmt_compared([0.8, 0.9]) == ("0.8", "0.9")  # 0.800 and 0.900 share two trailing zeros
+    assert fmt_compared([0.4, 0.35]) == ("0.40", "0.35")
+    assert fmt_compared([12.5, 0.031]) == ("12.50", "0.03")  # 0.031 must not read 0.0: two decimals
+    assert fmt_compared([1, 2]) == ("1", "2")
+    assert fmt_compared([2.0, float("nan"), None]) == ("2", "NaN", "–")

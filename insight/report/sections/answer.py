@@ -156,7 +156,8 @@ def _curve(insight: Insight) -> CurveAnswer | None:
     if names:
         picture = loss_picture(curves, names[0], chart_key("answer-loss", names[0]), HALF_WIDTH_IN,
                                PICTURE_HEIGHT_IN)
-        picture = replace(picture, caption=f"{names[0]} per {curves.x_axis}; the training curves section has "
+        shown = curves.shown_name(names[0])
+        picture = replace(picture, caption=f"{shown} per {curves.x_axis}; the training curves section has "
                                            "every loss and metric.")
     runs = insight.runs
     return CurveAnswer(view=scenario_view(curves, leaks(insight.health)), rule=curves.rule, advice=curves.advice,

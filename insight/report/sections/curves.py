@@ -94,7 +94,8 @@ def scenario_view(curves: CurveDiagnosis, leaky: bool = False) -> Scenario:
 
 @dataclass(frozen=True)
 class MetricRow:
-    """Best and last value of one logged series; `direction` is "higher" or "lower" (is better)."""
+    """Best and last value of one logged series, named as the log names it (CurveDiagnosis.shown_name);
+    `direction` is "higher" or "lower" (is better)."""
 
     name: str
     split: str
@@ -147,7 +148,7 @@ def build_curves(curves: CurveDiagnosis | None, curves_error: str | None, health
         rule=curves.rule, advice=curves.advice, findings=finding_rows(shown_findings(curves)),
         source=curves.source, format=curves.format, x_axis=curves.x_axis,
         notes=tuple(curves.notes) + undrawn_notes(curves, table), loss_charts=losses[:1], loss_grid=losses[1:],
-        metric_charts=metrics, metrics=tuple(_metric_row(m) for m in curves.metrics))
+        metric_charts=metrics, metrics=tuple(_metric_row(m, curves.shown_name(m.name)) for m in curves.metrics))
 
 
 def empty_curve_table() -> pd.DataFrame:
@@ -227,8 +228,9 @@ def loss_picture(curves: CurveDiagnosis, name: str, key: str, width_in: float = 
     rows = table[table["name"] == name]
     marks = _best_val_mark(curves, name, rows)
     cut = spike_cut(rows)
-    svg = loss_chart(rows, name, curves.x_axis, marks, key=key, cut=cut, width_in=width_in, height_in=height_in)
-    return chart(key, svg, loss_caption(name, curves.x_axis, rows, marks, cut))
+    shown = curves.shown_name(name)  # as logged (Detectron2's total_loss); the table keeps `loss`
+    svg = loss_chart(rows, shown, curves.x_axis, marks, key=key, cut=cut, width_in=width_in, height_in=height_in)
+    return chart(key, svg, loss_caption(shown, curves.x_axis, rows, marks, cut))
 
 
 def _loss_charts(curves: CurveDiagnosis, table: pd.DataFrame) -> tuple[Chart, ...]:
@@ -322,6 +324,6 @@ def _last_marks(rows: pd.DataFrame) -> list[Mark]:
     return marks
 
 
-def _metric_row(m: MetricSummary) -> MetricRow:
-    return MetricRow(name=m.name, split=m.split, best=m.best, best_epoch=m.best_epoch, last=m.last,
+def _metric_row(m: MetricSummary, shown: str) -> MetricRow:
+    return MetricRow(name=shown, split=m.split, best=m.best, best_epoch=m.best_epoch, last=m.last,
                      direction="higher" if m.higher_is_better else "lower")

@@ -15,6 +15,9 @@ from insight.stats.drift import PROPERTIES, TOO_FEW, DriftTest, SplitDrift
 PRINTED_ROWS = 5  # differing comparisons listed in the printed report; report.html lists all
 CHART_PANELS = 6  # the worst differing comparisons drawn (two a row)
 ALL_CLASSES = "all classes"
+# Each tested property as the section's summary line names it; image width and height are one ("image size").
+PROPERTY_WORDS = {"box_area": "box area", "aspect_ratio": "box shape", "boxes_per_image": "boxes per image",
+                  "mask_area": "mask area", "image_width": "image size", "image_height": "image size"}
 
 
 @dataclass(frozen=True)
@@ -44,7 +47,9 @@ class SplitDriftContext:
     note_from/error_from those of a note and an error (half and twice the threshold); alpha: the false discovery rate; min_effective_n: the
     guard. differing: the comparisons that differ, worst first; printed: the first PRINTED_ROWS of those at
     warning or error (the printed report lists no notes: page 1 names them), printed_more: how many
-    differing comparisons the printed table leaves out. judged: comparisons with enough values; same: judged
+    differing comparisons the printed table leaves out. properties: the properties actually compared, in
+    words, each once (the distinct properties of the tests: a classification dataset has image size only);
+    per_class: some comparison is of one class (else every one is over all classes or all images). judged: comparisons with enough values; same: judged
     and not differing; too_few: those without a verdict. chart: the worst differing comparisons' histograms
     (None when nothing differs). others: every comparison that does not differ (report.html only).
     """
@@ -57,6 +62,8 @@ class SplitDriftContext:
     alpha: float
     min_effective_n: int
     method: str
+    properties: tuple[str, ...]
+    per_class: bool
     differing: tuple[DriftRow, ...]
     printed: tuple[DriftRow, ...]
     printed_more: int
@@ -69,6 +76,12 @@ class SplitDriftContext:
 
 def subject(test: DriftTest) -> str:
     return test.class_name if test.class_name is not None else ALL_CLASSES
+
+
+def compared_properties(drift: SplitDrift) -> tuple[str, ...]:
+    """The properties the tests compared, in words, each once, in the order of stats.drift.PROPERTIES."""
+    tested = {t.property for t in drift.tests}
+    return tuple(dict.fromkeys(PROPERTY_WORDS[p] for p in PROPERTIES if p in tested))
 
 
 def _row(test: DriftTest) -> DriftRow:
@@ -90,6 +103,8 @@ def build_split_drift(split_drift: SplitDrift | None) -> SplitDriftContext | Non
         reference=split_drift.reference, other=split_drift.other, threshold=split_drift.threshold,
         note_from=split_drift.threshold / 2, error_from=split_drift.threshold * 2,
         alpha=split_drift.alpha, min_effective_n=split_drift.min_effective_n, method=split_drift.p_value_method,
+        properties=compared_properties(split_drift),
+        per_class=any(t.class_name is not None for t in split_drift.tests),
         differing=differing, printed=_serious(differing)[:PRINTED_ROWS],
         printed_more=len(differing) - len(_serious(differing)[:PRINTED_ROWS]),
         judged=judged, same=judged - len(differing), too_few=split_drift.too_few,

@@ -71,8 +71,8 @@ def _curve_tables(curves: CurveDiagnosis) -> list[Table]:
     for name in loss_names(curves, data):
         wide = _wide(data[data["name"] == name], ["value", "smoothed"])
         wanted = [(s, c) for s in ("train", "val") for c in ("value", "smoothed") if (s, c) in wide.columns]
-        out.append(_series_table(chart_key("t-loss", name), f"{name} per {curves.x_axis}", curves.x_axis,
-                                 wide, wanted))
+        title = f"{curves.shown_name(name)} per {curves.x_axis}"
+        out.append(_series_table(chart_key("t-loss", name), title, curves.x_axis, wide, wanted))
     names = metric_names(curves, data)
     wide = _wide(data[data["name"].isin(names)], ["value"], by_name=True)
     series = [(n, s) for n in names for s in ("train", "val") if (n, s) in wide.columns]
