@@ -75,12 +75,26 @@ def read_bytes(path: Path, limit: int, error: type[InsightError] = InsightError)
     """The whole of a regular file of at most `limit` bytes (one that grows past it while read is refused)."""
     try:
         with open_regular(path, limit, error) as handle:
-            data = handle.read(limit + 1)
+            data = _read_at_most(handle, limit + 1)
     except OSError as exc:
         raise error(f"cannot read the file ({exc.strerror or exc})", path) from None
     if len(data) > limit:
         raise error(f"the file grew past {size_text(limit)} while it was read: not read", path)
     return data
+
+
+_FIRST_READ = 1 << 16  # bytes asked for first: a small file whole, below malloc's mmap threshold
+
+
+def _read_at_most(handle: BinaryIO, most: int) -> bytes:
+    """Up to `most` bytes, asked for a step at a time: one read(most) would allocate `most` bytes
+    (64 MiB for a 3 kB VOC file: 30 us of its 48)."""
+    parts, size, step = [], 0, _FIRST_READ
+    while size < most and (chunk := handle.read(min(step, most - size))):
+        parts.append(chunk)
+        size += len(chunk)
+        step = min(step * 4, 64 << 20)
+    return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
 def read_text(path: Path, limit: int, error: type[InsightError] = InsightError) -> str:

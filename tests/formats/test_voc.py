@@ -175,3 +175,38 @@ def test_split_list_naming_an_image_twice(tmp_path):
     root = make(tmp_path, {"Annotations/a.xml": xml("a", [("cat", (0, 0, 1, 1), 0, 0)]),
                            "ImageSets/Main/train.txt": "a\na\n"})
     assert len(pascal_voc.load(root).images) == 1
+
+
+def test_many_files_read_in_the_pool_as_in_process(tmp_path):
+    """1,100 annotation files (over four pool tasks of XML_CHUNK): one broken, one with an incomplete
+    box, one a symlink that leads out of the dataset. Counted by hand: 1,097 good files x 2 boxes + the
+    file with one good box of two = 2,195 boxes; the same tables and findings with 1 worker and 2."""
+    from insight.config import Config
+
+    outside = tmp_path / "elsewhere.xml"
+    outside.write_text("<annotation><object><name>cat</name></object></annotation>")
+    ann = tmp_path / "voc" / "Annotations"
+    ann.mkdir(parents=True)
+    box = "<object><name>{n}</name><difficult>{d}</difficult><bndbox><xmin>1</xmin><ymin>2</ymin>" \
+          "<xmax>{x}</xmax><ymax>8</ymax></bndbox></object>"
+    for i in range(1100):
+        path = ann / f"{i:05d}.xml"
+        if i == 5:
+            path.write_text("<annotation><size>")  # does not parse
+        elif i == 6:
+            path.write_text(f"<annotation>{box.format(n='dog', d=0, x=5)}<object><name>cat</name>"
+                            "<bndbox><xmin>1</xmin></bndbox></object></annotation>")
+        elif i == 7:
+            path.symlink_to(outside)
+        else:
+            path.write_text(f"<annotation><size><width>10</width><height>10</height></size>"
+                            f"{box.format(n='dog', d=1, x=5)}{box.format(n='cat', d=0, x=9)}</annotation>")
+    assert pascal_voc.XML_CHUNK * 4 <= 1100  # the pool is used with 2 workers
+    one, two = (pascal_voc.load(tmp_path / "voc", Config(workers=w)) for w in (1, 2))
+    assert len(one.labels) == 1097 * 2 + 1 == 2195
+    assert int(one.labels["difficult"].sum()) == 1097 + 0  # every good file's dog is difficult
+    assert one.labels.equals(two.labels) and one.images.equals(two.images)
+    assert [(f.code, f.count, f.examples) for f in one.health] == [(f.code, f.count, f.examples) for f in two.health]
+    codes = {f.code: f for f in one.health}
+    assert codes["annotation_unreadable"].count == 2  # the broken file and the one leading outside
+    assert codes["bad_annotation"].count == 1

@@ -31,7 +31,8 @@ import msgspec
 import numpy as np
 
 from insight.formats.coco.decode import (Annotation, Annotations, Category, Decoded, Image, annotation_arrays,
-                                          decode, no_gc)
+                                          decode)
+from insight.formats.shared.gc_pause import no_gc
 
 SPLIT_ABOVE = 64 << 20  # bytes: smaller files are decoded in one piece (a worker costs ~20 ms)
 _KEY = re.compile(rb'"annotations"\s*:\s*\[')
