@@ -22,7 +22,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-SAMPLE_S = 0.02  # memory sampling period: a 500 MB process's smaps_rollup reads in well under 1 ms
+SAMPLE_S = 0.02  # memory sampling period, at least: an 800 MB process's smaps_rollup reads in ~1 ms
+SAMPLE_SHARE = 20  # and at least 20 times what the last sample cost, so sampling takes <= 5 % of a core
 TIMEOUT = 3600
 
 
@@ -93,8 +94,10 @@ class _Sampler(threading.Thread):
         if self.kind == "none":
             return
         while not self._done.is_set():
+            start = time.process_time()
             self.peak_kb = max(self.peak_kb, sum(_memory_kb(p, self.kind) for p in tree(self.pid)))
-            self._done.wait(SAMPLE_S)
+            cost = time.process_time() - start  # the sampler takes at most ~1/SAMPLE_SHARE of a core
+            self._done.wait(max(SAMPLE_S, cost * SAMPLE_SHARE))
 
     def stop(self) -> None:
         self._done.set()
