@@ -43,7 +43,7 @@ def _commit() -> str:
 
 def describe(memory: str) -> list[str]:
     how = {"PSS": "peak of the summed PSS (/proc/PID/smaps_rollup) of the process and its descendants, sampled "
-                  "every 20 ms",
+                  "every 20 ms or 20 times what a sample costs, whichever is longer",
            "RSS": "peak of the summed RSS (/proc/PID/status; no smaps_rollup here: shared pages count once "
                   "per process)"}.get(memory, "not measured (no /proc)")
     return [f"- {time.strftime('%Y-%m-%d %H:%M %Z')}; insight commit {_commit()}",
