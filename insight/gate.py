@@ -2,9 +2,9 @@
 
 Levels, comma-separated: `serious` / `mild` (a class in that tier or worse), `error` / `warning`
 (a data-health finding, or a finding about the training curves of any run read, at that severity or
-worse: the rule that decided the scenario and the further findings), `leakage` (duplicates across splits), `drift` (a class's
-box sizes, shapes, counts, mask areas or image sizes differ between train and val at warning severity or
-worse: insight.stats.drift),
+worse: the rule that decided the scenario and the further findings), `leakage` (duplicates across
+splits), `drift` (a class's box sizes, shapes, counts, mask areas or image sizes differ between train
+and val at warning severity or worse: insight.stats.drift),
 `scenario:B,C,D` (the curve diagnosis is one of these, of any run when several are compared; the
 letters after `scenario:` run on until the next word), `unjudged` (the curves could not be judged on a validation loss: the log holds
 none, or too little of one, so overfitting went unseen).
@@ -143,7 +143,8 @@ def _severity_reason(insight: Insight, word: str) -> str | None:
     if health:
         parts.append(f"{_counted(len(health), 'data-health finding')} ({', '.join(health[:5])})")
     if curves:
-        named = "; ".join(f"{name}: {', '.join(codes[:5])}" if name else ", ".join(codes[:5]) for name, codes in curves)
+        named = "; ".join(f"{name}: {', '.join(codes[:5])}" if name else ", ".join(codes[:5])
+                          for name, codes in curves)
         parts.append(f"{_counted(sum(len(codes) for _, codes in curves), 'curve finding')} ({named})")
     return f"{word}: {'; '.join(parts)}" if parts else None
 
