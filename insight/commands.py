@@ -124,7 +124,7 @@ def curves(args: argparse.Namespace, config: Config) -> ExitCode:
     from insight.report.text import curves_text
 
     hint = "curves reads no dataset (use 'insight report DATASET --run LOGS')"
-    gate = _gate(config, dict.fromkeys(("serious", "mild", "error", "warning", "leakage"), hint),
+    gate = _gate(config, dict.fromkeys(("serious", "mild", "leakage"), hint),
                  dataset=False, duplicates=False, run=True)
     targets = ci.targets(args)
     insight = curves_insight(args, config)

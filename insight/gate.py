@@ -1,9 +1,10 @@
 """--fail-on: which findings make the command exit 1 (after every output is written).
 
 Levels, comma-separated: `serious` / `mild` (a class in that tier or worse), `error` / `warning`
-(a health finding at that severity or worse), `leakage` (duplicates across splits), `drift` (a class's
-box sizes, shapes, counts, mask areas or image sizes differ between train and val at warning severity or
-worse: insight.stats.drift),
+(a data-health finding, or a finding about the training curves of any run read, at that severity or
+worse: the rule that decided the scenario and the further findings), `leakage` (duplicates across
+splits), `drift` (a class's box sizes, shapes, counts, mask areas or image sizes differ between train
+and val at warning severity or worse: insight.stats.drift),
 `scenario:B,C,D` (the curve diagnosis is one of these, of any run when several are compared; the
 letters after `scenario:` run on until the next word), `unjudged` (the curves could not be judged on a validation loss: the log holds
 none, or too little of one, so overfitting went unseen).
@@ -16,10 +17,13 @@ from dataclasses import dataclass
 from insight.diagnose.duplicates import LEAKAGE_CODES
 from insight.errors import UsageError
 from insight.model.dataset import order_splits
-from insight.model.insight import Insight
+from insight.model.findings import Finding
+from insight.model.insight import CurveDiagnosis, Insight
 
 WORDS = ("serious", "mild", "error", "warning", "leakage", "drift")
 RUN_WORDS = ("unjudged",)  # levels that look at the training curves
+# Levels that look at the data-health findings and the curves' findings: either is enough to fire.
+SEVERITY_WORDS = {"error": ("error",), "warning": ("error", "warning")}
 SCENARIOS = ("A", "B", "C", "D")
 
 
@@ -64,11 +68,18 @@ def parse_fail_on(text: str | None) -> Gate:
 def unreachable(gate: Gate, dataset: bool, duplicates: bool, run: bool) -> list[str]:
     """The levels of `gate` that could never fire because the command does not compute what they
     look at (a nightly gate that silently passes is worse than one that refuses to start)."""
-    missing = [w for w in WORDS if w in gate.words and (not dataset or (w == "leakage" and not duplicates))]
+    missing = [w for w in WORDS if w in gate.words and not _computed(w, dataset, duplicates, run)]
     if gate.scenarios and not run:
         missing.append("scenario:" + ",".join(sorted(gate.scenarios)))
     missing += [w for w in RUN_WORDS if w in gate.words and not run]
     return missing
+
+
+def _computed(word: str, dataset: bool, duplicates: bool, run: bool) -> bool:
+    """Whether the command computes what the level `word` (of WORDS) looks at."""
+    if word in SEVERITY_WORDS:
+        return dataset or run
+    return dataset and (word != "leakage" or duplicates)
 
 
 def refuse_unreachable(gate: Gate, hints: dict[str, str], dataset: bool, duplicates: bool, run: bool) -> None:
@@ -122,9 +133,40 @@ def _tier_reason(insight: Insight, word: str) -> str | None:
 
 
 def _severity_reason(insight: Insight, word: str) -> str | None:
-    severities = {"error": ("error",), "warning": ("error", "warning")}[word]
-    hit = [f.code for f in insight.health if f.severity.value in severities]
-    return f"{word}: {len(hit)} data-health finding(s) ({', '.join(hit[:5])})" if hit else None
+    """The data-health findings and the curve findings (of every run read) at the level's severities."""
+    severities = SEVERITY_WORDS[word]
+    health = [f.code for f in insight.health if f.severity.value in severities]
+    curves = [(name, [f.code for f in curve_findings(d) if f.severity.value in severities])
+              for name, d in _diagnoses(insight)]
+    curves = [(name, codes) for name, codes in curves if codes]
+    parts = []
+    if health:
+        parts.append(f"{_counted(len(health), 'data-health finding')} ({', '.join(health[:5])})")
+    if curves:
+        named = "; ".join(f"{name}: {', '.join(codes[:5])}" if name else ", ".join(codes[:5])
+                          for name, codes in curves)
+        parts.append(f"{_counted(sum(len(codes) for _, codes in curves), 'curve finding')} ({named})")
+    return f"{word}: {'; '.join(parts)}" if parts else None
+
+
+def curve_findings(curves: CurveDiagnosis) -> tuple[Finding, ...]:
+    """Every finding about one run: the one that decided the scenario (rule_finding; when no scenario was
+    decided it is among `findings` too, and counted once), then the further findings."""
+    rule = (curves.rule_finding,) if curves.rule_finding is not None else ()
+    return rule + curves.further_findings
+
+
+def _diagnoses(insight: Insight) -> list[tuple[str | None, CurveDiagnosis]]:
+    """The curve diagnoses the levels look at, each with its run's name: every run when several were
+    compared (named), else the one run read (unnamed); none without a run."""
+    runs = insight.runs
+    if runs is not None and runs.diagnoses:
+        return [(r.name, d) for r, d in zip(runs.runs, runs.diagnoses)]
+    return [(None, insight.curves)] if insight.curves is not None else []
+
+
+def _counted(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def _leakage_reason(insight: Insight, _word: str) -> str | None:

@@ -62,7 +62,7 @@ def test_health_levels_and_leakage():
               Finding("leakage_near", "error", 1, values={"by_split": {"val": 1}}),
               Finding("images_without_labels", "warning", 2))
     insight = _insight(("well",), health)
-    assert fired(insight, parse_fail_on("error")) == ["error: 2 data-health finding(s) (leakage_exact, leakage_near)"]
+    assert fired(insight, parse_fail_on("error")) == ["error: 2 data-health findings (leakage_exact, leakage_near)"]
     assert len(fired(insight, parse_fail_on("warning"))[0].split(",")) == 3
     # 3 exact + 1 near (the near ones never repeat an exact one), splits in the usual order
     assert fired(insight, parse_fail_on("leakage")) == ["leakage: 4 image(s) in val/test are copies of training images"]
@@ -84,7 +84,7 @@ def test_outcomes_name_every_level_in_order_with_its_reason_or_none():
         ("serious", None),
         ("mild", "mild: 1 class(es) under-represented (c1)"),
         ("error", None),
-        ("warning", "warning: 1 data-health finding(s) (images_without_labels)"),
+        ("warning", "warning: 1 data-health finding (images_without_labels)"),
         ("scenario:B,D", "scenario: the training curves are Curve B"),  # "Curve B": one scenario
         ("unjudged", None),  # judged on train+val, scenario decided
     ]

@@ -9,6 +9,8 @@ level (insight.gate.outcomes). The layout CI systems read (Jenkins, GitLab, GitH
                                           a <failure> when --fail-on error or warning gates on it, else
                                           <skipped> (reported, but the exit code does not depend on it)
 
+Curve findings have no suite: the --fail-on error (or warning) case's failure names those that fired, by
+run (the gate sees every compared run; insight.json lists the findings of the kept run only).
 The file's verdict and the exit code agree: it holds a failure exactly when the command exits 1.
 """
 

@@ -32,14 +32,14 @@ def test_one_case_per_level_and_per_error_finding_failing_where_it_fires():
               finding("unreadable_image", "error", "1 more.", 1),
               finding("class_never_used", "info", "dog is never used.")]
     outcomes = [("serious", f"serious: 1 class(es) seriously under-represented ({HOSTILE})"),
-                ("error", "error: 2 data-health finding(s) (unreadable_image, unreadable_image)"),
+                ("error", "error: 2 data-health findings (unreadable_image, unreadable_image)"),
                 ("scenario:B,C,D", None)]
     xml = parsed(junit_xml(dataset_doc(health), outcomes))
     assert (xml.tests, xml.failures, xml.errors, xml.skipped) == (5, 4, 0, 0)
     assert cases(xml) == {
         "insight.fail-on": [
             ("--fail-on serious", ["Failure"], [f"serious: 1 class(es) seriously under-represented ({CLEAN})"]),
-            ("--fail-on error", ["Failure"], ["error: 2 data-health finding(s) (unreadable_image, unreadable_image)"]),
+            ("--fail-on error", ["Failure"], ["error: 2 data-health findings (unreadable_image, unreadable_image)"]),
             ("--fail-on scenario:B,C,D", [], []),
         ],
         "insight.health": [
@@ -68,7 +68,7 @@ def test_error_findings_that_no_level_gates_are_skipped_not_failed():
 
 def test_warning_level_gates_error_findings_too():
     health = [finding("image_missing", "error", "3 images are missing.", 3)]
-    xml = parsed(junit_xml(dataset_doc(health), [("warning", "warning: 1 data-health finding(s) (image_missing)")]))
+    xml = parsed(junit_xml(dataset_doc(health), [("warning", "warning: 1 data-health finding (image_missing)")]))
     assert (xml.tests, xml.failures, xml.skipped) == (2, 2, 0)
 
 
