@@ -184,3 +184,20 @@ def test_a_cutoff_of_one_label_is_singular():
         counts, {"dog": ("well", 0), "cat": ("well", 0)}, 1))
     text = " ".join(re.sub(r"<[^>]+>", " ", render_html(insight)).split())
     assert "a class needs at least 1 label to be well represented" in text
+
+
+def test_the_mild_line_says_whose_labels_it_counts():
+    """The page-1 line about mildly under-represented classes counts only their labels to add, so it
+    must not read as the total of all classes (the summary's 'In all, add about N labels')."""
+    page = lambda insight: " ".join(re.sub(r"<[^>]+>", " ", unescape(  # noqa: E731
+        render_html(insight, "print").split('id="summary"')[0])).split())
+    # one mild class needing 4 (the tiers and numbers are given by hand to the builder)
+    counts = {"dog": (40, 10), "bird": (20, 5), "fish": (5, 1)}
+    one = builders.pets_insight(representation=builders.representation(
+        counts, {"dog": ("well", 0), "bird": ("mild", 4), "fish": ("serious", 23)}, 29))
+    assert "1 class is mildly under-represented: 4 labels to add to it." in page(one)
+    # two mild classes needing 4 + 3 = 7
+    counts = {"dog": (40, 10), "bird": (20, 5), "cat": (21, 5), "fish": (5, 1)}
+    two = builders.pets_insight(representation=builders.representation(
+        counts, {"dog": ("well", 0), "bird": ("mild", 4), "cat": ("mild", 3), "fish": ("serious", 23)}, 29))
+    assert "2 classes are mildly under-represented: 7 labels to add to them." in page(two)
