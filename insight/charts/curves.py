@@ -119,12 +119,20 @@ def metric_chart(rows: pd.DataFrame, title: str, x_label: str, marks: list[Mark]
         ax = fig.add_subplot()
         for i, (split, color, part) in enumerate(_by_split(rows)):
             few = len(part) <= 30
-            style = LINE_STYLES[i % len(LINE_STYLES)] if styled_series else "-"
+            style = series_style(i) if styled_series else "-"
             _line(ax, part, "value", color, split, marker="o" if few else None, linestyle=style,
                   linewidth=1.4 + (0.6 if styled_series and i == 0 else 0.0))
             _nonfinite(ax, part, color, split)
         _finish(ax, rows, title, x_label, marks, allow_log, cut)
         return to_svg(fig, key, _bands(ax, rows, x_label))
+
+
+def series_style(i: int) -> str:
+    """The line style of the i-th styled series. It takes PALETTE[i % len(PALETTE)] (_by_split); the style
+    moves on one more each time the colours start again, so that no two of the first
+    len(PALETTE) x len(LINE_STYLES) series share both colour and style (8 colours, 4 styles: the 9th
+    series is the 1st's colour dashed, not the same line)."""
+    return LINE_STYLES[(i + i // len(PALETTE)) % len(LINE_STYLES)]
 
 
 def _by_split(rows: pd.DataFrame):

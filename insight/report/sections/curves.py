@@ -1,8 +1,10 @@
 """Training curves: the scenario (Curves A-D) with the rule that fired and its advice, a chart per
-loss (train vs val, best val marked), then a chart per metric (best and last marked)."""
+loss (train vs val, best val marked), then a chart per metric (best and last marked), and one chart per
+family of per-class APs (Detectron2's bbox/AP-<class>: one line per class)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -39,6 +41,15 @@ FAILED_NO_SCENARIO = "The curves cannot be judged: the run has an error"
 # verdict read from it is not shown as plainly good.
 LEAKY_NOTE = ("The validation split holds copies of training images (a data-health error): the validation "
               "loss reads better than it should, so this verdict may be too kind.")
+# Detectron2's COCOEvaluator writes one AP per category, `AP-<category name>`, flattened under its task
+# (bbox/AP-<class>, segm/AP-<class>, keypoints/AP-<class>): such a family is drawn as one chart, one line a
+# class, when it has at least MIN_FAMILY and at most MAX_FAMILY_LINES classes with a finite value.
+PER_CLASS_AP = re.compile(r"^((?:bbox|segm|keypoints)/AP)-(.+)$")
+MIN_FAMILY = 2
+MAX_FAMILY_LINES = 10  # more lines than this in one chart cannot be told apart (8 colours x 4 styles)
+FAMILY_HEIGHT_IN = 3.2  # full width, with room for a legend of up to 10 class names under the plot
+FAMILY_NOTE = ("{family} per class: {count} classes, more than {most} lines can show in one chart, so they are "
+               "not drawn; every class's best and last value is in the Best and last values table.")
 FAILED_NOTE = ("The losses alone read as Curve {scenario}, but an error-level finding says the run failed: "
                "Curve {scenario}'s verdict does not apply.")
 
@@ -116,7 +127,9 @@ class CurvesContext:
     findings, most important first. source/format: the log read. x_axis: "epoch" or "step".
     notes: what the diagnosis says about the log (sums, dropped series), then series left undrawn.
     loss_charts: the first loss (the total), full width; loss_grid: the other losses, and
-    metric_charts: the metrics and learning rates, two charts a row. metrics: best/last table rows.
+    metric_charts: the metrics and learning rates, two charts a row; family_charts: one chart per
+    family of per-class APs (per_class_families), full width, after them; family_notes: one line per
+    family with too many classes to draw. metrics: best/last table rows.
     """
 
     error: str | None
@@ -133,6 +146,8 @@ class CurvesContext:
     loss_grid: tuple[Chart, ...]
     metric_charts: tuple[Chart, ...]
     metrics: tuple[MetricRow, ...]
+    family_charts: tuple[Chart, ...] = ()
+    family_notes: tuple[str, ...] = ()
 
 
 def build_curves(curves: CurveDiagnosis | None, curves_error: str | None, health: tuple) -> CurvesContext:
@@ -143,12 +158,14 @@ def build_curves(curves: CurveDiagnosis | None, curves_error: str | None, health
     table = curves.table if curves.table is not None else empty_curve_table()
     losses = _loss_charts(curves, table)
     metrics = _metric_charts(curves, table)
+    families, family_notes = _family_charts(curves, table)
     return CurvesContext(
         error=curves_error, scenario=curves.scenario, view=scenario_view(curves, leaks(health)),
         rule=curves.rule, advice=curves.advice, findings=finding_rows(shown_findings(curves)),
         source=curves.source, format=curves.format, x_axis=curves.x_axis,
         notes=tuple(curves.notes) + undrawn_notes(curves, table), loss_charts=losses[:1], loss_grid=losses[1:],
-        metric_charts=metrics, metrics=tuple(_metric_row(m, curves.shown_name(m.name)) for m in curves.metrics))
+        metric_charts=metrics, metrics=tuple(_metric_row(m, curves.shown_name(m.name)) for m in curves.metrics),
+        family_charts=families, family_notes=family_notes)
 
 
 def empty_curve_table() -> pd.DataFrame:
@@ -250,10 +267,58 @@ def _metric_marks(curves: CurveDiagnosis, name: str) -> list[Mark]:
     return marks
 
 
+def per_class_families(names: list[str]) -> dict[str, list[str]]:
+    """The per-class AP families among `names`: {family: its member names, in the given order}.
+
+    A member is named `<family>-<class>` where the family is one of Detectron2's per-category AP keys,
+    bbox/AP, segm/AP or keypoints/AP (COCOEvaluator's `AP-<category name>`, flattened under its task:
+    bbox/AP-0, segm/AP-hazelnut). A family needs at least MIN_FAMILY members; a lone bbox/AP-pedestrian
+    stays a metric of its own. The class is all that follows the first `-` (a class may be "n/a")."""
+    families: dict[str, list[str]] = {}
+    for name in names:
+        match = PER_CLASS_AP.match(name)
+        if match:
+            families.setdefault(match.group(1), []).append(name)
+    return {family: members for family, members in families.items() if len(members) >= MIN_FAMILY}
+
+
+def _drawn_families(curves: CurveDiagnosis, table: pd.DataFrame) -> dict[str, list[str]]:
+    """The families among the metrics with a finite value (an all-NaN class is said undrawn, not drawn)."""
+    return per_class_families([n for n in metric_names(curves, table)
+                               if has_finite(table, n) and not is_learning_rate(n)])
+
+
+def _family_charts(curves: CurveDiagnosis, table: pd.DataFrame) -> tuple[tuple[Chart, ...], tuple[str, ...]]:
+    """One full-width chart per family of at most MAX_FAMILY_LINES classes, one line per class (its own
+    colour and line style, named in the legend); a line instead for a larger family."""
+    charts, notes = [], []
+    for family, members in _drawn_families(curves, table).items():
+        if len(members) > MAX_FAMILY_LINES:
+            notes.append(FAMILY_NOTE.format(family=family, count=len(members), most=MAX_FAMILY_LINES))
+            continue
+        rows = table[table["name"].isin(members)]
+        splits = _splits(rows)
+        rows = rows.assign(split=_class_labels(rows))
+        key = chart_key("metric", family, "per-class")
+        title = f"{family} per class"
+        svg = metric_chart(rows, title, curves.x_axis, key=key, allow_log=False, width_in=TEXT_WIDTH_IN,
+                           height_in=FAMILY_HEIGHT_IN, styled_series=True)
+        charts.append(chart(key, svg, f"{title} ({len(members)} classes) per {curves.x_axis} ({splits}). "
+                                      "Each class has a colour and line style of its own."))
+    return tuple(charts), tuple(notes)
+
+
+def _class_labels(rows: pd.DataFrame) -> pd.Series:
+    """Each row's line in a family chart: its class, and its split too when the family has both."""
+    classes = rows["name"].map(lambda name: PER_CLASS_AP.match(name).group(2))
+    return classes + " (" + rows["split"] + ")" if rows["split"].nunique() > 1 else classes
+
+
 def _metric_charts(curves: CurveDiagnosis, table: pd.DataFrame) -> tuple[Chart, ...]:
     names = [n for n in metric_names(curves, table) if has_finite(table, n)]
+    in_family = {n for members in _drawn_families(curves, table).values() for n in members}
     out = []
-    for name in [n for n in names if not is_learning_rate(n)]:
+    for name in [n for n in names if not is_learning_rate(n) and n not in in_family]:
         rows = table[table["name"] == name]
         key = chart_key("metric", name)
         best = _metric_marks(curves, name)
