@@ -88,6 +88,10 @@ def test_classification_compares_image_size_only():
     for html in (screen, printed):  # the summary line (the section's first paragraph) names nothing else
         line = html.split('<section id="split-drift"')[1].split("</p>")[0]
         assert "box" not in line and "mask" not in line and "per class" not in line.lower()
+    # image sizes are KS tests only: no chi-square test, no Jensen-Shannon distance is named anywhere
+    assert ctx.binned is False
+    assert "KS D;" in printed and "JS distance" not in printed
+    assert "whose effect size D runs from 0" in screen and "chi-square" not in screen
 
 
 def test_detection_compares_boxes_and_image_size(drifting):
@@ -102,3 +106,6 @@ def test_detection_compares_boxes_and_image_size(drifting):
     assert "Train vs val per class (box area, box shape, boxes per image, image size):" in printed
     for html in (screen, printed):
         assert "mask" not in html.split('<section id="split-drift"')[1].split("</p>")[0]
+    # boxes per image are binned counts: the chi-square test and its JS distance are named
+    assert ctx.binned is True
+    assert "KS D or JS distance;" in printed and "chi-square test of homogeneity" in screen

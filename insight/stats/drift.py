@@ -304,9 +304,15 @@ def compare_samples(found: list[Sample], reference: str, other: str,
     tests = [_verdict(s, r, q_of.get(i), threshold) for i, (s, r) in enumerate(zip(found, raw))]
     tests.sort(key=worst_first)
     result = SplitDrift(reference, other, threshold, ALPHA, MIN_EFFECTIVE_N,
-                        "asymptotic Kolmogorov distribution (KS) and chi-square survival function, "
-                        "computed with numpy; Benjamini-Hochberg adjusted", tuple(tests))
+                        p_value_method({PROPERTIES[s.property][1] for s in found}), tuple(tests))
     return replace(result, finding=drift_finding(result))
+
+
+def p_value_method(kinds: set[str]) -> str:
+    """How the p-values were computed, naming only the tests that ran ("ks", "chi2")."""
+    ways = [w for kind, w in (("ks", "asymptotic Kolmogorov distribution (KS)"),
+                              ("chi2", "chi-square survival function")) if kind in kinds]
+    return f"{' and '.join(ways) or 'no test'}, computed with numpy; Benjamini-Hochberg adjusted"
 
 
 def worst_first(test: DriftTest) -> tuple:

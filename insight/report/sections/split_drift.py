@@ -49,7 +49,8 @@ class SplitDriftContext:
     warning or error (the printed report lists no notes: page 1 names them), printed_more: how many
     differing comparisons the printed table leaves out. properties: the properties actually compared, in
     words, each once (the distinct properties of the tests: a classification dataset has image size only);
-    per_class: some comparison is of one class (else every one is over all classes or all images). judged: comparisons with enough values; same: judged
+    per_class: some comparison is of one class (else every one is over all classes or all images); binned:
+    some comparison is of binned counts (boxes per image: the chi-square test), else every one is a KS test. judged: comparisons with enough values; same: judged
     and not differing; too_few: those without a verdict. chart: the worst differing comparisons' histograms
     (None when nothing differs). others: every comparison that does not differ (report.html only).
     """
@@ -64,6 +65,7 @@ class SplitDriftContext:
     method: str
     properties: tuple[str, ...]
     per_class: bool
+    binned: bool
     differing: tuple[DriftRow, ...]
     printed: tuple[DriftRow, ...]
     printed_more: int
@@ -105,6 +107,7 @@ def build_split_drift(split_drift: SplitDrift | None) -> SplitDriftContext | Non
         alpha=split_drift.alpha, min_effective_n=split_drift.min_effective_n, method=split_drift.p_value_method,
         properties=compared_properties(split_drift),
         per_class=any(t.class_name is not None for t in split_drift.tests),
+        binned=any(PROPERTIES[t.property][1] == "chi2" for t in split_drift.tests),
         differing=differing, printed=_serious(differing)[:PRINTED_ROWS],
         printed_more=len(differing) - len(_serious(differing)[:PRINTED_ROWS]),
         judged=judged, same=judged - len(differing), too_few=split_drift.too_few,
