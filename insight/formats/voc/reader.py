@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import os
 import re
-import uuid
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -32,7 +31,7 @@ from xml.etree.ElementTree import ParseError, fromstring
 import numpy as np
 
 from insight.config import Config
-from insight.bounds import NOT_OPENED, OUTSIDE, Bounds, screen_images
+from insight.bounds import NOT_OPENED, Bounds, screen_images
 from insight.errors import DatasetError, InsightError
 from insight.formats.protocol import FormatReader
 from insight.detection import LIKELY, SURE, Detection
@@ -219,7 +218,7 @@ def load(root: Path, config: Config = Config(), progress: Progress = no_progress
     with no_gc():  # a row tuple per box: the collector would walk them all again and again
         for tree in trees:
             images = _image_index(tree.image_dirs)
-            parsed = read_xmls([xml for _, _, xml in tree.items if xml is not None], root, bounds, config, progress)
+            parsed = read_xmls([xml for _, _, xml in tree.items if xml is not None], bounds, config, progress)
             for split, stem, xml in tree.items:
                 _read_item(root, tree, split, stem, xml, images, rows, next(parsed) if xml is not None else None)
     if not rows.image_id and rows.unreadable:
@@ -281,14 +280,6 @@ def _is_empty(path: Path) -> bool:
     return not head.strip() and path.is_file()
 
 
-def _xml_bytes(xml: str | Path, bounds: Bounds) -> bytes:
-    """An annotation file's bytes: a regular file inside the dataset of at most XML_LIMIT bytes."""
-    verdict = bounds.check(xml)
-    if verdict == OUTSIDE:
-        raise DatasetError("leads outside the dataset folder: not read (--follow-outside reads it)", xml)
-    return read_bytes(xml, XML_LIMIT, DatasetError)
-
-
 @dataclass(frozen=True)
 class ParsedXml:
     """What the loader takes from one annotation file (made in a worker process, so plain values):
@@ -305,42 +296,36 @@ class ParsedXml:
 XML_CHUNK = 256  # annotation files per task of the process pool (a VOC XML takes ~60 us to read and parse)
 
 
-def read_xmls(xmls: list[Path], root: Path, bounds: Bounds, config: Config, progress: Progress = no_progress):
-    """ParsedXml of each file, in order (an iterator): in a process pool across the cores, or on the
-    configured executor (insight.pool), XML_CHUNK files a task; in this process when there are few."""
-    paths = on_workers([str(x) for x in xmls], config.executor)
-    where = (os.path.abspath(root) if config.executor is not None else str(root), bounds.follow_outside,
-             uuid.uuid4().hex)
-    tasks = [(chunk, *where) for chunk in chunked(paths, XML_CHUNK)]
+def read_xmls(xmls: list[Path], bounds: Bounds, config: Config, progress: Progress = no_progress):
+    """ParsedXml of each file, in order (an iterator). The files are screened here, once (one listing of
+    the annotation folder, insight/bounds.py): one that leads outside the dataset is not read. The others
+    are read in a process pool across the cores, or on the configured executor (insight.pool), XML_CHUNK
+    files a task; in this process when there are few. A file that is no regular file is refused where it
+    is opened (safe_input.open_regular)."""
+    outside = set(bounds.screen([str(x) for x in xmls]).outside)
+    read = [str(x) for i, x in enumerate(xmls) if i not in outside]
+    tasks = chunked(on_workers(read, config.executor), XML_CHUNK)
     results = pooled_map(_read_chunk, tasks, config.workers, sequential_below=4, chunksize=1,
                          executor=config.executor)
-    _WORKER_BOUNDS[where[2]] = bounds  # in this process (few files: no pool), the loader's own listing
-    try:
-        for chunk in progress(results, total=len(tasks), desc=f"VOC annotations ({XML_CHUNK} a step)"):
-            yield from chunk
-    finally:
-        _WORKER_BOUNDS.pop(where[2], None)
+    parsed = (p for chunk in progress(results, total=len(tasks), desc=f"VOC annotations ({XML_CHUNK} a step)")
+              for p in chunk)
+    for i in range(len(xmls)):
+        yield _OUTSIDE if i in outside else next(parsed)
 
 
-_WORKER_BOUNDS: dict[str, Bounds] = {}  # per load (a token): a worker lists the annotation folder once
+_OUTSIDE = ParsedXml(unreadable=(1, "leads outside the dataset folder: not read (--follow-outside reads it)"))
 
 
-def _read_chunk(task: tuple[list[str], str, bool, str]) -> list[ParsedXml]:
-    """Runs in a worker: read and parse a chunk of annotation files. The Bounds (and the folder
-    listings it keeps) serve every chunk of one load in this worker; a new load starts afresh."""
-    paths, root, follow_outside, load = task
-    bounds = _WORKER_BOUNDS.get(load)
-    if bounds is None:
-        _WORKER_BOUNDS.clear()
-        bounds = _WORKER_BOUNDS[load] = Bounds.of(root, follow_outside)
+def _read_chunk(paths: list[str]) -> list[ParsedXml]:
+    """Runs in a worker: read and parse a chunk of annotation files (screened by the loader)."""
     with no_gc():
-        return [read_xml(p, bounds) for p in paths]
+        return [read_xml(p) for p in paths]
 
 
-def read_xml(xml: str | Path, bounds: Bounds) -> ParsedXml:
-    """One annotation file read (inside `bounds` only) and parsed; never raises for a bad file."""
+def read_xml(xml: str | Path) -> ParsedXml:
+    """One annotation file (screened: inside the dataset) read and parsed; never raises for a bad file."""
     try:
-        doc = _parse(_xml_bytes(xml, bounds))
+        doc = _parse(read_bytes(xml, XML_LIMIT, DatasetError))
     except InsightError as exc:
         return ParsedXml(unreadable=(1, exc.reason))
     except ParseError as exc:
