@@ -157,8 +157,9 @@ def build_curves(curves: CurveDiagnosis | None, curves_error: str | None, health
                              x_axis="epoch", notes=(), loss_charts=(), loss_grid=(), metric_charts=(), metrics=())
     table = curves.table if curves.table is not None else empty_curve_table()
     losses = _loss_charts(curves, table)
-    metrics = _metric_charts(curves, table)
-    families, family_notes = _family_charts(curves, table)
+    drawn_families = _drawn_families(curves, table)
+    metrics = _metric_charts(curves, table, drawn_families)
+    families, family_notes = _family_charts(curves, table, drawn_families)
     return CurvesContext(
         error=curves_error, scenario=curves.scenario, view=scenario_view(curves, leaks(health)),
         rule=curves.rule, advice=curves.advice, findings=finding_rows(shown_findings(curves)),
@@ -288,11 +289,12 @@ def _drawn_families(curves: CurveDiagnosis, table: pd.DataFrame) -> dict[str, li
                                if has_finite(table, n) and not is_learning_rate(n)])
 
 
-def _family_charts(curves: CurveDiagnosis, table: pd.DataFrame) -> tuple[tuple[Chart, ...], tuple[str, ...]]:
-    """One full-width chart per family of at most MAX_FAMILY_LINES classes, one line per class (its own
-    colour and line style, named in the legend); a line instead for a larger family."""
+def _family_charts(curves: CurveDiagnosis, table: pd.DataFrame,
+                   families: dict[str, list[str]]) -> tuple[tuple[Chart, ...], tuple[str, ...]]:
+    """One full-width chart per family (_drawn_families) of at most MAX_FAMILY_LINES classes, one line
+    per class (its own colour and line style, named in the legend); a line instead for a larger family."""
     charts, notes = [], []
-    for family, members in _drawn_families(curves, table).items():
+    for family, members in families.items():
         if len(members) > MAX_FAMILY_LINES:
             notes.append(FAMILY_NOTE.format(family=family, count=len(members), most=MAX_FAMILY_LINES))
             continue
@@ -314,9 +316,10 @@ def _class_labels(rows: pd.DataFrame) -> pd.Series:
     return classes + " (" + rows["split"] + ")" if rows["split"].nunique() > 1 else classes
 
 
-def _metric_charts(curves: CurveDiagnosis, table: pd.DataFrame) -> tuple[Chart, ...]:
+def _metric_charts(curves: CurveDiagnosis, table: pd.DataFrame, families: dict[str, list[str]]) -> tuple[Chart, ...]:
+    """A chart per metric, but for the members of a per-class family (drawn together, _family_charts)."""
     names = [n for n in metric_names(curves, table) if has_finite(table, n)]
-    in_family = {n for members in _drawn_families(curves, table).values() for n in members}
+    in_family = {n for members in families.values() for n in members}
     out = []
     for name in [n for n in names if not is_learning_rate(n) and n not in in_family]:
         rows = table[table["name"] == name]
