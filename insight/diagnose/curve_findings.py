@@ -76,17 +76,28 @@ def further_findings(j: Judged, scenario: str, rule: Finding) -> list[Finding]:
 
 
 def _not_converged(j: Judged, scenario: str, rule: Finding) -> Finding | None:
-    profiles, t = [p for p in (j.train, j.val) if p is not None], j.t
-    if scenario != "A" or not all(R.still_falling(p, t) for p in profiles):
+    """Curve A still improving when it stopped: the primary loss still falls beyond its noise, and the
+    validation loss (when there is one) does too, or reached its best within early stopping's patience
+    of the end with its end still falling (a short, noisy validation end proves no trend on its own)."""
+    t, p, v = j.t, j.primary, j.val if j.train is not None else None
+    if scenario != "A" or not R.still_falling(p, t):
         return None
-    p = j.primary
+    val_trend = v is None or R.still_falling(v, t)
+    if not val_trend and not R.still_improving(v, t):
+        return None
     k = R.end_trend(p, t)[2]
     drops = {name: 100 * R.end_trend(q, t)[0] if q is not None else None
              for name, q in (("train", j.train), ("val", j.val))}
+    values = {}
+    if not val_trend:
+        best = int(np.argmin(v.y))
+        values = dict(val_best=float(v.y[best]), val_best_x=float(v.x[best]),
+                      patience=R.es_patience(int(np.isfinite(v.y).sum()), t))
     return _finding("not_converged", "info", j.axis, float(p.x[-1]), since=float(p.x[-k]), points=k,
                     train_drop_pct=drops["train"], val_drop_pct=drops["val"],
                     threshold_pct=100 * t.not_converged_drop, share_pct=100 * t.end_share,
-                    noise_measured=all(q.noise > 0 for q in profiles))
+                    noise_measured=all(q.noise > 0 for q in ((j.train, j.val) if val_trend else (p,)) if q is not None),
+                    val_beyond_noise=val_trend, **values)
 
 
 def _noisy_val(j: Judged, scenario: str, rule: Finding) -> Finding | None:

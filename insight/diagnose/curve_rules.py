@@ -194,6 +194,13 @@ def still_falling(p: Profile, t: CurveThresholds) -> bool:
     return fall >= t.not_converged_drop and z >= t.trend_z
 
 
+def still_improving(p: Profile, t: CurveThresholds) -> bool:
+    """The curve's lowest value lies within early stopping's patience of its end (early_stop would not
+    have stopped the run) and a line through its end falls by not_converged_drop or more: still
+    improving, though the fall over a short noisy end may not yet stand out from the noise."""
+    return early_stop(p.x, p.y, t) is None and end_trend(p, t)[0] >= t.not_converged_drop
+
+
 def levelled_since(p: Profile, position: float, t: CurveThresholds) -> bool:
     """From `position` (0..1 of the run) to the end, the line through the curve changes by less than
     plateau_tol, or by less than trend_z standard errors (no trend the noise does not explain)."""
@@ -207,6 +214,11 @@ def log_fall(a: float, b: float) -> float | None:
     return math.log(a / b) if a > 0 and b > 0 else None
 
 
+def es_patience(points: int, t: CurveThresholds) -> int:
+    """Early stopping's patience for a curve of `points` values: max(es_patience_min, es_patience_share x points)."""
+    return max(t.es_patience_min, int(math.ceil(t.es_patience_share * points)))
+
+
 def early_stop(x: np.ndarray, y: np.ndarray, t: CurveThresholds) -> tuple[float, float, int] | None:
     """(best x, stop x, patience): Keras/Lightning EarlyStopping (mode min, min_delta 0) with patience
     max(es_patience_min, es_patience_share * points), counted from the run's best value, so the
@@ -215,7 +227,7 @@ def early_stop(x: np.ndarray, y: np.ndarray, t: CurveThresholds) -> tuple[float,
     x, y = np.asarray(x, float)[keep], np.asarray(y, float)[keep]
     if x.size == 0:
         return None
-    patience = max(t.es_patience_min, int(math.ceil(t.es_patience_share * y.size)))
+    patience = es_patience(y.size, t)
     best = int(np.argmin(y))
     stop = best + patience
     return (float(x[best]), float(x[stop]), patience) if stop < y.size else None

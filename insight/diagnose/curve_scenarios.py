@@ -71,6 +71,7 @@ def _a_converged(j: Judged) -> Finding:
     p = j.primary
     measured = j.table.totals.get("val")
     values = dict(train_fall_pct=100 * p.fall, has_val=v is not None,
+                  levelled=not any(R.still_falling(q, j.t) for q in (j.train, v) if q is not None),
                   val_points=int(measured.finite.sum()) if measured is not None and v is None else 0)
     if v is not None:
         i = int(np.argmin(v.y))

@@ -49,6 +49,40 @@ def test_a_noisy_end_is_not_still_falling():
     assert d.scenario == "A" and not found(d, "not_converged")
 
 
+# Train falls smoothly to the end; val zigzags down. The end window is the last 5 points (epochs 8-12).
+TRAIN_STILL = [5, 3, 2.5, 2.2, 2.0, 1.9, 1.8, 1.72, 1.65, 1.59, 1.54, 1.5]
+
+
+def test_not_converged_when_val_reaches_its_best_within_the_patience():
+    # val's last 5 (2.35, 2.2, 2.25, 2.12, 2.1): a line through their logs falls about 10 % (>= 1 %), but
+    # val zigzags (noise by hand about 7 %), so the slope is under 2 standard errors: no trend on its own.
+    # Its best, 2.1, is the last value (epoch 12); early stopping's patience is max(3, ceil(0.1 x 12)) = 3
+    # epochs, so it would not have stopped the run -> still improving. Train: a line through log(1.72 ..
+    # 1.5) falls about 13 %, far beyond its small noise.
+    val = [5.5, 3.6, 3.0, 2.75, 2.5, 2.45, 2.3, 2.35, 2.2, 2.25, 2.12, 2.1]
+    fall, slope = end_line_by_hand(val[-5:])
+    assert fall > 0.01 and -slope / (noise_by_hand(val) / math.sqrt(10)) < 2
+    t_fall, t_slope = end_line_by_hand(TRAIN_STILL[-5:])
+    assert t_fall > 0.01 and -t_slope / (noise_by_hand(TRAIN_STILL) / math.sqrt(10)) > 2
+    d = diagnose_run(run_of({"train/loss": TRAIN_STILL, "val/loss": val}))
+    assert d.scenario == "A"
+    (f,) = found(d, "not_converged")
+    assert f.values["val_beyond_noise"] is False
+    assert (f.values["val_best"], f.values["val_best_x"], f.values["patience"]) == (2.1, 12, 3)
+    assert f.values["val_drop_pct"] == pytest.approx(100 * fall)
+    assert d.rule_finding.code == "converged" and d.rule_finding.values["levelled"] is False  # the training loss still falls: the verdict does not say levelled off
+
+
+def test_not_converged_needs_the_val_best_within_the_patience():
+    # the same, but val's best, 2.06, is at epoch 9: early stopping (patience 3) stops at epoch 12, the
+    # last; its end still falls (a line through 2.35 .. 2.1 falls about 7.5 %) within its noise -> no finding
+    val = [5.5, 3.6, 3.0, 2.75, 2.5, 2.45, 2.3, 2.35, 2.06, 2.25, 2.12, 2.1]
+    fall, slope = end_line_by_hand(val[-5:])
+    assert fall > 0.01 and -slope / (noise_by_hand(val) / math.sqrt(10)) < 2
+    d = diagnose_run(run_of({"train/loss": TRAIN_STILL, "val/loss": val}))
+    assert d.scenario == "A" and not found(d, "not_converged")
+
+
 def test_noisy_val_against_a_smooth_train():
     # noise = the robust sd of each point's log-distance to the median of its four neighbours
     # (curve_runs.noise_by_hand). FALLING is smooth; the val curve zigzags by about +-10 %: its noise is

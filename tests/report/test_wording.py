@@ -46,6 +46,22 @@ def test_the_converged_fall_says_where_it_is_measured_from():
                            "validation loss ends at 3.33 on average over the last 60 epochs")
 
 
+def test_a_run_still_falling_is_not_said_to_have_levelled_off():
+    # the YOLOv8 fire run: training still fell 9.79 % over its last 5 epochs (beyond its noise), validation
+    # reached its best, 4.71, at the last epoch, 25: neither levelled off, and the finding says why
+    text = message_for(Finding("converged", "info", values={
+        "x_axis": "epoch", "has_val": True, "levelled": False, "train_fall_pct": 37.4, "val_end": 4.9,
+        "window": 3, "val_best": 4.71, "val_best_x": 25.0}))
+    assert text.startswith("Both losses fell: the training loss fell 37.4 % from its early level")
+    text = message_for(Finding("not_converged", "info", values={
+        "x_axis": "epoch", "points": 5, "since": 21.0, "train_drop_pct": 9.79, "val_drop_pct": 6.96,
+        "noise_measured": True, "val_beyond_noise": False, "val_best": 4.71, "val_best_x": 25.0, "patience": 3}))
+    assert text == ("Still improving at the end: over the last 5 epochs (from epoch 21) the training loss fell "
+                    "9.79 %, more than its noise explains; the validation loss fell 6.96 % and reached its best, "
+                    "4.71, at epoch 25, within the last 3 epochs: early stopping with that patience would not "
+                    "have stopped the run. Train longer.")
+
+
 def test_a_train_only_run_is_not_told_that_nothing_needs_fixing():
     text = message_for(Finding("advice_A", "info", values={"judged_on": "train"}))
     assert text == ("The training loss shows no divergence and no stall, but that is no verdict on the model: log "
