@@ -143,5 +143,6 @@ def word_curves(curves: CurveDiagnosis, leakage: bool = False) -> CurveDiagnosis
     if failed is not None:
         values.update(scenario=curves.scenario, error=failed.code)
     values["leakage"] = leakage
+    values["still_improving"] = any(f.code == "not_converged" for f in curves.findings)
     advice = message_for(Finding(code, "info", values=values)) if curves.scenario else ""
     return replace(curves, rule=rule, advice=advice, findings=tuple(map(worded, curves.findings)))
