@@ -70,7 +70,8 @@ def test_not_converged_when_val_reaches_its_best_within_the_patience():
     assert f.values["val_beyond_noise"] is False
     assert (f.values["val_best"], f.values["val_best_x"], f.values["patience"]) == (2.1, 12, 3)
     assert f.values["val_drop_pct"] == pytest.approx(100 * fall)
-    assert d.rule_finding.code == "converged" and d.rule_finding.values["levelled"] is False  # the training loss still falls: the verdict does not say levelled off
+    # the training loss still falls: the verdict does not say levelled off
+    assert d.rule_finding.code == "converged" and d.rule_finding.values["levelled"] is False
     from insight.analysis.build import word_curves
 
     assert word_curves(d).advice == ("You are doing fine, and the run was still improving when it stopped: train "
