@@ -115,10 +115,24 @@ def _dataset_one_level_down(root: Path, candidates: list[DatasetReader]) -> str:
 
 def load_dataset(root: Path, config: Config = Config(), progress: Progress = no_progress) -> Dataset:
     reader = detect(Path(root), config)
-    dataset = reader.load(Path(root), config, progress)
+    try:
+        dataset = reader.load(Path(root), config, progress)
+    except DatasetError as exc:
+        raise _with_nested_hint(exc, Path(root), config) from None
     if config.task and dataset.task != config.task:  # a reader that cannot read the task says why itself
         raise DatasetError(f"--task {config.task}: the {reader.name} reader read {dataset.task} instead", root)
     return dataset
+
+
+def _with_nested_hint(exc: DatasetError, root: Path, config: Config) -> DatasetError:
+    """`exc`, saying where a dataset is when the reader found no layout in the folder itself (a folder that
+    holds several datasets, one of which the detector saw further down) and a sub-folder reads as one."""
+    if config.format or exc.path is None or Path(exc.path) != root:
+        return exc
+    nested = _dataset_one_level_down(root, readers())
+    if not nested:
+        return exc
+    return DatasetError(f"{exc.reason}; {nested}: pass that folder", root)
 
 
 def _safe_detect(reader: DatasetReader, root: Path) -> Detection:

@@ -284,3 +284,20 @@ def test_the_folder_above_a_yolo_dataset_is_refused_with_the_folder_to_pass(tmp_
         load_dataset(tmp_path)
     assert str(err.value) == f"{tmp_path}: no dataset here, but {tmp_path / 'fire-8'} reads as yolo: pass that folder"
     assert load_dataset(tmp_path / "fire-8").format == "yolo"
+
+
+def test_a_folder_of_several_datasets_that_the_detector_half_claims_names_one_to_pass(tmp_path):
+    """datumaro's yolo test assets: a folder holding several YOLO datasets, one of them with labels two
+    levels down (yolo_dataset/labels/labels/), which the detector takes for a YOLO layout the loader then
+    cannot find: the one-line error adds the sub-folder that reads as a dataset."""
+    from insight.formats import load_dataset
+
+    make(tmp_path / "roboflow_yolo", {"data.yaml": "names: ['a', 'b']\ntrain: train/images\n",
+                                      "train/images/a.jpg": (32, 24), "train/labels/a.txt": "0 0.5 0.5 0.2 0.2\n"})
+    make(tmp_path / "yolo_dataset", {"labels/obj.names": "a\nb\n", "labels/images/x.jpg": (32, 24),
+                                     "labels/labels/x.txt": "1 0.5 0.5 0.2 0.2\n"})
+    assert yolo.detect(tmp_path).confidence > 0
+    with pytest.raises(DatasetError) as err:
+        load_dataset(tmp_path)
+    assert str(err.value).startswith(f"{tmp_path}: no YOLO layout found")
+    assert str(err.value).endswith(f"; {tmp_path / 'roboflow_yolo'} reads as yolo: pass that folder")
