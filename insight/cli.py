@@ -36,10 +36,16 @@ def _path(text: str) -> Path:
 
 def _location(text: str) -> Path | str:
     """DATASET or --run: a path, or the URL of an object store as given (s3://..., gs://...: a Path
-    would fold its //)."""
-    from insight.storage import is_url
+    would fold its //); a file:// URL is the local path it names."""
+    from insight.storage import file_url_path, is_url
 
-    return text if is_url(text) else _path(text)
+    if is_url(text):
+        return text
+    try:
+        local = file_url_path(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return _path(text if local is None else local)
 
 
 def _fraction(text: str) -> float:
