@@ -153,8 +153,9 @@ def _dataset_options(p: argparse.ArgumentParser) -> None:
 
 
 def _run_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--run-id", help="which run to read when the log folder holds several (MLflow run id or folder "
-                                    "name); without it, the runs of such a folder are compared")
+    p.add_argument("--run-id", help="which run to read when the log folder holds several (MLflow run id or name, "
+                                    "a run folder's name or path under it, a log file's name); without it, the runs "
+                                    "of such a folder are compared; refused on a log that is one run")
     p.add_argument("--tie-tolerance", type=_fraction, metavar="F",
                    help="comparing runs, best values within F of each other (relative) tie "
                         f"(default {DEFAULT_TIE_TOLERANCE}, i.e. 0.5 %%)")
