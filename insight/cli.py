@@ -36,10 +36,16 @@ def _path(text: str) -> Path:
 
 def _location(text: str) -> Path | str:
     """DATASET or --run: a path, or the URL of an object store as given (s3://..., gs://...: a Path
-    would fold its //)."""
-    from insight.storage import is_url
+    would fold its //); a file:// URL is the local path it names."""
+    from insight.storage import file_url_path, is_url
 
-    return text if is_url(text) else _path(text)
+    if is_url(text):
+        return text
+    try:
+        local = file_url_path(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return _path(text if local is None else local)
 
 
 def _fraction(text: str) -> float:
@@ -147,8 +153,9 @@ def _dataset_options(p: argparse.ArgumentParser) -> None:
 
 
 def _run_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--run-id", help="which run to read when the log folder holds several (MLflow run id or folder "
-                                    "name); without it, the runs of such a folder are compared")
+    p.add_argument("--run-id", help="which run to read when the log folder holds several (MLflow run id or name, "
+                                    "a run folder's name or path under it, a log file's name); without it, the runs "
+                                    "of such a folder are compared; refused on a log that is one run")
     p.add_argument("--tie-tolerance", type=_fraction, metavar="F",
                    help="comparing runs, best values within F of each other (relative) tie "
                         f"(default {DEFAULT_TIE_TOLERANCE}, i.e. 0.5 %%)")

@@ -63,6 +63,16 @@ def fmt_compared(values, digits: int = 3) -> tuple[str, ...]:
                  for v in values)
 
 
+def fmt_compared_values(values, *groups: tuple[str, ...]) -> dict[str, str]:
+    """{name: text} of the values named in `groups`, each group's values printed together by fmt_compared
+    (the same decimals): what a finding's wording prints for numbers it compares in one sentence. A name
+    missing from `values` prints as None does ('–')."""
+    out: dict[str, str] = {}
+    for group in groups:
+        out.update(zip(group, fmt_compared([values.get(name) for name in group])))
+    return out
+
+
 def fmt_smoothing(sigmas: dict[str, float], share: float, minimum: float, unit: str = "point") -> str:
     """How the curves were smoothed, as a phrase: `sigmas` is the kernel width in logged points per split
     ({"train": 16, "val": 0.8}; {} when no curve was smoothed), `share` and `minimum` the setting that gave

@@ -63,6 +63,30 @@ def is_url(text: str | os.PathLike) -> bool:
     return bool(match) and match.group(1).lower() != "file"
 
 
+def file_url_path(text: str | os.PathLike) -> str | None:
+    """The local path a `file://` URL names (file:///abs/path or file://localhost/abs/path, percent-
+    decoding applied), read exactly as that path would be; None when `text` is no file:// URL. A file://
+    URL that names no local path (another host, a relative path, a query or fragment) raises ValueError
+    with one line naming it."""
+    text = os.fspath(text) if isinstance(text, os.PathLike) else text
+    match = _URL.match(text) if isinstance(text, str) else None
+    if not match or match.group(1).lower() != "file":
+        return None
+    from urllib.parse import unquote_to_bytes, urlsplit
+
+    parts = urlsplit(text)
+    expected = "expected file:///absolute/path or file://localhost/absolute/path"
+    if parts.netloc.lower() not in ("", "localhost"):
+        raise ValueError(f"{text}: a file:// URL on host {parts.netloc!r}, not this machine; {expected}")
+    if parts.query or parts.fragment or text.endswith(("?", "#")):
+        raise ValueError(f"{text}: a file:// URL with a query or fragment ('?' or '#'); {expected} "
+                         "(a '?' or '#' in a name is written %3F or %23)")
+    path = os.fsdecode(unquote_to_bytes(parts.path))  # the bytes named, as the file system decodes a name
+    if not path.startswith("/"):
+        raise ValueError(f"{text}: a file:// URL without a path; {expected}")
+    return path
+
+
 def shown(url: str) -> str:
     """The URL as it may be printed: without a user:password@ part."""
     return re.sub(r"^([a-zA-Z][a-zA-Z0-9+.-]*://)[^/@]*@", r"\1", url)

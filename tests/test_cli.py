@@ -76,6 +76,40 @@ def test_errors_are_one_line_with_exit_code_2(argv, expected, capsys):
     assert err.count("\n") == 1 and expected in err and "Traceback" not in err
 
 
+def test_a_file_url_is_read_as_the_local_path(pets_dir, pets_run, tmp_path, capsys, monkeypatch):
+    """DATASET and --run given as file:// URLs read the very path they name. The URLs are written by
+    hand: the folder `my pets #1` is `my%20pets%20%231` percent-encoded (space = %20, # = %23), and
+    file://localhost/... names the same path as file:///... . Scan and report give byte-identical
+    insight.json by path and by URL (nothing excepted)."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1795350000")
+    data = tmp_path / "my pets #1"
+    shutil.copytree(pets_dir, data)
+    by_path = run(capsys, "scan", str(data), "--json")
+    assert by_path[0] == 0, by_path[2]
+    for url in (f"file://{tmp_path}/my%20pets%20%231", f"file://localhost{tmp_path}/my%20pets%20%231",
+                f"FILE://{tmp_path}/my%20pets%20%231/"):
+        assert run(capsys, "scan", url, "--json") == by_path, url
+    reports = {}
+    for name, dataset, log in (("path", str(data), str(pets_run)),
+                               ("url", f"file://{tmp_path}/my%20pets%20%231", f"file://{pets_run}")):
+        code, _, err = run(capsys, "report", dataset, "--run", log, "--out", str(tmp_path / name), "-q", "--no-pdf")
+        assert code == 0, err
+        reports[name] = (tmp_path / name / "insight.json").read_bytes()
+    assert reports["url"] == reports["path"]
+    assert json.loads(reports["url"])["curves"]["scenario"] == "C"
+
+
+@pytest.mark.parametrize("url, expected", [
+    ("file://otherhost/data/pets", "file://otherhost/data/pets: a file:// URL on host 'otherhost', not this machine"),
+    ("file:///data/pets#1", "file:///data/pets#1: a file:// URL with a query or fragment"),
+    ("file://", "file://: a file:// URL without a path"),
+    ("file:///no/such/folder", "/no/such/folder: no such dataset folder"),
+])
+def test_a_file_url_naming_no_local_path_is_one_line(url, expected, capsys):
+    code, _, err = run(capsys, "scan", url)
+    assert code == 2 and err.count("\n") == 1 and expected in err and "Traceback" not in err
+
+
 def test_unknown_layout_lists_what_was_looked_for(tmp_path, capsys):
     (tmp_path / "notes.txt").write_text("nothing here")
     code, _, err = run(capsys, "scan", str(tmp_path))

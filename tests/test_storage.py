@@ -256,3 +256,14 @@ def test_a_url_is_shown_without_its_credentials():
     assert storage.shown("gs://bucket/ds") == "gs://bucket/ds"
     assert storage.is_url("s3://b/x") and storage.is_url("gs://b") and not storage.is_url("data/s3:x")
     assert not storage.is_url("file:///data/pets")
+
+
+def test_a_file_url_names_its_local_path():
+    """Worked by hand: %20 is a space, %23 a '#', %FF the byte 0xFF (a name that is no UTF-8, kept as
+    the file system decodes it, surrogateescape)."""
+    assert storage.file_url_path("file:///data/my%20pets%231") == "/data/my pets#1"
+    assert storage.file_url_path("file://localhost/data/pets") == "/data/pets"
+    assert storage.file_url_path("file:///data/%FF") == os.fsdecode(b"/data/\xff")
+    assert storage.file_url_path("data/pets") is None and storage.file_url_path("s3://b/x") is None
+    with pytest.raises(ValueError, match="on host 'nas'"):
+        storage.file_url_path("file://nas/data/pets")

@@ -28,7 +28,7 @@ def _text_env() -> jinja2.Environment:
 def message_for(finding: Finding) -> str:
     template = _text_env().get_template(f"findings/{finding.code}.txt")
     text = template.render(values=finding.values, count=finding.count, examples=finding.examples,
-                           epoch=finding.epoch, v=finding.values)
+                           epoch=finding.epoch, v=finding.values, s=finding.shown)
     return " ".join(text.split())
 
 

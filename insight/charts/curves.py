@@ -18,6 +18,7 @@ giving every series' value there.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -127,6 +128,12 @@ def metric_chart(rows: pd.DataFrame, title: str, x_label: str, marks: list[Mark]
         return to_svg(fig, key, _bands(ax, rows, x_label))
 
 
+def natural_key(text: str) -> tuple:
+    """'bbox/AP-2' before 'bbox/AP-10', 'pg9' before 'pg10': digit runs compare as numbers, the rest as
+    text (Detectron2 writes its per-class APs with sorted keys, so the log's own order is alphabetical)."""
+    return tuple((0, int(part), "") if part.isdecimal() else (1, 0, part) for part in re.split(r"(\d+)", text))
+
+
 def series_style(i: int) -> str:
     """The line style of the i-th styled series. It takes PALETTE[i % len(PALETTE)] (_by_split); the style
     moves on one more each time the colours start again, so that no two of the first
@@ -136,10 +143,11 @@ def series_style(i: int) -> str:
 
 
 def _by_split(rows: pd.DataFrame):
-    """(series name, colour, rows) per split; other series names (e.g. several learning rates in
-    the `split` column) take the palette in turn."""
+    """(series name, colour, rows) per split; other series names (e.g. several learning rates, or the
+    classes of a per-class AP family, in the `split` column) take the palette in turn, in natural order
+    (class 2 before class 10: digit runs compare as numbers), which the legend follows."""
     order = {"train": 0, "val": 1}
-    names = sorted(rows["split"].unique(), key=lambda s: (order.get(s, 2), s))
+    names = sorted(rows["split"].unique(), key=lambda s: (order.get(s, 2), natural_key(str(s))))
     for i, split in enumerate(names):
         color = COLORS[split] if split in order else PALETTE[i % len(PALETTE)]
         yield split, color, rows[rows["split"] == split].sort_values("x", kind="stable")

@@ -38,7 +38,8 @@ def b_nonfinite(j: Judged) -> Finding | None:
 
 def b_rise(j: Judged) -> Verdict:
     p, t = j.primary, j.t
-    f = finding("diverged_rise", "error", j.axis, float(p.x[-1]), split=j.primary_split, start=p.early,
+    f = finding("diverged_rise", "error", j.axis, float(p.x[-1]), compared=(("start", "end"),),
+                split=j.primary_split, start=p.early,
                 end=p.end, rise_pct=-100 * p.fall, threshold_pct=100 * t.rise_above_start,
                 ratio=p.end / p.early if p.early > 0 else None)
     return Verdict("B", f, ratio(-p.fall, t.rise_above_start))
@@ -50,7 +51,8 @@ def b_rebound(j: Judged) -> Verdict:
     jump = p.end / (t.spike_factor * p.smooth_best) if p.smooth_best > 0 else 0.0
     blowup = min(jump, ratio(p.giveback, t.blowup_giveback))
     score = min(ratio(fell, t.rebound_min_fall), max(ratio(p.giveback, t.giveback_b), blowup))
-    f = finding("diverged_rebound", "error", j.axis, p.best_x, split=j.primary_split, start=p.early,
+    f = finding("diverged_rebound", "error", j.axis, p.best_x, compared=(("start", "best", "smoothed_best", "end"),),
+                split=j.primary_split, start=p.early,
                 best=p.best, best_x=p.best_x, smoothed_best=p.smooth_best, smoothed_best_x=p.smooth_best_x,
                 end=p.end, giveback_pct=100 * p.giveback,
                 threshold_pct=100 * t.giveback_b, blowup=bool(blowup >= 1 and p.giveback < t.giveback_b),
@@ -73,7 +75,8 @@ def b_blowup(j: Judged) -> Verdict | None:
     if worst is None:
         return None
     split, factor, at, before, peak, back, cost = worst
-    f = finding("diverged_blowup", "error", j.axis, at, split=split, at=at, before=before, peak=peak,
+    f = finding("diverged_blowup", "error", j.axis, at, compared=(("before", "peak"),), split=split, at=at,
+                before=before, peak=peak,
                 ratio=peak / before, back=back, recovered=back is not None, cost_pct=100 * cost,
                 threshold_pct=100 * j.t.blowup_cost_share, factor=factor)
     return Verdict("B", f, ratio(cost, j.t.blowup_cost_share))

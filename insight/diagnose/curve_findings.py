@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import replace
 
 import numpy as np
 
@@ -17,6 +18,7 @@ from insight.diagnose.curve_diverge import spike_events
 from insight.diagnose.curve_verdict import Judged
 from insight.diagnose.epochs import TOTAL, EpochTable, higher_is_better, is_loss
 from insight.diagnose.smoothing import noise
+from insight.formatting import fmt_compared_values
 from insight.model.findings import Finding, Severity
 
 THRESHOLD_METRIC = re.compile(r"^(precision|recall)(_|$)", re.I)  # left to mAP when one is logged
@@ -34,8 +36,12 @@ def order(findings: list[Finding]) -> list[Finding]:
     return sorted(findings, key=lambda f: (f.severity.rank, rank.get(f.code, len(rank))))
 
 
-def _finding(code: str, severity: str, axis: str, epoch: float | None = None, **values) -> Finding:
-    return Finding(code, Severity(severity), values={"x_axis": axis, **values}, epoch=epoch)
+def _finding(code: str, severity: str, axis: str, epoch: float | None = None,
+             compared: tuple[tuple[str, ...], ...] = (), **values) -> Finding:
+    """A curve finding; `compared`: groups of its values the wording compares in one sentence, printed
+    with the same decimals (Finding.shown)."""
+    return Finding(code, Severity(severity), values={"x_axis": axis, **values}, epoch=epoch,
+                   shown=fmt_compared_values(values, *compared))
 
 
 def nonfinite_findings(table: EpochTable, decided_b: bool) -> list[Finding]:
@@ -93,7 +99,8 @@ def _not_converged(j: Judged, scenario: str, rule: Finding) -> Finding | None:
         best = int(np.argmin(v.y))
         values = dict(val_best=float(v.y[best]), val_best_x=float(v.x[best]),
                       patience=R.es_patience(int(np.isfinite(v.y).sum()), t))
-    return _finding("not_converged", "info", j.axis, float(p.x[-1]), since=float(p.x[-k]), points=k,
+    return _finding("not_converged", "info", j.axis, float(p.x[-1]), compared=(("train_drop_pct", "val_drop_pct"),),
+                    since=float(p.x[-k]), points=k,
                     train_drop_pct=drops["train"], val_drop_pct=drops["val"],
                     threshold_pct=100 * t.not_converged_drop, share_pct=100 * t.end_share,
                     noise_measured=all(q.noise > 0 for q in ((j.train, j.val) if val_trend else (p,)) if q is not None),
@@ -106,7 +113,8 @@ def _noisy_val(j: Judged, scenario: str, rule: Finding) -> Finding | None:
         return None
     nt, nv = j.train.noise, j.val.noise
     if nv >= t.noisy_min and nv >= t.noisy_ratio * nt:
-        return _finding("noisy_val", "warning", j.axis, val_jitter_pct=100 * nv, train_jitter_pct=100 * nt,
+        return _finding("noisy_val", "warning", j.axis, compared=(("val_jitter_pct", "train_jitter_pct"),),
+                        val_jitter_pct=100 * nv, train_jitter_pct=100 * nt,
                         ratio=nv / nt if nt > 0 else None, min_pct=100 * t.noisy_min, points=j.val.n)
     return None
 
@@ -120,7 +128,7 @@ def _val_below_train(j: Judged, scenario: str, rule: Finding) -> Finding | None:
         return None
     leak = j.context.has_leakage
     return _finding("val_below_train", "warning" if leak else "info", j.axis, float(v.x[-1]),
-                    train=t.end_med, val=v.end_med, below_pct=100 * below,
+                    compared=(("val", "train"),), train=t.end_med, val=v.end_med, below_pct=100 * below,
                     threshold_pct=100 * j.t.val_below_margin, leakage=leak)
 
 
@@ -134,6 +142,7 @@ def _underfit(j: Judged, scenario: str, rule: Finding) -> Finding | None:
     p = j.primary
     where = min(min(R.plateau_position(q, t) for q in profiles), t.plateau_by)
     return _finding("underfit", "warning", j.axis, float(np.interp(where, [0, 1], [p.x[0], p.x[-1]])),
+                    compared=(("train_fall_pct", "val_fall_pct"),),
                     train_fall_pct=100 * j.train.fall_from_first if j.train else None,
                     val_fall_pct=100 * j.val.fall_from_first if j.val else None,
                     train_end=j.train.end if j.train else None, val_end=j.val.end if j.val else None,
@@ -194,8 +203,10 @@ def _component_imbalance(j: Judged) -> list[Finding]:
         rising.sort(key=lambda item: -item[1].gl)
         items = [{"name": n, "best": p.best, "best_x": p.best_x, "smoothed_best": p.smooth_best,
                   "smoothed_best_x": p.smooth_best_x, "end": p.end, "gl": p.gl} for n, p in rising]
-        out.append(_finding("component_imbalance", "warning", j.axis, items[0]["best_x"], split=split,
-                            **items[0], rising=items, others=steady, total_gl=total.gl, alpha=t.gl_alpha))
+        f = _finding("component_imbalance", "warning", j.axis, items[0]["best_x"], split=split,
+                     **items[0], rising=items, others=steady, total_gl=total.gl, alpha=t.gl_alpha)
+        shown = [fmt_compared_values(item, ("smoothed_best", "end", "best")) for item in items]  # per component
+        out.append(replace(f, shown={"rising": shown}))
     return out
 
 
@@ -229,7 +240,8 @@ def _metric_regressed(table: EpochTable, t: R.CurveThresholds) -> list[Finding]:
         spread = noise(y) if y.size >= t.noise_min_points else 0.0
         threshold = max(t.metric_drop, R.pct(-math.expm1(-t.gl_noise_z * spread)))  # a noisy best is a lucky draw
         if drop >= threshold:
-            out.append(_finding("metric_regressed", "warning", table.x_axis, float(x[i]), split=split,
+            out.append(_finding("metric_regressed", "warning", table.x_axis, float(x[i]),
+                                compared=(("best", "end"),), split=split,
                                 name=name, best=best, best_x=float(x[i]), end=end, drop_pct=100 * drop,
                                 threshold_pct=100 * threshold, noise_pct=100 * spread,
                                 raised=threshold > t.metric_drop, base_pct=100 * t.metric_drop))

@@ -22,6 +22,7 @@ import numpy as np
 from insight.diagnose import curve_rules as R
 from insight.diagnose.curve_findings import _judged_metric
 from insight.diagnose.epochs import EpochTable, higher_is_better
+from insight.formatting import fmt_compared_values
 from insight.logs.names import is_fraction
 from insight.model.findings import Finding, Severity
 
@@ -41,12 +42,14 @@ def metric_findings(table: EpochTable, t: R.CurveThresholds) -> list[Finding]:
         spike = _spike(x, y, i, t)
         if spike is not None:
             spikes.append(Finding("metric_spike_best", Severity.WARNING, epoch=float(x[i]),
-                                  values={"x_axis": table.x_axis, "split": split, "name": name, **spike}))
+                                  values={"x_axis": table.x_axis, "split": split, "name": name, **spike},
+                                  shown=fmt_compared_values(spike, ("best", "before", "after", "next_best"))))
     out = []
     if near_zero and degenerate_run(table, t) is None:
         out.append(Finding("metric_near_zero", Severity.WARNING, epoch=near_zero[0]["best_x"],
                            values={"x_axis": table.x_axis, "metrics": near_zero,
-                                   "threshold": t.metric_near_zero}))
+                                   "threshold": t.metric_near_zero},
+                           shown={"metrics": [fmt_compared_values(m, ("best", "last")) for m in near_zero]}))
     return out + spikes
 
 

@@ -47,7 +47,8 @@ def c_val_rises(j: Judged) -> Verdict | None:
     threshold = R.gl_threshold(v, th, window)
     train_fall, share = _train_fall_since(t, v.smooth_best_x, th), _learning_share(t, v.smooth_best_x, th)
     falling = trend(v.x, v.y, th, min(window_points(v.n, th), after + 1)).falls(th, th.not_converged_drop)
-    f = finding("overfit_val_rises", "warning", j.axis, v.best_x, **_bests(v), end=end,
+    f = finding("overfit_val_rises", "warning", j.axis, v.best_x, compared=(("best", "smoothed_best", "end"),),
+                **_bests(v), end=end,
                 window=window, gl=gl, alpha=th.gl_alpha, threshold=threshold,
                 noise_pct=100 * v.noise, train_fall_pct=100 * train_fall, train_share_pct=100 * share,
                 rising=rising_components(j.table, "val", th), **_classes(j))
@@ -80,7 +81,10 @@ def c_never_back(j: Judged) -> Verdict | None:
     since = t.x >= v.best_x
     falls = trend(t.x[since], t.y[since], th).falls(th, th.train_still_falls) if since.sum() >= 2 else False
     share = _learning_share(t, v.best_x, th)
-    f = finding("overfit_never_back", "warning", j.axis, v.best_x, best=v.best, best_x=v.best_x,
+    rose = val_ratio > 1  # the wording compares the validation loss's rise with the training loss's fall
+    f = finding("overfit_never_back", "warning", j.axis, v.best_x,
+                compared=(("best", "val_end"), ("val_change_pct", "train_fall_pct") if rose else ("train_fall_pct",)),
+                best=v.best, best_x=v.best_x,
                 stop_x=stop[1] if stop else None, patience=stop[2] if stop else None, last_x=float(v.x[-1]),
                 saved_pct=100 * saved, saved_min_pct=100 * th.best_early_share, val_end=end_level(v.y, th),
                 window=end_points(v.n, th),
@@ -150,7 +154,10 @@ def _gap_verdict(j: Judged, x, tr, va, k: int, whole_run: bool) -> Verdict:
     score = min(ratio(widened, threshold), BIG if train.z >= th.trend_z else 0.0, slow,
                 BIG if above and not still else 0.0, ratio(share, th.train_fall_share))
     val_change = 100 * (1 - math.exp(-fv))
-    f = finding("overfit_gap_widens", "warning", j.axis, train.since, since=train.since, points=k,
+    # the wording sets the training loss's fall against the validation loss's rise, or its fall (not over the whole run)
+    val_side = ("val_rise_pct",) if val_change < 0 else () if whole_run else ("val_fall_pct",)
+    f = finding("overfit_gap_widens", "warning", j.axis, train.since, compared=(("train_fall_pct", *val_side),),
+                since=train.since, points=k,
                 train_fall_pct=100 * train.fall, val_fall_pct=max(0.0, val_change),
                 val_rise_pct=max(0.0, -val_change), ratio_end=end_level(va, th) / end_level(tr, th),
                 widened_pct=widened, threshold_pct=threshold, alpha=th.gl_alpha,

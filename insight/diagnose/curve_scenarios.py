@@ -81,7 +81,8 @@ def _a_converged(j: Judged) -> Finding:
                       gl=R.pct(100 * (end / v.smooth_best - 1)) if v.smooth_best > 0 else 0.0,
                       alpha=j.t.gl_alpha, threshold=R.gl_threshold(v, j.t, end_points(v.n, j.t)),
                       noise_pct=100 * v.noise)
-    return finding("converged", "info", j.axis, values.get("val_best_x"), **values)
+    return finding("converged", "info", j.axis, values.get("val_best_x"), compared=(("val_end", "val_best"),),
+                   **values)
 
 
 

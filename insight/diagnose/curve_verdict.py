@@ -11,6 +11,7 @@ import numpy as np
 from insight.diagnose import curve_rules as R
 from insight.diagnose.curve_trend import aligned
 from insight.diagnose.epochs import EpochTable
+from insight.formatting import fmt_compared_values
 from insight.model.findings import Finding, Severity
 
 BIG = 1e9  # the score of a condition met by any margin
@@ -57,8 +58,12 @@ class Verdict:
         return self.score >= 1
 
 
-def finding(code: str, severity: str, axis: str, epoch: float | None = None, **values) -> Finding:
-    return Finding(code, Severity(severity), values={"x_axis": axis, **values}, epoch=epoch)
+def finding(code: str, severity: str, axis: str, epoch: float | None = None,
+            compared: tuple[tuple[str, ...], ...] = (), **values) -> Finding:
+    """A curve finding; `compared`: groups of its values the wording compares in one sentence, printed
+    with the same decimals (Finding.shown)."""
+    return Finding(code, Severity(severity), values={"x_axis": axis, **values}, epoch=epoch,
+                   shown=fmt_compared_values(values, *compared))
 
 
 def ratio(measure: float, threshold: float) -> float:

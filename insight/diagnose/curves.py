@@ -9,7 +9,7 @@ names the rule and its `values` hold the numbers; the wording lives in templates
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -49,8 +49,7 @@ def diagnose_run(run: Run, context: CurveContext | None = None) -> CurveDiagnosi
     judged = Judged(table, train, val, context)
     scenario, rule, verdicts = decide(judged)
     on = judged_on(table) if train is None else "+".join(s for s, p in (("train", train), ("val", val)) if p)
-    rule = Finding(rule.code, rule.severity, rule.count, {**rule.values, "judged_on": on}, rule.examples,
-                   rule.epoch)
+    rule = replace(rule, values={**rule.values, "judged_on": on})
     findings = nonfinite_findings(table, decided_b=rule.code == "diverged_nonfinite")
     degenerate = degenerate_run(table, t) if scenario is not None else None
     if degenerate is not None:  # nothing was learned: no scenario, whatever the losses show (cannot judge)
@@ -87,8 +86,7 @@ def _with_reading(degenerate: Finding, scenario: str, rule: Finding, on: str) ->
     would have said: the losses of a run that learned nothing can still fall, so their reading is given,
     not followed."""
     values = {**degenerate.values, "losses_read_as": scenario, "losses_rule": rule.code, "judged_on": on}
-    return Finding(degenerate.code, degenerate.severity, degenerate.count, values, degenerate.examples,
-                   degenerate.epoch)
+    return replace(degenerate, values=values)
 
 
 def judged_on(table: EpochTable) -> str:

@@ -95,8 +95,13 @@ def _changes(before: dict, after: dict, label: str) -> tuple[str, ...]:
     said += [f"{h.code} {h.count_before} → {h.count_after}" for h in c.health_changed]
     said += [f"{h.code} gone" for h in c.health_resolved]
     if c.scenario_before != c.scenario_after:
-        said.append(f"curves {c.scenario_before or 'none'} → {c.scenario_after or 'none'}")
+        said.append(f"{_scenario(c.scenario_before)} → {_scenario(c.scenario_after)}")
     return tuple(said)
+
+
+def _scenario(letter: str | None) -> str:
+    """A night's curve scenario as the report names it elsewhere (the 'since last report' section)."""
+    return f"Curve {letter}" if letter else "no diagnosis"
 
 
 def _count(value) -> str:

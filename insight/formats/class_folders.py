@@ -262,9 +262,10 @@ def _findings(found: _Walk, unreadable: list[str], too_large: list[str]) -> list
     if too_large:
         findings.append(Finding("image_too_large", Severity.ERROR, len(too_large), examples=too_large))
     severity = {"outside_class_folder": Severity.WARNING, "symlink_loop": Severity.WARNING}
+    values = {"symlink_folder": {"where": "class folders"}}
     for reason, count in sorted(found.ignored.items()):
         findings.append(Finding(f"ignored_{reason}", severity.get(reason, Severity.INFO), count,
-                                examples=found.ignored_examples[reason]))
+                                values=values.get(reason, {}), examples=found.ignored_examples[reason]))
     return findings
 
 

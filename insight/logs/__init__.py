@@ -5,7 +5,10 @@ Every reader module exposes:
     candidates(folder: Path) -> list[Path]     files (or run folders) under `folder` it could read
     detect(path: Path) -> Detection            confidence that `path` (a file or run folder) is its format
     read(path: Path, config: Config) -> Run
-`--run` may name a file or a folder; a folder is searched and the newest readable run is used.
+and, a reader of a store that holds several runs (MLflow), RUN_IDS = True: it picks one by `--run-id`.
+`--run` may name a file or a folder; a folder is searched and the newest readable run is used, or the
+one `--run-id` names (its folder's name or path under the folder, or a file's name beside the others).
+`--run-id` on a log that is one run (a file, a TensorBoard run folder) is refused: it picks nothing there.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from pathlib import Path
 from types import ModuleType
 
 from insight.config import Config
-from insight.errors import LogError
+from insight.errors import LogError, UsageError
 from insight.detection import UNSURE, Detection
 from insight.logs.reading import links_out
 from insight.model import Run
@@ -118,6 +121,7 @@ def load_run(path: Path, config: Config = Config()) -> Run:
         raise LogError("no such training log file or folder", path)
     if path.is_file():
         module, _ = detect(path)
+        _refuse_run_id(module, path, config, "a log file")
         return module.read(path, config)
     if not path.is_dir():
         raise LogError(f"is {kind_of(path.stat().st_mode)}, not a training log file or folder", path)
@@ -175,6 +179,7 @@ def _load_folder(path: Path, config: Config) -> Run:
     except LogError:
         module = None
     if module is not None:
+        _refuse_run_id(module, path, config, "a run folder read as a whole")
         try:
             return module.read(path, config)
         except LogError as exc:
@@ -185,15 +190,65 @@ def _load_folder(path: Path, config: Config) -> Run:
     if not runs:
         raise LogError("no training log found in this folder (looked for results.csv, metrics.csv, "
                        "*.csv, events.out.tfevents.*, mlruns/, metrics.json, *.log.json, *.jsonl)", path)
+    if config.run_id:
+        return _read_named(runs, config, path)
     newest, module = runs[0]
     run = module.read(newest, config)
-    others = [str(p.relative_to(path)) for p, _ in runs[1:]]
-    if others:
-        more = f" and {len(others) - 10} more" if len(others) > 10 else ""
-        note = (f"{len(runs)} runs found under {path}; read {newest.relative_to(path)}, "
-                f"{ordered_by([p for p, _ in runs])}; not read: {', '.join(others[:10])}{more}")
-        run = Run(run.format, run.source, run.metrics, run.notes + (note,))
-    return run
+    return _with_others_note(run, runs, newest, path, ordered_by([p for p, _ in runs]))
+
+
+def _with_others_note(run: Run, runs: list[tuple[Path, ModuleType]], read: Path, folder: Path, why: str) -> Run:
+    others = [str(p.relative_to(folder)) for p, _ in runs if p != read]
+    if not others:
+        return run
+    more = f" and {len(others) - 10} more" if len(others) > 10 else ""
+    note = (f"{len(runs)} runs found under {folder}; read {read.relative_to(folder)}, "
+            f"{why}; not read: {', '.join(others[:10])}{more}")
+    return Run(run.format, run.source, run.metrics, run.notes + (note,))
+
+
+def _refuse_run_id(module: ModuleType, path: Path, config: Config, what: str) -> None:
+    """--run-id on a log that is one run picks nothing: refused, rather than read as if it had."""
+    if config.run_id and not getattr(module, "RUN_IDS", False):
+        raise UsageError(f"--run-id {config.run_id!r} picks one of several runs (a run folder's name in a folder "
+                         f"of runs, or an MLflow run), but this is {what}, one {module.NAME} run; drop --run-id, "
+                         "or name the folder that holds the runs", path)
+
+
+def run_names(candidate: Path, folder: Path) -> set[str]:
+    """What --run-id may call a run found under `folder`: its path under the folder, its run folder's
+    path and name, or, for a file beside the other runs, its name with or without the suffix."""
+    home = _run_folder(candidate)
+    names = {candidate.relative_to(folder).as_posix()}
+    if home == folder:
+        return names | {candidate.name, candidate.stem}
+    return names | {home.relative_to(folder).as_posix(), home.name}
+
+
+def _read_named(runs: list[tuple[Path, ModuleType]], config: Config, folder: Path) -> Run:
+    """The run under `folder` that --run-id names; else the one MLflow store holding a run of that id."""
+    wanted = config.run_id.strip().rstrip("/")
+    hits = [(p, None) for p, m in runs if not getattr(m, "RUN_IDS", False) and wanted in run_names(p, folder)]
+    stores = [(p, m) for p, m in runs if getattr(m, "RUN_IDS", False)]
+    if not hits and len(stores) == 1:  # an MLflow run id: the store says which of its runs, or why none
+        hits = [(stores[0][0], stores[0][1].read(stores[0][0], config))]
+    elif not hits:  # several stores: the ones that hold a run of that id, each read once
+        hits = [(p, run) for p, m in stores if (run := _read_or_none(m, p, config))]
+    if len(hits) != 1:
+        listed = ", ".join(str(p.relative_to(folder)) for p, _ in (hits or runs)[:10])
+        found = "no run" if not hits else f"{len(hits)} runs"
+        raise LogError(f"{found} under this folder matches --run-id {config.run_id!r} (expected a run folder's "
+                       f"name or path, or an MLflow run id; runs: {listed})", folder)
+    chosen, run = hits[0]
+    run = run or dict(runs)[chosen].read(chosen, config)
+    return _with_others_note(run, runs, chosen, folder, "as asked with --run-id")
+
+
+def _read_or_none(module: ModuleType, store: Path, config: Config) -> Run | None:
+    try:
+        return module.read(store, config)
+    except LogError:
+        return None
 
 
 def _mtime(path: Path) -> float:

@@ -33,6 +33,7 @@ from insight.model import Run
 from insight.safe_input import MiB, head_bytes, inside, load_yaml, read_text as safe_read_text
 
 NAME = "mlflow"
+RUN_IDS = True  # a store holds several runs: --run-id picks one (insight.logs)
 FILE_STATUS = {1: "RUNNING", 2: "SCHEDULED", 3: "FINISHED", 4: "FAILED", 5: "KILLED"}
 SQL_INF = 1.7976931348623157e308  # MLflow's SQL stores write +-inf as +-max float
 SQLITE_MAGIC = b"SQLite format 3\0"

@@ -46,6 +46,9 @@ class Finding:
     message: str = ""  # filled from templates/findings/<code>.txt when the report is built
     # Pictures for the report (e.g. thumbnails as data: URIs by file); left out of insight.json.
     media: dict[str, str] = field(default_factory=dict, metadata={"json": False})
+    # Values the wording compares in one sentence, as it prints them (the same decimals, made where the
+    # values are, by insight.formatting.fmt_compared_values): the template's `s`; left out of insight.json.
+    shown: dict[str, Any] = field(default_factory=dict, metadata={"json": False})
 
     def __post_init__(self) -> None:
         if not self.code.replace("_", "").isalnum():

@@ -40,17 +40,22 @@ def test_trends_by_hand():
     assert [n.changed for n in history.nights] == [False, False, True]
     last = history.nights[-1]
     # bus: 4 -> 10 labels, mild -> well; total 16 -> 22, so car's share falls from 12/16 = 75 % to
-    # 12/22 = 54.5 % (a move of 1 point or more); a new error finding; scenario A -> C
+    # 12/22 = 54.5 % (a move of 1 point or more); a new error finding; scenario A -> C, named as
+    # everywhere else in the report ("Curve C"; it read "curves A → C")
     assert last.changes == ("labels 16 → 22", "tiers: bus mild → well", "count or share moved: car",
-                            "new finding image_missing (2)", "curves A → C")
+                            "new finding image_missing (2)", "Curve A → Curve C")
     assert (last.labels, last.labels_by_split, last.tiers) == (22, {"train": 18, "val": 4},
                                                               {"well": 2, "mild": 0, "serious": 0})
     assert (last.errors, last.warnings, last.classes["bus"]) == (1, 0, {"train": 8, "val": 2})
     assert history.changed_nights == 1
     # page 1's line says what changed since the night before
     assert trend_line(history) == ("since n2: labels 16 → 22; tiers: bus mild → well; count or share moved: car; "
-                                   "new finding image_missing (2); curves A → C.")
+                                   "new finding image_missing (2); Curve A → Curve C.")
     assert trend_line(trends("h", [("n1", "", night1)], night2)) is None  # nothing changed: no line
+    # a night without a curve diagnosis, as the 'since last report' section says it
+    no_log = _doc({"car": (10, 2), "bus": (3, 1)}, {"car": "well", "bus": "mild"}, scenario=None)
+    assert trends("h", [("n1", "", night1)], no_log).nights[-1].changes == ("Curve A → no diagnosis",)
+    assert trends("h", [("n1", "", no_log)], night1).nights[-1].changes == ("no diagnosis → Curve A",)
 
 
 @pytest.mark.not_insight_json  # the documents written here hold only the keys the trends read

@@ -116,6 +116,10 @@ def test_symlink_loop_does_not_hang(tmp_path):
     assert ds.classes == ("a",) and list(ds.images["image_id"]) == ["a/1.png"]
     codes = {f.code: f.count for f in ds.health}
     assert codes["ignored_symlink_loop"] == 1 and codes["ignored_symlink_folder"] == 1
+    from insight.analysis.messages import message_for
+    (linked,) = [f for f in ds.health if f.code == "ignored_symlink_folder"]
+    assert message_for(linked) == ("1 linked folder inside class folders was not followed (symbolic links below "
+                                   "class folders are skipped to avoid loops and double counting).")
 
 
 def test_decompression_bomb_is_refused_not_decoded(tmp_path):

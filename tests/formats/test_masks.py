@@ -203,6 +203,46 @@ def test_health_findings_never_a_traceback(tmp_path):
     assert _rows(ds)[("small", "0")][1] == 100.0
 
 
+def test_symlinked_folders_are_skipped_and_said_once(tmp_path):
+    """Symlinked folders below masks/ and images/ are not entered, as below a class folder, and one
+    data-health line says so. Worked by hand: each mask is 4x4, two columns 0 (bg) and two 1 (fg), so
+    8 px of each class. Read: train/a and train/sub/c, val/a (3 images, 6 labels). Skipped: masks/test
+    and images/test (links to a folder outside: before, a split `test` was listed with an image never
+    opened) and masks/train/again, images/train/again (links to sub/ inside: c was counted twice)."""
+    data, elsewhere = tmp_path / "data", tmp_path / "elsewhere"
+    half = np.array([[0, 0, 1, 1]] * 4, np.uint8)
+    for rel in ("train/a", "val/a", "train/sub/c"):
+        _png(data / "masks" / f"{rel}.png", half)
+        _image(data / "images" / f"{rel}.jpg", (4, 4))
+    _png(elsewhere / "masks" / "b.png", half)
+    _image(elsewhere / "images" / "b.jpg", (4, 4))
+    (data / "classes.txt").write_text("bg\nfg\n")
+    for kind in ("masks", "images"):
+        (data / kind / "test").symlink_to(elsewhere / kind, target_is_directory=True)
+        (data / kind / "train" / "again").symlink_to(data / kind / "train" / "sub", target_is_directory=True)
+    ds = masks.load(data, ONE)
+    assert sorted(ds.images["image_id"]) == ["images/train/a.jpg", "images/train/sub/c.jpg", "images/val/a.jpg"]
+    assert set(ds.images["split"]) == {"train", "val"}
+    assert len(ds.labels) == 6 and set(ds.labels["area"]) == {8.0}
+    (found,) = [f for f in ds.health if f.code == "ignored_symlink_folder"]
+    assert (found.severity.value, found.count) == ("info", 4)
+    assert found.examples == ("images/test/", "images/train/again/", "masks/test/", "masks/train/again/")
+    assert [f.code for f in ds.health] == ["ignored_symlink_folder"]  # no outside_dataset, no unpaired image
+    from insight.analysis.messages import message_for
+    assert message_for(found) == ("4 linked folders inside mask and image folders were not followed (symbolic "
+                                  "links below mask and image folders are skipped to avoid loops and double "
+                                  "counting).")
+
+
+def test_masks_only_behind_symlinked_folders_are_one_line(tmp_path):
+    _png(tmp_path / "elsewhere" / "a.png", np.zeros((2, 2), np.uint8))
+    (tmp_path / "data" / "masks").mkdir(parents=True)
+    (tmp_path / "data" / "masks" / "train").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
+    with pytest.raises(DatasetError, match=r"no mask files found in masks \(symlinked folders are not "
+                                           r"entered: masks/train/\)"):
+        masks.load(tmp_path / "data", ONE)
+
+
 def test_decompression_bomb_limit_stays_on_and_is_a_finding(tmp_path, monkeypatch):
     monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 10)  # 8 x 8 = 64 px > 2 x 10: Pillow refuses
     _png(tmp_path / "masks" / "big.png", np.zeros((8, 8), np.uint8))

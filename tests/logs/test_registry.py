@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from insight.errors import LogError
-from insight.logs import find_runs, load_run
+from insight.cli import main
+from insight.config import Config
+from insight.errors import LogError, UsageError
+from insight.logs import find_runs, load_run, load_runs
 
 CSV = "epoch,loss,val_loss\n0,1.0,1.1\n1,0.8,0.9\n2,0.6,0.8\n3,0.5,0.7\n4,0.45,0.66\n5,0.4,0.64\n"
 
@@ -84,3 +86,75 @@ def test_runs_written_apart_are_ordered_by_time(tmp_path):
     run = load_run(tmp_path)
     assert run.source.endswith(str(Path("exp2") / "log.csv"))
     assert any("read exp2/log.csv, the newest by modification time; not read: exp10/log.csv" in n for n in run.notes)
+
+
+OLDER = "epoch,loss,val_loss\n0,2.0,2.2\n1,1.5,1.9\n2,1.2,1.7\n"
+
+
+def _two_runs(root: Path) -> None:
+    """exp1 (older, OLDER's values) and exp2 (newer, CSV's values)."""
+    _write_runs(root, {"exp1": 1_000_000, "exp2": 2_000_000})
+    (root / "exp1" / "log.csv").write_text(OLDER)
+    os.utime(root / "exp1" / "log.csv", (1_000_000, 1_000_000))
+
+
+@pytest.mark.parametrize("wanted", ["exp1", "exp1/", "exp1/log.csv"])
+def test_run_id_picks_a_run_folder_by_its_name(tmp_path, wanted):
+    """The older run, not the newest, is read when --run-id names it. Expected by hand from OLDER:
+    training loss 2.0, 1.5, 1.2 at epochs 0-2 (the newest run's would be 1.0, 0.8, ...)."""
+    _two_runs(tmp_path)
+    run = load_run(tmp_path, Config(run_id=wanted))
+    assert run.source.endswith(str(Path("exp1") / "log.csv"))
+    assert list(run.series("loss", "train")["value"]) == [2.0, 1.5, 1.2]
+    assert "2 runs found under" in run.notes[-1]
+    assert run.notes[-1].endswith("read exp1/log.csv, as asked with --run-id; not read: exp2/log.csv")
+    runs, _ = load_runs([tmp_path], Config(run_id=wanted))  # the folder is one run then, not compared
+    assert [r.source for r in runs] == [run.source]
+
+
+def test_run_id_picks_a_log_file_beside_the_others_by_its_name(tmp_path):
+    (tmp_path / "n_10.csv").write_text(OLDER)
+    (tmp_path / "n_100.csv").write_text(CSV)
+    assert load_run(tmp_path, Config(run_id="n_10")).source.endswith("n_10.csv")
+    assert load_run(tmp_path, Config(run_id="n_100.csv")).source.endswith("n_100.csv")
+
+
+def test_run_id_naming_no_run_lists_the_runs(tmp_path):
+    _two_runs(tmp_path)
+    with pytest.raises(LogError, match=r"no run under this folder matches --run-id 'exp3' \(expected a run "
+                                       r"folder's name or path, or an MLflow run id; runs: exp2/log.csv, exp1/log.csv\)"):
+        load_run(tmp_path, Config(run_id="exp3"))
+
+
+def test_run_id_on_one_run_is_refused_in_one_line(tmp_path, capsys):
+    """A log file, or a TensorBoard run folder read as a whole, is one run: --run-id picks nothing there
+    and was silently ignored; now a usage error (exit code 2, as the CLI's other usage errors)."""
+    _two_runs(tmp_path)
+    log = tmp_path / "exp2" / "log.csv"
+    with pytest.raises(UsageError, match="this is a log file, one generic-csv run"):
+        load_run(log, Config(run_id="exp1"))
+    assert main(["curves", str(log), "--run-id", "exp1"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith(f"insight: error: {log}: --run-id 'exp1' picks one of several runs")
+    pytest.importorskip("tensorboard")
+    _events(tmp_path / "tb")
+    with pytest.raises(UsageError, match="this is a run folder read as a whole, one tensorboard run"):
+        load_run(tmp_path / "tb", Config(run_id="x"))
+
+
+def test_run_id_of_an_mlflow_run_in_a_folder_of_runs(tmp_path):
+    """A folder holding a CSV run and an MLflow store: an id that names no folder goes to the store,
+    whose own error names the runs it holds."""
+    from tests.logs.test_mlflow import file_run
+
+    _write_runs(tmp_path, {"exp1": 1_000_000})
+    store = tmp_path / "mlruns"
+    (store / "1").mkdir(parents=True)
+    (store / "1" / "meta.yaml").write_text("experiment_id: '1'\nname: detector\nlifecycle_stage: active\n")
+    file_run(store, "1", "aaaa1111", 3, 2000, {"train_loss": [(10, 0.9, 0), (11, 0.5, 1)]}, name="older")
+    file_run(store, "1", "bbbb2222", 3, 5000, {"train_loss": [(20, 0.8, 0), (21, 0.4, 1)]}, name="newest")
+    run = load_run(tmp_path, Config(run_id="aaaa"))
+    assert list(run.series("loss", "train")["value"]) == [0.9, 0.5]
+    assert load_run(tmp_path, Config(run_id="exp1")).source.endswith(str(Path("exp1") / "log.csv"))
+    with pytest.raises(LogError, match="no run matches --run-id 'zzzz'"):
+        load_run(tmp_path, Config(run_id="zzzz"))

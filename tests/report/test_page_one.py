@@ -101,7 +101,8 @@ def test_the_advice_of_a_failed_run_is_to_fix_the_error():
     # (insight.json's too) is to fix the error, never "You are doing fine"
     rule = Finding("converged", "info", values={"judged_on": "train+val", "x_axis": "epoch", "has_val": True,
                                                 "train_fall_pct": 20.0, "val_end": 1.0, "window": 3,
-                                                "val_best": 0.9, "val_best_x": 5.0})
+                                                "val_best": 0.9, "val_best_x": 5.0},
+                   shown={"val_end": "1.0", "val_best": "0.9"})
     error = Finding("degenerate_run", "error", values={"metrics": ["mAP50"], "points": 9, "x_axis": "epoch",
                                                        "zero": ["train/box_loss"], "moving": []})
     curves = word_curves(CurveDiagnosis(format="csv", source="x", scenario="A", rule_finding=rule,
@@ -150,7 +151,8 @@ def test_a_fine_looking_run_on_a_leaking_split_is_not_shown_plainly_good():
     assert (plain.curves.view.tone, plain.curves.view.judged_note) == ("good", "")
     rule = Finding("converged", "info", values={"judged_on": "train+val", "x_axis": "epoch", "has_val": True,
                                                 "train_fall_pct": 20.0, "val_end": 1.0, "window": 3,
-                                                "val_best": 0.9, "val_best_x": 5.0})
+                                                "val_best": 0.9, "val_best_x": 5.0},
+                   shown={"val_end": "1.0", "val_best": "0.9"})
     advice = word_curves(CurveDiagnosis(format="csv", source="x", scenario="A", rule_finding=rule,
                                         findings=(rule,)), leakage=True).advice
     assert advice == ("The curves look healthy, but held-out images copy training images, so the validation "

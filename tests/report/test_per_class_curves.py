@@ -106,6 +106,26 @@ def test_twelve_classes_are_not_drawn_and_one_line_says_where_they_are(drawn):
     assert sorted(m.name for m in ctx.metrics if m.name.startswith("bbox/AP-")) == [f"bbox/AP-{c}" for c in classes]
 
 
+def test_the_legend_lists_classes_in_natural_order(drawn):
+    """Classes 1 to 10 (Detectron2 writes metrics.json with sorted keys, so its own order puts AP-10 before
+    AP-2): by hand, the legend reads 1, 2, ..., 9, 10 and the lines take the palette in that order (class 2
+    the second colour); alphabetically it read 1, 10, 2, ..., 9."""
+    import re
+
+    series = {"train/loss": [1.0, 0.8, 0.7], "val/loss": [1.1, 0.9, 0.85]}
+    series |= {f"val/bbox/AP-{c}": [0.2, 0.4, 0.5 + c / 100] for c in range(1, 11)}
+    ctx = build_curves(diagnose_run(run_of(series)), None, ())
+    (family,) = ctx.family_charts
+    svg = str(family.svg)
+    texts = re.findall(r"<text[^>]*>([^<]*)</text>", svg)
+    legend = texts[texts.index("bbox/AP per class") + 1:]
+    assert legend == [str(c) for c in range(1, 11)]
+    lines = re.findall(r'id="metric-bbox-AP-per-class-(\d+)-value"', svg)
+    assert lines == [str(c) for c in range(1, 11)]
+    two = re.search(r'id="metric-bbox-AP-per-class-2-value".*?stroke: (#[0-9a-f]{6})', svg, re.S).group(1)
+    assert two == PALETTE[1].lower()
+
+
 def test_two_classes_are_one_chart_with_their_names_escaped(drawn):
     x = [1.0, 2.0, 3.0, 4.0]
     values = {"segm/AP-date": [0.1, 0.3, 0.4, 0.45], "segm/AP-<fig>": [0.2, 0.25, 0.5, 0.55],

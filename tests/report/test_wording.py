@@ -16,7 +16,8 @@ def test_a_rising_component_names_its_smoothed_low_and_end_apart_from_its_lowest
     rising = [{"name": "loss_box_reg", "best": 0.476, "best_x": 99.0, "smoothed_best": 0.543,
                "smoothed_best_x": 19.0, "end": 0.623, "gl": gl}]
     text = message_for(Finding("component_imbalance", "warning", values={
-        "x_axis": "step", "split": "train", "rising": rising, "others": ["loss_cls"]}))
+        "x_axis": "step", "split": "train", "rising": rising, "others": ["loss_cls"]},
+        shown={"rising": [{"smoothed_best": "0.543", "end": "0.623", "best": "0.476"}]}))
     assert text == ("The training loss components behave differently: loss_box_reg rose 14.7 % from its smoothed "
                     "low (0.543 at step 19) to 0.623 at the end (smoothed; its lowest logged value: 0.476 at "
                     "step 99) while loss_cls did not.")
@@ -28,7 +29,8 @@ def test_a_regressed_metric_says_its_end_is_a_median_and_heads_with_the_drop():
     drop = 100 * (0.929 - 0.877) / 0.929
     text = message_for(Finding("metric_regressed", "warning", values={
         "x_axis": "epoch", "split": "val", "name": "accuracy", "best": 0.929, "best_x": 24.0, "end": 0.877,
-        "drop_pct": drop, "threshold_pct": 5.0, "noise_pct": 1.0, "raised": False, "base_pct": 5.0}))
+        "drop_pct": drop, "threshold_pct": 5.0, "noise_pct": 1.0, "raised": False, "base_pct": 5.0},
+        shown={"best": "0.929", "end": "0.877"}))
     assert text == ("Validation accuracy ends 5.6 % below its peak: 0.929 at epoch 24, then 0.877 at the end (the "
                     "median of its last values, or the last if higher, so that one dip does not count; the rule: "
                     "5 % or more). Keep the checkpoint of the best epoch.")
@@ -40,7 +42,7 @@ def test_the_converged_fall_says_where_it_is_measured_from():
     # epoch's 13.7 to the last 3.18 is 76.8 %: the sentence says which fall it means
     text = message_for(Finding("converged", "info", values={
         "x_axis": "epoch", "has_val": True, "train_fall_pct": 24.2, "val_end": 3.33, "window": 60,
-        "val_best": 3.32, "val_best_x": 600.0}))
+        "val_best": 3.32, "val_best_x": 600.0}, shown={"val_end": "3.33", "val_best": "3.32"}))
     assert text.startswith("Both losses fell and levelled off: the training loss fell 24.2 % from its early level "
                            "(the median of its first points, so that a steep start does not count) and the "
                            "validation loss ends at 3.33 on average over the last 60 epochs")
@@ -66,3 +68,37 @@ def test_a_train_only_run_is_not_told_that_nothing_needs_fixing():
     text = message_for(Finding("advice_A", "info", values={"judged_on": "train"}))
     assert text == ("The training loss shows no divergence and no stall, but that is no verdict on the model: log "
                     "a validation loss every epoch and run the diagnosis again.")
+
+
+def test_the_losses_a_rebound_compares_share_their_decimals():
+    """Worked by hand (tests/diagnose/test_curve_scenarios.py has the same run): the early level is
+    median(4, 3, 2) = 3, the best logged value 1.0 at epoch 5, the smoothed low 1.00385 at epoch 5 and the
+    smoothed end 2.50761 (smooth_by_hand). Three significant digits of the largest, 3, are two decimals;
+    1.00385 and 1.0 first differ in the third decimal, so all four get three: 3.000, 1.000, 1.004, 2.508.
+    Each printed on its own (3 significant digits) they read 3, 1, 1 and 2.51: a best and a smoothed low
+    that look equal, and four numbers of one sentence with three different numbers of decimals."""
+    from insight.diagnose.curves import diagnose_run
+    from tests.diagnose.curve_runs import run_of, smooth_by_hand
+
+    train = [4, 3, 2, 1.01, 1.0, 1.02, 2.48, 2.5, 2.49, 2.51]
+    smoothed = smooth_by_hand(train)
+    assert (round(smoothed[4], 5), round(smoothed[-1], 5)) == (1.00385, 2.50761)
+    rule = diagnose_run(run_of({"train/loss": train})).rule_finding
+    assert rule.code == "diverged_rebound"
+    assert rule.shown == {"start": "3.000", "best": "1.000", "smoothed_best": "1.004", "end": "2.508"}
+    assert message_for(rule).startswith("The training loss fell from 3.000 to its best, 1.000 at epoch 5 (smoothed "
+                                        "low 1.004 at epoch 5), then climbed back to 2.508 (smoothed): ")
+    assert rule.values["start"] == 3.0 and "shown" not in rule.values  # insight.json keeps the numbers
+
+
+def test_compared_values_are_printed_together_group_by_group():
+    """By hand: 0.5 against 0.523 differ in the 2nd decimal, 3 significant digits of 0.523 are 3 decimals:
+    0.500 and 0.523; 12.5 against 0.031 would be one decimal (3 significant digits of 12.5), which reads
+    0.031 as 0.0, so two (its first digit shows): 12.50 and 0.03; a group
+    is formatted apart from the others, a missing value reads '–'."""
+    from insight.formatting import fmt_compared_values
+
+    values = {"val": 0.5, "train": 0.523, "val_jitter_pct": 12.5, "train_jitter_pct": 0.031, "ratio": 2.0}
+    assert fmt_compared_values(values, ("val", "train"), ("val_jitter_pct", "train_jitter_pct"), ("nothing",)) == {
+        "val": "0.500", "train": "0.523", "val_jitter_pct": "12.50", "train_jitter_pct": "0.03", "nothing": "–"}
+    assert fmt_compared_values(values) == {}

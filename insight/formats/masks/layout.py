@@ -290,11 +290,15 @@ def has_ade20k_masks(root: Path) -> bool:
     return False
 
 
-def mask_files(source: Source, cityscapes_kind: str | None) -> list[str]:
-    """Absolute paths (str: tens of thousands are kept) of the source's mask files, in walk order."""
+def mask_files(source: Source, cityscapes_kind: str | None, symlinked: list[str] | None = None) -> list[str]:
+    """Absolute paths (str: tens of thousands are kept) of the source's mask files, in walk order.
+    Symlinked sub-folders are not entered (as below a class folder: no loop, no mask counted twice);
+    their paths are added to `symlinked`."""
     found = []
-    for dirpath, dirnames, files in os.walk(source.mask_dir, followlinks=True):
+    for dirpath, dirnames, files in os.walk(source.mask_dir, followlinks=False):
         dirnames[:] = [] if source.kind == "beside" else sorted(d for d in dirnames if not _skipped(d))
+        if symlinked is not None:
+            symlinked += [os.path.join(dirpath, d) for d in dirnames if os.path.islink(os.path.join(dirpath, d))]
         for f in sorted(files):
             if f.startswith(".") or not is_mask_file(f):
                 continue

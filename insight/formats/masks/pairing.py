@@ -36,10 +36,12 @@ def _prefix(stems: list[str]) -> str:
 
 
 def pair_source(source: Source, root: Path, cityscapes_kind: str | None,
-                fixed: dict[str, str] | None = None) -> tuple[list[Pair], list[Pair]]:
-    """(pairs of this source incl. masks without an image, images without a mask). Paths stay str."""
-    masks = mask_files(source, cityscapes_kind)
-    images = _images(source)
+                fixed: dict[str, str] | None = None,
+                symlinked: list[str] | None = None) -> tuple[list[Pair], list[Pair]]:
+    """(pairs of this source incl. masks without an image, images without a mask). Paths stay str.
+    Symlinked folders below the mask and image folders are not entered; they are added to `symlinked`."""
+    masks = mask_files(source, cityscapes_kind, symlinked)
+    images = _images(source, symlinked)
     img_base = root if source.image_dir and root in source.image_dir.parents else source.image_dir
     mask_stem = [_stem(m) for m in masks]
     image_stem = [_stem(i) for i in images]
@@ -57,11 +59,12 @@ def pair_source(source: Source, root: Path, cityscapes_kind: str | None,
     return pairs, lonely
 
 
-def _images(source: Source) -> list[str]:
+def _images(source: Source, symlinked: list[str] | None = None) -> list[str]:
     """The source's image files, without the masks that sit among them (ADE20K, Roboflow's x_mask.png)."""
     if not (source.image_dir and source.image_dir.is_dir()):
         return []
-    images = list_image_paths(source.image_dir, recursive=source.kind != "beside")
+    images = list_image_paths(source.image_dir, recursive=source.kind != "beside",
+                              symlinked=[] if symlinked is None else symlinked)
     if source.kind == "ade20k":  # masks, part masks and instance masks sit among the images
         images = [i for i in images if not _ADE_OTHER.search(os.path.basename(i))]
     if source.kind == "beside":
@@ -121,7 +124,7 @@ def has_images(folder: Path) -> bool:
 
 def _first_files(folder: Path, keep, limit: int) -> list[Path]:
     found = []
-    for dirpath, dirnames, files in os.walk(folder, followlinks=True):
+    for dirpath, dirnames, files in os.walk(folder, followlinks=False):  # as the loader walks: no symlinked folder
         dirnames.sort()
         for f in sorted(files):
             if keep(f) and not f.startswith("."):

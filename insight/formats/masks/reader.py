@@ -131,11 +131,12 @@ def load(root: Path, config: Config = Config(), progress: Progress = no_progress
     layout = find_layout(root)
     if layout is None:
         raise DatasetError(detect(given).reason, given)
-    pairs, lonely = _pairs(layout)
+    pairs, lonely, symlinked = _pairs(layout)
     pairs, lonely, bounded, refused = _bounded(root, pairs, lonely, Bounds.of(root, config.follow_outside))
     if not pairs:
-        raise DatasetError("no mask files found in " + ", ".join(_rel(s.mask_dir, root) for s in layout.sources),
-                           given)
+        skipped = f" (symlinked folders are not entered: {', '.join(symlinked[:3])})" if symlinked else ""
+        raise DatasetError("no mask files found in " + ", ".join(_rel(s.mask_dir, root) for s in layout.sources)
+                           + skipped, given)
     label_map = _declared_map(layout, config, pairs)
     fold = _scan(pairs, label_map, config, progress, layout)
     if not fold.encodings:
@@ -143,7 +144,7 @@ def load(root: Path, config: Config = Config(), progress: Progress = no_progress
     raw = fold.table()
     label_map = _final_map(label_map, fold, raw, config)
     images, findings = _images(root, pairs, lonely, fold, progress, config, refused)
-    findings = bounded + findings
+    findings = bounded + findings + _symlink_findings(symlinked)
     ids = images["image_id"].to_numpy()[: len(pairs)]
     images = images.drop_duplicates("image_id", keep="first").reset_index(drop=True)
     groups, map_findings, notes = _labels(raw, label_map, config)
@@ -178,14 +179,23 @@ def _bounded(root: Path, pairs: list[Pair], lonely: list[Pair], bounds: Bounds):
     return kept, lonely, findings, refused
 
 
-def _pairs(layout: Layout) -> tuple[list[Pair], list[Pair]]:
+def _pairs(layout: Layout) -> tuple[list[Pair], list[Pair], list[str]]:
+    """The pairs, the lonely images and the symlinked folders not entered (relative to ROOT, once each)."""
     fixed = voc_splits(layout.root) if layout.kind == "voc" else None
-    pairs, lonely = [], []
+    pairs, lonely, symlinked = [], [], []
     for source in layout.sources:
-        p, lo = pair_source(source, layout.root, layout.cityscapes_kind, fixed or None)
+        p, lo = pair_source(source, layout.root, layout.cityscapes_kind, fixed or None, symlinked)
         pairs += p
         lonely += lo
-    return pairs, lonely
+    return pairs, lonely, sorted({_rel(s, layout.root) + "/" for s in symlinked})
+
+
+def _symlink_findings(symlinked: list[str]) -> list[Finding]:
+    """Symlinked folders below the mask and image folders, skipped as class-folders skips them."""
+    if not symlinked:
+        return []
+    return [Finding("ignored_symlink_folder", Severity.INFO, len(symlinked),
+                    values={"where": "mask and image folders"}, examples=symlinked)]
 
 
 def _declared_map(layout: Layout, config: Config, pairs: list[Pair]) -> lm.LabelMap | None:

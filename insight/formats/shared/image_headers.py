@@ -268,31 +268,37 @@ def list_images(folder: Path, recursive: bool = True) -> list[Path]:
     return [Path(p) for p in list_image_paths(folder, recursive)]
 
 
-def list_image_paths(folder: Path | str, recursive: bool = True) -> list[str]:
+def list_image_paths(folder: Path | str, recursive: bool = True, symlinked: list[str] | None = None) -> list[str]:
     """As list_images, as str paths (cheaper when there are tens of thousands). Each folder's entries
-    are visited in name order, a sub-folder where its name falls: that is pathlib's sort order."""
+    are visited in name order, a sub-folder where its name falls: that is pathlib's sort order. Given
+    a `symlinked` list, symlinked sub-folders are not entered but added to it (a walk that recursion
+    would have taken into them)."""
     found: list[str] = []
-    stack = [iter([(str(folder), True)])]
+    stack = [iter([(str(folder), True, False)])]
     while stack:
         entry = next(stack[-1], None)
         if entry is None:
             stack.pop()
             continue
-        path, is_dir = entry
+        path, is_dir, is_link = entry
         if not is_dir:
             found.append(path)
         elif recursive or len(stack) == 1:
+            if is_link and symlinked is not None and len(stack) > 1:
+                symlinked.append(path)
+                continue
             stack.append(iter(_sorted_entries(path)))
     return found
 
 
-def _sorted_entries(folder: str) -> list[tuple[str, bool]]:
-    """(path, is a folder) of the folder's images and sub-folders, hidden ones left out, by name."""
+def _sorted_entries(folder: str) -> list[tuple[str, bool, bool]]:
+    """(path, is a folder, is a symlink) of the folder's images and sub-folders, hidden ones left out,
+    by name."""
     try:
         with os.scandir(folder) as entries:
-            kept = [(e.name, e.is_dir()) for e in entries if not e.name.startswith(".")]
+            kept = [(e.name, e.is_dir(), e.is_symlink()) for e in entries if not e.name.startswith(".")]
     except OSError:
         return []
     kept.sort()
     head = folder + os.sep
-    return [(head + name, is_dir) for name, is_dir in kept if is_dir or is_image(name)]
+    return [(head + name, is_dir, is_link) for name, is_dir, is_link in kept if is_dir or is_image(name)]
