@@ -53,11 +53,12 @@ def test_a_run_still_falling_is_not_said_to_have_levelled_off():
     # reached its best, 4.71, at the last epoch, 25: neither levelled off, and the finding says why
     text = message_for(Finding("converged", "info", values={
         "x_axis": "epoch", "has_val": True, "levelled": False, "train_fall_pct": 37.4, "val_end": 4.9,
-        "window": 3, "val_best": 4.71, "val_best_x": 25.0}))
+        "window": 3, "val_best": 4.71, "val_best_x": 25.0}, shown={"val_end": "4.90", "val_best": "4.71"}))
     assert text.startswith("Both losses fell: the training loss fell 37.4 % from its early level")
     text = message_for(Finding("not_converged", "info", values={
         "x_axis": "epoch", "points": 5, "since": 21.0, "train_drop_pct": 9.79, "val_drop_pct": 6.96,
-        "noise_measured": True, "val_beyond_noise": False, "val_best": 4.71, "val_best_x": 25.0, "patience": 3}))
+        "noise_measured": True, "val_beyond_noise": False, "val_best": 4.71, "val_best_x": 25.0, "patience": 3},
+        shown={"train_drop_pct": "9.79", "val_drop_pct": "6.96"}))
     assert text == ("Still improving at the end: over the last 5 epochs (from epoch 21) the training loss fell "
                     "9.79 %, more than its noise explains; the validation loss fell 6.96 % and reached its best, "
                     "4.71, at epoch 25, within the last 3 epochs: early stopping with that patience would not "
