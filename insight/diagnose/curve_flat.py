@@ -25,8 +25,9 @@ def d_flat_within_noise(j: Judged) -> Verdict | None:
 def _flat(j: Judged, within_noise: bool = False, **values) -> Finding:
     p = j.primary
     return finding("train_flat", "warning", j.axis, float(p.x[0]),
-                   compared=(("start", "end"), ("fall_pct", "jitter_pct")), split=j.primary_split,
+                   compared=(("start", "end"), ("change_pct", "jitter_pct")), split=j.primary_split,
                    start=p.early, end=p.end, fall_pct=100 * p.fall, threshold_pct=100 * j.t.d_min_fall,
-                   jitter_pct=100 * p.noise, within_noise=within_noise, **values)
+                   rose=bool(p.fall < 0), change_pct=abs(100 * p.fall), jitter_pct=100 * p.noise,
+                   noiseless=bool(p.noise == 0), within_noise=within_noise, **values)
 
 

@@ -103,3 +103,20 @@ def test_compared_values_are_printed_together_group_by_group():
     assert fmt_compared_values(values, ("val", "train"), ("val_jitter_pct", "train_jitter_pct"), ("nothing",)) == {
         "val": "0.500", "train": "0.523", "val_jitter_pct": "12.50", "train_jitter_pct": "0.03", "nothing": "–"}
     assert fmt_compared_values(values) == {}
+
+
+def test_a_flat_loss_that_ends_a_hair_above_its_start_is_a_rise_not_a_negative_fall():
+    # the Keras stock-LSTM public run: the loss sits at 0.487 for 5 epochs, its end a hair above its start;
+    # it read "a fall of -1.00e-05 %, with 0 % point-to-point noise". Here 5 epochs at 0.5, the last
+    # 0.5001: the end is above the start, and 5 points measure no noise (fewer than noise_min_points, 10)
+    from insight.analysis.build import word_curves
+    from insight.diagnose.curves import diagnose_run
+    from tests.diagnose.curve_runs import run_of
+
+    d = word_curves(diagnose_run(run_of({"train/loss": [0.5, 0.5, 0.5, 0.5, 0.5001], "val/loss": [0.2] * 5})))
+    assert d.scenario == "D"
+    assert d.rule.startswith("The training loss does not decrease: from 0.50000 at the start to 0.500")
+    assert " at the end is a rise of 0.0" in d.rule and "of -" not in d.rule
+    assert d.rule.endswith("% (the rule: a fall of less than 3 %), with no point-to-point noise.")
+    start, end = d.rule_finding.values["start"], d.rule_finding.values["end"]
+    assert end > start and d.rule_finding.values["fall_pct"] < 0  # insight.json keeps the signed fall
