@@ -4,11 +4,12 @@ Rendering an 80-class report is about a second of imports and fonts, a second of
 second of PDF layout, whatever the size of the dataset. `insight report` starts a `Renderer` before
 it reads anything, and tells it what it knows as soon as it knows it:
 
-1. `warm()` once the dataset is read: the helper imports matplotlib, Jinja and WeasyPrint and loads
-   the fonts, on a core the scan no longer uses (doing it during the scan slowed the scan);
+1. `warm()` once the dataset is read: the helper imports matplotlib and Jinja, on a core the scan
+   no longer uses (doing it during the scan slowed the scan);
 2. `begin(representation, task)` once the label counts are known: the helper forks one worker that
-   draws the summary (and label-distribution) charts while the command computes the box, mask and
-   health statistics on the other core;
+   draws the summary (and label-distribution) charts, then imports WeasyPrint and loads the fonts,
+   while the command computes the box, mask and health statistics on the other core (the charts no
+   longer wait for the PDF library: begin came after a warm-up that outlasted the statistics);
 3. `render(insight, out)` with the finished Insight: the other charts are drawn, their pages in
    forked workers, then the HTML and the PDF are made and sent back. The command writes the files
    (report/write.py); the helper never touches the output folder.
@@ -65,6 +66,13 @@ def pdf_renderer():
 
 def warm_up(pdf: bool = True) -> None:
     """Import everything rendering needs and, with `pdf`, lay out one tiny PDF, so fonts are loaded."""
+    warm_charts()
+    if pdf:
+        warm_pdf()
+
+
+def warm_charts() -> None:
+    """Import the chart modules (matplotlib) and the HTML templates (Jinja)."""
     import insight.charts.boxes
     import insight.charts.classes
     import insight.charts.curves
@@ -72,8 +80,9 @@ def warm_up(pdf: bool = True) -> None:
     import insight.charts.multilabel
     import insight.report.html  # noqa: F401
 
-    if not pdf:
-        return
+
+def warm_pdf() -> None:
+    """Import WeasyPrint and lay out one tiny PDF, so Pango and the fonts are loaded."""
     from weasyprint import HTML
 
     import insight.report.pdf  # noqa: F401
@@ -117,6 +126,7 @@ class _Helper:
     def __init__(self, pdf: bool = True):
         self.pdf = pdf
         self.warm = False
+        self.pdf_warm = not pdf
         self.early_rep = None
         self.early: Forked | None = None
         self.early_names: tuple[str, ...] = ()
@@ -132,7 +142,10 @@ class _Helper:
             jobs = early_jobs(*payload)
             self.early_names = tuple(jobs)
             self.early = Forked(lambda: run_in_order(jobs))  # one worker: the command still runs
+            self._warm_pdf()
         elif kind == "render":
+            self._warm()
+            self._warm_pdf()
             insight, out, pdf = payload
             task = insight.dataset.task if insight.dataset else None
             early = self.early if (insight.representation, task) == self.early_rep else None
@@ -150,13 +163,21 @@ class _Helper:
         if not self.warm:
             self.warm = True
             try:
-                warm_up(self.pdf)
+                warm_charts()
             except Exception:
                 LOG.debug("renderer warm-up failed", exc_info=True)
             # One report, then exit: the garbage collector's passes over the charts' and the
             # layout's objects cost a tenth of the rendering, for some tens of MB kept instead.
             gc.freeze()
             gc.disable()
+
+    def _warm_pdf(self):
+        if not self.pdf_warm:
+            self.pdf_warm = True
+            try:
+                warm_pdf()
+            except Exception:
+                LOG.debug("renderer warm-up of the PDF failed", exc_info=True)
 
     @staticmethod
     def _discard(job: Forked):

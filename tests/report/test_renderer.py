@@ -173,3 +173,29 @@ def test_an_insight_that_cannot_be_pickled_is_rendered_here(tmp_path, helper):
     html, pdf = helper.render(insight, tmp_path)
     assert not helper.helping
     assert (html, pdf) == render_in_process(insight, tmp_path)
+
+
+def test_the_helper_starts_the_early_charts_before_it_loads_the_pdf_library(monkeypatch):
+    """The label-count charts must not wait for WeasyPrint: 'warm' loads the chart libraries only, and
+    'begin' forks the early charts' worker first, then loads the PDF library while that worker draws
+    (the PDF warm-up outlasted the statistics it was meant to overlap)."""
+    calls = []
+    monkeypatch.setattr(renderer_module, "warm_charts", lambda: calls.append("charts"))
+    monkeypatch.setattr(renderer_module, "warm_pdf", lambda: calls.append("pdf"))
+
+    class Recorded:
+        def __init__(self, fn):
+            calls.append("fork early charts")
+
+    monkeypatch.setattr(renderer_module, "Forked", Recorded)
+    monkeypatch.setattr(renderer_module.gc, "freeze", lambda: None)
+    monkeypatch.setattr(renderer_module.gc, "disable", lambda: None)
+    helper = renderer_module._Helper(pdf=True)
+    helper.handle("warm", ())
+    assert calls == ["charts"]
+    helper.handle("begin", (None, "detection"))
+    assert calls == ["charts", "fork early charts", "pdf"]
+    no_pdf = renderer_module._Helper(pdf=False)
+    calls.clear()
+    no_pdf.handle("begin", (None, "detection"))
+    assert calls == ["charts", "fork early charts"]  # --no-pdf: WeasyPrint is never loaded
