@@ -9,12 +9,12 @@ it never stops the report. Only regular files of at most HISTORY_FILE_LIMIT byte
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from insight.diagnose.changes import baseline_problem
 from insight.errors import InsightError, UsageError
 from insight.model.insight import SCHEMA
+from insight.ordering import natural_key
 from insight.safe_input import MiB, load_json, read_text
 
 HISTORY_FILE_LIMIT = 256 * MiB
@@ -24,15 +24,11 @@ MAX_NIGHTS = 400  # a year and more of nights; the oldest beyond it are left out
 def history_files(folder: Path) -> list[Path]:
     found = [p for p in folder.glob("*.json") if p.is_file()]
     found += [p for p in folder.glob("*/insight.json") if p.is_file()]
-    return sorted(found, key=lambda p: _natural(_label(folder, p)))
+    return sorted(found, key=lambda p: natural_key(_label(folder, p)))
 
 
 def _label(folder: Path, path: Path) -> str:
     return path.parent.name if path.name == "insight.json" and path.parent != folder else path.stem
-
-
-def _natural(text: str) -> tuple:
-    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", text))
 
 
 def read_history(folder: Path) -> tuple[list[tuple[str, str, dict]], list[str]]:

@@ -18,7 +18,6 @@ giving every series' value there.
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,6 +27,7 @@ from matplotlib.ticker import MaxNLocator
 from matplotlib.transforms import blended_transform_factory
 
 from insight.charts.style import COLORS, PALETTE, TEXT_WIDTH_IN, Hover, new_figure, styled, to_svg
+from insight.ordering import natural_key
 
 LOG_SPAN = 100.0  # max/min of the finite values above which the y axis is logarithmic
 RAW_ALPHA = 0.35  # raw values are drawn faint behind the smoothed line
@@ -126,12 +126,6 @@ def metric_chart(rows: pd.DataFrame, title: str, x_label: str, marks: list[Mark]
             _nonfinite(ax, part, color, split)
         _finish(ax, rows, title, x_label, marks, allow_log, cut)
         return to_svg(fig, key, _bands(ax, rows, x_label))
-
-
-def natural_key(text: str) -> tuple:
-    """'bbox/AP-2' before 'bbox/AP-10', 'pg9' before 'pg10': digit runs compare as numbers, the rest as
-    text (Detectron2 writes its per-class APs with sorted keys, so the log's own order is alphabetical)."""
-    return tuple((0, int(part), "") if part.isdecimal() else (1, 0, part) for part in re.split(r"(\d+)", text))
 
 
 def series_style(i: int) -> str:

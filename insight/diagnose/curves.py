@@ -24,6 +24,7 @@ from insight.logs.names import logged_as
 from insight.model.findings import Finding
 from insight.model.insight import CurveDiagnosis, MetricSummary
 from insight.model.run import Run
+from insight.ordering import natural_key
 
 # Kept importable from here (tests and older callers read them from this module).
 from insight.diagnose.curve_scenarios import oscillation_pairs, rising_components, spike_events  # noqa: F401
@@ -135,7 +136,7 @@ def _summary_key(table: EpochTable, key: tuple[str, str]):
     split, name = key
     losses = loss_names(table)
     rank = losses.index(name) if name in losses else len(losses)
-    return (rank, name, split)
+    return (rank, natural_key(name), split)
 
 
 def loss_names(table: EpochTable) -> tuple[str, ...]:

@@ -13,7 +13,6 @@ one `--run-id` names (its folder's name or path under the folder, or a file's na
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from types import ModuleType
 
@@ -22,6 +21,7 @@ from insight.errors import LogError, UsageError
 from insight.detection import UNSURE, Detection
 from insight.logs.reading import links_out
 from insight.model import Run
+from insight.ordering import natural_key
 from insight.safe_input import head_bytes, kind_of
 
 READER_MODULES = ("ultralytics_csv", "lightning_csv", "generic_csv", "tensorboard", "mlflow",
@@ -84,13 +84,8 @@ def _newness(paths: list[Path]):
     times = [_mtime(p) for p in paths]
     copied = len(paths) > 1 and max(times) - min(times) <= COPIED_WITHIN
     if copied:
-        return lambda item: _natural(str(item[0]))
-    return lambda item: (_mtime(item[0]), _natural(str(item[0])))
-
-
-def _natural(text: str) -> tuple:
-    """'version_10' after 'version_5': digit runs compare as numbers."""
-    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", text))
+        return lambda item: natural_key(str(item[0]))
+    return lambda item: (_mtime(item[0]), natural_key(str(item[0])))
 
 
 def ordered_by(paths: list[Path]) -> str:
