@@ -301,3 +301,24 @@ def test_a_folder_of_several_datasets_that_the_detector_half_claims_names_one_to
         load_dataset(tmp_path)
     assert str(err.value).startswith(f"{tmp_path}: no YOLO layout found")
     assert str(err.value).endswith(f"; {tmp_path / 'roboflow_yolo'} reads as yolo: pass that folder")
+
+
+@pytest.mark.parametrize("workers", [None, 1])  # labels listed in a forked process, and in this one
+def test_symlinked_folders_below_the_splits_are_not_entered_and_said_once(tmp_path, workers):
+    """A link back up (labels/train/loop -> ..) made the walk go round until the path grew too long, and
+    a link across (images/train/again -> ../train) listed the images again: 3 images read as 237. Now
+    neither is entered, as in the class-folder and mask layouts, and data health says so once."""
+    from insight.formats import load_dataset
+
+    files = {"data.yaml": "names: [a]\ntrain: images/train\n"}
+    for i in range(3):
+        files[f"images/train/{i}.png"] = (32, 24)
+        files[f"labels/train/{i}.txt"] = "0 0.5 0.5 0.2 0.2\n"
+    root = make(tmp_path, files)
+    (root / "labels/train/loop").symlink_to("..")
+    (root / "images/train/again").symlink_to("../train")
+    ds = load_dataset(root, Config(workers=workers))
+    assert len(ds.images) == 3 and len(ds.labels) == 3  # by hand: 3 images, one box each
+    (f,) = [f for f in ds.health if f.code == "ignored_symlink_folder"]
+    assert f.count == 2 and list(f.examples) == ["images/train/again/", "labels/train/loop/"]
+    assert not [f for f in ds.health if f.code == "image_missing"]

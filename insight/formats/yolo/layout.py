@@ -37,6 +37,7 @@ class Split:
     label_dirs: list[Path] = field(default_factory=list)
     image_dir: Path | None = None  # the folder the images were listed from, if any
     txt_under_image_dir: list[str] | None = None  # the .txt files met while listing image_dir
+    symlinked: list[str] = field(default_factory=list)  # linked folders met below image_dir, not entered
 
 
 def has_txt(folder: Path) -> bool:
@@ -44,10 +45,12 @@ def has_txt(folder: Path) -> bool:
 
 
 def walk(folder: Path | str, limit: int | None = None, images: bool = False, exclude: frozenset = frozenset(),
-         also_txt: bool = False):
-    """Paths (str) of files under `folder`, following symlinks: .txt files, or images with `images=True`,
-    but none whose lower-case name is in `exclude`. Hidden entries are skipped; each folder's files
-    come in name order, then its sub-folders."""
+         also_txt: bool = False, symlinked: list[str] | None = None):
+    """Paths (str) of files under `folder`: .txt files, or images with `images=True`, but none whose
+    lower-case name is in `exclude`. Hidden entries are skipped; each folder's files come in name order,
+    then its sub-folders. A symbolic link to a folder below `folder` is not entered (a link back up
+    would go round, one across would count files twice), as in the other layouts; it is added to
+    `symlinked`. `folder` itself may be a link."""
     wanted = _is_image_name if images else _is_txt_name
     if also_txt:
         wanted = _is_image_or_txt_name
@@ -63,7 +66,10 @@ def walk(folder: Path | str, limit: int | None = None, images: bool = False, exc
                     if name.startswith("."):
                         continue
                     if entry.is_dir():
-                        dirs.append(name)
+                        if not entry.is_symlink():
+                            dirs.append(name)
+                        elif symlinked is not None:
+                            symlinked.append(os.path.join(current, name))
                     elif wanted(name) and not (exclude and name.lower() in exclude):
                         names.append(name)
         except OSError:
@@ -203,17 +209,18 @@ def _split_from_dir(name: str, image_dir: Path | None, label_dir: Path | None,
                     real_dir: Path | None = None) -> Split:
     """`real_dir` is where the images are when `image_dir` was reached through a link file."""
     real_dir = real_dir or image_dir
-    images, txt = _images_and_txt(real_dir) if real_dir else ([], [])
+    symlinked: list[str] = []
+    images, txt = _images_and_txt(real_dir, symlinked) if real_dir else ([], [])
     label_dirs = [d for d in (label_dir,) if d is not None]
     if image_dir is not None and not label_dirs:
         label_dirs = [real_dir]  # labels beside the images
-    return Split(name, images, label_dirs, real_dir, txt)
+    return Split(name, images, label_dirs, real_dir, txt, symlinked)
 
 
-def _images_and_txt(folder: Path) -> tuple[list[str], list[str]]:
+def _images_and_txt(folder: Path, symlinked: list[str] | None = None) -> tuple[list[str], list[str]]:
     """walk(folder, images=True) and walk(folder, exclude=NOT_LABELS) in one pass over the folder."""
     images, txt = [], []
-    for path in walk(folder, images=True, also_txt=True):
+    for path in walk(folder, images=True, also_txt=True, symlinked=symlinked):
         if path.endswith(".txt"):
             if os.path.basename(path).lower() not in NOT_LABELS:
                 txt.append(path)

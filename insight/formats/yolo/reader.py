@@ -116,6 +116,7 @@ def load(root: Path, config: Config = Config(), progress: Progress = no_progress
                            "obj.data, or images with .txt labels beside them)", root)
     bounds = Bounds.of(root, config.follow_outside)
     files = _match(splits, listing, bounds)
+    findings += _symlink_findings(root, [p for s in splits for p in s.symlinked] + listing.symlinked)
     keep_labels_of_missing_images(root, files)
     has_images = any(p is not None for p in files.image)
     if has_images and not any(files.label):
@@ -150,6 +151,12 @@ def load(root: Path, config: Config = Config(), progress: Progress = no_progress
                    classes=tuple(names), images=images, labels=labels, health=tuple(findings),
                    notes=tuple(notes), has_image_files=has_images,
                    extras={NOT_OPENED: images["path"].to_numpy()[refused].tolist()})
+
+
+def _symlink_findings(root: Path, symlinked: list[str]) -> list:
+    """Linked folders below the image and label folders, not entered (layout.walk), said once."""
+    shown = sorted({relative(p, root) + "/" for p in symlinked})
+    return [finding("ignored_symlink_folder", Severity.INFO, shown, where="image and label folders")] if shown else []
 
 
 def _bounded(root: Path, files: _Files, bounds: Bounds, findings: list) -> tuple[tuple[list, list], list[int]]:
@@ -197,6 +204,7 @@ class LabelListing:
 
     def __init__(self, folder: str | None = None, job=None):
         self._folder, self._job, self._paths = folder, job, None
+        self.symlinked: list[str] = []  # linked folders met while listing, not entered (layout.walk)
 
     @classmethod
     def aside(cls, folder: Path, workers: int | None) -> "LabelListing":
@@ -208,15 +216,17 @@ class LabelListing:
 
     def under(self, folder: str) -> Iterator[str]:
         if self._folder is None or not _under(folder, self._folder):
-            return walk(folder, exclude=NOT_LABELS)
+            return walk(folder, exclude=NOT_LABELS, symlinked=self.symlinked)
         if self._paths is None:
-            self._paths = self._job.result()
+            self._paths, symlinked = self._job.result()
+            self.symlinked += symlinked
         head = folder + os.sep
         return (p for p in self._paths if p.startswith(head))
 
 
-def _listed(folder: str) -> list[str]:
-    return list(walk(folder, exclude=NOT_LABELS))
+def _listed(folder: str) -> tuple[list[str], list[str]]:
+    symlinked: list[str] = []
+    return list(walk(folder, exclude=NOT_LABELS, symlinked=symlinked)), symlinked
 
 
 def _match(splits: list[Split], listing: LabelListing | None = None, bounds: Bounds | None = None) -> _Files:
