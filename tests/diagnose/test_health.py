@@ -131,6 +131,7 @@ DETECTION_CODES = {
     "outside_dataset": {"what": ["image files named by the annotations"]},
     "not_a_regular_file": {"what": ["label files"], "kinds": ["a FIFO (named pipe)"]},
     "split_outside": {"file": "data.yaml", "splits": ["val"]},
+    "ignored_symlink_folder": {"where": "image and label folders"},
 }
 
 
