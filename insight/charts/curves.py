@@ -174,7 +174,9 @@ def _above_cut(ax: Axes, rows: pd.DataFrame, cut: float) -> None:
     values = rows["value"].to_numpy(dtype=float)
     over = np.isfinite(values) & (values > cut)
     edge = blended_transform_factory(ax.transData, ax.transAxes)
-    for split, color, part in _by_split(rows[over]):
+    colors = {split: color for split, color, _ in _by_split(rows)}  # each series keeps its line's colour
+    for split, _, part in _by_split(rows[over]):
+        color = colors[split]
         xs, ys = part["x"].to_numpy(dtype=float), part["value"].to_numpy(dtype=float)
         ax.plot(xs, [CUT_Y] * len(xs), transform=edge, linestyle="none", marker="^", markersize=5,
                 color=color, clip_on=False, label=f"{split} above the axis ({len(xs)})", gid=f"{split}-cut")

@@ -145,3 +145,23 @@ def test_two_classes_are_one_chart_with_their_names_escaped(drawn):
     html = render_html(builders.pets_insight(curves=curves), "print")
     assert "segm/AP per class (2 classes) per epoch (val)." in html
     assert "<fig>" not in html
+
+
+def test_a_value_above_the_cut_takes_its_own_series_colour():
+    # three series a, b, c (not train/val: they take the palette in turn, a PALETTE[0], b [1], c [2]); only
+    # c has a value above the cut axis. Its triangle on the top edge was coloured by its place among the
+    # series above the cut (first: PALETTE[0], a's blue); it must be c's own, PALETTE[2]
+    import re
+
+    from insight.charts.curves import metric_chart
+
+    rows = pd.DataFrame([{"split": s, "x": float(x), "value": 5.0 if (s == "c" and x == 3) else 0.1 * (i + 1)}
+                         for i, s in enumerate(["a", "b", "c"]) for x in range(1, 6)])
+    svg = metric_chart(rows, "AP", "epoch", key="m", cut=1.0)
+
+    def colour(gid: str) -> str:
+        start = svg.index(f'id="{gid}"')
+        return re.search(r"(?:stroke|fill): (#[0-9a-fA-F]{6})", svg[start:]).group(1).upper()
+
+    assert colour("m-c-value") == PALETTE[2].upper()
+    assert colour("m-c-cut") == PALETTE[2].upper()
