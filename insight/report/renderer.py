@@ -64,13 +64,6 @@ def pdf_renderer():
     return render_pdf
 
 
-def warm_up(pdf: bool = True) -> None:
-    """Import everything rendering needs and, with `pdf`, lay out one tiny PDF, so fonts are loaded."""
-    warm_charts()
-    if pdf:
-        warm_pdf()
-
-
 def warm_charts() -> None:
     """Import the chart modules (matplotlib) and the HTML templates (Jinja)."""
     import insight.charts.boxes
@@ -120,6 +113,14 @@ def run_forked(jobs: dict, charts: dict[str, str], early: Forked | None = None,
     return {name: results[name] for name in jobs}
 
 
+def _quietly(step, what: str) -> None:
+    """step(); a failure is logged at debug level only (a warm-up that fails leaves the work to render())."""
+    try:
+        step()
+    except Exception:
+        LOG.debug("renderer: %s failed", what, exc_info=True)
+
+
 class _Helper:
     """The helper process's state between messages."""
 
@@ -162,10 +163,7 @@ class _Helper:
     def _warm(self):
         if not self.warm:
             self.warm = True
-            try:
-                warm_charts()
-            except Exception:
-                LOG.debug("renderer warm-up failed", exc_info=True)
+            _quietly(warm_charts, "warm-up of the charts")
             # One report, then exit: the garbage collector's passes over the charts' and the
             # layout's objects cost a tenth of the rendering, for some tens of MB kept instead.
             gc.freeze()
@@ -174,10 +172,7 @@ class _Helper:
     def _warm_pdf(self):
         if not self.pdf_warm:
             self.pdf_warm = True
-            try:
-                warm_pdf()
-            except Exception:
-                LOG.debug("renderer warm-up of the PDF failed", exc_info=True)
+            _quietly(warm_pdf, "warm-up of the PDF")
 
     @staticmethod
     def _discard(job: Forked):
