@@ -33,6 +33,7 @@ from insight.formats.shared.files import missing_image_findings
 from insight.bounds import NOT_OPENED, Bounds, merged
 from insight.formats.shared.files import remote_source
 from insight.formats.shared.image_headers import read_sizes
+from insight.formats.shared.tables import ignored_symlink_folders
 from insight.formats.masks.layout import SURE_MASK_DIRS, Layout, Pair, find_layout, voc_splits
 from insight.formats.masks.pairing import has_images, pair_source, sample_pairs
 from insight.formats.masks.scan import COLOR, INDEX, MaskCounts, scan_masks
@@ -144,7 +145,7 @@ def load(root: Path, config: Config = Config(), progress: Progress = no_progress
     raw = fold.table()
     label_map = _final_map(label_map, fold, raw, config)
     images, findings = _images(root, pairs, lonely, fold, progress, config, refused)
-    findings = bounded + findings + _symlink_findings(symlinked)
+    findings = bounded + findings + ignored_symlink_folders(symlinked, "mask and image folders")
     ids = images["image_id"].to_numpy()[: len(pairs)]
     images = images.drop_duplicates("image_id", keep="first").reset_index(drop=True)
     groups, map_findings, notes = _labels(raw, label_map, config)
@@ -189,13 +190,6 @@ def _pairs(layout: Layout) -> tuple[list[Pair], list[Pair], list[str]]:
         lonely += lo
     return pairs, lonely, sorted({_rel(s, layout.root) + "/" for s in symlinked})
 
-
-def _symlink_findings(symlinked: list[str]) -> list[Finding]:
-    """Symlinked folders below the mask and image folders, skipped as class-folders skips them."""
-    if not symlinked:
-        return []
-    return [Finding("ignored_symlink_folder", Severity.INFO, len(symlinked),
-                    values={"where": "mask and image folders"}, examples=symlinked)]
 
 
 def _declared_map(layout: Layout, config: Config, pairs: list[Pair]) -> lm.LabelMap | None:

@@ -95,6 +95,12 @@ def finding(code: str, severity: Severity | str, examples, count: int | None = N
                    values=values, examples=examples[:MAX_EXAMPLES])
 
 
+def ignored_symlink_folders(folders: list[str], where: str) -> list[Finding]:
+    """The one data-health line for linked folders a layout's walk did not enter (`folders`, relative,
+    sorted); `where` names the folders walked ("mask and image folders")."""
+    return [finding("ignored_symlink_folder", Severity.INFO, folders, where=where)] if folders else []
+
+
 def drop_placeholders(classes: list[str], used: set[str]) -> tuple[list[str], list[str]]:
     """Classes without the unused placeholder names, and the names dropped."""
     dropped = [c for c in classes if c.lower() in PLACEHOLDER_NAMES and c not in used]

@@ -34,7 +34,7 @@ from insight.formats.protocol import FormatReader
 from insight.detection import LIKELY, SURE, UNSURE, Detection
 from insight.formats.shared.instance_masks import (YoloShapes, parse_segment_lines, rectangle, yolo_box_rows,
                                                   yolo_mask_rows)
-from insight.formats.shared.tables import box_labels, finding, images_table, relative
+from insight.formats.shared.tables import box_labels, finding, ignored_symlink_folders, images_table, relative
 from insight.bounds import NOT_OPENED, Bounds, merged
 from insight.formats.shared.files import missing_image_findings
 from insight.safe_input import head_bytes
@@ -116,7 +116,8 @@ def load(root: Path, config: Config = Config(), progress: Progress = no_progress
                            "obj.data, or images with .txt labels beside them)", root)
     bounds = Bounds.of(root, config.follow_outside)
     files = _match(splits, listing, bounds)
-    findings += _symlink_findings(root, [p for s in splits for p in s.symlinked] + listing.symlinked)
+    linked = {relative(p, root) + "/" for p in [p for s in splits for p in s.symlinked] + listing.symlinked}
+    findings += ignored_symlink_folders(sorted(linked), "image and label folders")  # after _match: listed
     keep_labels_of_missing_images(root, files)
     has_images = any(p is not None for p in files.image)
     if has_images and not any(files.label):
@@ -151,12 +152,6 @@ def load(root: Path, config: Config = Config(), progress: Progress = no_progress
                    classes=tuple(names), images=images, labels=labels, health=tuple(findings),
                    notes=tuple(notes), has_image_files=has_images,
                    extras={NOT_OPENED: images["path"].to_numpy()[refused].tolist()})
-
-
-def _symlink_findings(root: Path, symlinked: list[str]) -> list:
-    """Linked folders below the image and label folders, not entered (layout.walk), said once."""
-    shown = sorted({relative(p, root) + "/" for p in symlinked})
-    return [finding("ignored_symlink_folder", Severity.INFO, shown, where="image and label folders")] if shown else []
 
 
 def _bounded(root: Path, files: _Files, bounds: Bounds, findings: list) -> tuple[tuple[list, list], list[int]]:
