@@ -49,15 +49,25 @@ def kind_of(mode: int) -> str:
 
 def open_regular(path: Path, limit: int, error: type[InsightError] = InsightError) -> BinaryIO:
     """`path` opened for reading when it is a regular file of at most `limit` bytes."""
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    fd, _ = _open_regular_fd(path, limit, error)
+    return os.fdopen(fd, "rb")
+
+
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+
+
+def _open_regular_fd(path: Path, limit: int, error: type[InsightError]) -> tuple[int, int]:
+    """(file descriptor, size) of `path` opened for reading when it is a regular file of at most `limit`
+    bytes; the caller closes the descriptor."""
     try:
         _check_regular(os.stat(path), path, limit, error)  # a FIFO is not even opened
-        fd = os.open(path, flags)  # non-blocking: a file swapped for a FIFO meanwhile cannot make it wait
+        fd = os.open(path, _OPEN_FLAGS)  # non-blocking: a file swapped for a FIFO meanwhile cannot make it wait
     except OSError as exc:
         raise error(f"cannot open the file ({exc.strerror or exc})", path) from None
     try:
-        _check_regular(os.fstat(fd), path, limit, error)
-        return os.fdopen(fd, "rb")
+        info = os.fstat(fd)
+        _check_regular(info, path, limit, error)
+        return fd, info.st_size
     except BaseException:
         os.close(fd)
         raise
@@ -73,27 +83,34 @@ def _check_regular(info: os.stat_result, path: Path, limit: int, error: type[Ins
 
 def read_bytes(path: Path, limit: int, error: type[InsightError] = InsightError) -> bytes:
     """The whole of a regular file of at most `limit` bytes (one that grows past it while read is refused)."""
+    fd, size = _open_regular_fd(path, limit, error)
     try:
-        with open_regular(path, limit, error) as handle:
-            data = _read_at_most(handle, limit + 1)
+        data = _read_at_most(fd, size, limit + 1)
     except OSError as exc:
         raise error(f"cannot read the file ({exc.strerror or exc})", path) from None
+    finally:
+        os.close(fd)
     if len(data) > limit:
         raise error(f"the file grew past {size_text(limit)} while it was read: not read", path)
     return data
 
 
-_FIRST_READ = 1 << 16  # bytes asked for first: a small file whole, below malloc's mmap threshold
-
-
-def _read_at_most(handle: BinaryIO, most: int) -> bytes:
-    """Up to `most` bytes, asked for a step at a time: one read(most) would allocate `most` bytes
-    (64 MiB for a 3 kB VOC file: 30 us of its 48)."""
-    parts, size, step = [], 0, _FIRST_READ
-    while size < most and (chunk := handle.read(min(step, most - size))):
+def _read_at_most(fd: int, size: int, most: int) -> bytes:
+    """Up to `most` bytes of a file whose size was `size` when opened. The first read asks for the whole
+    file and one byte more (one allocation of the file's size, not a 64 MiB buffer for a 3 kB file);
+    reads go on until one returns nothing, since a network file system may return less than asked and a
+    file may grow: after a short read the next asks for 4 KiB (it normally finds the end), after a full
+    one for four times more, up to 64 MiB. System calls on the descriptor, without a buffered file
+    object: for a small file the object cost as much as the reading."""
+    parts, total, step = [], 0, max(size + 1, 1 << 12)
+    while total < most:
+        asked = min(step, most - total)
+        chunk = os.read(fd, asked)
+        if not chunk:
+            break
         parts.append(chunk)
-        size += len(chunk)
-        step = min(step * 4, 64 << 20)
+        total += len(chunk)
+        step = min(step * 4, 64 << 20) if len(chunk) == asked else 1 << 12
     return parts[0] if len(parts) == 1 else b"".join(parts)
 
 

@@ -47,6 +47,45 @@ def test_a_socket_is_not_opened(tmp_path):
         server.close()
 
 
+
+@pytest.mark.parametrize("size", [0, 1, 4095, 4096, 4097, (1 << 20) + 3, (5 << 20) + 7])
+def test_every_byte_is_read_whatever_the_size(tmp_path, size):
+    data = os.urandom(size)
+    (tmp_path / "f").write_bytes(data)
+    assert read_bytes(tmp_path / "f", 8 << 20) == data
+
+
+def test_short_reads_do_not_end_the_file(tmp_path, monkeypatch):
+    """A network file system may return less than asked before the end: the reading goes on until a
+    read returns nothing (os.read made to return at most 1000 bytes a call)."""
+    import insight.safe_input as safe_input
+
+    data = os.urandom(10_000)
+    (tmp_path / "f").write_bytes(data)
+    real_read = os.read
+    monkeypatch.setattr(safe_input.os, "read", lambda fd, n: real_read(fd, min(n, 1000)))
+    assert read_bytes(tmp_path / "f", 1 << 20) == data
+
+
+def test_a_file_that_grows_past_the_cap_while_read_is_refused(tmp_path, monkeypatch):
+    """The size checked at the open (stat and fstat made to say 5 bytes) is not trusted for the reading:
+    20 bytes are there, more than the cap of 10."""
+    import insight.safe_input as safe_input
+
+    (tmp_path / "f").write_bytes(b"x" * 20)
+
+    def five_bytes(real):
+        def shrunk(*args, **kwargs):
+            info = real(*args, **kwargs)
+            return os.stat_result((*info[:6], 5, *info[7:]))
+        return shrunk
+
+    monkeypatch.setattr(safe_input.os, "stat", five_bytes(os.stat))
+    monkeypatch.setattr(safe_input.os, "fstat", five_bytes(os.fstat))
+    with pytest.raises(InsightError, match="grew past 10 bytes while it was read"):
+        read_bytes(tmp_path / "f", 10)
+
+
 def test_size_cap(tmp_path):
     path = tmp_path / "big.json"
     path.write_bytes(b"x" * 3000)

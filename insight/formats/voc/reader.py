@@ -23,7 +23,6 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
 from xml.etree.ElementTree import ParseError, fromstring
@@ -63,7 +62,8 @@ class Tree:
 
     root: Path
     prefix: str  # image id prefix, '' for a single tree
-    items: list[tuple[str, str, Path | None]] = field(default_factory=list)  # (split, stem, xml)
+    ann: str  # the annotation folder's name (Annotations, annotations); '' for XML files beside images
+    items: list[tuple[str, str, str | None]] = field(default_factory=list)  # (split, stem, xml file's path)
     image_dirs: list[Path] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -74,7 +74,7 @@ def detect(root: Path) -> Detection:
     root = Path(root)
     trees = _tree_roots(root)
     if trees:
-        where = ", ".join(relative(t / _ann_dir(t), root) for t in trees[:3])
+        where = ", ".join(relative(t / ann, root) for t, ann in trees[:3])
         return Detection(SURE, f"VOC XML annotations in {where}")
     folders = _xml_folders(root)
     if folders:
@@ -92,11 +92,14 @@ def _ann_dir(folder: Path) -> str:
     return ""
 
 
-def _tree_roots(root: Path) -> list[Path]:
-    """The root, or the VOC<year> folders of a VOCdevkit (read together)."""
-    if _ann_dir(root):
-        return [root]
-    return [sub for sub in _subdirs(root) if re.fullmatch(r"voc\d{4}", sub.name.lower()) and _ann_dir(sub)]
+def _tree_roots(root: Path) -> list[tuple[Path, str]]:
+    """(folder, its annotation folder's name) of the root, or of the VOC<year> folders of a VOCdevkit
+    (read together)."""
+    ann = _ann_dir(root)
+    if ann:
+        return [(root, ann)]
+    return [(sub, ann) for sub in _subdirs(root) if re.fullmatch(r"voc\d{4}", sub.name.lower())
+            and (ann := _ann_dir(sub))]
 
 
 def _xml_folders(root: Path) -> list[Path]:
@@ -130,9 +133,12 @@ def _subdirs(folder: Path) -> list[Path]:
         return []
 
 
-def _xmls(folder: Path) -> list[Path]:
+def _xmls(folder: Path) -> dict[str, str]:
+    """{stem: path} of the folder's XML files, sorted by name; paths as strings (a Path for each of
+    20,000 files took longer than listing them)."""
     names = sorted(e.name for e in os.scandir(folder) if e.is_file() and e.name.lower().endswith(".xml"))
-    return [folder / name for name in names]  # sorted by name: the order of the paths, without comparing Paths
+    base = os.path.join(folder, "")
+    return {name[:-4]: base + name for name in names}
 
 
 # ---------------------------------------------------------------- layout
@@ -140,22 +146,22 @@ def _xmls(folder: Path) -> list[Path]:
 def _trees(root: Path) -> list[Tree]:
     tree_roots = _tree_roots(root)
     if tree_roots:
-        single = tree_roots == [root]
-        return [_voc_tree(t, "" if single else t.name + "/") for t in tree_roots]
+        single = tree_roots[0][0] == root
+        return [_voc_tree(t, ann, "" if single else t.name + "/") for t, ann in tree_roots]
     trees = []
     for folder in _xml_folders(root):
         split = "train" if folder == root else split_name(folder.name)
-        tree = Tree(folder, "" if folder == root else folder.name + "/", image_dirs=[folder])
-        tree.items = [(split, x.stem, x) for x in _xmls(folder)]
+        tree = Tree(folder, "" if folder == root else folder.name + "/", "", image_dirs=[folder])
+        tree.items = [(split, stem, xml) for stem, xml in _xmls(folder).items()]
         trees.append(tree)
     return trees
 
 
-def _voc_tree(folder: Path, prefix: str) -> Tree:
-    ann = folder / _ann_dir(folder)
-    xmls = {x.stem: x for x in _xmls(ann)}
+def _voc_tree(folder: Path, ann_name: str, prefix: str) -> Tree:
+    ann = folder / ann_name
+    xmls = _xmls(ann)
     image_dirs = [folder / d for d in ("JPEGImages", "images", "Images") if (folder / d).is_dir()]
-    tree = Tree(folder, prefix, image_dirs=image_dirs)
+    tree = Tree(folder, prefix, ann_name, image_dirs=image_dirs)
     lists = _split_lists(folder / "ImageSets" / "Main")
     if lists and not (folder / "ImageSets" / "Main" / "train.txt").is_file() and "train" in lists:
         tree.notes.append(f"{prefix}ImageSets/Main/trainval.txt read as the train split")
@@ -197,7 +203,9 @@ class _Rows:
     path: list = field(default_factory=list)
     width: list = field(default_factory=list)
     height: list = field(default_factory=list)
-    boxes: list = field(default_factory=list)  # (image row, name, xmin, ymin, xmax, ymax, difficult, truncated)
+    boxes: "_Boxes" = field(default_factory=lambda: _Boxes())  # every box read, in the order of the rows
+    box_rows: list = field(default_factory=list)  # image rows with boxes ...
+    box_counts: list = field(default_factory=list)  # ... and how many each has
     unreadable: list = field(default_factory=list)  # "file:line (why)"
     bad_objects: list = field(default_factory=list)
     missing: list = field(default_factory=list)  # listed stems with neither XML nor image
@@ -213,12 +221,13 @@ def load(root: Path, config: Config = Config(), progress: Progress = no_progress
     rows = _Rows()
     bounds = Bounds.of(root, config.follow_outside)
     notes = [n for t in trees for n in t.notes]
-    if _tree_roots(root) and trees[0].root != root:
+    if trees[0].ann and trees[0].root != root:
         notes.insert(0, "VOC trees read together: " + ", ".join(relative(t.root, root) for t in trees))
     with no_gc():  # a row tuple per box: the collector would walk them all again and again
         for tree in trees:
-            images = _image_index(tree.image_dirs)
-            parsed = read_xmls([xml for _, _, xml in tree.items if xml is not None], bounds, config, progress)
+            images = _image_index(root, tree.image_dirs)
+            parsed = read_xmls([xml for _, _, xml in tree.items if xml is not None], bounds, config, progress,
+                               rows.boxes)
             for split, stem, xml in tree.items:
                 _read_item(root, tree, split, stem, xml, images, rows, next(parsed) if xml is not None else None)
     if not rows.image_id and rows.unreadable:
@@ -229,14 +238,14 @@ def load(root: Path, config: Config = Config(), progress: Progress = no_progress
     table = images_table(rows.image_id, rows.split, rows.path, rows.width, rows.height)
     has_files = any(rows.found)
     findings = missing_image_findings(rows.path, rows.split, np.array(rows.found),
-                                      [relative(t.root / (_ann_dir(t.root) or "."), root) + "/" for t in trees])
+                                      [relative(t.root / (t.ann or "."), root) + "/" for t in trees])
     screened, bounded = screen_images(rows.path, root, bounds, "image files of the annotations")
     findings += bounded
     if has_files:
         table, unreadable = fill_sizes(table, root, config.workers, progress, bounds, config.executor,
                                        remote_source(config))
         findings += unreadable
-    classes, class_notes = _classes(root, trees, {b[1] for b in rows.boxes})
+    classes, class_notes = _classes(root, trees, set(rows.boxes.names))
     notes += class_notes
     labels, undeclared = _labels(rows, table, classes)
     findings += _findings(rows, undeclared)
@@ -247,31 +256,37 @@ def load(root: Path, config: Config = Config(), progress: Progress = no_progress
 
 @dataclass
 class _ImageIndex:
-    """The image folders' listings, read once: image files by stem, and every file name per folder."""
+    """The image folders' listings, read once: each image file's path relative to the dataset root by
+    stem, and every file name per folder (strings throughout: a Path per annotation cost more than its
+    parse)."""
 
-    by_stem: dict[str, Path] = field(default_factory=dict)
+    root: Path
+    by_stem: dict[str, str] = field(default_factory=dict)
     names: dict[Path, set[str]] = field(default_factory=dict)
+    prefix: dict[Path, str] = field(default_factory=dict)  # folder -> its path relative to root, with "/"
 
-    def get(self, stem: str) -> Path | None:
+    def get(self, stem: str) -> str | None:
         return self.by_stem.get(stem)
 
-    def has_file(self, folder: Path, name: str) -> bool:
-        """(folder / name).is_file(), from the listing when the name is a plain file name."""
+    def file_in(self, folder: Path, name: str) -> str | None:
+        """The relative path of folder/name when that is a file, else None; from the listing when the
+        name is a plain file name."""
         listed = self.names.get(folder)
         if listed is None or "/" in name or os.sep in name:
-            return (folder / name).is_file()
-        return name in listed
+            return relative(folder / name, self.root) if (folder / name).is_file() else None
+        return self.prefix[folder] + name if name in listed else None
 
 
-def _image_index(folders: list[Path]) -> _ImageIndex:
-    index = _ImageIndex()
+def _image_index(root: Path, folders: list[Path]) -> _ImageIndex:
+    index = _ImageIndex(root)
     for folder in folders:
         names = index.names.setdefault(folder, set())
+        prefix = index.prefix.setdefault(folder, _relative_folder(folder, root))
         for entry in os.scandir(folder):
             if entry.is_file():
                 names.add(entry.name)
                 if is_image(entry.name):
-                    index.by_stem.setdefault(os.path.splitext(entry.name)[0], Path(entry.path))
+                    index.by_stem.setdefault(os.path.splitext(entry.name)[0], prefix + entry.name)
     return index
 
 
@@ -289,15 +304,39 @@ class ParsedXml:
     unreadable: tuple[int, str] | None = None
     size: tuple[float | None, float | None] = (None, None)
     filename: str | None = None
-    objects: tuple[tuple, ...] = ()
+    objects: int = 0  # how many; the objects themselves are in the _Boxes the file was read into
     bad_objects: tuple[tuple[str, str], ...] = ()
+
+
+BOX_FIELDS = ("xmin", "ymin", "xmax", "ymax", "difficult", "truncated")
+
+
+@dataclass
+class _Boxes:
+    """The objects of many annotation files in columns: their names, and BOX_FIELDS as numbers, a row
+    each. A worker sends a chunk's as one array, and the loader joins the chunks': a tuple per box
+    sent and taken apart again cost more than parsing the files."""
+
+    names: list[str] = field(default_factory=list)
+    numbers: list = field(default_factory=list)  # flat while a worker reads; arrays (n, 6) in the loader
+
+    def add(self, other: "_Boxes") -> None:
+        self.names += other.names
+        self.numbers.append(other.array())
+
+    def array(self) -> np.ndarray:
+        return np.array(self.numbers, dtype=np.float64).reshape(-1, len(BOX_FIELDS))
+
+    def joined(self) -> np.ndarray:
+        return np.concatenate(self.numbers) if self.numbers else np.empty((0, len(BOX_FIELDS)))
 
 
 XML_CHUNK = 256  # annotation files per task of the process pool (a VOC XML takes ~60 us to read and parse)
 
 
-def read_xmls(xmls: list[Path], bounds: Bounds, config: Config, progress: Progress = no_progress):
-    """ParsedXml of each file, in order (an iterator). The files are screened here, once (one listing of
+def read_xmls(xmls: list[str], bounds: Bounds, config: Config, progress: Progress, boxes: _Boxes):
+    """ParsedXml of each file, in order (an iterator); their objects are added to `boxes` in the same
+    order as each chunk of files arrives. The files are screened here, once (one listing of
     the annotation folder, insight/bounds.py): one that leads outside the dataset is not read. The others
     are read in a process pool across the cores, or on the configured executor (insight.pool), XML_CHUNK
     files a task; in this process when there are few. A file that is no regular file is refused where it
@@ -307,22 +346,31 @@ def read_xmls(xmls: list[Path], bounds: Bounds, config: Config, progress: Progre
     tasks = chunked(on_workers(read, config.executor), XML_CHUNK)
     results = pooled_map(_read_chunk, tasks, config.workers, sequential_below=4, chunksize=1,
                          executor=config.executor)
-    parsed = (p for chunk in progress(results, total=len(tasks), desc=f"VOC annotations ({XML_CHUNK} a step)")
-              for p in chunk)
+    parsed = _files_of(progress(results, total=len(tasks), desc=f"VOC annotations ({XML_CHUNK} a step)"), boxes)
     for i in range(len(xmls)):
         yield _OUTSIDE if i in outside else next(parsed)
+
+
+def _files_of(chunks, boxes: _Boxes):
+    """The ParsedXml of each chunk's files, its boxes added to `boxes` as the chunk arrives."""
+    for files, chunk_boxes in chunks:
+        boxes.add(chunk_boxes)
+        yield from files
 
 
 _OUTSIDE = ParsedXml(unreadable=(1, "leads outside the dataset folder: not read (--follow-outside reads it)"))
 
 
-def _read_chunk(paths: list[str]) -> list[ParsedXml]:
+def _read_chunk(paths: list[str]) -> tuple[list[ParsedXml], _Boxes]:
     """Runs in a worker: read and parse a chunk of annotation files (screened by the loader)."""
+    boxes = _Boxes()
     with no_gc():
-        return [read_xml(p) for p in paths]
+        files = [read_xml(p, boxes) for p in paths]
+    boxes.numbers = boxes.array()
+    return files, boxes
 
 
-def read_xml(xml: str | Path) -> ParsedXml:
+def read_xml(xml: str | Path, boxes: _Boxes) -> ParsedXml:
     """One annotation file (screened: inside the dataset) read and parsed; never raises for a bad file."""
     try:
         doc = _parse(read_bytes(xml, XML_LIMIT, DatasetError))
@@ -336,33 +384,36 @@ def read_xml(xml: str | Path) -> ParsedXml:
     size_el = doc.find("size")
     size = (None, None) if size_el is None else (_number(size_el.findtext("width")),
                                                  _number(size_el.findtext("height")))
-    objects, bad = [], []
-    for obj in doc.iterfind("object"):
-        fields = _children(obj)
-        name = (fields.get("name") or "").strip()
-        bndbox = obj.find("bndbox")
-        corners = {} if bndbox is None else _children(bndbox)
-        box = [_number(corners.get(k)) for k in _CORNERS]
-        if not name or any(v is None for v in box):
+    count, bad = 0, []
+    for obj in doc.findall("object"):  # findall, find and findtext of a plain tag run in C; iterfind does not
+        name = (obj.findtext("name") or "").strip()
+        box = _corners(obj.find("bndbox"))
+        if not name or box is None:
             bad.append((name, "no name" if not name else "bndbox incomplete or not numbers"))
             continue
-        objects.append((name, *box, _flag(fields.get("difficult")), _flag(fields.get("truncated"))))
-    return ParsedXml(None, size, (doc.findtext("filename") or "").strip() or None, tuple(objects), tuple(bad))
+        boxes.names.append(name)
+        boxes.numbers += (*box, _flag(obj.findtext("difficult")), _flag(obj.findtext("truncated")))
+        count += 1
+    return ParsedXml(None, size, (doc.findtext("filename") or "").strip() or None, count, tuple(bad))
 
 
-def _children(element) -> dict[str, str]:
-    """{tag: text} of an element's children in one pass, the first of a repeated tag winning (as
-    findtext gives it); a child without text gives ''. A call per field took half the parse's time."""
-    found: dict[str, str] = {}
-    for child in element:
-        if child.tag not in found:
-            found[child.tag] = child.text or ""
-    return found
+def _corners(bndbox) -> tuple[float, float, float, float] | None:
+    """(xmin, ymin, xmax, ymax) of a <bndbox>, or None when it is missing or a corner is not a number.
+    Each field is looked up with findtext on a plain tag name, which ElementTree answers in C (the first
+    child of that name, as a VOC reader reads it); a tag path or a Python pass over the children cost
+    twice as much."""
+    if bndbox is None:
+        return None
+    try:
+        return (float(bndbox.findtext("xmin")), float(bndbox.findtext("ymin")),
+                float(bndbox.findtext("xmax")), float(bndbox.findtext("ymax")))
+    except (TypeError, ValueError):  # a corner missing (None) or not a number
+        return None
 
 
 def _read_item(root, tree, split, stem, xml, images, rows: _Rows, parsed: ParsedXml | None) -> None:
     """One listed item (an annotation file and/or an image) into the rows; `parsed`: its file read."""
-    size, filename, objects = (None, None), None, ()
+    size, filename, objects = (None, None), None, 0
     if parsed is not None:
         if parsed.unreadable is not None:
             rows.unreadable.append((relative(xml, root), *parsed.unreadable))
@@ -378,7 +429,7 @@ def _read_item(root, tree, split, stem, xml, images, rows: _Rows, parsed: Parsed
     rows.image_id.append(f"{split}/{tree.prefix}{stem}")
     rows.split.append(split)
     if image is not None:
-        rows.path.append(_relative_file(image, root))
+        rows.path.append(image)
     else:
         fallback = relative(tree.image_dirs[0] if tree.image_dirs else tree.root, root) + "/" + (filename or stem)
         rows.path.append(fallback.lstrip("./"))
@@ -388,7 +439,9 @@ def _read_item(root, tree, split, stem, xml, images, rows: _Rows, parsed: Parsed
     if parsed is not None and parsed.bad_objects:
         where = relative(xml, root)
         rows.bad_objects += [f"{where} (object {name or 'without a name'}: {why})" for name, why in parsed.bad_objects]
-    rows.boxes += [(row, *obj) for obj in objects]
+    if objects:
+        rows.box_rows.append(row)
+        rows.box_counts.append(objects)
 
 
 class _Refused(Exception):
@@ -411,28 +464,20 @@ def _parse(data: bytes):
     return fromstring(data)
 
 
-def _find_image(tree: Tree, stem: str, filename: str | None, images: _ImageIndex) -> Path | None:
-    """The image an annotation names (`<filename>`, else its stem), or None: the one place a VOC image
-    reference becomes a path."""
+def _find_image(tree: Tree, stem: str, filename: str | None, images: _ImageIndex) -> str | None:
+    """The image an annotation names (`<filename>`, else its stem) as a path relative to the dataset
+    root, or None: the one place a VOC image reference becomes a path."""
     if filename:
         for folder in tree.image_dirs:
-            if images.has_file(folder, filename):
-                return folder / filename
+            found = images.file_in(folder, filename)
+            if found is not None:
+                return found
         found = images.get(os.path.splitext(filename)[0])
         if found is not None:
             return found
     return images.get(stem)
 
 
-_CORNERS = ("xmin", "ymin", "xmax", "ymax")
-
-
-def _relative_file(path: Path, root: Path) -> str:
-    """relative(path, root), with the folder's part worked out once per folder."""
-    return _relative_folder(path.parent, root) + path.name
-
-
-@lru_cache(maxsize=64)
 def _relative_folder(folder: Path, root: Path) -> str:
     rel = relative(folder, root)
     return "" if rel == "." else rel + "/"
@@ -470,21 +515,19 @@ def _classes(root: Path, trees: list[Tree], used: set[str]) -> tuple[list[str], 
 
 
 def _labels(rows: _Rows, images, classes: list[str]):
-    boxes = rows.boxes
-    columns = list(zip(*boxes)) if boxes else [()] * 8  # (image row, name, 4 corners, difficult, truncated)
-    row = np.array(columns[0], dtype=np.int64)
-    names = np.array(columns[1], dtype=object)
-    coords = np.array(columns[2:6], dtype=float).reshape(4, len(boxes)).T
-    flags = np.array(columns[6:8], dtype=np.int64).reshape(2, len(boxes)).T
+    names = np.array(rows.boxes.names, dtype=object)
+    numbers = rows.boxes.joined()  # BOX_FIELDS, a row per box
+    row = np.repeat(np.array(rows.box_rows, dtype=np.int64), np.array(rows.box_counts, dtype=np.int64))
     known = set(classes)
-    declared = np.fromiter((n in known for n in columns[1]), dtype=bool, count=len(boxes))
+    declared = np.fromiter((n in known for n in rows.boxes.names), dtype=bool, count=len(names))
     undeclared = [(images["path"].iat[r], n) for r, n in zip(row[~declared], names[~declared])]
-    row, names, coords, flags = row[declared], names[declared], coords[declared], flags[declared]
+    row, names, numbers = row[declared], names[declared], numbers[declared]
     width, height = images["width"].to_numpy()[row], images["height"].to_numpy()[row]
+    xmin, ymin, xmax, ymax, difficult, truncated = numbers.T
     labels = box_labels(images["image_id"].to_numpy()[row], images["split"].to_numpy()[row], names,
-                        coords[:, 0], coords[:, 1], coords[:, 2] - coords[:, 0], coords[:, 3] - coords[:, 1],
-                        width, height, iscrowd=np.zeros(len(row), dtype=np.int64),
-                        difficult=flags[:, 0], truncated=flags[:, 1])
+                        xmin, ymin, xmax - xmin, ymax - ymin, width, height,
+                        iscrowd=np.zeros(len(row), dtype=np.int64),
+                        difficult=difficult.astype(np.int64), truncated=truncated.astype(np.int64))
     return labels, undeclared
 
 
