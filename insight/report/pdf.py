@@ -69,9 +69,85 @@ class LocalOnlyFetcher(URLFetcher):
 def render_pdf(html: str, base_dir: Path, day: dt.date | None = None) -> bytes:
     """The PDF of `html`; relative URLs resolve against `base_dir`, the only folder it may read.
     `day` is the report's date (default: report_date()); every time inside the PDF is its start."""
+    return _write(_layout(html, base_dir), day)
+
+
+def render_report_pdf(context, print_html, base_dir: Path, day: dt.date | None = None) -> bytes:
+    """report.pdf of a report context (insight.report.sections.ReportContext); `print_html(context)` is
+    its print page."""
+    return _write(fitted_layout(context, print_html, base_dir)[1], day)
+
+
+def fitted_layout(context, print_html, base_dir: Path):
+    """(context, laid-out document) with page 1 on one page. Page 1 is the answer: when its "Also found"
+    lines run onto page 2, the last of them (the least severe) give way to one line counting them and
+    pointing at their sections, and the report is laid out again (a second layout only for such a
+    report; a third or fourth when the first measure was short)."""
+    from dataclasses import replace
+
+    from insight.report.sections.answer import keep_lines
+
+    answer = context.answer  # every line: each layout keeps a shorter head of them
+    document = _layout(print_html(context), base_dir)
+    for _ in range(MAX_LAYOUTS - 1):
+        keep = lines_that_fit(document, context.answer.rest)
+        if keep is None:
+            break
+        context = replace(context, answer=keep_lines(answer, keep))
+        document = _layout(print_html(context), base_dir)
+    return context, document
+
+
+MAX_LAYOUTS = 4  # of one report: the first, and at most three with fewer lines on page 1
+
+
+def lines_that_fit(document, rest) -> int | None:
+    """How many of page 1's "Also found" lines (`rest`, rendered with the ids also-1, also-2, ...) to keep
+    so that they, the line for the others and the block of what was read fit on page 1; None when page 1
+    holds the whole answer (its end marker, #answer-end, is on it) or there is no line to take away.
+    Measured on the laid-out document (each anchor is the box of its element, in CSS pixels): where
+    each line ends, how tall the block is, and where page 1's text area ends."""
+    first = document.pages[0]
+    if "answer-end" in first.anchors or not rest:
+        return None
+    room = _foot(first) - _block_height(document) - _LEFT_OUT_PX
+    fitting = [i for i in range(1, len(rest) + 1)
+               if f"also-{i}" in first.anchors and first.anchors[f"also-{i}"][3] <= room]
+    return min(max(fitting, default=0), len(rest) - 1)
+
+
+_LEFT_OUT_PX = 36.0  # the line for the left-out findings (one line of text with its margins), CSS pixels; a
+# second line is caught by laying the page out again
+_BLOCK_MARGIN_PX = 16.0  # above the block of what was read (.facts: margin-top 1.4em of 7.5pt)
+
+
+def _block_height(document) -> float:
+    """The height of the block of what was read (#facts down to #answer-end) with its top margin, on
+    whichever page it is (report.css keeps it in one piece)."""
+    for page in document.pages:
+        if "facts" in page.anchors and "answer-end" in page.anchors:
+            return page.anchors["answer-end"][1] - page.anchors["facts"][1] + _BLOCK_MARGIN_PX
+    return 8 * 20.0
+
+
+def _foot(page) -> float:
+    """Where the page's text area ends, in CSS pixels from its top: the page box's content bottom.
+    WeasyPrint does not publish it (Page has no margins), so without that box the lower tenth of the
+    page counts as margin (report.css: 18 mm of 297)."""
+    box = getattr(page, "_page_box", None)
+    try:
+        return box.content_box_y() + box.height
+    except AttributeError:
+        return page.height * 0.9
+
+
+def _layout(html: str, base_dir: Path):
     base = Path(base_dir).resolve()
-    document = HTML(string=charts_as_images(html), base_url=base.as_uri() + "/",
-                    url_fetcher=LocalOnlyFetcher(base))
+    return HTML(string=charts_as_images(html), base_url=base.as_uri() + "/",
+                url_fetcher=LocalOnlyFetcher(base)).render()
+
+
+def _write(document, day: dt.date | None) -> bytes:
     with fonts_dated(day or report_date()):
         return document.write_pdf()
 

@@ -50,18 +50,18 @@ def render_in_process(insight, out: Path, run_jobs=None, pdf: bool = True) -> tu
     if render_pdf is None:
         return html, None
     day = dt.date.fromisoformat(insight.generated) if insight.generated else None  # the report's date
-    return html, render_pdf(utf8_safe(render_context(context, "print")), out, day)
+    return html, render_pdf(context, lambda ctx: utf8_safe(render_context(ctx, "print")), out, day)
 
 
 def pdf_renderer():
-    """insight.report.pdf.render_pdf; importing WeasyPrint loads Pango and its kin from the system."""
+    """insight.report.pdf.render_report_pdf; importing WeasyPrint loads Pango and its kin from the system."""
     try:
-        from insight.report.pdf import render_pdf
+        from insight.report.pdf import render_report_pdf
     except (OSError, ImportError) as exc:
         from insight.report.pdf_check import pdf_unavailable
 
         raise pdf_unavailable(exc) from None
-    return render_pdf
+    return render_report_pdf
 
 
 def warm_charts() -> None:

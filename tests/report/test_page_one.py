@@ -203,3 +203,85 @@ def test_the_mild_line_says_whose_labels_it_counts():
     two = builders.pets_insight(representation=builders.representation(
         counts, {"dog": ("well", 0), "bird": ("mild", 4), "cat": ("mild", 3), "fish": ("serious", 23)}, 29))
     assert "2 classes are mildly under-represented: 7 labels to add to them." in page(two)
+
+
+# --- page 1 with more findings than it can hold ---------------------------------------------------
+
+EXTRA_WARNINGS, EXTRA_NOTES = 14, 4
+
+
+def _crowded():
+    """The pets insight with 14 more warnings and 4 more notes about the data (one line each on page 1)."""
+    extra = [builders.finding(f"extra_warning_{i}", "warning", f"Made-up warning number {i} about the data.")
+             for i in range(EXTRA_WARNINGS)]
+    extra += [builders.finding(f"extra_note_{i}", "info", f"Made-up note number {i} about the data.")
+              for i in range(EXTRA_NOTES)]
+    insight = builders.pets_insight()
+    return replace(insight, health=tuple(insight.health) + tuple(extra))
+
+
+def _print_page(context):
+    from insight.report.html import render_context
+
+    return render_context(context, "print")
+
+
+def test_a_crowded_page_one_keeps_the_most_severe_lines_and_counts_the_others(tmp_path):
+    from insight.report.pdf import fitted_layout
+
+    context = build_report_context(_crowded())
+    lines = context.answer.rest
+    assert [line.severity for line in lines].count("info") >= EXTRA_NOTES  # warnings first, then notes
+    fitted, document = fitted_layout(context, _print_page, tmp_path)
+    kept = len(fitted.answer.rest)
+    assert 0 < kept < len(lines) and fitted.answer.rest == lines[:kept]
+    pages = [" ".join(" ".join(t for b in p._page_box.children if not getattr(b, "at_keyword", None)
+                               for t in _texts(b)).split()) for p in document.pages]
+    assert pages[1].startswith("Insight summary"), pages[1][:120]  # page 1 holds the whole answer
+    assert "insight 0.1.0" in pages[0] or "Version" in pages[0]  # the block of what was read too
+    left = len(lines) - kept
+    warnings_left = sum(1 for line in lines[kept:] if line.severity == "warning")  # counted by hand below
+    notes_left = left - warnings_left
+    words = [f"{warnings_left} warning{'s' if warnings_left != 1 else ''}"] * bool(warnings_left) + \
+            [f"{notes_left} note{'s' if notes_left != 1 else ''}"] * bool(notes_left)
+    assert f"And {left} more findings ({', '.join(words)}), with their details in " in pages[0]
+    assert "data health" in pages[0].split(f"And {left} more findings")[1]
+    # the screen has no pages: report.html keeps every line
+    screen = unescape(render_html(_crowded(), "screen"))
+    assert all(f"Made-up warning number {i} about the data." in screen for i in range(EXTRA_WARNINGS))
+    assert "more findings (" not in screen
+
+
+def test_a_page_one_that_fits_is_laid_out_once(tmp_path, monkeypatch):
+    import insight.report.pdf as pdf
+
+    calls = []
+    real = pdf._layout
+    monkeypatch.setattr(pdf, "_layout", lambda html, base: calls.append(1) or real(html, base))
+    context = build_report_context(builders.pets_insight())
+    fitted, _ = pdf.fitted_layout(context, _print_page, tmp_path)
+    assert len(calls) == 1 and fitted.answer.left_out is None and fitted.answer.rest == context.answer.rest
+
+
+def test_left_out_lines_are_counted_by_severity_and_place():
+    from insight.report.sections.answer import Line, keep_lines
+
+    context = build_report_context(builders.pets_insight())
+    rest = (Line("warning", "Warning", "w1", "curve-a"), Line("warning", "Warning", "w2", "finding-b"),
+            Line("warning", "Warning", "w3", "split-no_validation_split"),
+            Line("info", "Note", "n1", "curve-c"), Line("info", "Note", "n2", "split-drift"))
+    answer = keep_lines(replace(context.answer, rest=rest), 1)
+    assert answer.rest == rest[:1]
+    out = answer.left_out
+    assert out.count == 4 and out.by_severity == (("Warning", 2), ("Note", 2))
+    # in the report's order: the summary (splits), the curves, data health (drift is there)
+    assert out.places == (("the insight summary", "split-no_validation_split"), ("the training curves", "curve-c"),
+                          ("data health", "finding-b"))
+    assert keep_lines(replace(context.answer, rest=rest), 5).left_out is None
+
+
+def _texts(box) -> list[str]:
+    out = [box.text] if hasattr(box, "text") else []
+    for child in getattr(box, "children", None) or []:
+        out += _texts(child)
+    return out

@@ -42,6 +42,17 @@ class Line:
 
 
 @dataclass(frozen=True)
+class LinesLeftOut:
+    """The "Also found" lines that printed page 1 had no room for (report.pdf only: the screen has no
+    pages): how many, how many of each severity (label, count) and where their details are (the
+    section's name and the first left-out line's target in it), in the order of the report."""
+
+    count: int
+    by_severity: tuple[tuple[str, int], ...]
+    places: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
 class ClassLine:
     """A class to add labels to: its label count and the labels to add."""
 
@@ -77,6 +88,7 @@ class AnswerContext:
     (warnings, then notes), each pointing at its detail. mild_count/mild_to_add: the mildly
     under-represented classes and the labels they need in all. has_dataset: a dataset was read.
     trend: with --history, what changed since the night before (None when nothing did, or no history).
+    left_out: the lines of rest the printed page 1 had no room for (keep_lines); None when all are there.
     """
 
     first: tuple[Line, ...]
@@ -92,6 +104,7 @@ class AnswerContext:
     rest: tuple[Line, ...]
     has_dataset: bool
     trend: str | None = None
+    left_out: LinesLeftOut | None = None
 
 
 def build_answer(insight: Insight) -> AnswerContext:
@@ -111,6 +124,36 @@ def build_answer(insight: Insight) -> AnswerContext:
         mild_count=len(mild), mild_to_add=sum(r.to_add for r in mild),
         rest=tuple(_line(f, t, headline(f.message or f.code)) for f, t in rest),
         has_dataset=insight.dataset is not None, trend=trend_line(insight.history))
+
+
+def keep_lines(answer: AnswerContext, keep: int) -> AnswerContext:
+    """`answer` with the first `keep` lines of "Also found" (the most severe) and one line for the others:
+    for a printed page 1 that cannot hold them all (report/pdf.py measures it)."""
+    keep = max(0, min(keep, len(answer.rest)))
+    dropped = answer.rest[keep:]
+    if not dropped:
+        return replace(answer, left_out=None)
+    counts: dict[str, int] = {}
+    for line in dropped:
+        counts[line.severity_label] = counts.get(line.severity_label, 0) + 1
+    places: dict[str, str] = {}
+    for line in sorted(dropped, key=lambda line: _PLACE_ORDER.index(_place_of(line.target))):
+        places.setdefault(_place_of(line.target), line.target)
+    return replace(answer, rest=answer.rest[:keep],
+                   left_out=LinesLeftOut(len(dropped), tuple(counts.items()), tuple(places.items())))
+
+
+_PLACE_ORDER = ("the insight summary", "the training curves", "data health")
+
+
+def _place_of(target: str) -> str:
+    """The section holding the detail a line points at (its target's id, made in _data_findings and
+    _curve_findings)."""
+    if target.startswith("curve-"):
+        return "the training curves"
+    if target.startswith("split-") and target != "split-drift":
+        return "the insight summary"
+    return "data health"
 
 
 def trend_line(history) -> str | None:
