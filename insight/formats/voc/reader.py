@@ -20,10 +20,12 @@ defusedxml, which refuses entity declarations instead of expanding them.
 
 from __future__ import annotations
 
+import heapq
 import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from xml.etree.ElementTree import ParseError, fromstring
 
@@ -39,7 +41,7 @@ from insight.formats.shared.tables import (PLACEHOLDER_NAMES, box_labels, fill_s
                                        images_table, relative)
 from insight.formats.shared.files import missing_image_findings
 from insight.formats.shared.gc_pause import no_gc
-from insight.formats.shared.image_headers import is_image
+from insight.formats.shared.image_headers import IMAGE_SUFFIXES
 from insight.formats.shared.splits import is_split_word, split_name
 from insight.model.dataset import Dataset
 from insight.model.findings import Severity
@@ -116,8 +118,8 @@ _LOOK_AT_XML = 20  # XML files whose head is read to tell a VOC folder; one empt
 
 
 def _voc_xml(folder: Path) -> bool:
-    names = sorted(e.name for e in os.scandir(folder) if e.is_file() and e.name.lower().endswith(".xml"))
-    for name in names[:_LOOK_AT_XML]:
+    names = heapq.nsmallest(_LOOK_AT_XML, (n for n in os.listdir(folder) if n.lower().endswith(".xml")))
+    for name in names:  # the first by name: head_bytes reads nothing from a folder, FIFO or device
         try:
             if b"<annotation" in head_bytes(Path(folder) / name, 2048):  # never a FIFO or a device
                 return True
@@ -257,36 +259,42 @@ def load(root: Path, config: Config = Config(), progress: Progress = no_progress
 @dataclass
 class _ImageIndex:
     """The image folders' listings, read once: each image file's path relative to the dataset root by
-    stem, and every file name per folder (strings throughout: a Path per annotation cost more than its
-    parse)."""
+    stem, and per folder its file names and its relative path with "/" (strings throughout: a Path per
+    annotation cost more than its parse)."""
 
     root: Path
     by_stem: dict[str, str] = field(default_factory=dict)
-    names: dict[Path, set[str]] = field(default_factory=dict)
-    prefix: dict[Path, str] = field(default_factory=dict)  # folder -> its path relative to root, with "/"
+    folders: list[tuple[Path, set[str], str]] = field(default_factory=list)
 
     def get(self, stem: str) -> str | None:
         return self.by_stem.get(stem)
 
-    def file_in(self, folder: Path, name: str) -> str | None:
-        """The relative path of folder/name when that is a file, else None; from the listing when the
-        name is a plain file name."""
-        listed = self.names.get(folder)
-        if listed is None or "/" in name or os.sep in name:
-            return relative(folder / name, self.root) if (folder / name).is_file() else None
-        return self.prefix[folder] + name if name in listed else None
+    def named(self, name: str) -> str | None:
+        """The relative path of the first image folder's file `name` (as <filename> gives it), or None;
+        from the listings when the name is a plain file name."""
+        plain = "/" not in name and os.sep not in name
+        for folder, listed, prefix in self.folders:
+            if plain:
+                if name in listed:
+                    return prefix + name
+            elif (folder / name).is_file():
+                return relative(folder / name, self.root)
+        return None
 
 
 def _image_index(root: Path, folders: list[Path]) -> _ImageIndex:
     index = _ImageIndex(root)
     for folder in folders:
-        names = index.names.setdefault(folder, set())
-        prefix = index.prefix.setdefault(folder, _relative_folder(folder, root))
+        names: set[str] = set()
+        prefix = _relative_folder(folder, root)
+        index.folders.append((folder, names, prefix))
         for entry in os.scandir(folder):
             if entry.is_file():
-                names.add(entry.name)
-                if is_image(entry.name):
-                    index.by_stem.setdefault(os.path.splitext(entry.name)[0], prefix + entry.name)
+                name = entry.name
+                names.add(name)
+                stem, suffix = os.path.splitext(name)
+                if suffix.lower() in IMAGE_SUFFIXES:
+                    index.by_stem.setdefault(stem, prefix + name)
     return index
 
 
@@ -295,11 +303,11 @@ def _is_empty(path: Path) -> bool:
     return not head.strip() and path.is_file()
 
 
-@dataclass(frozen=True)
-class ParsedXml:
-    """What the loader takes from one annotation file (made in a worker process, so plain values):
-    `unreadable` (line, why) when it could not be read or parsed, else the size, the <filename>, the
-    objects (name, xmin, ymin, xmax, ymax, difficult, truncated) and the objects left out (name, why)."""
+class ParsedXml(NamedTuple):
+    """What the loader takes from one annotation file (made in a worker process, so plain values; a
+    tuple, which is made and sent faster than a dataclass): `unreadable` (line, why) when it could not
+    be read or parsed, else the size, the <filename>, how many objects were read and the objects left
+    out (name, why)."""
 
     unreadable: tuple[int, str] | None = None
     size: tuple[float | None, float | None] = (None, None)
@@ -419,9 +427,10 @@ def _read_item(root, tree, split, stem, xml, images, rows: _Rows, parsed: Parsed
             rows.unreadable.append((relative(xml, root), *parsed.unreadable))
             return
         size, filename, objects = parsed.size, parsed.filename, parsed.objects
-        if any(v is not None and v <= 0 for v in size):
+        width, height = size
+        if (width is not None and width <= 0) or (height is not None and height <= 0):
             rows.bad_sizes.append(relative(xml, root))
-    image = _find_image(tree, stem, filename, images)
+    image = _find_image(stem, filename, images)
     if xml is None and image is None:
         rows.missing.append(f"{tree.prefix}{stem}")
         return
@@ -464,14 +473,13 @@ def _parse(data: bytes):
     return fromstring(data)
 
 
-def _find_image(tree: Tree, stem: str, filename: str | None, images: _ImageIndex) -> str | None:
+def _find_image(stem: str, filename: str | None, images: _ImageIndex) -> str | None:
     """The image an annotation names (`<filename>`, else its stem) as a path relative to the dataset
     root, or None: the one place a VOC image reference becomes a path."""
     if filename:
-        for folder in tree.image_dirs:
-            found = images.file_in(folder, filename)
-            if found is not None:
-                return found
+        found = images.named(filename)  # the index holds this tree's image folders, in order
+        if found is not None:
+            return found
         found = images.get(os.path.splitext(filename)[0])
         if found is not None:
             return found
@@ -491,8 +499,12 @@ def _number(text: str | None) -> float | None:
 
 
 def _flag(text: str | None) -> int:
-    value = _number(text)
-    return int(value) if value is not None else 0
+    """A <difficult> or <truncated> value: 0 or 1 as written, an integer part of a number, else 0."""
+    try:
+        return int(text)  # the usual "0" and "1", without going through float
+    except (TypeError, ValueError):
+        value = _number(text)
+        return int(value) if value is not None else 0
 
 
 def _classes(root: Path, trees: list[Tree], used: set[str]) -> tuple[list[str], list[str]]:
