@@ -136,3 +136,23 @@ def test_three_splits_tables_fit_the_page_width():
 def test_two_splits_keep_one_class_table():
     tables = {t.key for t in data_boxes.tables(build_insight(detection_dataset(2), None))}
     assert "t-box-classes" in tables and "t-box-classes-1" not in tables
+
+
+def _boxes_block(html: str) -> str:
+    return html[html.index('id="data-boxes"'):html.index("Box size per class")]
+
+
+def test_the_crowd_column_is_shown_only_where_a_box_can_be_a_crowd_box():
+    ds = detection_dataset(2)
+    voc = build_insight(Dataset(root="mem", task="detection", format="pascal-voc", classes=ds.classes,
+                                images=ds.images, labels=ds.labels), None)
+    assert "Crowd boxes" not in _boxes_block(render_html(voc))
+    assert "rowd boxes included" not in _boxes_block(render_html(voc))  # neither caption says it
+    coco = build_insight(Dataset(root="mem", task="detection", format="coco", classes=ds.classes,
+                                 images=ds.images, labels=ds.labels), None)
+    assert "Crowd boxes" in _boxes_block(render_html(coco))  # COCO marks crowd: 0 of them is news
+    labels = ds.labels.copy()
+    labels.loc[labels.index[0], "iscrowd"] = 1  # any format with a crowd box shows the column
+    crowded = build_insight(Dataset(root="mem", task="detection", format="test", classes=ds.classes,
+                                    images=ds.images, labels=labels), None)
+    assert "Crowd boxes" in _boxes_block(render_html(crowded))

@@ -67,6 +67,8 @@ class BoxesContext:
     largest class first, classes with at least one box (printed in the block when inline_table is
     True, else only in the tables section). class_count: how many classes have a box.
     coco_size_drawn: the COCO size panel is drawn (some box has a size in pixels).
+    crowd: the format marks crowd boxes (COCO's iscrowd), or some box is one: the crowd column and the
+    captions' "crowd boxes included" are shown only then (a VOC or YOLO box is never a crowd box).
     """
 
     splits: tuple[str, ...]
@@ -77,6 +79,7 @@ class BoxesContext:
     inline_table: bool
     class_count: int
     coco_size_drawn: bool
+    crowd: bool = True
 
 
 def _share(pct) -> float | None:
@@ -142,8 +145,10 @@ def build(insight: Insight) -> BoxesContext | None:
                            for r in drawn for s, b, i in zip(splits, r.boxes, r.images)],
                           columns=["class", "split", "box_share", "image_share"])
     vs = " vs ".join(splits)
+    crowd = has_crowd(insight)
     class_caption = (f"Each class's share of the split's boxes (left) and of the split's images that "
-                     f"contain it (right), {vs}; crowd boxes included; classes with the most boxes first.")
+                     f"contain it (right), {vs}; {'crowd boxes included; ' if crowd else ''}classes with the "
+                     f"most boxes first.")
     panels, left_out = [], []
     for field, title, what in HISTOGRAMS:
         frame = histogram_frame(insight, field)
@@ -155,7 +160,7 @@ def build(insight: Insight) -> BoxesContext | None:
         frame = frame.assign(share=(frame["count"] / total.where(total > 0)).fillna(0.0))
         panels.append((title, f"share of {what} (%)", frame))
     caption = (f"{', '.join(t for t, _, _ in panels)}: {vs}, as shares of each split's boxes (boxes per "
-               f"image: of its images). Crowd boxes included.")
+               f"image: of its images).{' Crowd boxes included.' if crowd else ''}")
     if left_out:
         caption += f" Not drawn, as no box has the pixel size it needs: {' and '.join(left_out)}."
     svgs, hist_svg = draw_all([lambda: class_boxes_charts(shares, list(splits)) if drawn else [],
@@ -167,7 +172,16 @@ def build(insight: Insight) -> BoxesContext | None:
     hist = chart("box-histograms", hist_svg, caption)
     return BoxesContext(splits=splits, per_split=split_rows(insight), classes=charts, histograms=hist,
                         class_rows=rows, inline_table=len(rows) <= INLINE_CLASSES, class_count=len(rows),
-                        coco_size_drawn="coco size" not in left_out)
+                        coco_size_drawn="coco size" not in left_out, crowd=crowd)
+
+
+CROWD_FORMATS = ("coco",)  # formats whose boxes can be crowd boxes (COCO's iscrowd)
+
+
+def has_crowd(insight: Insight) -> bool:
+    """The dataset's format marks crowd boxes, or some box is one."""
+    in_format = insight.dataset is not None and insight.dataset.format in CROWD_FORMATS
+    return in_format or any(b.crowd for b in insight.boxes.values())
 
 
 WH = "w/\u2060h"  # width / height; the word joiner keeps a narrow header from breaking after the slash
