@@ -19,7 +19,8 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
-from insight.charts.style import COLORS, Hover, bars, draw_pages, group_hovers, new_figure, rows_per_page, styled, to_svg
+from insight.charts.style import (TEXT_WIDTH_IN, COLORS, Hover, bars, draw_pages, group_hovers, new_figure,
+                                  rows_per_page, styled, to_svg)
 
 TIERS = ("well", "mild", "serious")
 TIER_LABELS = {
@@ -79,6 +80,33 @@ def _bar_text(count: int, share: float) -> str:
     return f"{count:,} ({100 * share:.1f} %)"
 
 
+BAR_LABEL_PT = 7  # the count labels' font size
+VERTICAL_PLOT_IN = TEXT_WIDTH_IN - 1.6  # the vertical chart's plot: the figure less the y axis and the
+#                                         cutoff's label at the right
+
+
+def bar_label(count: int, share: float, slot_pt: float) -> str:
+    """A vertical bar's label in the width it has (`slot_pt`, the distance between two bars): "count
+    (share %)" on one line, or on two lines, or the count alone, whichever is the first to fit, so
+    neighbouring labels never run into each other."""
+    one = _bar_text(count, share)
+    two = f"{count:,}\n({100 * share:.1f} %)"
+    for text in (one, two):
+        if max(text_width_pt(line, BAR_LABEL_PT) for line in text.split("\n")) + _LABEL_GAP_PT <= slot_pt:
+            return text
+    return f"{count:,}"
+
+
+_LABEL_GAP_PT = 3.0  # the label's white box (pad 0.1 em a side) and a hair between neighbours
+_EM = {**dict.fromkeys("0123456789", 0.636), **dict.fromkeys(" .,", 0.318), "(": 0.39, ")": 0.39, "%": 0.95}
+
+
+def text_width_pt(text: str, size_pt: float) -> float:
+    """The width of a label in DejaVu Sans (the report's font): digits and the signs a count label uses
+    at their own widths, any other character at 0.6 em."""
+    return size_pt * sum(_EM.get(ch, 0.6) for ch in text)
+
+
 def _class_hover(row) -> str:
     """A class's numbers, as the hover text of its bar."""
     to_add = int(getattr(row, "to_add", 0) or 0)
@@ -111,10 +139,11 @@ def _vertical(rows: pd.DataFrame, cutoff: int, key: str) -> str:
         xs = range(len(rows))
         bars(ax, xs, rows["count"], 0.7, [COLORS[t] for t in rows["tier"]])
         ax.set_ylim(0, HEADROOM * max(int(rows["count"].max()), cutoff, 1))
+        slot_pt = 72 * VERTICAL_PLOT_IN / max(len(rows), 1)
         for x, count, share in zip(xs, rows["count"], rows["share"]):
-            ax.annotate(_bar_text(count, share), (x, label_anchor(count, cutoff)), xytext=(0, 2),
-                        textcoords="offset points",
-                        ha="center", va="bottom", fontsize=7, bbox=LABEL_BOX)
+            ax.annotate(bar_label(count, share, slot_pt), (x, label_anchor(count, cutoff)), xytext=(0, 2),
+                        textcoords="offset points", ha="center", va="bottom", fontsize=BAR_LABEL_PT,
+                        bbox=LABEL_BOX, multialignment="center")
         ax.axhline(cutoff, color=COLORS["ink"], linestyle="--", linewidth=1)
         # The line's label sits outside the plot, right of the line's end: it can hide no bar label.
         ax.annotate(cutoff_label(cutoff).replace(": ", ":\n"), (1, cutoff),

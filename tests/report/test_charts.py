@@ -267,3 +267,24 @@ def test_plain_wrapper_groups_are_unwrapped_and_the_others_kept():
         '   <path d="M 1 1"/>',
         "  </g>",
         "</svg>"]
+
+
+def test_bar_labels_take_the_width_their_bar_has():
+    from insight.charts.classes import bar_label, text_width_pt
+
+    # DejaVu Sans widths by hand (em): "(10.0 %)" = ( .39 + 1 .636 + 0 .636 + . .318 + 0 .636 + space
+    # .318 + % .95 + ) .39 = 4.274 em, 29.9 pt at 7 pt; "2 " adds .636 + .318 = 0.954 em.
+    assert abs(text_width_pt("(10.0 %)", 7) - 7 * 4.274) < 1e-9
+    assert bar_label(2, 0.1, 60.0) == "2 (10.0 %)"  # 36.6 pt + 3 fits 60
+    assert bar_label(2, 0.1, 36.7) == "2\n(10.0 %)"  # 10 bars on a 5.1 in plot: 36.7 pt each
+    assert bar_label(2, 0.1, 30.6) == "2"  # 12 bars: 30.6 pt, and 29.9 + 3 does not fit
+    assert bar_label(12345, 0.5, 200.0) == "12,345 (50.0 %)"
+
+
+def test_ten_equal_classes_get_labels_on_two_lines():
+    # the ImageNet-10 sample: 10 classes of 2 images, each 10.0 %; one-line labels ran into each other
+    rows = pd.DataFrame({"name": [f"class{i}" for i in range(10)], "count": [2] * 10, "share": [0.1] * 10,
+                         "tier": ["well"] * 10})
+    (svg,) = class_charts(rows, 2)
+    texts = re.findall(r"<text [^>]*>([^<]*)</text>", svg)
+    assert texts.count("(10.0 %)") == 10 and "2 (10.0 %)" not in texts
