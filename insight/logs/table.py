@@ -203,7 +203,7 @@ def _prefer_epoch_series(frame: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
             steps = group["granularity"] == "step"
             drop[group.index[steps]] = True
             raw = sorted(group.loc[steps, "source"].unique())
-            notes.append(f"{split} {name}: the per-step series ({', '.join(raw)}, {int(steps.sum())} values) "
+            notes.append(f"{split} {name}: the per-step series ({', '.join(raw)}, {int(steps.sum()):,} values) "
                          f"was left out; the per-epoch series holds the same {name} averaged per epoch")
     return frame[~drop]
 

@@ -166,3 +166,14 @@ def test_short_rows_leave_blank_cells(tmp_path):
     path = write(tmp_path, "log.csv", "epoch,loss,val_loss\n0,1.0\n1,0.5,0.75\n")
     run = generic_csv.read(path)
     assert values(run, "loss", "val") == {1.0: 0.75}
+
+
+def test_the_left_out_step_count_is_written_with_a_thousands_separator(tmp_path):
+    # 2 epochs of 600 per-step rows each: 1,200 values left out (counted by hand), written as the report
+    # writes every count (a real Lightning log read "5286 values")
+    rows = ["epoch,step,train_loss_step,train_loss_epoch,val_loss"]
+    for epoch in range(2):
+        rows += [f"{epoch},{epoch * 600 + i},0.5," for i in range(600)]
+        rows.append(f"{epoch},{epoch * 600 + 599},,0.5,0.6")
+    run = lightning_csv.read(write(tmp_path, "metrics.csv", "\n".join(rows) + "\n"))
+    assert any("per-step series (train_loss_step, 1,200 values)" in n for n in run.notes), run.notes
