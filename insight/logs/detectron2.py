@@ -110,7 +110,7 @@ def _choose(segments: list) -> tuple[list, list[str]]:
     first, last = chosen[0], chosen[-1]
     note = (f"this file holds {len(segments)} runs appended one after another (the iteration counter goes back "
             f"at lines {starts}); the last complete one (at least {MIN_RUN_POINTS} rows), lines {first[0]}-"
-            f"{last[0]} (iterations {first[1]['iteration']}-{last[1]['iteration']}, {len(chosen)} rows), was read")
+            f"{last[0]} (iterations {first[1]['iteration']}-{last[1]['iteration']}, {len(chosen):,} rows), was read")
     if index != len(segments) - 1:
         note += f"; the {len(segments) - 1 - index} shorter run(s) after it look like aborted starts"
     if resumed:

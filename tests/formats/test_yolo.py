@@ -322,3 +322,16 @@ def test_symlinked_folders_below_the_splits_are_not_entered_and_said_once(tmp_pa
     (f,) = [f for f in ds.health if f.code == "ignored_symlink_folder"]
     assert f.count == 2 and list(f.examples) == ["images/train/again/", "labels/train/loop/"]
     assert not [f for f in ds.health if f.code == "image_missing"]
+
+
+def test_images_without_any_label_file_are_counted_with_a_thousands_separator(tmp_path):
+    # 1,000 images (empty files: the loader refuses before it reads one), labels/ without a .txt file
+    for split in ("train", "val"):
+        folder = tmp_path / "images" / split
+        folder.mkdir(parents=True)
+        for i in range(500):
+            (folder / f"{i}.jpg").write_bytes(b"")
+    (tmp_path / "labels" / "train").mkdir(parents=True)
+    (tmp_path / "labels" / "train" / "notes.md").write_text("no labels yet")
+    with pytest.raises(DatasetError, match="no YOLO label file found for any of the 1,000 images"):
+        yolo.load(tmp_path)

@@ -179,7 +179,7 @@ def _voc_tree(folder: Path, ann_name: str, prefix: str) -> Tree:
             listed.add(stem)
     unlisted = sorted(set(xmls) - listed)
     if unlisted:
-        tree.notes.append(f"{len(unlisted)} annotation file(s) in no ImageSets/Main list were left out "
+        tree.notes.append(f"{len(unlisted):,} annotation file(s) in no ImageSets/Main list were left out "
                           f"(e.g. {prefix}{unlisted[0]}.xml)")
     return tree
 

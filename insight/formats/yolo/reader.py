@@ -123,7 +123,7 @@ def load(root: Path, config: Config = Config(), progress: Progress = no_progress
     if has_images and not any(files.label):
         extra = " (labelTxt/ holds DOTA oriented boxes, which are not read)" if any(
             root.glob("*/labelTxt")) else ""
-        raise DatasetError(f"no YOLO label file found for any of the {len(files.image)} images{extra}", root)
+        raise DatasetError(f"no YOLO label file found for any of the {len(files.image):,} images{extra}", root)
     keypoints = bool(spec and spec[1].get("kpt_shape"))
     to_read, refused = _bounded(root, files, bounds, findings)
     read = read_label_files(*to_read, config.workers, progress, keypoints, config.executor, remote_source(config))
