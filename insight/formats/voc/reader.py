@@ -312,7 +312,7 @@ class ParsedXml(NamedTuple):
     unreadable: tuple[int, str] | None = None
     size: tuple[float | None, float | None] = (None, None)
     filename: str | None = None
-    objects: int = 0  # how many; the objects themselves are in the _Boxes the file was read into
+    objects: int = 0  # how many; the objects themselves go to the lists the file was read into
     bad_objects: tuple[tuple[str, str], ...] = ()
 
 
@@ -321,22 +321,20 @@ BOX_FIELDS = ("xmin", "ymin", "xmax", "ymax", "difficult", "truncated")
 
 @dataclass
 class _Boxes:
-    """The objects of many annotation files in columns: their names, and BOX_FIELDS as numbers, a row
-    each. A worker sends a chunk's as one array, and the loader joins the chunks': a tuple per box
-    sent and taken apart again cost more than parsing the files."""
+    """The objects of many annotation files in columns: their names, and BOX_FIELDS as numbers (an
+    array of a row per box for each chunk of files). A worker sends a chunk's as one array, and the
+    loader joins the chunks': a tuple per box sent and taken apart again cost more than parsing the
+    files."""
 
     names: list[str] = field(default_factory=list)
-    numbers: list = field(default_factory=list)  # flat while a worker reads; arrays (n, 6) in the loader
+    chunks: list[np.ndarray] = field(default_factory=list)
 
-    def add(self, other: "_Boxes") -> None:
-        self.names += other.names
-        self.numbers.append(other.array())
+    def add(self, names: list[str], numbers: np.ndarray) -> None:
+        self.names += names
+        self.chunks.append(numbers)
 
-    def array(self) -> np.ndarray:
-        return np.array(self.numbers, dtype=np.float64).reshape(-1, len(BOX_FIELDS))
-
-    def joined(self) -> np.ndarray:
-        return np.concatenate(self.numbers) if self.numbers else np.empty((0, len(BOX_FIELDS)))
+    def numbers(self) -> np.ndarray:
+        return np.concatenate(self.chunks) if self.chunks else np.empty((0, len(BOX_FIELDS)))
 
 
 XML_CHUNK = 256  # annotation files per task of the process pool (a VOC XML takes ~60 us to read and parse)
@@ -348,7 +346,7 @@ def read_xmls(xmls: list[str], bounds: Bounds, config: Config, progress: Progres
     the annotation folder, insight/bounds.py): one that leads outside the dataset is not read. The others
     are read in a process pool across the cores, or on the configured executor (insight.pool), XML_CHUNK
     files a task; in this process when there are few. A file that is no regular file is refused where it
-    is opened (safe_input.open_regular)."""
+    is opened (safe_input.read_bytes)."""
     outside = set(bounds.screen([str(x) for x in xmls]).outside)
     read = [str(x) for i, x in enumerate(xmls) if i not in outside]
     tasks = chunked(on_workers(read, config.executor), XML_CHUNK)
@@ -361,25 +359,27 @@ def read_xmls(xmls: list[str], bounds: Bounds, config: Config, progress: Progres
 
 def _files_of(chunks, boxes: _Boxes):
     """The ParsedXml of each chunk's files, its boxes added to `boxes` as the chunk arrives."""
-    for files, chunk_boxes in chunks:
-        boxes.add(chunk_boxes)
+    for files, names, numbers in chunks:
+        boxes.add(names, numbers)
         yield from files
 
 
 _OUTSIDE = ParsedXml(unreadable=(1, "leads outside the dataset folder: not read (--follow-outside reads it)"))
 
 
-def _read_chunk(paths: list[str]) -> tuple[list[ParsedXml], _Boxes]:
-    """Runs in a worker: read and parse a chunk of annotation files (screened by the loader)."""
-    boxes = _Boxes()
+def _read_chunk(paths: list[str]) -> tuple[list[ParsedXml], list[str], np.ndarray]:
+    """Runs in a worker: read and parse a chunk of annotation files (screened by the loader). Returns
+    each file's ParsedXml, and its objects' names and BOX_FIELDS (an array, a row per object)."""
+    names: list[str] = []
+    numbers: list[float] = []
     with no_gc():
-        files = [read_xml(p, boxes) for p in paths]
-    boxes.numbers = boxes.array()
-    return files, boxes
+        files = [read_xml(p, names, numbers) for p in paths]
+    return files, names, np.array(numbers, dtype=np.float64).reshape(-1, len(BOX_FIELDS))
 
 
-def read_xml(xml: str | Path, boxes: _Boxes) -> ParsedXml:
-    """One annotation file (screened: inside the dataset) read and parsed; never raises for a bad file."""
+def read_xml(xml: str | Path, names: list[str], numbers: list[float]) -> ParsedXml:
+    """One annotation file (screened: inside the dataset) read and parsed; never raises for a bad file.
+    Each object read adds its name to `names` and its BOX_FIELDS to `numbers` (flat)."""
     try:
         doc = _parse(read_bytes(xml, XML_LIMIT, DatasetError))
     except InsightError as exc:
@@ -399,8 +399,8 @@ def read_xml(xml: str | Path, boxes: _Boxes) -> ParsedXml:
         if not name or box is None:
             bad.append((name, "no name" if not name else "bndbox incomplete or not numbers"))
             continue
-        boxes.names.append(name)
-        boxes.numbers += (*box, _flag(obj.findtext("difficult")), _flag(obj.findtext("truncated")))
+        names.append(name)
+        numbers += (*box, _flag(obj.findtext("difficult")), _flag(obj.findtext("truncated")))
         count += 1
     return ParsedXml(None, size, (doc.findtext("filename") or "").strip() or None, count, tuple(bad))
 
@@ -528,7 +528,7 @@ def _classes(root: Path, trees: list[Tree], used: set[str]) -> tuple[list[str], 
 
 def _labels(rows: _Rows, images, classes: list[str]):
     names = np.array(rows.boxes.names, dtype=object)
-    numbers = rows.boxes.joined()  # BOX_FIELDS, a row per box
+    numbers = rows.boxes.numbers()  # BOX_FIELDS, a row per box
     row = np.repeat(np.array(rows.box_rows, dtype=np.int64), np.array(rows.box_counts, dtype=np.int64))
     known = set(classes)
     declared = np.fromiter((n in known for n in rows.boxes.names), dtype=bool, count=len(names))
