@@ -85,16 +85,21 @@ VERTICAL_PLOT_IN = TEXT_WIDTH_IN - 1.6  # the vertical chart's plot: the figure 
 #                                         cutoff's label at the right
 
 
-def bar_label(count: int, share: float, slot_pt: float) -> str:
-    """A vertical bar's label in the width it has (`slot_pt`, the distance between two bars): "count
-    (share %)" on one line, or on two lines, or the count alone, whichever is the first to fit, so
-    neighbouring labels never run into each other."""
-    one = _bar_text(count, share)
-    two = f"{count:,}\n({100 * share:.1f} %)"
-    for text in (one, two):
-        if max(text_width_pt(line, BAR_LABEL_PT) for line in text.split("\n")) + _LABEL_GAP_PT <= slot_pt:
-            return text
-    return f"{count:,}"
+def bar_labels(counts, shares, slot_pt: float) -> list[str]:
+    """The vertical bars' labels in the width each has (`slot_pt`, the distance between two bars), in one
+    form for the whole chart: "count (share %)" on one line, or on two lines, or the count alone,
+    whichever is the first in which every label fits, so neighbouring labels never run into each other
+    and every bar says the same things."""
+    forms = (lambda c, s: _bar_text(c, s), lambda c, s: f"{c:,}\n({100 * s:.1f} %)", lambda c, s: f"{c:,}")
+    for form in forms:
+        labels = [form(int(c), float(s)) for c, s in zip(counts, shares)]
+        if all(_fits(label, slot_pt) for label in labels) or form is forms[-1]:
+            return labels
+    return []  # pragma: no cover (the last form is always returned)
+
+
+def _fits(label: str, slot_pt: float) -> bool:
+    return max(text_width_pt(line, BAR_LABEL_PT) for line in label.split("\n")) + _LABEL_GAP_PT <= slot_pt
 
 
 _LABEL_GAP_PT = 3.0  # the label's white box (pad 0.1 em a side) and a hair between neighbours
@@ -139,9 +144,9 @@ def _vertical(rows: pd.DataFrame, cutoff: int, key: str) -> str:
         xs = range(len(rows))
         bars(ax, xs, rows["count"], 0.7, [COLORS[t] for t in rows["tier"]])
         ax.set_ylim(0, HEADROOM * max(int(rows["count"].max()), cutoff, 1))
-        slot_pt = 72 * VERTICAL_PLOT_IN / max(len(rows), 1)
-        for x, count, share in zip(xs, rows["count"], rows["share"]):
-            ax.annotate(bar_label(count, share, slot_pt), (x, label_anchor(count, cutoff)), xytext=(0, 2),
+        labels = bar_labels(rows["count"], rows["share"], 72 * VERTICAL_PLOT_IN / max(len(rows), 1))
+        for x, count, label in zip(xs, rows["count"], labels):
+            ax.annotate(label, (x, label_anchor(count, cutoff)), xytext=(0, 2),
                         textcoords="offset points", ha="center", va="bottom", fontsize=BAR_LABEL_PT,
                         bbox=LABEL_BOX, multialignment="center")
         ax.axhline(cutoff, color=COLORS["ink"], linestyle="--", linewidth=1)

@@ -270,15 +270,18 @@ def test_plain_wrapper_groups_are_unwrapped_and_the_others_kept():
 
 
 def test_bar_labels_take_the_width_their_bar_has():
-    from insight.charts.classes import bar_label, text_width_pt
+    from insight.charts.classes import bar_labels, text_width_pt
 
     # DejaVu Sans widths by hand (em): "(10.0 %)" = ( .39 + 1 .636 + 0 .636 + . .318 + 0 .636 + space
     # .318 + % .95 + ) .39 = 4.274 em, 29.9 pt at 7 pt; "2 " adds .636 + .318 = 0.954 em.
     assert abs(text_width_pt("(10.0 %)", 7) - 7 * 4.274) < 1e-9
-    assert bar_label(2, 0.1, 60.0) == "2 (10.0 %)"  # 36.6 pt + 3 fits 60
-    assert bar_label(2, 0.1, 36.7) == "2\n(10.0 %)"  # 10 bars on a 5.1 in plot: 36.7 pt each
-    assert bar_label(2, 0.1, 30.6) == "2"  # 12 bars: 30.6 pt, and 29.9 + 3 does not fit
-    assert bar_label(12345, 0.5, 200.0) == "12,345 (50.0 %)"
+    assert bar_labels([2], [0.1], 60.0) == ["2 (10.0 %)"]  # 36.6 pt + 3 fits 60
+    assert bar_labels([2], [0.1], 36.7) == ["2\n(10.0 %)"]  # 10 bars on a 5.1 in plot: 36.7 pt each
+    assert bar_labels([2], [0.1], 30.6) == ["2"]  # 12 bars: 30.6 pt, and 29.9 + 3 does not fit
+    assert bar_labels([12345], [0.5], 200.0) == ["12,345 (50.0 %)"]
+    # one form for the whole chart: "(6.7 %)" (3.638 em, 25.5 pt) would fit 30.6 pt on two lines, but
+    # "(20.0 %)" does not, so every bar shows its count alone (the coco8-seg chart: 12 bars)
+    assert bar_labels([3, 1], [0.2, 1 / 15], 30.6) == ["3", "1"]
 
 
 def test_ten_equal_classes_get_labels_on_two_lines():
