@@ -285,3 +285,18 @@ def _texts(box) -> list[str]:
     for child in getattr(box, "children", None) or []:
         out += _texts(child)
     return out
+
+
+def test_the_block_of_what_was_read_counts_the_classes_the_summary_counts():
+    # a label map of background + 4 classes (the VOC palette sample: 21 entries, 20 classes besides
+    # background): page 1 said 21 classes while the summary said 20
+    insight = builders.pets_insight()
+    classes = ("background",) + tuple(insight.dataset.classes)
+    insight = replace(insight, dataset=replace(insight.dataset, classes=classes, background=("background",)))
+    text = " ".join(re.sub(r"<[^>]+>", " ", unescape(render_html(insight, "print"))).split())
+    n = len(classes) - 1  # by hand: every declared class but the background
+    assert f"{n} classes besides the background (background)" in text
+    assert f"{n + 1} classes" not in text
+    from insight.report.text import dataset_text
+
+    assert dataset_text(insight).splitlines()[0].endswith(f"{n} classes besides the background (background)")

@@ -32,7 +32,8 @@ class CoverContext:
     """Template: sections/cover.html.
 
     title: the report's title (also the page header). dataset_name: last part of the dataset path.
-    dataset_path, task, format, class_count: None when no dataset was read. splits: images and labels
+    dataset_path, task, format, class_count: None when no dataset was read; class_count leaves out the
+    label map's background classes (`background`), which are not classes to represent. splits: images and labels
     per split. run_source/run_format: the training log (None without one); other_runs: the other logs
     compared when several runs were given (run_source is the one the report's curves show); run_error: why it could
     not be read. generated: the date the report was made; version: insight's version.
@@ -55,6 +56,7 @@ class CoverContext:
     version: str
     notes: tuple[str, ...]
     settings: tuple[SettingRow, ...] = ()
+    background: tuple[str, ...] = ()  # the label map's background classes, left out of class_count
 
 
 def build_cover(insight: Insight) -> CoverContext:
@@ -71,7 +73,8 @@ def build_cover(insight: Insight) -> CoverContext:
         dataset_path=ds.path if ds else None,
         task=ds.task if ds else None,
         format=ds.format if ds else None,
-        class_count=len(ds.classes) if ds else None,
+        class_count=len(ds.classes) - len(ds.background) if ds else None,
+        background=tuple(ds.background) if ds else (),
         splits=splits,
         run_source=curves.source if curves else None,
         run_format=curves.format if curves else None,
