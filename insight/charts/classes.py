@@ -90,12 +90,12 @@ def bar_labels(counts, shares, slot_pt: float) -> list[str]:
     form for the whole chart: "count (share %)" on one line, or on two lines, or the count alone,
     whichever is the first in which every label fits, so neighbouring labels never run into each other
     and every bar says the same things."""
-    forms = (lambda c, s: _bar_text(c, s), lambda c, s: f"{c:,}\n({100 * s:.1f} %)", lambda c, s: f"{c:,}")
-    for form in forms:
-        labels = [form(int(c), float(s)) for c, s in zip(counts, shares)]
-        if all(_fits(label, slot_pt) for label in labels) or form is forms[-1]:
+    pairs = [(int(c), float(s)) for c, s in zip(counts, shares)]
+    for form in (_bar_text, lambda c, s: f"{c:,}\n({100 * s:.1f} %)"):
+        labels = [form(c, s) for c, s in pairs]
+        if all(_fits(label, slot_pt) for label in labels):
             return labels
-    return []  # pragma: no cover (the last form is always returned)
+    return [f"{c:,}" for c, _ in pairs]
 
 
 def _fits(label: str, slot_pt: float) -> bool:

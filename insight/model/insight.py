@@ -82,6 +82,12 @@ class DatasetSummary:
     notes: tuple[str, ...] = ()
     background: tuple[str, ...] = ()  # declared classes that are background: no class to represent
 
+    @property
+    def represented(self) -> tuple[str, ...]:
+        """The declared classes to represent: every class but the background, in declared order (as
+        Dataset.represented)."""
+        return tuple(c for c in self.classes if c not in self.background)
+
 
 @dataclass(frozen=True)
 class ClassCount:

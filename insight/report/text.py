@@ -12,7 +12,7 @@ TIER_WORDS = {"well": "well represented", "mild": "mildly under-represented",
 def dataset_text(insight: Insight) -> str:
     ds, rep = insight.dataset, insight.representation
     background = f" besides the background ({', '.join(ds.background)})" if ds.background else ""
-    lines = [f"{ds.path}: {ds.task}, format {ds.format}, {len(ds.classes) - len(ds.background)} classes{background}"]
+    lines = [f"{ds.path}: {ds.task}, format {ds.format}, {len(ds.represented)} classes{background}"]
     lines += [f"  {name}: {fmt_int(s.images)} images, {fmt_int(s.labels)} labels" for name, s in ds.splits.items()]
     lines += [f"  note: {n}" for n in ds.notes]
     lines.append("")

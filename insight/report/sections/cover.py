@@ -73,7 +73,7 @@ def build_cover(insight: Insight) -> CoverContext:
         dataset_path=ds.path if ds else None,
         task=ds.task if ds else None,
         format=ds.format if ds else None,
-        class_count=len(ds.classes) - len(ds.background) if ds else None,
+        class_count=len(ds.represented) if ds else None,
         background=tuple(ds.background) if ds else (),
         splits=splits,
         run_source=curves.source if curves else None,
