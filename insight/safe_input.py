@@ -63,7 +63,7 @@ def _open_regular_fd(path: Path, limit: int, error: type[InsightError]) -> tuple
         _check_regular(os.stat(path), path, limit, error)  # a FIFO is not even opened
         fd = os.open(path, _OPEN_FLAGS)  # non-blocking: a file swapped for a FIFO meanwhile cannot make it wait
     except OSError as exc:
-        raise error(f"cannot open the file ({exc.strerror or exc})", path) from None
+        raise error(f"cannot open the file ({exc.strerror or exc})", path) from exc  # the cause says missing
     try:
         info = os.fstat(fd)
         _check_regular(info, path, limit, error)

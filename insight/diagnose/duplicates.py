@@ -8,8 +8,10 @@ error) in, findings out. No file is opened here.
 - `leakage_exact` (error): held-out images (every split but train) whose bytes equal a train image.
 - `leakage_near` (error): held-out images, not already exact leaks, whose perceptual hash is at most
   NEAR_DUPLICATE_HAMMING bits from some train image's (a re-encoded, resized or lightly edited copy).
-- `duplicates_unreadable` (warning): images that could not be read or decoded, left out of a check.
-- `duplicates_checked` (info): what was compared, always present when the check ran.
+- `duplicates_unreadable` (warning): images that could not be read or decoded, left out of a check. A
+  file that is not there (error MISSING_FILE) is not counted here: the loader's `image_missing` says so.
+- `duplicates_checked` (info): what was compared, always present when the check ran: the images read,
+  and how many were missing.
 Leakage makes validation loss and metrics read better than they should: the model is scored on
 pictures it trained on.
 
@@ -50,6 +52,7 @@ POOL_MIN_BLOCKS = 128  # fewer blocks than this (~0.2 s of work) are searched in
 CLUSTER_BLOCKS = 256  # blocks a task on a cluster: ~0.4 s of work against ~1 ms of scheduling
 TRAIN = "train"
 LEAKAGE_CODES = ("leakage_exact", "leakage_near")
+MISSING_FILE = "missing file"  # the hashes table's error for an image file that is not there
 
 
 def duplicate_findings_of(hashes: pd.DataFrame, max_distance: int = NEAR_DUPLICATE_HAMMING,
@@ -198,7 +201,7 @@ def _split_order(counts: dict[str, int]) -> dict[str, int]:
 
 
 def _unreadable(table: pd.DataFrame) -> Finding | None:
-    unread = table[table["sha256"].isna()]
+    unread = table[table["sha256"].isna() & (table["error"] != MISSING_FILE)]
     undecoded = table[table["sha256"].notna() & table["phash"].isna()]
     if unread.empty and undecoded.empty:
         return None
@@ -212,8 +215,10 @@ def _unreadable(table: pd.DataFrame) -> Finding | None:
 def _checked(table: pd.DataFrame, within, exact, near, max_distance: int) -> Finding:
     splits = order_splits(table["split"].unique())
     held = [s for s in splits if s != TRAIN]
-    values = {"images": len(table), "hashed": int(table["phash"].notna().sum()),
+    read = int(table["sha256"].notna().sum())
+    values = {"images": read, "missing": int((table["error"] == MISSING_FILE).sum()),
+              "hashed": int(table["phash"].notna().sum()),
               "splits": splits, "held_out": held if TRAIN in splits else [],
               "within_split": within.count if within else 0, "exact": exact.count if exact else 0,
               "near": near.count if near else 0, "max_distance": int(max_distance), "hash_bits": HASH_BITS}
-    return Finding("duplicates_checked", Severity.INFO, count=len(table), values=values)
+    return Finding("duplicates_checked", Severity.INFO, count=read, values=values)

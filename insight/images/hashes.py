@@ -36,6 +36,7 @@ from PIL import Image, UnidentifiedImageError
 
 from insight.bounds import MISSING, OK, OUTSIDE, Bounds, not_opened
 from insight.config import Config
+from insight.diagnose.duplicates import MISSING_FILE
 from insight.errors import InsightError
 from insight.images.strict import strict_decoding
 from insight.model import Dataset
@@ -76,7 +77,11 @@ def hash_file(path: str) -> tuple[str | None, str | None, str | None]:
     except StorageError:
         raise  # the store kept refusing: the command stops, naming the object
     except InsightError as exc:
+        if isinstance(exc.__cause__, FileNotFoundError):
+            return None, None, MISSING_FILE
         return None, None, f"cannot read: {exc.reason}"
+    except FileNotFoundError:
+        return None, None, MISSING_FILE
     except OSError as exc:
         return None, None, f"cannot read: {exc.strerror or type(exc).__name__}"
     sha = hashlib.sha256(data).hexdigest()
@@ -165,7 +170,8 @@ def _hash_all(files: list[str], config: Config) -> Iterator[tuple]:
 def _check_workers_read(files: list[str], errors: list[str | None], config: Config) -> None:
     """Files that no worker of the cluster could read, though this machine reads them, are not unreadable
     images: the workers do not see this machine's files. Stop with that, rather than report them."""
-    if files and all((e or "").startswith("cannot read") for e in errors) and os.path.isfile(files[0]):
+    unread = [(e or "").startswith("cannot read") or e == MISSING_FILE for e in errors]
+    if files and all(unread) and os.path.isfile(files[0]):
         raise ClusterError(f"the cluster's workers cannot read the dataset's files (e.g. {files[0]}), which this "
                            "machine reads: they need them at the same paths (a shared file system)", config.scheduler)
 

@@ -180,3 +180,21 @@ def test_the_search_in_a_pool_or_on_an_executor_equals_brute_force(monkeypatch, 
         dists = [bin(query ^ ref).count("1") for ref in refs]
         assert distance[i] == min(dists) and nearest[i] == dists.index(min(dists))
     assert distance[7] == 2 and nearest[7] == 30
+
+
+def test_missing_files_are_not_called_unreadable_nor_counted_as_checked():
+    # the real Roboflow medical-waste COCO export lacks its 50 val images: the report said "Checked 75 images
+    # for copies" (25 were read) and warned that the 50 "could not be read", besides the loader's error
+    # naming them missing. By hand: 2 read, 2 missing, 1 unreadable for another reason
+    from insight.diagnose.duplicates import MISSING_FILE
+
+    rows = table([("train", "t.png", "s1", ZERO), ("val", "v.png", "s2", "ffffffff00000000"),
+                  ("val", "gone1.png", None, None), ("val", "gone2.png", None, None),
+                  ("val", "locked.png", None, None)])
+    rows.loc[rows["path"].isin(["gone1.png", "gone2.png"]), "error"] = MISSING_FILE
+    rows.loc[rows["path"] == "locked.png", "error"] = "cannot read: permission denied"
+    found = by_code(duplicate_findings_of(rows))
+    assert found["duplicates_unreadable"].count == 1 and found["duplicates_unreadable"].examples == ("locked.png",)
+    checked = found["duplicates_checked"]
+    assert (checked.count, checked.values["images"], checked.values["missing"]) == (2, 2, 2)
+    assert message_for(checked).startswith("Checked 2 images (not the 2 image files that are missing) for copies")

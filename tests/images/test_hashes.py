@@ -17,7 +17,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from insight.config import Config
-from insight.diagnose.duplicates import duplicate_findings_of
+from insight.diagnose.duplicates import MISSING_FILE, duplicate_findings_of
 from insight.images import hashes as hashes_module
 from insight.images.hashes import HASH_COLUMNS, hash_images, thumbnail_uri
 from insight.images.leakage import duplicate_findings
@@ -93,7 +93,7 @@ def test_unreadable_files_are_recorded_not_raised(dataset):
     assert table.loc["test/broken.png", "phash"] is None
     assert table.loc["test/broken.png", "error"].startswith("cannot decode")
     assert table.loc["test/missing.png", "sha256"] is None
-    assert table.loc["test/missing.png", "error"].startswith("cannot read")
+    assert table.loc["test/missing.png", "error"] == MISSING_FILE  # the loader's image_missing names it
     assert table.loc["train/a.png", "error"] is None
 
 
@@ -138,7 +138,8 @@ def test_process_pool_gives_the_same_table_in_order(tmp_path):
 def test_whole_check_on_the_dataset(dataset):
     findings = {f.code: f for f in duplicate_findings(dataset, Config(workers=1))}
     # by construction: a_again.png repeats a.png in train (1 extra copy); copy_of_a.png is an exact
-    # leak into val; a_small.jpg a near leak; other.png nothing; broken + missing unreadable.
+    # leak into val; a_small.jpg a near leak; other.png nothing; broken undecodable; missing.png is not
+    # there, which the loader's image_missing says: the check counts it apart, not as unreadable
     assert set(findings) == {"duplicate_within_split", "leakage_exact", "leakage_near",
                              "duplicates_unreadable", "duplicates_checked"}
     assert findings["duplicate_within_split"].count == 1
@@ -150,7 +151,10 @@ def test_whole_check_on_the_dataset(dataset):
     assert near.values["pairs"][0]["a"] == "train/a.png"  # a.png sorts before a_again.png
     assert near.values["pairs"][0]["b"] == "val/a_small.jpg"
     assert findings["duplicates_unreadable"].values == {
-        "unread": 1, "undecoded": 1, "reasons": findings["duplicates_unreadable"].values["reasons"]}
+        "unread": 0, "undecoded": 1, "reasons": findings["duplicates_unreadable"].values["reasons"]}
+    checked = findings["duplicates_checked"]
+    assert checked.values["missing"] == 1 and checked.values["images"] == len(dataset.images) - 1
+    assert f"Checked {len(dataset.images) - 1} images (not the 1 image file that is missing)" in message_for(checked)
     thumbs = near.media
     assert set(thumbs) == {"train/a.png", "val/a_small.jpg"}
     assert all(u.startswith("data:image/jpeg;base64,") for u in thumbs.values())
