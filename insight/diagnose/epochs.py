@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from insight.diagnose.curve_thresholds import CurveThresholds
+from insight.formatting import plural
 from insight.model.run import RUN_SPLITS, Run
 
 from insight.logs.names import higher_is_better as _direction
@@ -180,7 +181,7 @@ def _x_values(m: pd.DataFrame, notes: list[str], t: CurveThresholds) -> tuple[st
     if len(m) and epoch.notna().mean() >= t.epoch_known_share:
         if not epochs < t.min_epochs <= steps_logged:
             return "epoch", _epochs(m, notes)
-        notes.append(f"the log holds {epochs} epoch(s) but {steps_logged} logged steps of the loss: "
+        notes.append(f"the log holds {plural(epochs, 'epoch')} but {plural(steps_logged, 'logged step')} of the loss: "
                      "the curves are read per step")
     else:
         notes.append("the log has no epochs: the curves are read per step")

@@ -26,6 +26,7 @@ import pandas as pd
 
 from insight.config import Config
 from insight.errors import LogError
+from insight.formatting import plural
 from insight.detection import SURE, Detection
 from insight.logs.names import normalise
 from insight.logs.reading import axis, csv_header, read_csv, walk
@@ -95,11 +96,12 @@ def _validation_skipped(values: pd.DataFrame, epochs: list[float]) -> tuple[np.n
     notes = []
     if zero.any():
         which = [epochs[i] for i in np.flatnonzero(zero)]
-        notes.append(f"validation did not run in epoch(s) {ranges(which)}: every val loss and metric is exactly 0 "
+        notes.append(f"validation did not run in {'epoch' if len(which) == 1 else 'epochs'} {ranges(which)}: every "
+                     "val loss and metric is exactly 0 "
                      "there, so those val values were left out")
     if stale.any():
         ran = [epochs[i] for i in np.flatnonzero(~zero & ~stale)]
-        notes.append(f"val values repeat the epoch before unchanged in {int(stale.sum())} epoch(s) (validation "
-                     f"ran only every few epochs): only the {len(ran)} epoch(s) where it ran keep val values "
+        notes.append(f"val values repeat the epoch before unchanged in {plural(int(stale.sum()), 'epoch')} (validation "
+                     f"ran only every few epochs): only the {plural(len(ran), 'epoch')} where it ran keep val values "
                      f"({ranges(ran)})")
     return zero | stale, notes

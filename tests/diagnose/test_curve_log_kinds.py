@@ -46,7 +46,7 @@ def test_val_zero_until_the_last_epoch_is_not_measured_and_not_judged(tmp_path):
     missing = found(d, "missing_loss")
     assert missing.values["missing"] == ["val"] and missing.values["val_points"] == 1
     assert missing.values["val_x"] == [8.0]
-    assert any("validation did not run in epoch(s) 1-7" in n for n in d.notes)
+    assert any("validation did not run in epochs 1-7" in n for n in d.notes)
 
 
 # -- stale validation -----------------------------------------------------------------------------------------
@@ -74,7 +74,7 @@ def test_repeated_val_rows_are_not_measurements_for_trends_and_noise(tmp_path):
     assert d.rule_finding.code == "converged"
     assert d.rule_finding.values["noise_pct"] == pytest.approx(100 * measured)
     assert found(d, "noisy_val").values["val_jitter_pct"] == pytest.approx(100 * measured)
-    assert any("only the 12 epoch(s) where it ran keep val values" in n for n in d.notes)
+    assert any("only the 12 epochs where it ran keep val values" in n for n in d.notes)
 
 
 # -- a rising component inside a falling total ----------------------------------------------------------------

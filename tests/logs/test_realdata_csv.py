@@ -121,7 +121,7 @@ def test_yolov10_dual_heads_and_validation_every_tenth_epoch():
     assert list(raw.loc[ran, "epoch"]) == list(range(10, 491, 10)) + list(range(491, 501))  # PROVENANCE
     assert_same_as_raw(run, raw, V10, keep={"val": ran})
     assert len(run.series("box_loss_om", "train")) == 500
-    assert "1-9" in run.notes[0] and "432 epoch(s)" in run.notes[1]
+    assert "1-9" in run.notes[0] and "432 epochs" in run.notes[1]
     assert max(by(run, "val", "mAP50_95").values()) == pytest.approx(0.385, abs=1e-3)
 
 

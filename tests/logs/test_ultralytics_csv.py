@@ -105,8 +105,8 @@ def test_yolov10_skipped_and_stale_validation_left_out_with_notes(tmp_path):
     # train values of every epoch are kept
     assert sorted(values(run, "box_loss_oo", "train")) == [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]
     zero, stale = run.notes
-    assert "epoch(s) 1-2" in zero and "exactly 0" in zero
-    assert "2 epoch(s)" in stale and "(3, 5)" in stale
+    assert "epochs 1-2" in zero and "exactly 0" in zero
+    assert "2 epochs" in stale and "(3, 5)" in stale
 
 
 def test_a_normal_run_loses_no_val_value(tmp_path):
