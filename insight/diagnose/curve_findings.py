@@ -100,7 +100,7 @@ def _not_converged(j: Judged, scenario: str, rule: Finding) -> Finding | None:
         values = dict(val_best=float(v.y[best]), val_best_x=float(v.x[best]),
                       patience=R.es_patience(int(np.isfinite(v.y).sum()), t))
     return _finding("not_converged", "info", j.axis, float(p.x[-1]), compared=(("train_drop_pct", "val_drop_pct"),),
-                    since=float(p.x[-k]), points=k,
+                    since=float(p.x[-k]), points=k, spaced=bool(p.x[-1] - p.x[-k] != k - 1),
                     train_drop_pct=drops["train"], val_drop_pct=drops["val"],
                     threshold_pct=100 * t.not_converged_drop, share_pct=100 * t.end_share,
                     noise_measured=all(q.noise > 0 for q in ((j.train, j.val) if val_trend else (p,)) if q is not None),

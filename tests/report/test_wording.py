@@ -120,3 +120,14 @@ def test_a_flat_loss_that_ends_a_hair_above_its_start_is_a_rise_not_a_negative_f
     assert d.rule.endswith("% (the rule: a fall of less than 3 %), with no point-to-point noise.")
     start, end = d.rule_finding.values["start"], d.rule_finding.values["end"]
     assert end > start and d.rule_finding.values["fall_pct"] < 0  # insight.json keeps the signed fall
+
+
+def test_a_still_falling_end_logged_every_few_steps_names_its_span():
+    # the Detectron2 nuts run (public_logs/p13) logs every 20 steps: its last 5 points are steps 219 to 299,
+    # which "the last 5 steps (from step 219)" misstated (the last 5 steps are 295 to 299)
+    text = message_for(Finding("not_converged", "info", epoch=299.0, values={
+        "x_axis": "step", "points": 5, "since": 219.0, "spaced": True, "train_drop_pct": 43.9,
+        "val_drop_pct": None, "noise_measured": True, "val_beyond_noise": True},
+        shown={"train_drop_pct": "43.9", "val_drop_pct": None}))
+    assert text == ("Still improving at the end: over the last 5 logged steps (steps 219 to 299) the training "
+                    "loss fell 43.9 %, more than its noise explains. Train longer.")
