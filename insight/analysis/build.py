@@ -107,11 +107,18 @@ def diagnose(run: Run, parts: dict, config: Config = Config()) -> CurveDiagnosis
     from insight.diagnose.curves import CurveContext, diagnose_run
 
     rep = parts.get("representation")
-    under = tuple(c.name for c in rep.classes if c.tier != "well") if rep else ()
+    under = _imbalanced(rep.classes) if rep else ()
     leakage = _leaks(parts)
     thresholds = CurveThresholds().override(dict(config.curve_thresholds))
     return diagnose_run(run, CurveContext(has_leakage=leakage, underrepresented=under, thresholds=thresholds,
                                           classes_known=rep is not None))
+
+
+def _imbalanced(classes) -> tuple[str, ...]:
+    """The classes under the cutoff that have labels, fewest first: those the model trains on too rarely.
+    A declared class with no label is not trained on at all; the summary names those on their own."""
+    under = sorted((c for c in classes if c.tier != "well" and c.count > 0), key=lambda c: c.count)
+    return tuple(c.name for c in under)
 
 
 def _leaks(parts: dict) -> bool:

@@ -445,3 +445,21 @@ def test_a_gap_that_widens_while_val_still_falls_is_not_c():
     assert end_line_by_hand(val[-5:])[0] == pytest.approx(0.05, abs=0.003)
     d = diagnose_run(run_of({"train/loss": train, "val/loss": val}))
     assert d.scenario == "A"
+
+
+def test_c_advice_names_classes_with_few_labels_fewest_first_not_the_unlabelled_ones():
+    # the real yolo_dict_names_spaces_labelformat set declares 32 COCO classes and labels 5: its Curve C
+    # advice read "car, motorcycle, airplane, bus, train and 22 more are under-represented", the classes
+    # with no label at all, which the summary names apart. Cutoff 10 by hand: the tiers as the summary has them
+    from insight.analysis.build import diagnose
+    from insight.model.findings import Finding
+    from insight.model.insight import ClassCount, Representation
+
+    rows = (ClassCount("cat", 30, 60.0, "well", 0, {}), ClassCount("dog", 8, 16.0, "mild", 2, {}),
+            ClassCount("car", 0, 0.0, "serious", 10, {}), ClassCount("fish", 2, 4.0, "serious", 8, {}))
+    rep = Representation(10, 40, 0.75, 0.5, "boxes", rows, Finding("underrepresented", "warning"))
+    d = diagnose(run_of({"train/loss": TRAIN_C, "val/loss": _val_ending_at_gl(8.0)}), {"representation": rep})
+    assert d.scenario == "C" and d.rule_finding.values["underrepresented"] == ["fish", "dog"]
+    rep = Representation(10, 40, 0.75, 0.5, "boxes", rows[:1] + rows[2:3], Finding("underrepresented", "warning"))
+    d = diagnose(run_of({"train/loss": TRAIN_C, "val/loss": _val_ending_at_gl(8.0)}), {"representation": rep})
+    assert d.rule_finding.values["underrepresented"] == [] and d.rule_finding.values["classes_known"]
