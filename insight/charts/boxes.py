@@ -17,7 +17,8 @@ import math
 import pandas as pd
 from matplotlib.ticker import MaxNLocator
 
-from insight.charts.style import COLORS, bars, draw_pages, group_hovers, new_figure, rows_per_page, styled, to_svg
+from insight.charts.style import (COLORS, bars, draw_pages, group_hovers, new_figure, rows_per_page, share_limits,
+                                  styled, to_svg)
 
 ROWS_PER_CHART = 40  # classes per chart at most; fewer when more splits make each row taller
 ROW_IN = 0.15  # inches per class row and split
@@ -119,8 +120,8 @@ def _class_chart(boxes: pd.DataFrame, images: pd.DataFrame, splits: list[str], t
                     for y, v in zip(ys, wide[split]):
                         ax.annotate(f"{v:.3g} %", (v, y), xytext=(2, 0), textcoords="offset points",
                                     ha="left", va="center", fontsize=5.5, bbox=LABEL_BOX)
-            ax.set_xlim(0, top)
             ax.xaxis.set_major_locator(MaxNLocator(nbins=5))
+            share_limits(ax, top)
             ax.set_xlabel(label)
             ax.xaxis.set_ticks_position("top")
             ax.xaxis.set_label_position("top")

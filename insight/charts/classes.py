@@ -20,7 +20,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
 from insight.charts.style import (TEXT_WIDTH_IN, COLORS, Hover, bars, draw_pages, group_hovers, new_figure,
-                                  rows_per_page, styled, to_svg)
+                                  rows_per_page, share_limits, styled, to_svg)
 
 TIERS = ("well", "mild", "serious")
 TIER_LABELS = {
@@ -247,7 +247,7 @@ def _grouped(wide: pd.DataFrame, key: str, top: float | None = None, vertical: b
         else:
             ax.set_yticks(range(rows), names, fontsize=7)
             ax.set_ylim(rows - 0.5, -0.5)
-            ax.set_xlim(0, top)
+            share_limits(ax, top)
             ax.set_xlabel("share of the split's labels (%)")
             ax.grid(axis="y", visible=False)
             ax.tick_params(axis="y", length=0)

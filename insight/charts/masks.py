@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from insight.charts.style import COLORS, bars, group_hovers, new_figure, rows_per_page, styled, to_svg
+from insight.charts.style import (COLORS, bars, group_hovers, new_figure, rows_per_page, share_limits, styled,
+                                  to_svg)
 
 MAX_ROWS = 40  # classes in the mean-area chart at most; `max_rows` gives fewer when rows are taller
 ROW_IN = 0.15  # inches per class row and split
@@ -78,7 +79,7 @@ def mean_area_chart(table: pd.DataFrame, splits: list[str], key: str = "mask-mea
                                 va="center", fontsize=5.5, bbox=LABEL_BOX)
         ax.set_yticks(range(rows), [_short(c) for c in classes], fontsize=7)
         ax.set_ylim(rows - 0.5, -0.5)
-        ax.set_xlim(0, top)
+        share_limits(ax, top)
         ax.set_xlabel("mean area where present (% of the image)")
         ax.xaxis.set_ticks_position("top")
         ax.xaxis.set_label_position("top")

@@ -35,6 +35,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import PathPatch
 from matplotlib.path import Path
+from matplotlib.ticker import FixedLocator
 
 # Okabe-Ito colours: distinguishable with the common colour-vision deficiencies and in greyscale.
 COLORS = {
@@ -171,6 +172,15 @@ def bars(ax, positions, lengths, thickness: float, color, label: str | None = No
         (patch.sticky_edges.x if horizontal else patch.sticky_edges.y).append(0.0)
         ax.add_patch(patch)
     ax.autoscale_view()  # add_patch, unlike ax.bar, leaves the limits to the caller
+
+
+def share_limits(ax, top: float, horizontal: bool = True) -> None:
+    """A share axis in per cent from 0 to `top` (room past the longest bar for its label) whose ticks, from
+    the axis's own locator, stop at 100: a tick of 125 % on an axis of shares reads as a share."""
+    axis = ax.xaxis if horizontal else ax.yaxis
+    (ax.set_xlim if horizontal else ax.set_ylim)(0, top)
+    ticks = [t for t in axis.get_major_locator().tick_values(0, top) if 0 <= t <= min(top, 100)]
+    axis.set_major_locator(FixedLocator(ticks))
 
 
 def chart_key(*parts: str) -> str:

@@ -200,6 +200,18 @@ def test_box_classes_are_drawn_as_shares_of_each_split():
     assert "share of the split&#39;s boxes (%)" in svg or "share of the split's boxes (%)" in svg
 
 
+def test_share_axes_have_no_tick_past_100():
+    # the real yolo_dict_names_spaces_labelformat report: a class in every image (100 %) drew the images
+    # axis to 125 (room for the bar's label) with a tick "125" on an axis of shares
+    from insight.charts.boxes import class_boxes_charts
+
+    table = pd.DataFrame({"class": ["a", "b"], "split": ["train", "train"], "box_share": [0.6, 0.4],
+                          "image_share": [1.0, 0.5]})
+    (svg,) = class_boxes_charts(table, ["train"])
+    ticks = {float(t) for t in _tick_texts(svg) if "," not in t}
+    assert 100 in ticks and max(ticks) == 100
+
+
 def test_count_axes_have_integer_ticks():
     rows = pd.DataFrame({"name": ["a", "b"], "count": [3, 1], "share": [0.75, 0.25], "tier": ["well", "mild"]})
     (svg,) = class_charts(rows, 2)
