@@ -51,3 +51,22 @@ def test_page_header_names_the_section_the_page_starts_in():
             checked_mid_page |= bool(begun)
             current = max(begun, default=current)
     assert checked_mid_page  # some section began lower on a page: the case the rule is for
+
+
+def test_a_table_of_splits_is_never_cut_between_pages():
+    # the real yolo_coco8_detect report printed its two-row "Boxes" table with train at the foot of one page
+    # and val at the top of the next. The spacer moves the table down the page in 4 mm steps, so that at
+    # some height the page ends between its rows; both rows then go to the next page, with the heading
+    from insight.resources import templates_dir
+
+    css = (templates_dir() / "report.css").read_text(encoding="utf-8")
+    rows = "".join(f"<tr><td>{s}</td><td class='int'>{n}</td></tr>" for s, n in (("train", 13), ("val", 17)))
+    table = ("<h3>Boxes</h3><table class='numeric-table compact splits'><thead><tr><th>Split</th><th>Boxes</th>"
+             f"</tr></thead><tbody>{rows}</tbody></table>")
+    cut = 0
+    for spacer in range(200, 280, 4):
+        pages = _pages(f"<style>{css}</style><div style='height: {spacer}mm'></div>{table}")
+        with_rows = [body for _, body in pages if "train 13" in body or "val 17" in body]
+        assert len(with_rows) == 1 and "train 13 val 17" in with_rows[0], (spacer, pages)
+        cut += len(pages) > 1 and "Boxes" in pages[1][1]
+    assert cut  # some spacer pushed the table to the next page: the sweep did reach the page's end
