@@ -65,10 +65,14 @@ def test_eighty_classes_make_two_class_charts_and_a_full_table():
 def test_unknown_pixel_sizes_leave_out_the_panels_that_need_them():
     insight = build_insight(detection_dataset(2, sizes_known=False), None)
     ctx = data_boxes.build(insight)
-    assert "aspect ratio" in ctx.histograms.caption and "Not drawn" in ctx.histograms.caption
+    assert ctx.histograms.caption.endswith("Not drawn, as no box has the size in pixels it needs: COCO size and "
+                                           "aspect ratio.")
     assert not ctx.coco_size_drawn  # so the text does not explain a COCO size chart that is not there
     html = render_html(insight)
     assert "COCO sizes are small" not in html
+    # no class has a median aspect ratio: the per-class table has no column of dashes
+    assert not ctx.aspect_known and "Median w/h" not in html
+    assert "Median w/h" in render_html(build_insight(detection_dataset(2), None))
     # every box lacks a size: the caption says which panels are not drawn, and no note repeats it per split
     assert [(r.area_note, r.aspect_note) for r in ctx.per_split] == [(0, 0), (0, 0)]
     assert "no aspect ratio (no pixel size" not in html

@@ -69,6 +69,8 @@ class BoxesContext:
     coco_size_drawn: the COCO size panel is drawn (some box has a size in pixels).
     crowd: the format marks crowd boxes (COCO's iscrowd), or some box is one: the crowd column and the
     captions' "crowd boxes included" are shown only then (a VOC or YOLO box is never a crowd box).
+    aspect_known: some class has a median aspect ratio; without image sizes (YOLO labels alone) none has,
+    and the per-class table leaves out a column that would be dashes only.
     """
 
     splits: tuple[str, ...]
@@ -80,6 +82,7 @@ class BoxesContext:
     class_count: int
     coco_size_drawn: bool
     crowd: bool = True
+    aspect_known: bool = True
 
 
 def _share(pct) -> float | None:
@@ -154,7 +157,7 @@ def build(insight: Insight) -> BoxesContext | None:
         frame = histogram_frame(insight, field)
         frame = frame[frame["bin"] != "unknown"]  # unknown sizes are counted in the text, not drawn
         if frame["count"].sum() == 0:
-            left_out.append(title.split(" (")[0].lower())
+            left_out.append(_in_sentence(title.split(" (")[0]))
             continue
         total = frame.groupby("split")["count"].transform("sum")
         frame = frame.assign(share=(frame["count"] / total.where(total > 0)).fillna(0.0))
@@ -162,7 +165,7 @@ def build(insight: Insight) -> BoxesContext | None:
     caption = (f"{', '.join(t for t, _, _ in panels)}: {vs}, as shares of each split's boxes (boxes per "
                f"image: of its images).{' Crowd boxes included.' if crowd else ''}")
     if left_out:
-        caption += f" Not drawn, as no box has the pixel size it needs: {' and '.join(left_out)}."
+        caption += f" Not drawn, as no box has the size in pixels it needs: {' and '.join(left_out)}."
     svgs, hist_svg = draw_all([lambda: class_boxes_charts(shares, list(splits)) if drawn else [],
                                lambda: histograms_chart(panels, list(splits))])
     parts = len(svgs)
@@ -172,7 +175,13 @@ def build(insight: Insight) -> BoxesContext | None:
     hist = chart("box-histograms", hist_svg, caption)
     return BoxesContext(splits=splits, per_split=split_rows(insight), classes=charts, histograms=hist,
                         class_rows=rows, inline_table=len(rows) <= INLINE_CLASSES, class_count=len(rows),
-                        coco_size_drawn="coco size" not in left_out, crowd=crowd)
+                        coco_size_drawn="COCO size" not in left_out, crowd=crowd,
+                        aspect_known=any(v is not None for r in rows for v in r.aspect_median))
+
+
+def _in_sentence(title: str) -> str:
+    """A panel's title inside a sentence: 'Aspect ratio' -> 'aspect ratio'; 'COCO size' stays."""
+    return title if title.split()[0].isupper() else title[0].lower() + title[1:]
 
 
 CROWD_FORMATS = ("coco",)  # formats whose boxes can be crowd boxes (COCO's iscrowd)
