@@ -70,7 +70,7 @@ def test_report_on_the_cluster_is_byte_identical_to_a_local_run(cluster, tmp_pat
     ("coco/roboflow_medical_waste_elbhnasy", "segmentation", {"measure_image", "hash_file"}),
     ("public_datasets/semseg_roboflow_png_masks", None, {"scan_path", "chunk_sizes", "hash_file"}),
     ("public_datasets/yolo_coco8_seg", None, {"read_chunk", "hash_file"}),
-    ("classification_folder/weather_mwd_5pcd3_subset", None, {"chunk_sizes", "hash_file"}),
+    ("classification_folder/weather_mwd_5pcd3_subset/weather_dataset", None, {"chunk_sizes", "hash_file"}),
 ])
 def test_every_per_image_stage_runs_on_the_cluster(sub, task, stages, cluster, capsys, monkeypatch):
     """COCO polygon and RLE measurement, mask decoding, YOLO label parsing and header reads: on the

@@ -96,7 +96,8 @@ DATASET_FILES = ("data.yaml", "dataset.yaml", "_annotations.coco.json")
 
 def dataset_marker(folder: Path) -> str:
     """What shows that `folder` is a dataset's root rather than a class's images: a dataset file
-    (data.yaml), or an images/, labels/ or annotations/ folder in it or in one of its split folders.
+    (data.yaml), an images/, labels/ or annotations/ folder in it or in one of its split folders, or
+    split folders that hold folders of their own (ROOT/<split>/<class>/: class folders one level down).
     "" when nothing does."""
     for name in DATASET_FILES:
         if (folder / name).is_file():
@@ -116,7 +117,17 @@ def dataset_marker(folder: Path) -> str:
         for sub in inner:
             if sub.name.lower() in NOT_CLASS_NAMES:
                 return f"{split.name}/{sub.name}/"
+    splits = [s.name for s in subs if is_split_word(s.name)]
+    if splits and all(_has_subdirs(folder / name) for name in splits):
+        return f"split folders {', '.join(n + '/' for n in splits)} with class folders in them"
     return ""
+
+
+def _has_subdirs(folder: Path) -> bool:
+    try:
+        return bool(_subdirs(folder))
+    except OSError:
+        return False
 
 
 def _has_image(folder: Path, limit: int = 2000) -> bool:

@@ -146,3 +146,28 @@ def test_a_class_folder_with_an_images_folder_in_a_split_is_another_layout(tmp_p
     plain.parent.mkdir(parents=True)
     Image.new("RGB", (8, 8)).save(plain)
     assert dataset_marker(tmp_path / "plain" / "cat") == "" and detect(tmp_path / "plain").confidence > 0
+
+
+def test_a_folder_above_a_split_class_folders_dataset_is_refused_naming_it(tmp_path):
+    """ROOT/weather/{train,val}/{rain,sun}/x.jpg: pointed at ROOT, the real weather set (one folder up from
+    its root) was read as one class, 'weather', of 38 images in a train split. It names the folder instead."""
+    for split in ("train", "val"):
+        for cls in ("rain", "sun"):
+            _img(tmp_path / "weather" / split / cls / "x.jpg")
+    from insight.formats.class_folders import dataset_marker
+
+    assert dataset_marker(tmp_path / "weather") == "split folders train/, val/ with class folders in them"
+    with pytest.raises(DatasetError) as raised:
+        load_dataset(tmp_path)
+    assert "weather reads as class-folders: pass that folder" in str(raised.value)
+    ds = load_dataset(tmp_path / "weather")
+    assert sorted(ds.classes) == ["rain", "sun"] and sorted(ds.images["split"].unique()) == ["train", "val"]
+    # a class folder whose images sit in folders not named as splits stays a class (nested folders belong to it)
+    _img(tmp_path / "plain" / "cat" / "2019" / "a.jpg")
+    assert list(load_dataset(tmp_path / "plain").classes) == ["cat"]
+
+
+def test_the_real_weather_set_read_from_one_folder_up_is_refused():
+    root = realdata("classification_folder/weather_mwd_5pcd3_subset")
+    with pytest.raises(DatasetError, match="weather_dataset reads as class-folders"):
+        load_dataset(root)

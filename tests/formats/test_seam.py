@@ -51,7 +51,7 @@ CASES = [
     ("coco/labelme_instance_segmentation", "segmentation", {"measure_image"}),
     ("public_datasets/semseg_roboflow_png_masks", None, {"_scan_path", "_chunk_sizes"}),
     ("public_datasets/yolo_coco8_seg", None, {"read_chunk"}),
-    ("classification_folder/weather_mwd_5pcd3_subset", None, {"_chunk_sizes"}),
+    ("classification_folder/weather_mwd_5pcd3_subset/weather_dataset", None, {"_chunk_sizes"}),
     ("voc/labelme_bbox_detection", None, set()),
 ]
 
