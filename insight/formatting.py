@@ -27,8 +27,11 @@ def fmt_num(value, digits: int = 3) -> str:
         return "NaN"
     if math.isinf(value):
         return "inf" if value > 0 else "-inf"
-    if value != 0 and (abs(value) >= 10 ** 6 or abs(value) < 10 ** -3):
+    rounded = float(f"{value:.{digits}g}")
+    if value != 0 and (abs(rounded) >= 10 ** 6 or abs(value) < 10 ** -3):
         return f"{value:.{digits - 1}e}"
+    if abs(rounded) >= 10 ** digits:  # '1,130', not '1.13e+03': the same significant digits, in full
+        return f"{rounded:,.0f}"
     return f"{value:.{digits}g}"
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from insight.model.insight import Insight
-from insight.formatting import fmt_epoch, fmt_int, fmt_num, fmt_pct
+from insight.formatting import fmt_epoch, fmt_int, fmt_num, fmt_pct, plural
 
 TIER_WORDS = {"well": "well represented", "mild": "mildly under-represented",
               "serious": "seriously under-represented"}
@@ -12,7 +12,7 @@ TIER_WORDS = {"well": "well represented", "mild": "mildly under-represented",
 def dataset_text(insight: Insight) -> str:
     ds, rep = insight.dataset, insight.representation
     background = f" besides the background ({', '.join(ds.background)})" if ds.background else ""
-    lines = [f"{ds.path}: {ds.task}, format {ds.format}, {len(ds.represented)} classes{background}"]
+    lines = [f"{ds.path}: {ds.task}, format {ds.format}, {plural(len(ds.represented), 'class', 'classes')}{background}"]
     lines += [f"  {name}: {fmt_int(s.images)} images, {fmt_int(s.labels)} labels" for name, s in ds.splits.items()]
     lines += [f"  note: {n}" for n in ds.notes]
     lines.append("")

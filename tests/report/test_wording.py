@@ -131,3 +131,20 @@ def test_a_still_falling_end_logged_every_few_steps_names_its_span():
         shown={"train_drop_pct": "43.9", "val_drop_pct": None}))
     assert text == ("Still improving at the end: over the last 5 logged steps (steps 219 to 299) the training "
                     "loss fell 43.9 %, more than its noise explains. Train longer.")
+
+
+def test_one_class_is_not_called_balanced():
+    # the real weather set read from one folder up gave one class, and "all 1 class reach the cutoff"
+    assert message_for(Finding("balanced", "info", count=1)) == (
+        "The one class reaches the cutoff threshold: with a single class there is no balance to judge.")
+    assert message_for(Finding("balanced", "info", count=4)) == (
+        "The classes are balanced: all 4 classes reach the cutoff threshold.")
+
+
+def test_numbers_of_a_thousand_and_more_are_written_out_with_separators():
+    # the real YOLOv8 weather run: "The gap widened 1.13e+03 % over that stretch". Three significant digits
+    # by hand: 1,130.4 -> 1,130; 999.6 rounds to 1,000; 12,345 -> 12,300; a million and more stay in e-form
+    from insight.formatting import fmt_num
+
+    assert [fmt_num(v) for v in (1130.4, 999.6, 999.4, 12345, -4567.8, 999999, 2.5e6, 0.00123)] == [
+        "1,130", "1,000", "999", "12,300", "-4,570", "1.00e+06", "2.50e+06", "0.00123"]
