@@ -20,6 +20,7 @@ from insight.config import Config
 from insight.errors import LogError, UsageError
 from insight.detection import UNSURE, Detection
 from insight.logs.reading import links_out
+from insight.logs.table import same_values
 from insight.model import Run
 from insight.ordering import natural_key
 from insight.safe_input import head_bytes, kind_of
@@ -132,6 +133,29 @@ def _with_links_note(run: Run, folder: Path) -> Run:
     return Run(run.format, run.source, run.metrics, run.notes + (note,))
 
 
+def _each_once(runs: list[Run], folder: Path) -> list[Run]:
+    """A folder's runs, each once: a log holding the same values as one before it is that run written
+    again (Keras's history.csv beside history.json), noted on the run kept instead of compared with it."""
+    kept: list[Run] = []
+    for run in runs:
+        twin = next((i for i, k in enumerate(kept) if same_values(k.metrics, run.metrics)), None)
+        if twin is None:
+            kept.append(run)
+            continue
+        first = kept[twin]
+        note = (f"{_relative(run.source, folder)} holds the same values as {_relative(first.source, folder)} "
+                "(the same run written twice): read once")
+        kept[twin] = Run(first.format, first.source, first.metrics, first.notes + (note,))
+    return kept
+
+
+def _relative(source: str, folder: Path) -> str:
+    try:
+        return str(Path(source).relative_to(folder))
+    except ValueError:
+        return source
+
+
 MAX_RUNS = 8  # runs compared at most (one colour and line style each); the newest are kept, with a note
 
 
@@ -145,7 +169,7 @@ def load_runs(paths, config: Config = Config()) -> tuple[list[Run], tuple[str, .
         if path.is_dir() and not config.run_id and not _whole_folder(path):
             found = find_runs(path)
             if len(found) > 1:
-                runs += [_with_links_note(module.read(p, config), path) for p, module in found]
+                runs += _each_once([_with_links_note(module.read(p, config), path) for p, module in found], path)
                 continue
         runs.append(load_run(path, config))
     notes: tuple[str, ...] = ()

@@ -260,3 +260,19 @@ def ranges(values: list[int] | list[float], limit: int = 12) -> str:
     if len(words) > limit:
         words = words[: limit - 2] + ["...", *words[-2:]]
     return ", ".join(words)
+
+
+SAME_RTOL = 1e-6  # values within this relative difference are the same value written with fewer digits
+
+
+def same_values(a: pd.DataFrame, b: pd.DataFrame) -> bool:
+    """Two metrics tables hold the same series (names, splits, steps and epochs) with the same values,
+    within SAME_RTOL: one run written twice (Keras's history as both CSV and JSON, 16 and 10 digits)."""
+    keys = ["split", "name", "step", "epoch"]
+    if len(a) != len(b) or not len(a):
+        return False
+    a, b = (t.sort_values(keys, kind="stable").reset_index(drop=True) for t in (a, b))
+    if not all(a[k].equals(b[k]) for k in keys):
+        return False
+    return bool(np.allclose(a["value"].to_numpy(float), b["value"].to_numpy(float), rtol=SAME_RTOL, atol=0,
+                            equal_nan=True))

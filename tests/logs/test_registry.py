@@ -158,3 +158,23 @@ def test_run_id_of_an_mlflow_run_in_a_folder_of_runs(tmp_path):
     assert load_run(tmp_path, Config(run_id="exp1")).source.endswith(str(Path("exp1") / "log.csv"))
     with pytest.raises(LogError, match="no run matches --run-id 'zzzz'"):
         load_run(tmp_path, Config(run_id="zzzz"))
+
+
+def test_a_run_written_twice_in_one_folder_is_read_once(tmp_path):
+    # the real Keras dogbreed folder (realdata/logs_keras/dogbreed_cnn_matty-gg) holds history.csv and
+    # history.json, the same 20 epochs at 16 and 10 digits: the report compared the run with itself ("the
+    # runs tie"). Here by hand: the same values, the CSV with more digits; a third log that differs stays
+    from insight.logs import load_runs
+
+    (tmp_path / "history.csv").write_text(",loss,val_loss\n0,2.1746535301208496,2.86723971\n"
+                                          "1,2.143237352371216,2.88898253\n2,2.0902960300445557,2.7\n")
+    (tmp_path / "history.json").write_text('{"loss":{"0":2.1746535301,"1":2.1432373524,"2":2.09029603},'
+                                           '"val_loss":{"0":2.86723971,"1":2.88898253,"2":2.7}}')
+    runs, _ = load_runs([tmp_path])
+    assert len(runs) == 1
+    kept = Path(runs[0].source).name
+    (other,) = {"history.csv", "history.json"} - {kept}
+    assert [n for n in runs[0].notes if "the same run written twice" in n] == [
+        f"{other} holds the same values as {kept} (the same run written twice): read once"]
+    (tmp_path / "other.csv").write_text("epoch,loss,val_loss\n0,2.0,2.5\n1,1.9,2.4\n2,1.8,2.45\n")
+    assert len(load_runs([tmp_path])[0]) == 2
