@@ -61,6 +61,11 @@ def test_multilabel_block_context_and_page():
     assert ctx.top == 3 and ctx.class_count == 3 and len(ctx.cooccurrence) == 2
     html = render_html(insight)
     assert 'id="data-multilabel"' in html and "cat + dog (1 image)" in html
+    # two heatmaps, and the pairs are train's (the real NIH sample, one split, read "The heatmaps show")
+    assert "The heatmaps show the 3 classes" in html and "the most frequent pairs in train are real" in html
+    one = build_insight(_dataset("multilabel", rows[:3], IMAGES[:2], ["cat", "dog", "bird"]), None, Config())
+    html = render_html(one)
+    assert "The heatmap shows the 3 classes" in html and "the most frequent pairs are real" in html
 
 
 def test_no_blocks_for_other_tasks():
