@@ -75,6 +75,11 @@ class RunsComparison:
     diagnoses: tuple[CurveDiagnosis, ...] = chart_only(())
 
     @property
+    def unranked(self) -> bool:
+        """No run logged a value to rank by (validation loss, quality metric): a tie that says nothing."""
+        return self.keep is None and all(s.skipped for s in self.steps if not s.criterion.startswith("curve"))
+
+    @property
     def kept_index(self) -> int:
         """The position of the run to keep, or of the first tied run."""
         name = self.keep or (self.tied[0] if self.tied else self.runs[0].name)
@@ -156,7 +161,8 @@ def _apply(criterion: str, better: str, value, runs: list[RunSummary], tolerance
     values = {r.name: value(r) for r in runs}
     missing = [n for n, v in values.items() if v is None]
     if missing:
-        return Step(criterion, values, tuple(values), f"not logged by {', '.join(missing)}")
+        who = "any of the runs" if len(missing) == len(values) else ", ".join(missing)
+        return Step(criterion, values, tuple(values), f"not logged by {who}")
     best = (min if better in ("lower", "fewer") else max)(values.values())
     if better == "fewer":
         kept = tuple(n for n, v in values.items() if v == best)
@@ -168,6 +174,8 @@ def _apply(criterion: str, better: str, value, runs: list[RunSummary], tolerance
 def verdict_text(runs, steps: list[Step], keep: str | None, tied: tuple[str, ...], tolerance: float) -> str:
     """The verdict in plain words: the run to keep (or the tie) and, criterion by criterion, why."""
     clauses = [_clause(s, tolerance) for s in steps]
+    if keep is None and all(s.skipped for s in steps if not s.criterion.startswith("curve")):
+        return f"{' and '.join(tied)} cannot be ranked, as none logs a value to rank by: " + "; ".join(clauses) + "."
     if keep is None:
         return f"{' and '.join(tied)} tie: " + "; ".join(clauses) + "."
     return f"Keep {keep}: " + "; ".join(clauses + _disagreement(runs, keep, tolerance)) + "."

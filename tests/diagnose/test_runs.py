@@ -80,6 +80,17 @@ def test_a_criterion_some_run_lacks_is_passed_over():
                               "higher best mAP50_95 (0.3 against 0.2 for b.csv).")
 
 
+def test_runs_with_nothing_to_rank_by_are_said_to_be_unranked_not_tied():
+    # two real MMEngine logs (realdata/logs_mmengine/mmcv_tests_textlogger_log_json) log only the learning
+    # rate and momentum: page 1 read "... tie: best val loss not compared (not logged by A, B); ..."
+    result = compare_runs(["a.csv", "b.csv"], [_diagnosis("a.csv"), _diagnosis("b.csv")])
+    assert result.unranked and (result.keep, result.tied) == (None, ("a.csv", "b.csv"))
+    assert result.verdict == ("a.csv and b.csv cannot be ranked, as none logs a value to rank by: best val loss not "
+                              "compared (not logged by any of the runs); best quality metric not compared (not "
+                              "logged by any of the runs); as many curve findings (warnings and errors) (0 each).")
+    assert not compare_runs(["a.csv", "b.csv"], [_diagnosis("a.csv", 0.8), _diagnosis("b.csv", 0.8)]).unranked
+
+
 def _best_val_loss(path) -> float:
     """pandas on the raw file: the val loss is the sum of Ultralytics' three val loss columns."""
     frame = pd.read_csv(path, skipinitialspace=True)

@@ -42,7 +42,8 @@ class RunsContext:
     """Template: sections/runs.html.
 
     rows: the runs in the order given. metric: the quality metric compared (None when they share none).
-    verdict: the verdict in words; keep: the run to keep (None on a tie); tie: no run could be preferred. shown: the run the training-curves
+    verdict: the verdict in words; keep: the run to keep (None on a tie); tie: no run could be preferred; unranked: none logs
+    a value to rank by (a validation loss, a quality metric). shown: the run the training-curves
     section shows (the one to keep, else the first tied). tolerance: the relative tie tolerance (0..1).
     charts: validation loss of every run, and the quality metric, on the same axes. notes: runs left out.
     x_axis: epoch or step (of the first run)."""
@@ -52,6 +53,7 @@ class RunsContext:
     verdict: str
     keep: str | None
     tie: bool
+    unranked: bool
     shown: str
     tolerance: float
     charts: tuple[Chart, ...]
@@ -71,7 +73,7 @@ def build_runs(runs: RunsComparison | None) -> RunsContext | None:
         return None
     x_axis = runs.runs[0].x_axis
     return RunsContext(rows=tuple(_row(r, r.name == runs.keep) for r in runs.runs), metric=runs.metric,
-                       verdict=runs.verdict, keep=runs.keep, tie=runs.keep is None, shown=runs.runs[runs.kept_index].name,
+                       verdict=runs.verdict, keep=runs.keep, tie=runs.keep is None, unranked=runs.unranked, shown=runs.runs[runs.kept_index].name,
                        tolerance=runs.tie_tolerance, charts=_charts(runs, x_axis), notes=runs.notes, x_axis=x_axis)
 
 
