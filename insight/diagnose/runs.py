@@ -77,7 +77,7 @@ class RunsComparison:
     @property
     def unranked(self) -> bool:
         """No run logged a value to rank by (validation loss, quality metric): a tie that says nothing."""
-        return self.keep is None and all(s.skipped for s in self.steps if not s.criterion.startswith("curve"))
+        return unranked(self.keep, self.steps)
 
     @property
     def kept_index(self) -> int:
@@ -171,10 +171,16 @@ def _apply(criterion: str, better: str, value, runs: list[RunSummary], tolerance
     return Step(criterion, values, kept)
 
 
+def unranked(keep: str | None, steps) -> bool:
+    """No run kept, and no value to rank by was compared: the validation loss and the quality metric
+    were both passed over (the count of curve findings alone does not rank runs' training)."""
+    return keep is None and all(s.skipped for s in steps if not s.criterion.startswith("curve"))
+
+
 def verdict_text(runs, steps: list[Step], keep: str | None, tied: tuple[str, ...], tolerance: float) -> str:
     """The verdict in plain words: the run to keep (or the tie) and, criterion by criterion, why."""
     clauses = [_clause(s, tolerance) for s in steps]
-    if keep is None and all(s.skipped for s in steps if not s.criterion.startswith("curve")):
+    if unranked(keep, steps):
         return f"{' and '.join(tied)} cannot be ranked, as none logs a value to rank by: " + "; ".join(clauses) + "."
     if keep is None:
         return f"{' and '.join(tied)} tie: " + "; ".join(clauses) + "."
