@@ -91,7 +91,7 @@ def run_names(sources: list[str]) -> list[str]:
     gets #2, #3."""
     parts = [str(s).replace("\\", "/").rstrip("/").split("/") for s in sources]
     for depth in range(1, max(len(p) for p in parts) + 1):
-        names = ["/".join(p[-depth:]) for p in parts]
+        names = ["/".join(p[-max(depth, _least_depth(p)):]) for p in parts]
         if len(set(names)) == len(names):
             return names
     seen: dict[str, int] = {}
@@ -100,6 +100,15 @@ def run_names(sources: list[str]) -> list[str]:
         seen[name] = seen.get(name, 0) + 1
         out.append(name if seen[name] == 1 else f"{name} #{seen[name]}")
     return out
+
+
+TRAINER_FILE_NAMES = frozenset({"results.csv", "metrics.csv", "metrics.json", "history.csv", "history.json"})
+
+
+def _least_depth(parts: list[str]) -> int:
+    """A log file every run of its trainer names alike (Lightning's metrics.csv) is named with its folder:
+    'version_0/metrics.csv', not 'metrics.csv' beside a TensorBoard run called 'version_1'."""
+    return 2 if len(parts) > 1 and parts[-1].lower() in TRAINER_FILE_NAMES else 1
 
 
 def quality_metric(diagnoses: list[CurveDiagnosis]) -> str | None:

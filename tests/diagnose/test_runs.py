@@ -33,6 +33,10 @@ def test_run_names_are_the_shortest_distinct_endings():
     assert run_names(["/r/train2/results.csv", "/r/train3/results.csv"]) == ["train2/results.csv",
                                                                              "train3/results.csv"]
     assert run_names(["/a/x.csv", "/a/x.csv"]) == ["/a/x.csv", "/a/x.csv #2"]
+    # a Lightning folder: a TensorBoard run and a metrics.csv (realdata/logs_lightning/mnist_cnn_hcdescamps)
+    # read "Keep version_1 ... against 0.0392 for metrics.csv": the trainer's file name says no run
+    assert run_names(["/l/mnist_cnn/version_1", "/l/version_0/metrics.csv"]) == ["version_1",
+                                                                                 "version_0/metrics.csv"]
 
 
 def test_tolerance_edge_by_hand():
